@@ -1,0 +1,46 @@
+# Two entry points (see README): `make demo` and `make test`. Everything else is set-up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+DEMO_IMAGES ?= 2000
+
+.PHONY: demo test install js lint typecheck unit browser chromium bench clean
+
+$(INSTALLED): pyproject.toml package.json package-lock.json
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	npm ci --no-audit --no-fund
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(INSTALLED)
+
+# The bundle is built by the package build too; rebuilding here keeps an editable install current.
+js: install
+	npm run --silent build
+
+demo: js
+	$(PY) -m cocowidget.datasets --demo --images $(DEMO_IMAGES)
+	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.ip=127.0.0.1 notebooks/quickstart.ipynb
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+typecheck: install
+	npm run --silent typecheck
+
+chromium:
+	bash scripts/ensure-chromium.sh
+
+test: js lint typecheck chromium
+	$(VENV)/bin/pytest tests
+
+bench: js
+	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules src/cocowidget/static .demo-data test-artifacts

@@ -1,0 +1,11 @@
+// Entry point of the CocoGrid front end (bundled to static/grid.js).
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import { GridModel, GridView } from "./grid";
+import "./grid.css";
+
+function render({ model, el }: RenderProps<GridModel>): () => void {
+  const view = new GridView(model as AnyModel<GridModel>, el);
+  return () => view.dispose();
+}
+
+export default { render };

@@ -1,0 +1,114 @@
+// Fetches thumbnails for dataset rows in batches and keeps a bounded cache of object URLs.
+import { copyBytes } from "../buffers";
+import { CancelledError, RpcClient } from "../rpc";
+
+export interface Thumbnail {
+  row: number;
+  url: string | null; // null when the image could not be rendered
+  width: number;
+  height: number;
+  error: string | null;
+  caption: string;
+}
+
+interface ThumbnailMeta {
+  row: number;
+  width: number;
+  height: number;
+  error: string | null;
+  caption: string;
+  buffer: number; // index into the message buffers, -1 when there is no image
+  mime: string;
+}
+
+interface Batch {
+  rows: number[];
+  controller: AbortController;
+}
+
+const BATCH_SIZE = 48;
+
+export class ThumbnailStore {
+  private readonly cache = new Map<number, Thumbnail>(); // insertion order = LRU order
+  private readonly inFlight = new Map<number, Batch>();
+  private generation = 0;
+
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly capacity: number,
+    private readonly onLoaded: (rows: number[]) => void,
+  ) {}
+
+  get(row: number): Thumbnail | undefined {
+    const hit = this.cache.get(row);
+    if (hit) {
+      this.cache.delete(row);
+      this.cache.set(row, hit);
+    }
+    return hit;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Request the rows not cached or under way; cancel batches no longer wanted. */
+  want(rows: number[], keep: Set<number>): void {
+    for (const batch of new Set(this.inFlight.values())) {
+      if (!batch.rows.some((row) => keep.has(row))) batch.controller.abort();
+    }
+    const missing = rows.filter((row) => !this.cache.has(row) && !this.inFlight.has(row));
+    for (let i = 0; i < missing.length; i += BATCH_SIZE) {
+      this.fetch(missing.slice(i, i + BATCH_SIZE));
+    }
+  }
+
+  /** Forget everything (e.g. the rendering parameters changed). */
+  clear(): void {
+    this.generation++;
+    for (const batch of new Set(this.inFlight.values())) batch.controller.abort();
+    this.inFlight.clear();
+    for (const thumb of this.cache.values()) if (thumb.url) URL.revokeObjectURL(thumb.url);
+    this.cache.clear();
+  }
+
+  private async fetch(rows: number[]): Promise<void> {
+    const batch: Batch = { rows, controller: new AbortController() };
+    const generation = this.generation;
+    for (const row of rows) this.inFlight.set(row, batch);
+    try {
+      const { result, buffers } = await this.rpc.request<{ items: ThumbnailMeta[] }>(
+        "thumbnails",
+        { rows },
+        batch.controller.signal,
+      );
+      if (generation !== this.generation) return;
+      for (const item of result.items) this.store(item, buffers);
+      this.onLoaded(result.items.map((item) => item.row));
+    } catch (error) {
+      if (!(error instanceof CancelledError)) console.error("cocowidget: thumbnails", error);
+    } finally {
+      for (const row of rows) if (this.inFlight.get(row) === batch) this.inFlight.delete(row);
+    }
+  }
+
+  private store(item: ThumbnailMeta, buffers: DataView[]): void {
+    let url: string | null = null;
+    if (item.buffer >= 0) {
+      url = URL.createObjectURL(new Blob([copyBytes(buffers[item.buffer])], { type: item.mime }));
+    }
+    const previous = this.cache.get(item.row);
+    if (previous?.url) URL.revokeObjectURL(previous.url);
+    this.cache.delete(item.row);
+    this.cache.set(item.row, { ...item, url });
+    this.evict();
+  }
+
+  private evict(): void {
+    while (this.cache.size > this.capacity) {
+      const [row, oldest] = this.cache.entries().next().value as [number, Thumbnail];
+      if (oldest.url) URL.revokeObjectURL(oldest.url);
+      this.cache.delete(row);
+    }
+  }
+}
