@@ -2,17 +2,31 @@
 // and their cells are recycled as the user scrolls.
 import type { AnyModel } from "@anywidget/types";
 import { float64s, int32s } from "../buffers";
+import { drawOverlay } from "../overlay/draw";
+import type { Category, OverlayOptions } from "../overlay/types";
 import { RpcClient } from "../rpc";
+import { Preview, ZOOM_IN, ZOOM_OUT } from "./preview";
 import { Selection } from "./selection";
 import { Thumbnail, ThumbnailStore } from "./thumbnails";
+import { buildToolbar } from "./toolbar";
 
 export interface GridModel {
   _image_ids: DataView; // float64 per dataset row
   _order: DataView; // int32 dataset rows, in shown order
+  _render_version: number;
+  _categories: Category[];
+  _runs: string[]; // prediction runs; source k in overlays is _runs[k - 1]
+  _sortable_columns: string[];
+  _emphasis: Record<string, number[]>; // image id -> object ids to emphasise
   selected: number[];
+  sort_by: string | null;
   thumbnail_size: number;
   height: number;
-  _render_version: number;
+  show_ground_truth: boolean;
+  visible_runs: string[];
+  score_threshold: number;
+  show_masks: boolean;
+  show_boxes: boolean;
 }
 
 const OVERSCAN_ROWS = 2;
@@ -21,7 +35,10 @@ const GAP = 4;
 
 interface Cell {
   el: HTMLDivElement;
+  box: HTMLDivElement;
   img: HTMLImageElement;
+  canvas: HTMLCanvasElement;
+  drawn: Thumbnail | null; // what the canvas shows, to skip redundant redraws
   placeholder: HTMLDivElement;
   caption: HTMLDivElement;
   position: number;
@@ -34,6 +51,7 @@ export class GridView {
   private readonly canvas = document.createElement("div");
   private readonly rpc: RpcClient;
   private readonly thumbnails: ThumbnailStore;
+  private readonly preview: Preview;
   private readonly selection = new Selection();
   private readonly cells = new Map<number, Cell>(); // position in shown order -> cell
   private readonly spare: Cell[] = [];
@@ -43,21 +61,33 @@ export class GridView {
   private columns = 1;
   private frame = 0;
   private focus = -1;
+  private overlayOptions: OverlayOptions = this.readOverlayOptions();
+  private categories = new Map<number, Category>();
 
   constructor(private readonly model: AnyModel<GridModel>, el: HTMLElement) {
     this.rpc = new RpcClient(model);
     this.thumbnails = new ThumbnailStore(this.rpc, 1500, () => this.schedule());
+    this.preview = new Preview(this.rpc, {
+      options: () => this.overlayOptions,
+      categories: () => this.categories,
+      runName: (source) => this.model.get("_runs")[source - 1] ?? `run ${source}`,
+    });
     this.root.className = "cw-grid";
     this.status.className = "cw-grid-status";
     this.scroller.className = "cw-grid-scroller";
     this.scroller.tabIndex = 0;
     this.canvas.className = "cw-grid-canvas";
     this.scroller.append(this.canvas);
-    this.root.append(this.status, this.scroller);
+    this.root.append(buildToolbar(model), this.status, this.scroller, this.preview.el);
     el.append(this.root);
 
-    this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
+    this.scroller.addEventListener("scroll", () => {
+      this.preview.hide();
+      this.schedule();
+    }, { passive: true });
     this.scroller.addEventListener("keydown", (event) => this.onKey(event));
+    this.scroller.addEventListener("pointerleave", () => this.preview.hide());
+    this.scroller.addEventListener("wheel", (event) => this.onWheel(event), { passive: false });
     this.resizeObserver = new ResizeObserver(() => this.schedule());
     this.resizeObserver.observe(this.scroller);
 
@@ -68,8 +98,18 @@ export class GridView {
     model.on("change:height", () => this.applyHeight());
     model.on("change:_render_version", () => {
       this.thumbnails.clear();
+      this.preview.hide();
       this.schedule();
     });
+    model.on("change:_categories", () => this.readCategories());
+    model.on("change:_emphasis", () => this.redrawOverlays());
+    for (const trait of ["show_ground_truth", "visible_runs", "score_threshold", "show_masks", "show_boxes"]) {
+      model.on(`change:${trait}`, () => {
+        this.overlayOptions = this.readOverlayOptions();
+        this.redrawOverlays();
+      });
+    }
+    this.readCategories();
     this.readIds();
     this.readOrder();
     this.readSelection();
@@ -78,6 +118,7 @@ export class GridView {
 
   dispose(): void {
     cancelAnimationFrame(this.frame);
+    this.preview.hide();
     this.resizeObserver.disconnect();
     this.thumbnails.clear();
     this.rpc.dispose();
@@ -103,6 +144,29 @@ export class GridView {
     this.selection.assign(this.model.get("selected") ?? []);
     this.refreshCells();
     this.updateStatus();
+  }
+
+  private readCategories(): void {
+    this.categories = new Map((this.model.get("_categories") ?? []).map((c) => [c.id, c]));
+  }
+
+  private readOverlayOptions(): OverlayOptions {
+    const runs = this.model.get("_runs") ?? [];
+    const visible = new Set(this.model.get("visible_runs") ?? []);
+    return {
+      showGroundTruth: this.model.get("show_ground_truth"),
+      visibleRuns: new Set(runs.map((_, i) => i + 1).filter((k) => visible.has(runs[k - 1]))),
+      scoreThreshold: this.model.get("score_threshold"),
+      masks: this.model.get("show_masks"),
+      boxes: this.model.get("show_boxes"),
+      lineWidth: 1.5,
+    };
+  }
+
+  private redrawOverlays(): void {
+    for (const cell of this.cells.values()) cell.drawn = null;
+    this.refreshCells();
+    this.preview.redraw();
   }
 
   private applyHeight(): void {
@@ -188,6 +252,7 @@ export class GridView {
       cell.el.classList.add("cw-loading");
       cell.img.removeAttribute("src");
       cell.img.hidden = true;
+      cell.canvas.hidden = true;
       cell.placeholder.hidden = true;
       cell.caption.textContent = "";
       return;
@@ -200,13 +265,38 @@ export class GridView {
       cell.img.hidden = false;
       cell.placeholder.hidden = true;
       cell.el.classList.remove("cw-broken");
+      this.drawCellOverlay(cell, thumb, id);
     } else {
       cell.img.removeAttribute("src");
       cell.img.hidden = true;
+      cell.canvas.hidden = true;
       cell.placeholder.hidden = false;
       cell.placeholder.textContent = thumb.error ?? "unavailable";
       cell.el.classList.add("cw-broken");
     }
+  }
+
+  private drawCellOverlay(cell: Cell, thumb: Thumbnail, id: number): void {
+    const size = this.model.get("thumbnail_size");
+    const frameHeight = size;
+    const scale = Math.min(size / thumb.width, frameHeight / thumb.height);
+    const width = Math.max(1, Math.round(thumb.width * scale));
+    const height = Math.max(1, Math.round(thumb.height * scale));
+    cell.box.style.width = `${width}px`;
+    cell.box.style.height = `${height}px`;
+    if (!thumb.overlay) {
+      cell.canvas.hidden = true;
+      return;
+    }
+    cell.canvas.hidden = false;
+    const pixelWidth = Math.round(width * devicePixelRatio);
+    const pixelHeight = Math.round(height * devicePixelRatio);
+    if (cell.drawn === thumb && cell.canvas.width === pixelWidth && cell.canvas.height === pixelHeight) return;
+    cell.canvas.width = pixelWidth;
+    cell.canvas.height = pixelHeight;
+    const emphasis = this.model.get("_emphasis")?.[String(id)];
+    drawOverlay(cell.canvas, thumb.overlay, this.overlayOptions, emphasis ? new Set(emphasis) : undefined);
+    cell.drawn = thumb;
   }
 
   private refreshCells(): void {
@@ -223,24 +313,34 @@ export class GridView {
     el.className = "cw-cell";
     const frame = document.createElement("div");
     frame.className = "cw-cell-frame";
+    const box = document.createElement("div");
+    box.className = "cw-thumb-box";
     const img = document.createElement("img");
     img.className = "cw-thumb";
     img.draggable = false;
     img.alt = "";
+    const canvas = document.createElement("canvas");
+    canvas.className = "cw-thumb-overlay";
     const placeholder = document.createElement("div");
     placeholder.className = "cw-placeholder";
     const caption = document.createElement("div");
     caption.className = "cw-caption";
-    frame.append(img, placeholder);
+    box.append(img, canvas);
+    frame.append(box, placeholder);
     el.append(frame, caption);
     this.canvas.append(el);
-    const cell: Cell = { el, img, placeholder, caption, position: -1 };
+    const cell: Cell = { el, box, img, canvas, drawn: null, placeholder, caption, position: -1 };
     el.addEventListener("click", (event) => this.onClick(cell, event));
+    el.addEventListener("pointermove", (event) => {
+      if (cell.position >= 0) this.preview.rest(this.order[cell.position], { x: event.clientX, y: event.clientY });
+    });
+    el.addEventListener("pointerleave", () => this.preview.hide());
     return cell;
   }
 
   private release(cell: Cell): void {
     cell.el.hidden = true;
+    cell.drawn = null;
     cell.position = -1;
     this.spare.push(cell);
   }
@@ -294,9 +394,31 @@ export class GridView {
       this.commitSelection();
     } else if (event.key === "Escape") {
       event.preventDefault();
-      this.selection.clear();
-      this.commitSelection();
+      if (this.preview.visible) this.preview.hide();
+      else {
+        this.selection.clear();
+        this.commitSelection();
+      }
+    } else if ((event.key === "+" || event.key === "=") && this.preview.visible) {
+      event.preventDefault();
+      this.preview.zoomBy(ZOOM_IN);
+    } else if (event.key === "-" && this.preview.visible) {
+      event.preventDefault();
+      this.preview.zoomBy(ZOOM_OUT);
     }
+  }
+
+  /** Over a previewed image the wheel zooms the preview, centred where the pointer is. */
+  private onWheel(event: WheelEvent): void {
+    if (!this.preview.visible) return;
+    const cellEl = (event.target as HTMLElement).closest<HTMLElement>(".cw-cell");
+    const box = cellEl?.querySelector<HTMLElement>(".cw-thumb-box");
+    if (!box) return;
+    event.preventDefault();
+    const rect = box.getBoundingClientRect();
+    const fx = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
+    const fy = Math.min(1, Math.max(0, (event.clientY - rect.top) / rect.height));
+    this.preview.zoomBy(event.deltaY < 0 ? ZOOM_IN : ZOOM_OUT, fx, fy);
   }
 
   private scrollToPosition(position: number): void {

@@ -1,5 +1,7 @@
 // Fetches thumbnails for dataset rows in batches and keeps a bounded cache of object URLs.
 import { copyBytes } from "../buffers";
+import { OverlayArrays, OverlayRecord, overlayArrays, toOverlay } from "../overlay/decode";
+import type { Overlay } from "../overlay/types";
 import { CancelledError, RpcClient } from "../rpc";
 
 export interface Thumbnail {
@@ -9,6 +11,7 @@ export interface Thumbnail {
   height: number;
   error: string | null;
   caption: string;
+  overlay: Overlay | null;
 }
 
 interface ThumbnailMeta {
@@ -19,6 +22,11 @@ interface ThumbnailMeta {
   caption: string;
   buffer: number; // index into the message buffers, -1 when there is no image
   mime: string;
+  overlay: OverlayRecord | null;
+}
+
+interface ThumbnailResponse extends OverlayArrays {
+  items: ThumbnailMeta[];
 }
 
 interface Batch {
@@ -77,13 +85,14 @@ export class ThumbnailStore {
     const generation = this.generation;
     for (const row of rows) this.inFlight.set(row, batch);
     try {
-      const { result, buffers } = await this.rpc.request<{ items: ThumbnailMeta[] }>(
+      const { result, buffers } = await this.rpc.request<ThumbnailResponse>(
         "thumbnails",
         { rows },
         batch.controller.signal,
       );
       if (generation !== this.generation) return;
-      for (const item of result.items) this.store(item, buffers);
+      const [coords, counts] = overlayArrays(result, buffers);
+      for (const item of result.items) this.store(item, buffers, coords, counts);
       this.onLoaded(result.items.map((item) => item.row));
     } catch (error) {
       if (!(error instanceof CancelledError)) console.error("cocowidget: thumbnails", error);
@@ -92,7 +101,7 @@ export class ThumbnailStore {
     }
   }
 
-  private store(item: ThumbnailMeta, buffers: DataView[]): void {
+  private store(item: ThumbnailMeta, buffers: DataView[], coords: Float32Array, counts: Uint32Array): void {
     let url: string | null = null;
     if (item.buffer >= 0) {
       url = URL.createObjectURL(new Blob([copyBytes(buffers[item.buffer])], { type: item.mime }));
@@ -100,7 +109,8 @@ export class ThumbnailStore {
     const previous = this.cache.get(item.row);
     if (previous?.url) URL.revokeObjectURL(previous.url);
     this.cache.delete(item.row);
-    this.cache.set(item.row, { ...item, url });
+    const overlay = item.overlay ? toOverlay(item.overlay, coords, counts) : null;
+    this.cache.set(item.row, { ...item, url, overlay });
     this.evict();
   }
 

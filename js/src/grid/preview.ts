@@ -1,0 +1,233 @@
+// Hover-zoom: a large preview of the image under a resting pointer, with overlays and a
+// list of its objects; the mouse wheel (or + / -) zooms into the full-resolution image.
+import { copyBytes } from "../buffers";
+import { categoryColor } from "../overlay/colors";
+import { OverlayArrays, OverlayRecord, overlayArrays, toOverlay } from "../overlay/decode";
+import { drawOverlay, visibleObjects } from "../overlay/draw";
+import type { Category, Overlay, OverlayOptions } from "../overlay/types";
+import { CancelledError, RpcClient } from "../rpc";
+
+const REST_MS = 90;
+const MAX_LISTED = 60;
+const ZOOM_STEP = 1.25;
+const MAX_ZOOM = 16;
+
+interface ImageResponse extends OverlayArrays {
+  buffer: number;
+  mime: string;
+  width: number;
+  height: number;
+  error: string | null;
+  caption: string;
+  overlay: OverlayRecord | null;
+}
+
+export interface PreviewContext {
+  options(): OverlayOptions;
+  categories(): Map<number, Category>;
+  runName(source: number): string;
+}
+
+export class Preview {
+  readonly el = document.createElement("div");
+  private readonly title = document.createElement("div");
+  private readonly stage = document.createElement("div");
+  private readonly layer = document.createElement("div");
+  private readonly img = document.createElement("img");
+  private readonly canvas = document.createElement("canvas");
+  private readonly list = document.createElement("ol");
+  private timer = 0;
+  private controller: AbortController | null = null;
+  private row = -1;
+  private url: string | null = null;
+  private overlay: Overlay | null = null;
+  private zoom = 1;
+  private focusX = 0.5;
+  private focusY = 0.5;
+  private fullResolution = false;
+  shownAt = 0;
+
+  constructor(private readonly rpc: RpcClient, private readonly context: PreviewContext) {
+    this.el.className = "cw-preview";
+    this.el.hidden = true;
+    this.title.className = "cw-preview-title";
+    this.stage.className = "cw-preview-stage";
+    this.layer.className = "cw-preview-layer";
+    this.img.className = "cw-preview-image";
+    this.img.alt = "";
+    this.canvas.className = "cw-preview-overlay";
+    this.list.className = "cw-preview-objects";
+    this.layer.append(this.img, this.canvas);
+    this.stage.append(this.layer);
+    this.el.append(this.title, this.stage, this.list);
+  }
+
+  get visible(): boolean {
+    return !this.el.hidden;
+  }
+
+  /** The pointer moved over a cell showing `row`; show its preview once it rests. */
+  rest(row: number, pointer: { x: number; y: number }): void {
+    clearTimeout(this.timer);
+    if (row === this.row && this.visible) return;
+    this.timer = window.setTimeout(() => this.open(row, pointer), REST_MS);
+  }
+
+  hide(): void {
+    clearTimeout(this.timer);
+    this.controller?.abort();
+    this.controller = null;
+    this.row = -1;
+    this.el.hidden = true;
+    this.zoom = 1;
+    this.fullResolution = false;
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = null;
+    this.img.removeAttribute("src");
+  }
+
+  /** Zoom in (factor > 1) or out around a point given as fractions of the image. */
+  zoomBy(factor: number, fx = this.focusX, fy = this.focusY): void {
+    if (!this.visible) return;
+    this.zoom = Math.min(MAX_ZOOM, Math.max(1, this.zoom * factor));
+    this.focusX = fx;
+    this.focusY = fy;
+    this.applyZoom();
+    if (this.zoom > 1.01 && !this.fullResolution) void this.loadFullResolution();
+  }
+
+  redraw(): void {
+    if (this.overlay && this.visible) {
+      drawOverlay(this.canvas, this.overlay, this.context.options());
+      this.renderList();
+    }
+  }
+
+  private async open(row: number, pointer: { x: number; y: number }): Promise<void> {
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    try {
+      const response = await this.fetch(row, "preview", controller.signal);
+      if (controller.signal.aborted) return;
+      this.row = row;
+      this.zoom = 1;
+      this.fullResolution = false;
+      this.show(response, pointer);
+    } catch (error) {
+      if (!(error instanceof CancelledError)) console.error("cocowidget: preview", error);
+    }
+  }
+
+  private async fetch(row: number, method: string, signal: AbortSignal): Promise<{ response: ImageResponse; buffers: DataView[] }> {
+    const { result, buffers } = await this.rpc.request<ImageResponse>(method, { row }, signal);
+    return { response: result, buffers };
+  }
+
+  private show({ response, buffers }: { response: ImageResponse; buffers: DataView[] }, pointer: { x: number; y: number }): void {
+    this.title.textContent = response.caption;
+    const [coords, counts] = overlayArrays(response, buffers);
+    this.overlay = response.overlay ? toOverlay(response.overlay, coords, counts) : null;
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = null;
+    if (response.buffer >= 0) {
+      this.url = URL.createObjectURL(new Blob([copyBytes(buffers[response.buffer])], { type: response.mime }));
+      this.img.src = this.url;
+    } else {
+      this.img.removeAttribute("src");
+      this.title.textContent = `${response.caption} — ${response.error ?? "unavailable"}`;
+    }
+    this.place(response.width, response.height, pointer);
+    this.el.hidden = false;
+    this.shownAt = performance.now();
+    this.el.dataset.row = String(this.row);
+    this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio);
+    this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio);
+    this.redraw();
+    this.applyZoom();
+  }
+
+  /** Fit the image in the larger free side of the viewport, away from the pointer. */
+  private place(width: number, height: number, pointer: { x: number; y: number }): void {
+    const margin = 16;
+    const listHeight = 150;
+    const onLeft = pointer.x > window.innerWidth / 2;
+    const availableWidth = (onLeft ? pointer.x : window.innerWidth - pointer.x) - 2 * margin;
+    const availableHeight = window.innerHeight - 2 * margin - listHeight - 30;
+    const scale = Math.min(availableWidth / width, availableHeight / height, 1);
+    const shownWidth = Math.max(1, Math.round(width * scale));
+    const shownHeight = Math.max(1, Math.round(height * scale));
+    this.stage.style.width = `${shownWidth}px`;
+    this.stage.style.height = `${shownHeight}px`;
+    this.layer.style.width = `${shownWidth}px`;
+    this.layer.style.height = `${shownHeight}px`;
+    this.el.style.left = onLeft ? `${margin}px` : "";
+    this.el.style.right = onLeft ? "" : `${margin}px`;
+    this.el.style.top = `${Math.max(margin, (window.innerHeight - shownHeight - listHeight - 30) / 2)}px`;
+  }
+
+  private applyZoom(): void {
+    const w = this.layer.clientWidth;
+    const h = this.layer.clientHeight;
+    const tx = Math.min(0, Math.max(w - w * this.zoom, w / 2 - this.focusX * w * this.zoom));
+    const ty = Math.min(0, Math.max(h - h * this.zoom, h / 2 - this.focusY * h * this.zoom));
+    this.layer.style.transform = `translate(${tx}px, ${ty}px) scale(${this.zoom})`;
+    this.el.dataset.zoom = this.zoom.toFixed(2);
+  }
+
+  private async loadFullResolution(): Promise<void> {
+    const row = this.row;
+    this.fullResolution = true;
+    const controller = this.controller ?? new AbortController();
+    try {
+      const { response, buffers } = await this.fetch(row, "full_image", controller.signal);
+      if (row !== this.row || response.buffer < 0) return;
+      if (this.url) URL.revokeObjectURL(this.url);
+      this.url = URL.createObjectURL(new Blob([copyBytes(buffers[response.buffer])], { type: response.mime }));
+      this.img.src = this.url;
+      this.el.dataset.resolution = `${response.width}x${response.height}`;
+      // Redraw the overlay sharper for the zoomed view.
+      this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio * Math.min(this.zoom, 4));
+      this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio * Math.min(this.zoom, 4));
+      this.redraw();
+    } catch (error) {
+      if (!(error instanceof CancelledError)) console.error("cocowidget: full image", error);
+    }
+  }
+
+  private renderList(): void {
+    this.list.replaceChildren();
+    if (!this.overlay) return;
+    const categories = this.context.categories();
+    const objects = visibleObjects(this.overlay, this.context.options());
+    for (const object of objects.slice(0, MAX_LISTED)) {
+      const item = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "cw-swatch";
+      swatch.style.background = categoryColor(object.category);
+      const name = categories.get(object.category)?.name ?? `category ${object.category}`;
+      const parts = [name, `area ${Math.round(object.area)}`];
+      if (object.score !== null) parts.push(`score ${object.score.toFixed(2)}`);
+      parts.push(object.source === 0 ? "ground truth" : this.context.runName(object.source));
+      if (object.crowd) parts.push("crowd");
+      if (object.status) parts.push(object.status.toUpperCase());
+      const text = document.createElement("span");
+      text.textContent = parts.join(" · ");
+      item.append(swatch, text);
+      this.list.append(item);
+    }
+    if (objects.length > MAX_LISTED) {
+      const more = document.createElement("li");
+      more.textContent = `… and ${objects.length - MAX_LISTED} more`;
+      this.list.append(more);
+    }
+    if (!objects.length) {
+      const none = document.createElement("li");
+      none.textContent = "no objects";
+      this.list.append(none);
+    }
+  }
+}
+
+export const ZOOM_IN = ZOOM_STEP;
+export const ZOOM_OUT = 1 / ZOOM_STEP;

@@ -1,0 +1,124 @@
+// The grid's controls: thumbnail size, overlay toggles, score threshold, sort order.
+// Every control writes a trait; Python is the single source of truth.
+import type { AnyModel } from "@anywidget/types";
+import type { GridModel } from "./grid";
+
+function labelled(text: string, control: HTMLElement): HTMLLabelElement {
+  const label = document.createElement("label");
+  label.className = "cw-control";
+  const span = document.createElement("span");
+  span.textContent = text;
+  label.append(span, control);
+  return label;
+}
+
+function checkbox(model: AnyModel<GridModel>, trait: "show_ground_truth" | "show_masks" | "show_boxes"): HTMLInputElement {
+  const input = document.createElement("input");
+  input.type = "checkbox";
+  const sync = () => (input.checked = Boolean(model.get(trait)));
+  input.addEventListener("change", () => {
+    model.set(trait, input.checked);
+    model.save_changes();
+  });
+  model.on(`change:${trait}`, sync);
+  sync();
+  return input;
+}
+
+export function buildToolbar(model: AnyModel<GridModel>): HTMLElement {
+  const bar = document.createElement("div");
+  bar.className = "cw-toolbar";
+
+  const size = document.createElement("input");
+  size.type = "range";
+  size.min = "64";
+  size.max = "384";
+  size.step = "16";
+  size.className = "cw-size";
+  size.addEventListener("input", () => {
+    model.set("thumbnail_size", Number(size.value));
+    model.save_changes();
+  });
+  model.on("change:thumbnail_size", () => (size.value = String(model.get("thumbnail_size"))));
+  size.value = String(model.get("thumbnail_size"));
+  bar.append(labelled("size", size));
+
+  bar.append(labelled("ground truth", checkbox(model, "show_ground_truth")));
+
+  const runs = document.createElement("span");
+  runs.className = "cw-runs";
+  const renderRuns = () => {
+    runs.replaceChildren();
+    const visible = new Set(model.get("visible_runs"));
+    for (const name of model.get("_runs")) {
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = visible.has(name);
+      input.addEventListener("change", () => {
+        const next = new Set(model.get("visible_runs"));
+        if (input.checked) next.add(name);
+        else next.delete(name);
+        model.set("visible_runs", model.get("_runs").filter((run) => next.has(run)));
+        model.save_changes();
+      });
+      runs.append(labelled(name, input));
+    }
+  };
+  model.on("change:_runs", renderRuns);
+  model.on("change:visible_runs", renderRuns);
+  renderRuns();
+  bar.append(runs);
+
+  const threshold = document.createElement("input");
+  threshold.type = "range";
+  threshold.min = "0";
+  threshold.max = "1";
+  threshold.step = "0.05";
+  threshold.className = "cw-threshold";
+  const thresholdValue = document.createElement("span");
+  const syncThreshold = () => {
+    threshold.value = String(model.get("score_threshold"));
+    thresholdValue.textContent = model.get("score_threshold").toFixed(2);
+  };
+  threshold.addEventListener("input", () => {
+    model.set("score_threshold", Number(threshold.value));
+    model.save_changes();
+    thresholdValue.textContent = Number(threshold.value).toFixed(2);
+  });
+  model.on("change:score_threshold", syncThreshold);
+  syncThreshold();
+  const thresholdControl = labelled("score ≥", threshold);
+  thresholdControl.append(thresholdValue);
+  bar.append(thresholdControl);
+
+  bar.append(labelled("masks", checkbox(model, "show_masks")));
+  bar.append(labelled("boxes", checkbox(model, "show_boxes")));
+
+  const sort = document.createElement("select");
+  sort.className = "cw-sort";
+  const renderSort = () => {
+    sort.replaceChildren();
+    const none = document.createElement("option");
+    none.value = "";
+    none.textContent = "dataset order";
+    sort.append(none);
+    for (const column of model.get("_sortable_columns")) {
+      for (const [prefix, arrow] of [["", "↑"], ["-", "↓"]]) {
+        const option = document.createElement("option");
+        option.value = prefix + column;
+        option.textContent = `${column} ${arrow}`;
+        sort.append(option);
+      }
+    }
+    sort.value = model.get("sort_by") ?? "";
+  };
+  sort.addEventListener("change", () => {
+    model.set("sort_by", sort.value || null);
+    model.save_changes();
+  });
+  model.on("change:_sortable_columns", renderSort);
+  model.on("change:sort_by", () => (sort.value = model.get("sort_by") ?? ""));
+  renderSort();
+  bar.append(labelled("sort", sort));
+  return bar;
+}

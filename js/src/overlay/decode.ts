@@ -1,0 +1,24 @@
+// Turns an RPC response's overlay records and shared binary arrays into Overlays.
+import { copyBytes } from "../buffers";
+import type { Overlay, OverlayObject } from "./types";
+
+export interface OverlayRecord {
+  width: number;
+  height: number;
+  objects: OverlayObject[];
+}
+
+export interface OverlayArrays {
+  coords: number; // buffer index of float32 polygon coordinates, -1 when none
+  counts: number; // buffer index of uint32 RLE run lengths, -1 when none
+}
+
+export function overlayArrays(arrays: OverlayArrays, buffers: DataView[]): [Float32Array, Uint32Array] {
+  const coords = arrays.coords >= 0 ? new Float32Array(copyBytes(buffers[arrays.coords])) : new Float32Array(0);
+  const counts = arrays.counts >= 0 ? new Uint32Array(copyBytes(buffers[arrays.counts])) : new Uint32Array(0);
+  return [coords, counts];
+}
+
+export function toOverlay(record: OverlayRecord, coords: Float32Array, counts: Uint32Array): Overlay {
+  return { width: record.width, height: record.height, objects: record.objects, coords, counts };
+}

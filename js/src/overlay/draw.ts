@@ -1,0 +1,128 @@
+// Draws boxes, polygons and RLE masks of one image onto a canvas at any scale.
+import { categoryColor, STATUS_COLORS } from "./colors";
+import type { Overlay, OverlayObject, OverlayOptions } from "./types";
+
+const maskCache = new WeakMap<OverlayObject, HTMLCanvasElement>();
+
+export function visibleObjects(overlay: Overlay, options: OverlayOptions): OverlayObject[] {
+  return overlay.objects.filter((object) =>
+    object.source === 0
+      ? options.showGroundTruth
+      : options.visibleRuns.has(object.source) && (object.score ?? 1) >= options.scoreThreshold,
+  );
+}
+
+/** Draw `overlay` scaled to the canvas size (the canvas shows the whole image). */
+export function drawOverlay(
+  canvas: HTMLCanvasElement,
+  overlay: Overlay,
+  options: OverlayOptions,
+  emphasis?: Set<number>,
+): void {
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const sx = canvas.width / overlay.width;
+  const sy = canvas.height / overlay.height;
+  for (const object of visibleObjects(overlay, options)) {
+    const dimmed = emphasis !== undefined && emphasis.size > 0 && !emphasis.has(object.id);
+    const color = object.status ? STATUS_COLORS[object.status] ?? categoryColor(object.category) : categoryColor(object.category);
+    ctx.globalAlpha = dimmed ? 0.25 : 1;
+    if (options.masks) drawMask(ctx, overlay, object, sx, sy, color);
+    if (options.boxes || (!object.poly && !object.rle)) drawBox(ctx, object, sx, sy, color, options.lineWidth);
+  }
+  ctx.globalAlpha = 1;
+}
+
+function drawBox(
+  ctx: CanvasRenderingContext2D,
+  object: OverlayObject,
+  sx: number,
+  sy: number,
+  color: string,
+  lineWidth: number,
+): void {
+  const [x, y, w, h] = object.bbox;
+  ctx.strokeStyle = color;
+  ctx.lineWidth = lineWidth;
+  // Predictions are drawn dashed so they read apart from ground truth at a glance;
+  // false positives get a tighter dash.
+  if (object.status === "fp") ctx.setLineDash([3, 2]);
+  else if (object.source !== 0) ctx.setLineDash([6, 3]);
+  else ctx.setLineDash([]);
+  ctx.strokeRect(x * sx, y * sy, Math.max(w * sx, 1), Math.max(h * sy, 1));
+  ctx.setLineDash([]);
+}
+
+function drawMask(
+  ctx: CanvasRenderingContext2D,
+  overlay: Overlay,
+  object: OverlayObject,
+  sx: number,
+  sy: number,
+  color: string,
+): void {
+  if (object.poly) {
+    const [start, ...rings] = object.poly;
+    ctx.beginPath();
+    let offset = start;
+    for (const length of rings) {
+      for (let i = 0; i < length; i++) {
+        const x = overlay.coords[offset + 2 * i] * sx;
+        const y = overlay.coords[offset + 2 * i + 1] * sy;
+        if (i === 0) ctx.moveTo(x, y);
+        else ctx.lineTo(x, y);
+      }
+      ctx.closePath();
+      offset += 2 * length;
+    }
+    ctx.fillStyle = color;
+    ctx.globalAlpha *= 0.35;
+    ctx.fill("evenodd");
+    ctx.globalAlpha /= 0.35;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1;
+    ctx.stroke();
+  } else if (object.rle) {
+    const mask = rleCanvas(overlay, object, color);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(mask, 0, 0, mask.width * sx, mask.height * sy);
+  }
+}
+
+/** Rasterise an uncompressed COCO RLE (column-major runs) once, tinted; crowds hatched. */
+function rleCanvas(overlay: Overlay, object: OverlayObject, color: string): HTMLCanvasElement {
+  const cached = maskCache.get(object);
+  if (cached) return cached;
+  const [start, length, height, width] = object.rle!;
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d")!;
+  ctx.fillStyle = color;
+  ctx.fillRect(0, 0, 1, 1);
+  const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+  const image = ctx.createImageData(width, height);
+  const pixels = image.data;
+  let index = 0;
+  for (let k = 0; k < length; k++) {
+    const run = overlay.counts[start + k];
+    if (k % 2 === 1) {
+      for (let p = index; p < index + run; p++) {
+        const row = p % height;
+        const column = (p - row) / height;
+        // Crowd regions are hatched, so they read apart from single objects.
+        if (object.crowd && ((row + column) >> 2) % 2 === 0) continue;
+        const o = 4 * (row * width + column);
+        pixels[o] = r;
+        pixels[o + 1] = g;
+        pixels[o + 2] = b;
+        pixels[o + 3] = object.crowd ? 150 : 95;
+      }
+    }
+    index += run;
+  }
+  ctx.putImageData(image, 0, 0);
+  maskCache.set(object, canvas);
+  return canvas;
+}
