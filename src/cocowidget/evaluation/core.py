@@ -1,0 +1,152 @@
+"""The evaluation pipeline up to COCOeval's ``accumulate``: layout, IoUs, matches, curves.
+
+Everything the result tables need is kept on :class:`Core`, so tables at a new IoU or
+score threshold, the confusion matrix and run comparisons never redo the matching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cocowidget.evaluation._arrays import BoolArray, FloatArray, IntArray
+from cocowidget.evaluation.accumulate import Accumulated, accumulate, summarize
+from cocowidget.evaluation.flags import MatchFlags, gt_ignore_flags, match_flags
+from cocowidget.evaluation.inputs import Detections, GroundTruth
+from cocowidget.evaluation.iou import ImagePairs, box_pair_iou, mask_pair_iou, pair_indices
+from cocowidget.evaluation.layout import Layout, build_layout
+from cocowidget.evaluation.masks import to_rles
+from cocowidget.evaluation.matching import greedy_match
+from cocowidget.evaluation.params import EvalParams, IouType
+
+
+@dataclass(frozen=True, eq=False)
+class Core:
+    """Intermediate results; ``gt_*`` / ``dt_*`` arrays follow the layout's order."""
+
+    params: EvalParams
+    iou_type: IouType
+    gt: GroundTruth
+    dt: Detections
+    layout: Layout
+    pairs: ImagePairs
+    gt_ignore: BoolArray  # (A, n_gt)
+    flags: MatchFlags  # (T, A, n_det)
+    npig: IntArray  # (A, K)
+    accumulated: Accumulated
+    stats: FloatArray
+
+    @property
+    def gt_ids(self) -> IntArray:
+        return self.gt.ids[self.layout.gt_rows]
+
+    @property
+    def gt_crowd(self) -> BoolArray:
+        return self.gt.iscrowd[self.layout.gt_rows]
+
+    @property
+    def dt_ids(self) -> IntArray:
+        return self.dt.ids[self.layout.dt_rows]
+
+    @property
+    def dt_score(self) -> FloatArray:
+        return self.dt.score[self.layout.dt_rows]
+
+    @property
+    def same_category_pairs(self) -> BoolArray:
+        layout, pairs = self.layout, self.pairs
+        same: BoolArray = layout.dt_category[pairs.det] == layout.gt_category[pairs.gt]
+        return same
+
+
+def image_pair_ious(
+    gt: GroundTruth, dt: Detections, layout: Layout, iou_type: IouType
+) -> ImagePairs:
+    det, truth = pair_indices(layout.dt_image, layout.gt_image, layout.n_images)
+    crowd = gt.iscrowd[layout.gt_rows]
+    if iou_type == "bbox":
+        iou = box_pair_iou(det, truth, dt.bbox[layout.dt_rows], gt.bbox[layout.gt_rows], crowd)
+        return ImagePairs(det=det, gt=truth, iou=iou)
+    if iou_type != "segm":
+        raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
+    if gt.segmentation is None or dt.segmentation is None:
+        raise ValueError("iou_type='segm' needs segmentations for ground truth and detections")
+    if gt.image_height is None or gt.image_width is None:
+        raise ValueError("iou_type='segm' needs image heights and widths")
+    # Images are rasterised at the ground truth's image size, for detections too, as
+    # COCOeval does through cocoDt.imgs (a copy of the ground truth's images).
+    image_row = {int(i): n for n, i in enumerate(gt.image_ids.tolist())}
+    rows_of_layout_image = np.array(
+        [image_row[int(i)] for i in layout.image_ids.tolist()], dtype=np.int64
+    )
+    heights = gt.image_height[rows_of_layout_image]
+    widths = gt.image_width[rows_of_layout_image]
+    gt_rles = to_rles(
+        [gt.segmentation[r] for r in layout.gt_rows.tolist()],
+        heights[layout.gt_image],
+        widths[layout.gt_image],
+    )
+    dt_rles = to_rles(
+        [dt.segmentation[r] for r in layout.dt_rows.tolist()],
+        heights[layout.dt_image],
+        widths[layout.dt_image],
+    )
+    iou = mask_pair_iou(layout.dt_image, layout.gt_image, layout.n_images, dt_rles, gt_rles, crowd)
+    return ImagePairs(det=det, gt=truth, iou=iou)
+
+
+def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalParams) -> Core:
+    layout = build_layout(gt, dt, params)
+    pairs = image_pair_ious(gt, dt, layout, iou_type)
+    area_ranges = params.area_array()
+    crowd = gt.iscrowd[layout.gt_rows]
+    gt_ignore = gt_ignore_flags(crowd, gt.area[layout.gt_rows], area_ranges)
+
+    same = layout.dt_category[pairs.det] == layout.gt_category[pairs.gt]
+    matched_gt = greedy_match(
+        det_group=layout.dt_group,
+        gt_group=layout.gt_group,
+        gt_crowd=crowd,
+        gt_ignore=gt_ignore,
+        pair_det=pairs.det[same],
+        pair_gt=pairs.gt[same],
+        pair_iou=pairs.iou[same],
+        iou_thresholds=params.iou_array(),
+        n_groups=layout.n_groups,
+    )
+    flags = match_flags(
+        matched_gt=matched_gt,
+        gt_ignore=gt_ignore,
+        gt_ids=gt.ids[layout.gt_rows],
+        dt_area=dt.area[layout.dt_rows],
+        area_ranges=area_ranges,
+    )
+    n_categories = layout.n_categories
+    npig = np.stack(
+        [np.bincount(layout.gt_category[~ignore], minlength=n_categories) for ignore in gt_ignore]
+    ).astype(np.int64)
+    accumulated = accumulate(
+        params=params,
+        n_categories=n_categories,
+        dt_category=layout.dt_category,
+        dt_image=layout.dt_image,
+        dt_rank=layout.dt_rank,
+        dt_score=dt.score[layout.dt_rows],
+        tp=flags.tp,
+        fp=flags.fp,
+        npig=npig,
+    )
+    return Core(
+        params=params,
+        iou_type=iou_type,
+        gt=gt,
+        dt=dt,
+        layout=layout,
+        pairs=pairs,
+        gt_ignore=gt_ignore,
+        flags=flags,
+        npig=npig,
+        accumulated=accumulated,
+        stats=summarize(accumulated, params),
+    )

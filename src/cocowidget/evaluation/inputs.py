@@ -1,0 +1,200 @@
+"""Columnar inputs of the evaluation engine: ground truth and one run of detections.
+
+The engine takes plain numpy columns so any front end (``CocoDataset``, a pycocotools
+``COCO`` object, a model's raw outputs) can feed it without going through JSON dicts.
+Row order matters exactly as it does in pycocotools: it breaks ties between equal scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pycocotools import mask as mask_utils
+
+from cocowidget.evaluation._arrays import BoolArray, FloatArray, IntArray
+
+
+def _ints(values: npt.ArrayLike) -> IntArray:
+    return np.asarray(values, dtype=np.int64).reshape(-1)
+
+
+def _floats(values: npt.ArrayLike) -> FloatArray:
+    # float64 throughout: pycocotools reads JSON numbers as doubles, and IoUs must agree
+    # with its C code bit for bit.
+    return np.asarray(values, dtype=np.float64).reshape(-1)
+
+
+def _boxes(values: npt.ArrayLike | None, n: int) -> FloatArray:
+    if values is None:
+        return np.zeros((n, 4), dtype=np.float64)
+    boxes = np.asarray(values, dtype=np.float64)
+    if boxes.size == 0:
+        return np.zeros((0, 4), dtype=np.float64)
+    return boxes.reshape(-1, 4)
+
+
+def _check_lengths(kind: str, n: int, **columns: Any) -> None:
+    for name, column in columns.items():
+        if column is not None and len(column) != n:
+            raise ValueError(f"{kind}.{name} has {len(column)} rows; expected {n}")
+
+
+@dataclass(frozen=True, eq=False)
+class GroundTruth:
+    """Ground-truth annotations of a dataset, one row per annotation.
+
+    ``image_ids`` lists every image of the dataset (images without annotations count:
+    their detections are false positives). ``image_height`` / ``image_width`` align with
+    ``image_ids`` and are needed for ``iou_type="segm"`` (polygons are rasterised at the
+    image size, as ``COCO.annToRLE`` does). ``area`` is the annotation's ``area`` field,
+    which COCO's area ranges use. ``segmentation`` holds, per annotation, what pycocotools
+    accepts: a polygon list, an uncompressed RLE dict or a compressed RLE dict.
+    ``category_names``, aligned with ``category_ids``, label the per-class results.
+    """
+
+    image_ids: IntArray
+    category_ids: IntArray
+    ids: IntArray
+    image_id: IntArray
+    category_id: IntArray
+    bbox: FloatArray
+    area: FloatArray
+    iscrowd: BoolArray
+    segmentation: Sequence[Any] | None = None
+    image_height: IntArray | None = None
+    image_width: IntArray | None = None
+    category_names: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "image_ids", _ints(self.image_ids))
+        set_(self, "category_ids", _ints(self.category_ids))
+        if self.category_names is not None and len(self.category_names) != len(self.category_ids):
+            raise ValueError("GroundTruth.category_names must align with category_ids")
+        set_(self, "ids", _ints(self.ids))
+        n = len(self.ids)
+        set_(self, "image_id", _ints(self.image_id))
+        set_(self, "category_id", _ints(self.category_id))
+        set_(self, "bbox", _boxes(self.bbox, n))
+        set_(self, "area", _floats(self.area))
+        set_(self, "iscrowd", np.asarray(self.iscrowd).astype(bool).reshape(-1))
+        if self.image_height is not None:
+            set_(self, "image_height", _ints(self.image_height))
+        if self.image_width is not None:
+            set_(self, "image_width", _ints(self.image_width))
+        _check_lengths(
+            "GroundTruth",
+            n,
+            image_id=self.image_id,
+            category_id=self.category_id,
+            bbox=self.bbox,
+            area=self.area,
+            iscrowd=self.iscrowd,
+            segmentation=self.segmentation,
+        )
+        _check_lengths(
+            "GroundTruth image column",
+            len(self.image_ids),
+            image_height=self.image_height,
+            image_width=self.image_width,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class Detections:
+    """One run of detections, one row per detection.
+
+    ``ids`` label the rows in result tables. ``area`` is what COCO's area ranges test for
+    unmatched detections; :meth:`from_results` fills it (and a missing ``bbox`` or
+    ``segmentation``) exactly as ``COCO.loadRes`` does.
+    """
+
+    ids: IntArray
+    image_id: IntArray
+    category_id: IntArray
+    score: FloatArray
+    bbox: FloatArray
+    area: FloatArray
+    segmentation: Sequence[Any] | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "ids", _ints(self.ids))
+        n = len(self.ids)
+        set_(self, "image_id", _ints(self.image_id))
+        set_(self, "category_id", _ints(self.category_id))
+        set_(self, "score", _floats(self.score))
+        set_(self, "bbox", _boxes(self.bbox, n))
+        set_(self, "area", _floats(self.area))
+        _check_lengths(
+            "Detections",
+            n,
+            image_id=self.image_id,
+            category_id=self.category_id,
+            score=self.score,
+            bbox=self.bbox,
+            area=self.area,
+            segmentation=self.segmentation,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_results(
+        cls,
+        image_id: npt.ArrayLike,
+        category_id: npt.ArrayLike,
+        score: npt.ArrayLike,
+        *,
+        bbox: npt.ArrayLike | None = None,
+        segmentation: Sequence[Any] | None = None,
+        ids: npt.ArrayLike | None = None,
+    ) -> Detections:
+        """Detections in COCO results format, completed as ``COCO.loadRes`` completes them.
+
+        With boxes, ``area`` is ``w * h`` (even when masks are given too) and a missing
+        mask (``None``) becomes the box's polygon; with masks only (compressed RLEs),
+        ``area`` is the mask area and ``bbox`` its bounding box. ``ids`` default to
+        ``1..N`` as in loadRes.
+        """
+        image_ids = _ints(image_id)
+        n = len(image_ids)
+        row_ids = np.arange(1, n + 1, dtype=np.int64) if ids is None else _ints(ids)
+        if bbox is not None:
+            boxes = _boxes(bbox, n)
+            area = boxes[:, 2] * boxes[:, 3]
+            given = [None] * n if segmentation is None else list(segmentation)
+            segmentation = [
+                box_polygon(box) if mask is None else mask
+                for mask, box in zip(given, boxes.tolist(), strict=True)
+            ]
+        elif segmentation is not None:
+            rles = list(segmentation)
+            area = np.asarray(mask_utils.area(rles), dtype=np.float64) if n else np.zeros(0)
+            boxes = _boxes(mask_utils.toBbox(rles), n) if n else np.zeros((0, 4))
+        else:
+            raise ValueError("detections need a bbox or a segmentation")
+        return cls(
+            ids=row_ids,
+            image_id=image_ids,
+            category_id=_ints(category_id),
+            score=_floats(score),
+            bbox=boxes,
+            area=area,
+            segmentation=segmentation,
+        )
+
+
+def box_polygon(box: list[float]) -> list[list[float]]:
+    """The polygon loadRes gives a box result that has no mask."""
+    x, y, w, h = box
+    x2, y2 = x + w, y + h
+    return [[x, y, x, y2, x2, y2, x2, y]]

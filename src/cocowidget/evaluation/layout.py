@@ -1,0 +1,118 @@
+"""Which rows COCOeval evaluates, and in which order it visits them.
+
+pycocotools keeps, per (image, category), the ground truth in file order and the
+detections sorted by descending score (stable mergesort, so file order breaks ties), cut
+to ``maxDets[-1]``. The layout reproduces that order once for all images with a lexsort,
+so later stages work on contiguous slices instead of dict lookups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cocowidget.evaluation._arrays import IntArray, position_in_segment
+from cocowidget.evaluation.inputs import Detections, GroundTruth
+from cocowidget.evaluation.params import EvalParams
+
+
+def positions(values: IntArray, sorted_ids: IntArray) -> IntArray:
+    """Index of each value in ``sorted_ids``, or -1 where it is absent."""
+    if len(sorted_ids) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    index = np.searchsorted(sorted_ids, values)
+    clipped = np.minimum(index, len(sorted_ids) - 1)
+    found = sorted_ids[clipped] == values
+    return np.where(found, clipped, -1).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Evaluated rows, grouped by (image, category).
+
+    ``gt_*`` arrays describe evaluated ground truth sorted by (image, category, row);
+    ``dt_*`` arrays describe evaluated detections sorted by (image, category, rank), where
+    rank orders a group's detections by descending score and only ranks below
+    ``maxDets[-1]`` are kept. ``*_rows`` point back into the input columns; ``*_group``
+    numbers the (image, category) pairs that hold any of them, in (image, category) order.
+    """
+
+    image_ids: IntArray
+    category_ids: IntArray
+    gt_rows: IntArray
+    gt_image: IntArray
+    gt_category: IntArray
+    gt_group: IntArray
+    dt_rows: IntArray
+    dt_image: IntArray
+    dt_category: IntArray
+    dt_group: IntArray
+    dt_rank: IntArray
+    n_groups: int
+    group_image: IntArray
+    group_category: IntArray
+    #: rank of every input detection in its (image, category), -1 outside the evaluation
+    rank_of_row: IntArray
+
+    @property
+    def n_images(self) -> int:
+        return len(self.image_ids)
+
+    @property
+    def n_categories(self) -> int:
+        return len(self.category_ids)
+
+
+def build_layout(gt: GroundTruth, dt: Detections, params: EvalParams) -> Layout:
+    image_ids = params.selected_ids(gt.image_ids, params.image_ids)
+    category_ids = params.selected_ids(gt.category_ids, params.category_ids)
+    n_categories = len(category_ids)
+
+    gt_image_all = positions(gt.image_id, image_ids)
+    gt_category_all = positions(gt.category_id, category_ids)
+    gt_rows = np.flatnonzero((gt_image_all >= 0) & (gt_category_all >= 0))
+    order = np.lexsort((gt_rows, gt_category_all[gt_rows], gt_image_all[gt_rows]))
+    gt_rows = gt_rows[order]
+    gt_image = gt_image_all[gt_rows]
+    gt_category = gt_category_all[gt_rows]
+
+    dt_image_all = positions(dt.image_id, image_ids)
+    dt_category_all = positions(dt.category_id, category_ids)
+    dt_rows = np.flatnonzero((dt_image_all >= 0) & (dt_category_all >= 0))
+    order = np.lexsort(
+        (dt_rows, -dt.score[dt_rows], dt_category_all[dt_rows], dt_image_all[dt_rows])
+    )
+    dt_rows = dt_rows[order]
+    dt_key = dt_image_all[dt_rows] * n_categories + dt_category_all[dt_rows]
+    _, dt_key_index = np.unique(dt_key, return_inverse=True)
+    rank = position_in_segment(dt_key_index.reshape(-1).astype(np.int64), len(dt_key))
+    rank_of_row = np.full(len(dt), -1, dtype=np.int64)
+    rank_of_row[dt_rows] = rank
+    kept = rank < params.max_detections_evaluated
+    dt_rows = dt_rows[kept]
+    dt_rank = rank[kept]
+    dt_image = dt_image_all[dt_rows]
+    dt_category = dt_category_all[dt_rows]
+
+    gt_key = gt_image * n_categories + gt_category
+    dt_key = dt_image * n_categories + dt_category
+    group_keys, inverse = np.unique(np.concatenate([gt_key, dt_key]), return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
+    return Layout(
+        image_ids=image_ids,
+        category_ids=category_ids,
+        gt_rows=gt_rows,
+        gt_image=gt_image,
+        gt_category=gt_category,
+        gt_group=inverse[: len(gt_key)],
+        dt_rows=dt_rows,
+        dt_image=dt_image,
+        dt_category=dt_category,
+        dt_group=inverse[len(gt_key) :],
+        dt_rank=dt_rank,
+        n_groups=len(group_keys),
+        group_image=(group_keys // max(n_categories, 1)).astype(np.int64),
+        group_category=(group_keys % max(n_categories, 1)).astype(np.int64),
+        rank_of_row=rank_of_row,
+    )

@@ -1,0 +1,236 @@
+"""The result of evaluating one run: COCO stats, tables, curves, confusion matrix."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from cocowidget.data.table import Table
+from cocowidget.evaluation._arrays import FloatArray
+from cocowidget.evaluation.classes_table import (
+    class_metric_columns,
+    classes_table,
+    pr_curves_table,
+)
+from cocowidget.evaluation.confusion import ConfusionMatrix, confusion_matrix
+from cocowidget.evaluation.core import Core
+from cocowidget.evaluation.detections_table import BACKGROUND_IOU, detections_table
+from cocowidget.evaluation.ground_truth_table import ground_truth_table
+from cocowidget.evaluation.images_table import image_average_precision, images_table
+from cocowidget.evaluation.operating_point import Counts, MatchRecord
+from cocowidget.evaluation.params import EvalParams, IouType
+
+STAT_NAMES = (
+    "AP",
+    "AP50",
+    "AP75",
+    "AP_small",
+    "AP_medium",
+    "AP_large",
+    "AR1",
+    "AR10",
+    "AR100",
+    "AR_small",
+    "AR_medium",
+    "AR_large",
+)
+
+_STAT_LINES = (
+    (True, None, "all", 2),
+    (True, 0.5, "all", 2),
+    (True, 0.75, "all", 2),
+    (True, None, "small", 2),
+    (True, None, "medium", 2),
+    (True, None, "large", 2),
+    (False, None, "all", 0),
+    (False, None, "all", 1),
+    (False, None, "all", 2),
+    (False, None, "small", 2),
+    (False, None, "medium", 2),
+    (False, None, "large", 2),
+)
+
+
+class Evaluation:
+    """COCO evaluation of one run of detections against the ground truth.
+
+    ``stats``, ``precision``, ``recall`` and ``scores`` equal pycocotools' ``COCOeval``
+    (``stats`` and ``eval[...]``). Tables (:class:`~cocowidget.data.table.Table`) describe
+    images, classes, detections and ground-truth objects; see the modules
+    ``images_table``, ``classes_table``, ``detections_table`` and ``ground_truth_table``
+    for their columns. ``images`` and ``classes`` are at the default operating point
+    (``iou_threshold``, ``score_threshold``); :meth:`image_table`, :meth:`class_table`
+    and :meth:`image_counts` give them at any other without re-evaluating.
+    """
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        iou_threshold: float = 0.5,
+        score_threshold: float = 0.5,
+        background_iou: float = BACKGROUND_IOU,
+    ) -> None:
+        self._core = core
+        self.iou_threshold = float(iou_threshold)
+        self.score_threshold = float(score_threshold)
+        self.background_iou = float(background_iou)
+        core.params.iou_index(self.iou_threshold)  # fail early on a threshold not evaluated
+        self._record = MatchRecord.from_core(core)
+
+    # -- COCOeval's numbers -----------------------------------------------------------
+    @property
+    def params(self) -> EvalParams:
+        return self._core.params
+
+    @property
+    def iou_type(self) -> IouType:
+        return self._core.iou_type
+
+    @property
+    def stats(self) -> FloatArray:
+        """The 12 numbers of ``COCOeval.stats`` (names in :data:`STAT_NAMES`)."""
+        return self._core.stats
+
+    @property
+    def precision(self) -> FloatArray:
+        """``COCOeval.eval['precision']``: ``(T, R, K, A, M)``, -1 where undefined."""
+        return self._core.accumulated.precision
+
+    @property
+    def recall(self) -> FloatArray:
+        """``COCOeval.eval['recall']``: ``(T, K, A, M)``."""
+        return self._core.accumulated.recall
+
+    @property
+    def scores(self) -> FloatArray:
+        """``COCOeval.eval['scores']``: score reached at each recall threshold."""
+        return self._core.accumulated.scores
+
+    @property
+    def image_ids(self) -> np.ndarray:
+        return self._core.layout.image_ids
+
+    @property
+    def category_ids(self) -> np.ndarray:
+        return self._core.layout.category_ids
+
+    def stats_dict(self) -> dict[str, float]:
+        return dict(zip(STAT_NAMES, self.stats.tolist(), strict=True))
+
+    def summary(self) -> str:
+        """The lines ``COCOeval.summarize()`` prints."""
+        p = self.params
+        lines = []
+        for value, (ap, iou, area, m) in zip(self.stats.tolist(), _STAT_LINES, strict=True):
+            title = "Average Precision  (AP)" if ap else "Average Recall     (AR)"
+            iou_text = f"{p.iou_thresholds[0]:0.2f}:{p.iou_thresholds[-1]:0.2f}"
+            if iou is not None:
+                iou_text = f"{iou:0.2f}"
+            max_det = p.max_detections[min(m, len(p.max_detections) - 1)]
+            lines.append(
+                f" {title} @[ IoU={iou_text:<9} | area={area:>6s} | maxDets={max_det:>3d} ]"
+                f" = {value:0.3f}"
+            )
+        return "\n".join(lines)
+
+    # -- tables -----------------------------------------------------------------------
+    @cached_property
+    def _image_ap(self) -> tuple[FloatArray, FloatArray]:
+        return image_average_precision(self._core)
+
+    @cached_property
+    def _class_metrics(self) -> dict[str, np.ndarray]:
+        return class_metric_columns(self._core)
+
+    @cached_property
+    def images(self) -> Table:
+        """Per-image table at the default operating point."""
+        return self.image_table()
+
+    @cached_property
+    def classes(self) -> Table:
+        """Per-class table at the default operating point."""
+        return self.class_table()
+
+    @cached_property
+    def detections(self) -> Table:
+        """Per-detection table, one row per input detection in input order."""
+        return detections_table(self._core, background_iou=self.background_iou)
+
+    @cached_property
+    def ground_truth(self) -> Table:
+        """Per-ground-truth table, one row per input annotation in input order."""
+        return ground_truth_table(self._core)
+
+    @cached_property
+    def pr_curves(self) -> Table:
+        """Per-class precision–recall curves; recall axis: :attr:`recall_thresholds`."""
+        return pr_curves_table(self._core)
+
+    @property
+    def recall_thresholds(self) -> FloatArray:
+        return self.params.recall_array()
+
+    @property
+    def iou_thresholds(self) -> FloatArray:
+        return self.params.iou_array()
+
+    def image_counts(
+        self, iou_threshold: float | None = None, score_threshold: float | None = None
+    ) -> Counts:
+        """TP / FP / FN per image (aligned with :attr:`image_ids`) at an operating point,
+        from the stored matches: a few vectorised passes, no re-evaluation."""
+        t, s = self._operating_point(iou_threshold, score_threshold)
+        return self._record.counts(t, s, by="image", n_groups=self._core.layout.n_images)
+
+    def class_counts(
+        self, iou_threshold: float | None = None, score_threshold: float | None = None
+    ) -> Counts:
+        """TP / FP / FN per category (aligned with :attr:`category_ids`)."""
+        t, s = self._operating_point(iou_threshold, score_threshold)
+        return self._record.counts(t, s, by="category", n_groups=self._core.layout.n_categories)
+
+    def image_table(
+        self, iou_threshold: float | None = None, score_threshold: float | None = None
+    ) -> Table:
+        ap, ap50 = self._image_ap
+        counts = self.image_counts(iou_threshold, score_threshold)
+        return images_table(self._core, ap, ap50, counts)
+
+    def class_table(
+        self, iou_threshold: float | None = None, score_threshold: float | None = None
+    ) -> Table:
+        counts = self.class_counts(iou_threshold, score_threshold)
+        return classes_table(self._core, self._class_metrics, counts, self._category_names())
+
+    def confusion_matrix(
+        self, iou_threshold: float = 0.5, score_threshold: float | None = None
+    ) -> ConfusionMatrix:
+        """Class confusion from class-agnostic matching (see ``confusion`` module); any
+        IoU threshold works, since this matches afresh from the stored IoUs."""
+        score = self.score_threshold if score_threshold is None else float(score_threshold)
+        return confusion_matrix(self._core, iou_threshold, score)
+
+    # -- helpers ----------------------------------------------------------------------
+    def _operating_point(
+        self, iou_threshold: float | None, score_threshold: float | None
+    ) -> tuple[int, float]:
+        iou = self.iou_threshold if iou_threshold is None else float(iou_threshold)
+        score = self.score_threshold if score_threshold is None else float(score_threshold)
+        return self.params.iou_index(iou), score
+
+    def _category_names(self) -> list[str] | None:
+        gt = self._core.gt
+        if gt.category_names is None:
+            return None
+        by_id = dict(zip(gt.category_ids.tolist(), gt.category_names, strict=True))
+        return [str(by_id.get(i, "")) for i in self.category_ids.tolist()]
+
+    def __repr__(self) -> str:
+        s = self.stats
+        return (
+            f"Evaluation({self.iou_type}, {len(self.image_ids)} images, "
+            f"{len(self.category_ids)} categories, AP={s[0]:.3f}, AP50={s[1]:.3f})"
+        )
