@@ -1,0 +1,271 @@
+"""Thumbnail pipeline throughput and preview latency, each beside its baseline.
+
+Generates COCO-like 640x480 JPEGs (a colour field, filled shapes, texture and sensor noise;
+4:4:4 chroma at quality 90 like COCO's files) in a temporary directory, then measures in
+one run:
+
+- the naive baseline: full decode, ``convert("RGB")``, ``thumbnail()``, JPEG encode, on
+  one thread and on a thread per core;
+- the pipeline cold (empty caches) with the default executor, and with a process pool;
+- the pipeline warm: from the memory LRU, and from the disk cache alone;
+- hover previews (1024 px): naive full decode + resize + encode against ``render_preview``,
+  cold and warm, on the 640 px images and on large 4000x3000 ones.
+
+Files are read from the OS page cache (they were just written): the figures are for a
+warm local disk. Each figure is the median of ``--repeat`` runs. Run::
+
+    .venv/bin/python benchmarks/bench_thumbnails.py [--images 600] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from cocowidget.media import (
+    PREVIEW_SIDE,
+    THUMBNAIL_SIDE,
+    ThumbnailCache,
+    ThumbnailService,
+    render_preview,
+)
+from cocowidget.media.cache import DiskCache, MemoryCache
+from cocowidget.media.service import default_worker_count
+
+SHARED_COCO = Path(__file__).resolve().parents[2] / "shared" / "data" / "coco_tiny"
+
+
+# -- data ----------------------------------------------------------------------------------
+def coco_like_jpeg(rng: np.random.Generator, width: int = 640, height: int = 480) -> bytes:
+    """A photo-like JPEG: flat colour fields decode unrealistically fast, noise too slowly."""
+    field = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    image = Image.fromarray(field).resize((width, height), Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    for _ in range(int(rng.integers(4, 14))):
+        x0, y0 = int(rng.integers(-width // 6, width)), int(rng.integers(-height // 6, height))
+        x1 = x0 + int(rng.integers(width // 30, width // 2))
+        y1 = y0 + int(rng.integers(height // 30, height // 2))
+        fill = tuple(int(v) for v in rng.integers(0, 256, 3))
+        kind = int(rng.integers(3))
+        if kind == 0:
+            draw.ellipse((x0, y0, x1, y1), fill=fill)
+        elif kind == 1:
+            draw.rectangle((x0, y0, x1, y1), fill=fill)
+        else:
+            corners = rng.integers(0, max(width, height), (5, 2))
+            draw.polygon([(int(x), int(y)) for x, y in corners], fill=fill)
+    pixels = np.asarray(image.filter(ImageFilter.GaussianBlur(1.0)), dtype=np.float32)
+    grain = rng.normal(0.0, 1.0, (height // 4, width // 4)).astype(np.float32)
+    texture = np.asarray(
+        Image.fromarray(grain, mode="F").resize((width, height), Image.Resampling.BICUBIC)
+    )
+    pixels += texture[..., None] * 12 + rng.normal(0.0, 7.0, pixels.shape).astype(np.float32)
+    out = io.BytesIO()
+    Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).save(
+        out, "JPEG", quality=90, subsampling=0
+    )
+    return out.getvalue()
+
+
+def write_images(directory: Path, count: int, size: tuple[int, int], seed: int) -> list[Path]:
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        path = directory / f"{size[0]}x{size[1]}_{i:05d}.jpg"
+        path.write_bytes(coco_like_jpeg(rng, *size))
+        paths.append(path)
+    return paths
+
+
+# -- workloads -----------------------------------------------------------------------------
+def naive_thumbnail(path: Path, side: int = THUMBNAIL_SIDE) -> int:
+    image = Image.open(path).convert("RGB")
+    image.thumbnail((side, side), Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.tell()
+
+
+def naive_preview(path: Path, side: int = PREVIEW_SIDE) -> int:
+    image = Image.open(path).convert("RGB")
+    image.thumbnail((side, side), Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.tell()
+
+
+def naive_decode_rate(paths: Sequence[Path], side: int) -> float:
+    """Reduced-scale decode alone, one thread: what the JPEG library allows per core."""
+
+    def decode(path: Path) -> None:
+        with Image.open(path) as image:
+            scale = side / max(image.size)
+            image.draft(None, (int(image.width * scale) + 1, int(image.height * scale) + 1))
+            image.load()
+
+    return throughput(lambda: [decode(p) for p in paths], len(paths))
+
+
+def throughput(run: Callable[[], object], count: int) -> float:
+    start = time.perf_counter()
+    run()
+    return count / (time.perf_counter() - start)
+
+
+def on_threads(function: Callable[[Path], object], paths: Sequence[Path], threads: int) -> float:
+    with ThreadPoolExecutor(threads) as pool:
+        return throughput(lambda: list(pool.map(function, paths)), len(paths))
+
+
+def service_rate(service: ThumbnailService, paths: Sequence[Path]) -> float:
+    def run() -> None:
+        for future in [service.submit(path) for path in paths]:
+            if future.result().error:
+                raise RuntimeError(future.result().error)
+
+    return throughput(run, len(paths))
+
+
+def cold_rate(paths: Sequence[Path], executor: Executor | None, cache_root: Path) -> float:
+    cache_dir = Path(tempfile.mkdtemp(dir=cache_root))
+    cache = ThumbnailCache(MemoryCache(), DiskCache(cache_dir))
+    with ThumbnailService(cache, executor) as service:
+        return service_rate(service, paths)
+
+
+def latencies_ms(render: Callable[[Path], object], paths: Sequence[Path]) -> list[float]:
+    times = []
+    for path in paths:
+        start = time.perf_counter()
+        render(path)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+# -- report --------------------------------------------------------------------------------
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+def row(label: str, value: float, unit: str, baseline: float | None = None) -> None:
+    ratio = f"  ({value / baseline:4.2f}x baseline)" if baseline else ""
+    print(f"  {label:<58} {value:8.1f} {unit}{ratio}")
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=600)
+    parser.add_argument("--large-images", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    workers = default_worker_count()
+
+    with tempfile.TemporaryDirectory(prefix="cocowidget-bench-") as tmp:
+        root = Path(tmp)
+        (root / "images").mkdir()
+        (root / "cache").mkdir()
+        print(f"generating {args.images} COCO-like 640x480 JPEGs ...", flush=True)
+        paths = write_images(root / "images", args.images, (640, 480), seed=0)
+        large = write_images(root / "images", args.large_images, (4000, 3000), seed=1)
+        mean_bytes = sum(p.stat().st_size for p in paths) / len(paths)
+        print(f"Python {sys.version.split()[0]}, Pillow {Image.__version__}, {workers} workers")
+        print(f"before: {load()}")
+        print(f"images: {mean_bytes / 1024:.0f} KiB each ({mean_bytes / 640 / 480:.2f} bytes/px)")
+
+        # The decode rates of these images and of real COCO files at the same scale tell how
+        # representative the generated images are.
+        print(f"\nreduced-scale JPEG decode alone (1 thread, to {THUMBNAIL_SIDE} px):")
+        row("generated 640x480", naive_decode_rate(paths, THUMBNAIL_SIDE), "images/s")
+        real = sorted(SHARED_COCO.glob("*/*.jpg"))
+        if real:
+            real_rate = naive_decode_rate(real, THUMBNAIL_SIDE)
+            row(f"real COCO (coco_tiny, {len(real)} files)", real_rate, "images/s")
+
+        runs: dict[str, list[float]] = {}
+
+        def record(name: str, value: float) -> None:
+            runs.setdefault(name, []).append(value)
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as processes:
+            list(processes.map(naive_thumbnail, paths[:workers]))  # start the workers
+            for _ in range(args.repeat):
+                record("naive1", on_threads(naive_thumbnail, paths, 1))
+                record("naive2", on_threads(naive_thumbnail, paths, workers))
+                record("cold", cold_rate(paths, None, root / "cache"))
+                record("cold_processes", cold_rate(paths, processes, root / "cache"))
+
+        cache_dir = root / "cache" / "warm"
+        with ThumbnailService(ThumbnailCache(MemoryCache(), DiskCache(cache_dir))) as service:
+            service_rate(service, paths)  # fill both tiers
+            for _ in range(args.repeat):
+                record("warm_memory", service_rate(service, paths))
+        for _ in range(args.repeat):
+            with ThumbnailService(ThumbnailCache(None, DiskCache(cache_dir))) as service:
+                record("warm_disk", service_rate(service, paths))
+
+        print(
+            f"\nthumbnails, long side {THUMBNAIL_SIDE} px, {len(paths)} images"
+            f" (median of {args.repeat} runs):"
+        )
+        naive1 = median(runs["naive1"])
+        row("baseline: naive full decode + thumbnail + encode, 1 thread", naive1, "images/s")
+        row(f"baseline: naive, {workers} threads", median(runs["naive2"]), "images/s", naive1)
+        row(
+            "pipeline cold (empty caches, default executor)",
+            median(runs["cold"]),
+            "images/s",
+            naive1,
+        )
+        row(
+            f"pipeline cold, ProcessPoolExecutor({workers})",
+            median(runs["cold_processes"]),
+            "images/s",
+            naive1,
+        )
+        row("pipeline warm, memory LRU hits", median(runs["warm_memory"]), "images/s", naive1)
+        row(
+            "pipeline warm, disk cache hits (new service)",
+            median(runs["warm_disk"]),
+            "images/s",
+            naive1,
+        )
+
+        print(f"\nhover preview, long side <= {PREVIEW_SIDE} px (per image, median / p95):")
+        sample = paths[: min(50, len(paths))]
+        for label, files in (("640x480", sample), ("4000x3000", large)):
+            naive = latencies_ms(naive_preview, files)
+            with ThumbnailService(ThumbnailCache.memory_only()) as service:
+                cold = latencies_ms(lambda p: service.submit_preview(p).result(), files)
+                warm = latencies_ms(lambda p: service.submit_preview(p).result(), files)
+            direct = latencies_ms(render_preview, files)
+            for name, times in (
+                ("baseline: naive full decode + resize + encode", naive),
+                ("render_preview (direct call)", direct),
+                ("service cold (first request)", cold),
+                ("service warm (memory LRU)", warm),
+            ):
+                p95 = float(np.percentile(times, 95))
+                print(f"  {label:>9} {name:<48} {median(times):7.2f} ms  p95 {p95:7.2f} ms")
+        print(f"\nafter: {load()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Render thumbnails, previews and zoomed regions in the background, through a cache.
+
+``ThumbnailService`` is what the widgets use::
+
+    service = ThumbnailService(image_dir="coco/val2017")
+    future = service.submit("000000000139.jpg")          # Future[Thumbnail]
+    for index, thumb in service.thumbnails(names, as_completed=True): ...
+    service.cancel_pending()                               # the user scrolled on
+
+Requests are answered at once from the in-memory LRU when the file is unchanged
+(one ``stat``); otherwise :func:`render_cached` runs on the executor: it opens the file,
+answers from the disk cache if the file's size and mtime match the entry, else decodes
+and renders and stores the result. Only thumbnails go to the disk cache; previews and
+regions (ten times larger, requested one at a time) stay in memory.
+
+The default executor is a ``ThreadPoolExecutor`` with one thread per core (decoding and
+resampling release the GIL). Any ``concurrent.futures.Executor`` may be passed instead,
+including a ``ProcessPoolExecutor`` or a distributed one: the work function is a
+top-level function, and its arguments and results pickle (a pickled ``DiskCache`` opens
+the same SQLite file in the worker). A passed executor is not shut down by ``close()``.
+
+Futures not yet started can be cancelled, one by one (``future.cancel()``) or all at once
+(:meth:`ThumbnailService.cancel_pending`). A bad file never raises: its future's result
+is a :class:`~cocowidget.media.thumbnail.Thumbnail` with ``error`` set. With
+``image_dir`` set, names are resolved inside it and a name that escapes it is reported
+("unsafe path: ...") without being read.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+
+from cocowidget.media.cache import DiskCache, ThumbnailCache
+from cocowidget.media.decode import (
+    DEFAULT_MAX_PIXELS,
+    FileIdentity,
+    ImageDecodeError,
+    open_image_file,
+)
+from cocowidget.media.paths import UnsafePathError, resolve_image_path
+from cocowidget.media.thumbnail import (
+    PREVIEW_MIN_SIDE,
+    PREVIEW_QUALITY,
+    PREVIEW_SIDE,
+    THUMBNAIL_QUALITY,
+    THUMBNAIL_SIDE,
+    RenderSpec,
+    Thumbnail,
+    enclosing_box,
+    render,
+)
+
+__all__ = ["ThumbnailService", "default_worker_count", "render_cached"]
+
+PathLike = str | os.PathLike[str]
+
+
+def default_worker_count() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def render_cached(path: str, spec: RenderSpec, disk: DiskCache | None) -> Thumbnail:
+    """Render ``path`` as ``spec`` says, through ``disk`` if given. Never raises for a bad file.
+
+    Top-level so that process pools can run it.
+    """
+    try:
+        file, identity = open_image_file(path)
+    except ImageDecodeError as error:
+        return Thumbnail.failed(error.reason)
+    with file:
+        if disk is not None:
+            cached = disk.get(identity, spec)
+            if cached is not None:
+                return cached
+        thumbnail = render(file, identity, spec)
+    if disk is not None:
+        disk.put(spec, thumbnail)
+    return thumbnail
+
+
+class ThumbnailService:
+    """Background rendering of thumbnails, previews and regions, with caching.
+
+    ``cache``: a :class:`ThumbnailCache`; ``None`` means ``ThumbnailCache.default()``
+    (memory + disk at the default location); ``ThumbnailCache.disabled()`` turns caching
+    off. ``executor``: any ``concurrent.futures.Executor``; ``None`` means a thread pool
+    owned (and shut down) by this service. ``max_side``/``quality``: the thumbnails';
+    ``preview_side``: the previews' and regions' largest long side. ``image_dir``: resolve
+    relative names inside it, refusing escapes unless ``allow_outside``.
+    ``max_pixels``: larger images are refused as decompression bombs.
+    """
+
+    def __init__(
+        self,
+        cache: ThumbnailCache | None = None,
+        executor: Executor | None = None,
+        *,
+        max_side: int = THUMBNAIL_SIDE,
+        quality: int = THUMBNAIL_QUALITY,
+        preview_side: int = PREVIEW_SIDE,
+        image_dir: PathLike | None = None,
+        allow_outside: bool = False,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ) -> None:
+        self.cache = cache if cache is not None else ThumbnailCache.default()
+        self._owns_executor = executor is None
+        self.executor: Executor = executor or ThreadPoolExecutor(
+            max_workers=default_worker_count(), thread_name_prefix="cocowidget-media"
+        )
+        self.image_dir = image_dir
+        self.allow_outside = allow_outside
+        self._thumbnail = RenderSpec("thumbnail", max_side, quality, max_pixels=max_pixels)
+        self._preview = RenderSpec(
+            "preview",
+            preview_side,
+            PREVIEW_QUALITY,
+            max_pixels=max_pixels,
+            min_side=min(PREVIEW_MIN_SIDE, preview_side),
+        )
+        self._pending: set[Future[Thumbnail]] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def max_side(self) -> int:
+        return self._thumbnail.max_side
+
+    # -- requests --------------------------------------------------------------------------
+    def submit(self, file: PathLike, *, max_side: int | None = None) -> Future[Thumbnail]:
+        """A thumbnail of ``file`` (long side ``max_side``, default the service's)."""
+        spec = self._thumbnail
+        if max_side is not None and max_side != spec.max_side:
+            spec = replace(spec, max_side=max_side)
+        return self._submit(file, spec)
+
+    def submit_preview(self, file: PathLike, *, max_side: int | None = None) -> Future[Thumbnail]:
+        """A hover-zoom preview of ``file`` from the original (never upscaled)."""
+        spec = self._preview
+        if max_side is not None and max_side != spec.max_side:
+            spec = replace(spec, max_side=max_side, min_side=min(PREVIEW_MIN_SIDE, max_side))
+        return self._submit(file, spec)
+
+    def submit_region(
+        self,
+        file: PathLike,
+        box: tuple[float, float, float, float],
+        *,
+        max_side: int | None = None,
+    ) -> Future[Thumbnail]:
+        """``box`` (oriented original pixels) of ``file``, up to full resolution.
+
+        Raises ``ValueError`` at once for an empty box.
+        """
+        spec = replace(self._preview, kind="region", box=enclosing_box(box))
+        if max_side is not None:
+            spec = replace(spec, max_side=max_side, min_side=min(PREVIEW_MIN_SIDE, max_side))
+        return self._submit(file, spec)
+
+    def thumbnails(
+        self, files: Iterable[PathLike], *, as_completed: bool = False
+    ) -> Iterator[tuple[int, Thumbnail]]:
+        """``(index, thumbnail)`` for each of ``files``: in order, or as each completes.
+
+        Stopping the iteration early cancels the renderings not yet started.
+        """
+        futures = [self.submit(file) for file in files]
+        try:
+            if as_completed:
+                index = {future: i for i, future in enumerate(futures)}
+                for future in concurrent.futures.as_completed(futures):
+                    yield index[future], future.result()
+            else:
+                for i, future in enumerate(futures):
+                    yield i, future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def cancel_pending(self) -> int:
+        """Cancel every request not yet started; returns how many were cancelled."""
+        with self._lock:
+            pending = list(self._pending)
+        return sum(future.cancel() for future in pending)
+
+    # -- lifetime --------------------------------------------------------------------------
+    def close(self, *, wait: bool = True) -> None:
+        """Cancel pending requests and shut down the executor if this service owns it."""
+        self.cancel_pending()
+        if self._owns_executor:
+            self.executor.shutdown(wait=wait, cancel_futures=True)
+
+    def __enter__(self) -> ThumbnailService:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------------
+    def _submit(self, file: PathLike, spec: RenderSpec) -> Future[Thumbnail]:
+        try:
+            path = self._locate(file)
+        except UnsafePathError as error:
+            return _resolved(Thumbnail.failed(f"unsafe path: {error}"))
+        memory = self.cache.memory
+        if memory is not None:
+            identity = _identity(path)
+            cached = memory.get(identity, spec) if identity is not None else None
+            if cached is not None:
+                return _resolved(cached)
+        disk = self.cache.disk if spec.kind == "thumbnail" else None
+        future = self.executor.submit(render_cached, path, spec, disk)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(partial(self._finished, spec))
+        return future
+
+    def _finished(self, spec: RenderSpec, future: Future[Thumbnail]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+        if future.cancelled() or future.exception() is not None:
+            return
+        memory = self.cache.memory
+        if memory is not None:
+            memory.put(spec, future.result())
+
+    def _locate(self, file: PathLike) -> str:
+        if self.image_dir is None:
+            return os.fspath(Path(file).resolve())
+        return os.fspath(resolve_image_path(self.image_dir, file, allow_outside=self.allow_outside))
+
+
+def _identity(path: str) -> FileIdentity | None:
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return None
+    return FileIdentity(path, status.st_size, status.st_mtime_ns)
+
+
+def _resolved(thumbnail: Thumbnail) -> Future[Thumbnail]:
+    future: Future[Thumbnail] = Future()
+    future.set_result(thumbnail)
+    return future
