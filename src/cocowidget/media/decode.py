@@ -19,7 +19,7 @@ key always describes the bytes that were read. :func:`decode_image` decodes it:
 
 Failures raise :class:`ImageDecodeError` whose ``reason`` is a short, user-facing phrase:
 "file not found", "zero-byte file", "not an image", "truncated JPEG", "image too large
-(120.0 megapixels > limit 89.5)", ... A file that ends early is refused, never shown half
+(120 megapixels > limit 89.5)", ... A file that ends early is refused, never shown half
 decoded, even if only the JPEG end marker is missing: a partial decode would need
 Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` switch, and a truncated file is a data
 problem worth surfacing rather than papering over.
@@ -184,7 +184,7 @@ def decode_image(
     pixels = stored_width * stored_height
     if pixels > max_pixels:
         raise ImageDecodeError(
-            f"image too large ({pixels / 1e6:.1f} megapixels > limit {max_pixels / 1e6:.1f})",
+            f"image too large ({pixels / 1e6:.3g} megapixels > limit {max_pixels / 1e6:.3g})",
             original_size=oriented,
         )
     if pixels == 0:
@@ -241,9 +241,9 @@ def _open(file: BinaryIO) -> Image.Image:
         return Image.open(file)
     except Image.DecompressionBombError as error:
         found = _BOMB_SIZE.search(str(error))
-        size = f"{int(found.group(1)) / 1e6:.1f} megapixels" if found else "too many pixels"
+        size = f"{int(found.group(1)) / 1e6:.3g} megapixels" if found else "too many pixels"
         limit = (Image.MAX_IMAGE_PIXELS or 0) * 2 / 1e6
-        raise ImageDecodeError(f"image too large ({size} > Pillow's limit {limit:.1f})") from None
+        raise ImageDecodeError(f"image too large ({size} > Pillow's limit {limit:.3g})") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         file.seek(0)
         head = file.read(16)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -169,7 +169,7 @@ class ThumbnailService:
 
     def thumbnails(
         self, files: Iterable[PathLike], *, as_completed: bool = False
-    ) -> Iterator[tuple[int, Thumbnail]]:
+    ) -> Generator[tuple[int, Thumbnail], None, None]:
         """``(index, thumbnail)`` for each of ``files``: in order, or as each completes.
 
         Stopping the iteration early cancels the renderings not yet started.

@@ -1,0 +1,239 @@
+"""ThumbnailService: ordering, caching tiers, cancellation, safety, thread and process pools."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from cocowidget.media import service as service_module
+from cocowidget.media.cache import DiskCache, MemoryCache, ThumbnailCache
+from cocowidget.media.service import ThumbnailService
+from cocowidget.media.thumbnail import render, render_thumbnail
+
+from .images import noise_rgb, save
+
+
+@pytest.fixture
+def images(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    return [save(noise_rgb(64 + 8 * i, 48, seed=i), folder / f"{i}.jpg") for i in range(8)]
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> ThumbnailCache:
+    return ThumbnailCache(MemoryCache(), DiskCache(tmp_path / "cache"))
+
+
+@pytest.fixture
+def blocked_executor() -> Iterator[tuple[ThreadPoolExecutor, threading.Event]]:
+    """A one-thread pool whose thread is busy until the event is set."""
+    release = threading.Event()
+    started = threading.Event()
+    executor = ThreadPoolExecutor(1)
+
+    def block() -> None:
+        started.set()
+        release.wait(10)
+
+    executor.submit(block)
+    started.wait(10)
+    yield executor, release
+    release.set()
+    executor.shutdown(wait=True)
+
+
+def test_results_in_order_match_direct_rendering(images: list[Path], cache: ThumbnailCache) -> None:
+    with ThumbnailService(cache) as service:
+        results = list(service.thumbnails(images))
+    assert [index for index, _ in results] == list(range(len(images)))
+    for (_, thumb), path in zip(results, images, strict=True):
+        direct = render_thumbnail(path)
+        assert thumb.data == direct.data and thumb.statistics == direct.statistics
+
+
+def test_as_completed_yields_each_index_once(images: list[Path], cache: ThumbnailCache) -> None:
+    with ThumbnailService(cache) as service:
+        results = dict(service.thumbnails(images, as_completed=True))
+    assert sorted(results) == list(range(len(images)))
+    assert all(thumb.width == 64 + 8 * i for i, thumb in results.items())
+
+
+def test_memory_hit_is_answered_at_once(images: list[Path], cache: ThumbnailCache) -> None:
+    with ThumbnailService(cache) as service:
+        first = service.submit(images[0]).result()
+        again = service.submit(images[0])
+        assert again.done()
+        assert again.result() is first
+
+
+def test_disk_hit_does_not_render(
+    images: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = DiskCache(tmp_path / "cache")
+    with ThumbnailService(ThumbnailCache(None, disk)) as service:
+        first = [service.submit(p).result() for p in images]
+    assert len(disk) == len(images)
+
+    def no_rendering(*args: object) -> None:
+        raise AssertionError("rendered although cached")
+
+    monkeypatch.setattr(service_module, "render", no_rendering)
+    with ThumbnailService(ThumbnailCache(MemoryCache(), disk)) as service:
+        assert [service.submit(p).result() for p in images] == first
+
+
+def test_a_changed_file_is_rendered_again(images: list[Path], cache: ThumbnailCache) -> None:
+    path = images[0]
+    with ThumbnailService(cache) as service:
+        before = service.submit(path).result()
+        save(noise_rgb(30, 20), path)
+        assert before.file is not None
+        os.utime(path, ns=(before.file.mtime_ns + 10**9,) * 2)
+        after = service.submit(path).result()
+    assert (before.width, after.width) == (64, 30)
+
+
+def test_previews_and_regions_stay_out_of_the_disk_cache(
+    images: list[Path], cache: ThumbnailCache
+) -> None:
+    assert cache.disk is not None
+    with ThumbnailService(cache) as service:
+        preview = service.submit_preview(images[1]).result()
+        region = service.submit_region(images[1], (0.5, 0, 10, 9.2)).result()
+        assert service.submit_preview(images[1]).done()  # but memory has them
+    assert (preview.width, preview.height) == (72, 48)
+    assert region.region == (0, 0, 10, 10)
+    assert len(cache.disk) == 0
+
+
+def test_thumbnail_size_per_request(images: list[Path], cache: ThumbnailCache) -> None:
+    with ThumbnailService(cache, max_side=32) as service:
+        assert service.submit(images[0]).result().width == 32
+        assert service.submit(images[0], max_side=16).result().width == 16
+
+
+def test_bad_files_give_placeholders(tmp_path: Path, cache: ThumbnailCache) -> None:
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with ThumbnailService(cache) as service:
+        missing = service.submit(tmp_path / "missing.jpg").result()
+        empty = service.submit(tmp_path / "empty.jpg").result()
+    assert (missing.error, empty.error) == ("file not found", "zero-byte file")
+
+
+def test_names_are_kept_inside_the_image_dir(images: list[Path], cache: ThumbnailCache) -> None:
+    with ThumbnailService(cache, image_dir=images[0].parent) as service:
+        assert service.submit("0.jpg").result().error is None
+        escaped = service.submit("../../../../etc/passwd").result()
+        absolute = service.submit("/etc/passwd").result()
+    assert escaped.error is not None and escaped.error.startswith("unsafe path")
+    assert absolute.error is not None and absolute.error.startswith("unsafe path")
+    assert escaped.file is None  # never opened
+
+
+def test_allow_outside(images: list[Path], cache: ThumbnailCache) -> None:
+    other = images[0].parent.parent / "outside.jpg"
+    save(noise_rgb(20, 10), other)
+    with ThumbnailService(cache, image_dir=images[0].parent, allow_outside=True) as service:
+        assert service.submit("../outside.jpg").result().width == 20
+
+
+def test_cancel_pending(
+    images: list[Path],
+    cache: ThumbnailCache,
+    blocked_executor: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    executor, release = blocked_executor
+    service = ThumbnailService(cache, executor)
+    futures = [service.submit(p) for p in images]
+    assert not any(f.done() for f in futures)
+    assert service.cancel_pending() == len(images)
+    assert all(f.cancelled() for f in futures)
+    release.set()
+    again = service.submit(images[0])
+    assert again.result(timeout=10).error is None
+    assert service.cancel_pending() == 0
+
+
+def test_a_single_future_can_be_cancelled(
+    images: list[Path],
+    cache: ThumbnailCache,
+    blocked_executor: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    executor, release = blocked_executor
+    service = ThumbnailService(cache, executor)
+    first, second = service.submit(images[0]), service.submit(images[1])
+    assert second.cancel()
+    release.set()
+    assert first.result(timeout=10).error is None
+    assert second.cancelled()
+
+
+def test_stopping_the_iteration_cancels_what_has_not_started(
+    images: list[Path],
+    cache: ThumbnailCache,
+    blocked_executor: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    with ThumbnailService(cache) as warm_up:
+        warm_up.submit(images[0]).result()  # the first answer will come from memory
+    executor, _release = blocked_executor
+    service = ThumbnailService(cache, executor)
+    iterator = service.thumbnails(images)
+    index, thumb = next(iterator)
+    assert index == 0 and thumb.error is None
+    assert len(service._pending) == len(images) - 1  # the rest wait for the blocked pool
+    pending = list(service._pending)
+    iterator.close()
+    assert all(future.cancelled() for future in pending)
+    assert service.cancel_pending() == 0
+
+
+def test_a_passed_executor_is_not_shut_down(images: list[Path], cache: ThumbnailCache) -> None:
+    with ThreadPoolExecutor(2) as executor:
+        with ThumbnailService(cache, executor) as service:
+            service.submit(images[0]).result()
+        assert executor.submit(lambda: 42).result() == 42
+
+
+def test_owned_executor_is_shut_down(images: list[Path], cache: ThumbnailCache) -> None:
+    service = ThumbnailService(cache)
+    service.close()
+    with pytest.raises(RuntimeError):
+        service.submit(images[0])
+
+
+def test_process_pool_executor(images: list[Path], cache: ThumbnailCache) -> None:
+    context = multiprocessing.get_context("spawn")
+    with (
+        ProcessPoolExecutor(2, mp_context=context) as executor,
+        ThumbnailService(cache, executor) as service,
+    ):
+        in_processes = [thumb for _, thumb in service.thumbnails(images)]
+        assert service.submit(images[0]).done()  # results reached the memory LRU
+    assert cache.disk is not None and len(cache.disk) == len(images)  # workers wrote the disk
+    with ThumbnailService(ThumbnailCache.disabled()) as threads:
+        in_threads = [thumb for _, thumb in threads.thumbnails(images)]
+    assert in_processes == in_threads
+
+
+def test_disabled_cache_renders_every_time(
+    images: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    real_render = render
+
+    def counting_render(*args: object) -> object:
+        calls.append(1)
+        return real_render(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service_module, "render", counting_render)
+    with ThumbnailService(ThumbnailCache.disabled()) as service:
+        service.submit(images[0]).result()
+        service.submit(images[0]).result()
+    assert len(calls) == 2
