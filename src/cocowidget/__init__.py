@@ -1,6 +1,9 @@
 """cocowidget: explore COCO datasets and model predictions inside Jupyter."""
 
+from cocowidget import datasets
 from cocowidget.data import Table
+from cocowidget.data.dataset import CocoDataset
+from cocowidget.widgets.grid import CocoGrid
 
 __version__ = "0.1.0"
-__all__ = ["Table", "__version__"]
+__all__ = ["CocoDataset", "CocoGrid", "Table", "__version__", "datasets"]

@@ -4,7 +4,6 @@ a fresh notebook (with its own kernel) per test, and a screenshot when a test fa
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,14 +113,3 @@ def notebook(jupyter: JupyterServer, page: Page, request: pytest.FixtureRequest)
     finally:
         jupyter.shutdown_kernels()
 
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    path = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip(f"real COCO data not found at {path} (it sits beside the project root)")
-    return path
-
-
-def which(program: str) -> str | None:
-    return shutil.which(program)

@@ -11,6 +11,7 @@ import numpy as np
 import traitlets
 
 from cocowidget.views.ordering import ImageOrder, sort_rows
+from cocowidget.views.overlays import ObjectLayer, OverlayBatch
 from cocowidget.widgets.futures import gather
 from cocowidget.widgets.rpc import Reply, RpcWidget
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 MAX_BATCH = 256
+# Deeper zoom loads the original at up to this long side (a 4K frame fits).
+FULL_RESOLUTION_SIDE = 4096
 
 
 class CocoGrid(RpcWidget):
@@ -36,12 +39,21 @@ class CocoGrid(RpcWidget):
     _image_ids = traitlets.Bytes(b"").tag(sync=True)
     _order = traitlets.Bytes(b"").tag(sync=True)
     _render_version = traitlets.Int(0).tag(sync=True)
+    _categories = traitlets.List(traitlets.Dict()).tag(sync=True)
+    _runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    _sortable_columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    _emphasis = traitlets.Dict().tag(sync=True)
 
     selected = traitlets.List(traitlets.Int()).tag(sync=True)
     sort_by = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     thumbnail_size = traitlets.Int(160, min=48, max=512).tag(sync=True)
     height = traitlets.Int(560, min=120).tag(sync=True)
     caption = traitlets.Unicode("file_name").tag(sync=True)
+    show_ground_truth = traitlets.Bool(True).tag(sync=True)
+    visible_runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    score_threshold = traitlets.Float(0.3, min=0.0, max=1.0).tag(sync=True)
+    show_masks = traitlets.Bool(True).tag(sync=True)
+    show_boxes = traitlets.Bool(True).tag(sync=True)
 
     def __init__(
         self,
@@ -57,10 +69,20 @@ class CocoGrid(RpcWidget):
         self._order_index = ImageOrder(dataset.images["id"])
         self._base_rows = np.arange(len(self._order_index), dtype=np.int64)
         self._thumbnails = thumbnails or ThumbnailService(executor=executor)
+        runs = list(dataset.predictions)
+        kwargs.setdefault("visible_runs", runs)
         super().__init__(**kwargs)
         self._image_ids = self._order_index.image_ids.astype("<f8").tobytes()
+        self._runs = runs
+        self._categories = [
+            {"id": int(i), "name": str(n)}
+            for i, n in zip(dataset.categories["id"], dataset.categories["name"], strict=True)
+        ]
+        self._sortable_columns = _numeric_columns(dataset.images)
         self._apply_order()
         self.serve("thumbnails", self._serve_thumbnails)
+        self.serve("preview", self._serve_preview)
+        self.serve("full_image", self._serve_full_image)
 
     # -- what is shown ---------------------------------------------------------------------
     def show(self, image_ids: Iterable[int] | None = None) -> None:
@@ -111,13 +133,83 @@ class CocoGrid(RpcWidget):
         self._shown_rows = rows
         self._order = rows.astype("<i4").tobytes()
 
-    # -- thumbnails ------------------------------------------------------------------------
+    @traitlets.validate("visible_runs")
+    def _check_runs(self, proposal: dict[str, Any]) -> list[str]:
+        unknown = set(proposal["value"]) - set(self.dataset.predictions)
+        if unknown:
+            raise traitlets.TraitError(f"unknown prediction runs: {sorted(unknown)}")
+        return list(proposal["value"])
+
+    # -- requests from the browser ---------------------------------------------------------
     def _serve_thumbnails(self, params: dict[str, Any]) -> Future[Reply]:
         rows = _valid_rows(params.get("rows"), len(self._order_index))
-        paths = [self.dataset.image_path_at(row) for row in rows]
-        futures = [self._thumbnails.submit(path) for path in paths]
+        futures = [self._submit(row, self._thumbnails.submit) for row in rows]
         captions = self._captions(rows)
-        return gather(futures, lambda thumbs: _thumbnail_reply(rows, thumbs, captions))
+        batch = OverlayBatch()
+        overlays = [self._overlay(row, batch) for row in rows]
+        arrays = batch.buffers()
+        return gather(
+            futures, lambda thumbs: _thumbnail_reply(rows, thumbs, captions, overlays, arrays)
+        )
+
+    def _serve_preview(self, params: dict[str, Any]) -> Future[Reply]:
+        return self._serve_image(params, self._thumbnails.submit_preview)
+
+    def _serve_full_image(self, params: dict[str, Any]) -> Future[Reply]:
+        def full(path: Path | str) -> Future[Thumbnail]:
+            return self._thumbnails.submit_preview(path, max_side=FULL_RESOLUTION_SIDE)
+
+        return self._serve_image(params, full)
+
+    def _serve_image(self, params: dict[str, Any], submit: Any) -> Future[Reply]:
+        (row,) = _valid_rows([params.get("row")], len(self._order_index))
+        batch = OverlayBatch()
+        overlay = self._overlay(row, batch)
+        arrays = batch.buffers()
+        (caption,) = self._captions([row])
+        return gather(
+            [self._submit(row, submit)],
+            lambda thumbs: _thumbnail_reply([row], thumbs, [caption], [overlay], arrays, single=True),
+        )
+
+    def _submit(self, row: int, submit: Any) -> Future[Thumbnail]:
+        from cocowidget.media import Thumbnail
+
+        path = self.dataset.image_path_at(row)
+        if path is None:
+            reason = (
+                "no image_dir given"
+                if self.dataset.image_dir is None
+                else "file name leads outside image_dir"
+            )
+            done: Future[Thumbnail] = Future()
+            done.set_running_or_notify_cancel()
+            done.set_result(Thumbnail.failed(reason))
+            return done
+        future: Future[Thumbnail] = submit(path)
+        return future
+
+    def _overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
+        images = self.dataset.images
+        image_id = int(images["id"][row])
+        layers = [self._layer(image_id, None, 0)]
+        # Every run travels, so toggling runs and moving the score threshold only redraw.
+        for k, run in enumerate(self._runs, start=1):
+            layers.append(self._layer(image_id, run, k))
+        return batch.add(int(images["width"][row]), int(images["height"][row]), layers)
+
+    def _layer(self, image_id: int, run: str | None, source: int) -> ObjectLayer:
+        objects = self.dataset.objects_of(image_id, run)
+        return ObjectLayer(
+            source=source,
+            ids=objects["id"],
+            category_ids=objects["category_id"],
+            bboxes=objects["bbox"],
+            areas=objects["area"],
+            iscrowd=objects["iscrowd"] if "iscrowd" in objects else np.zeros(len(objects)),
+            segmentations=self.dataset.segmentations_of(image_id, run),
+            scores=objects["score"] if "score" in objects else None,
+        )
 
     def _captions(self, rows: Sequence[int]) -> list[str]:
         if not self.caption or self.caption not in self.dataset.images:
@@ -135,10 +227,19 @@ def _valid_rows(value: Any, count: int) -> list[int]:
     return rows
 
 
-def _thumbnail_reply(rows: list[int], thumbs: list[Thumbnail], captions: list[str]) -> Reply:
+def _thumbnail_reply(
+    rows: list[int],
+    thumbs: list[Thumbnail],
+    captions: list[str],
+    overlays: list[dict[str, Any]],
+    arrays: tuple[bytes, bytes],
+    *,
+    single: bool = False,
+) -> Reply:
+    coords, counts = arrays
+    buffers: list[bytes | memoryview] = [coords, counts]
     items: list[dict[str, Any]] = []
-    buffers: list[bytes | memoryview] = []
-    for row, thumb, caption in zip(rows, thumbs, captions, strict=True):
+    for row, thumb, caption, overlay in zip(rows, thumbs, captions, overlays, strict=True):
         buffer = -1
         if thumb.data is not None:
             buffer = len(buffers)
@@ -152,9 +253,20 @@ def _thumbnail_reply(rows: list[int], thumbs: list[Thumbnail], captions: list[st
                 "caption": caption,
                 "buffer": buffer,
                 "mime": thumb.mime,
+                "overlay": overlay,
             }
         )
-    return {"items": items}, buffers
+    result: dict[str, Any] = items[0] if single else {"items": items}
+    result.update(coords=0, counts=1)
+    return result, buffers
+
+
+def _numeric_columns(table: Any) -> list[str]:
+    return [
+        name
+        for name in table.columns
+        if table[name].ndim == 1 and table[name].dtype.kind in "iufb" and name != "id"
+    ] + ["file_name"]
 
 
 def _format_caption(value: Any) -> str:
