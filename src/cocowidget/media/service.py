@@ -11,7 +11,8 @@ Requests are answered at once from the in-memory LRU when the file is unchanged
 (one ``stat``); otherwise :func:`render_cached` runs on the executor: it opens the file,
 answers from the disk cache if the file's size and mtime match the entry, else decodes
 and renders and stores the result. Only thumbnails go to the disk cache; previews and
-regions (ten times larger, requested one at a time) stay in memory.
+regions (ten times larger, requested one at a time) stay in memory, and run on a thread of
+their own, so that a hover preview never waits behind a batch of thumbnails.
 
 The default executor is a ``ThreadPoolExecutor`` with one thread per core (decoding and
 resampling release the GIL). Any ``concurrent.futures.Executor`` may be passed instead,
@@ -119,6 +120,9 @@ class ThumbnailService:
         self.executor: Executor = executor or ThreadPoolExecutor(
             max_workers=default_worker_count(), thread_name_prefix="cocowidget-media"
         )
+        # Previews and regions answer a pointer at rest: they get their own thread so they
+        # never queue behind a batch of thumbnails.
+        self._interactive = ThreadPoolExecutor(1, thread_name_prefix="cocowidget-preview")
         self.image_dir = image_dir
         self.allow_outside = allow_outside
         self._thumbnail = RenderSpec("thumbnail", max_side, quality, max_pixels=max_pixels)
@@ -197,6 +201,7 @@ class ThumbnailService:
     def close(self, *, wait: bool = True) -> None:
         """Cancel pending requests and shut down the executor if this service owns it."""
         self.cancel_pending()
+        self._interactive.shutdown(wait=wait, cancel_futures=True)
         if self._owns_executor:
             self.executor.shutdown(wait=wait, cancel_futures=True)
 
@@ -223,8 +228,10 @@ class ThumbnailService:
             cached = memory.get(identity, spec) if identity is not None else None
             if cached is not None:
                 return _resolved(cached)
-        disk = self.cache.disk if spec.kind == "thumbnail" else None
-        future = self.executor.submit(render_cached, path, spec, disk)
+        if spec.kind == "thumbnail":
+            future = self.executor.submit(render_cached, path, spec, self.cache.disk)
+        else:
+            future = self._interactive.submit(render_cached, path, spec, None)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(partial(self._finished, spec))

@@ -237,3 +237,17 @@ def test_disabled_cache_renders_every_time(
         service.submit(images[0]).result()
         service.submit(images[0]).result()
     assert len(calls) == 2
+
+
+def test_previews_do_not_wait_behind_thumbnails(
+    images: list[Path],
+    cache: ThumbnailCache,
+    blocked_executor: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    executor, _release = blocked_executor
+    service = ThumbnailService(cache, executor)
+    queued = [service.submit(p) for p in images]
+    preview = service.submit_preview(images[0]).result(timeout=10)
+    assert preview.error is None
+    assert not any(future.done() for future in queued)
+    service.close(wait=False)
