@@ -102,7 +102,9 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 
 @pytest.fixture
-def notebook(jupyter: JupyterServer, page: Page, request: pytest.FixtureRequest) -> Iterator[NotebookPage]:
+def notebook(
+    jupyter: JupyterServer, page: Page, request: pytest.FixtureRequest
+) -> Iterator[NotebookPage]:
     name = re.sub(r"[^\w]+", "_", request.node.name)[:80] + ".ipynb"
     jupyter.api("PUT", f"/api/contents/{name}", EMPTY_NOTEBOOK)
     page.goto(jupyter.url(f"/lab/tree/{name}"))
@@ -112,4 +114,3 @@ def notebook(jupyter: JupyterServer, page: Page, request: pytest.FixtureRequest)
         yield nb
     finally:
         jupyter.shutdown_kernels()
-

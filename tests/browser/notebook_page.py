@@ -45,7 +45,10 @@ _CELL_DONE = """
 """
 
 _CELL_OUTPUTS = """
-(index) => window.jupyterapp.shell.currentWidget.content.widgets[index].model.outputs.toJSON()
+(index) => {
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  return notebook.widgets[index].model.outputs.toJSON();
+}
 """
 
 
@@ -58,7 +61,8 @@ class NotebookPage:
             """() => {
               const panel = window.jupyterapp?.shell?.currentWidget;
               const kernel = panel?.sessionContext?.session?.kernel;
-              return !!kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
+              return !!kernel && kernel.status === 'idle'
+                && kernel.connectionStatus === 'connected';
             }""",
             timeout=timeout,
         )

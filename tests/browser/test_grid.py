@@ -24,7 +24,7 @@ def open_grid(notebook: NotebookPage, annotations: Path, image_dir: Path, extra:
     expect(notebook.page.locator(LOADED).first).to_be_visible(timeout=30_000)
 
 
-def cell(notebook: NotebookPage, position: int):  # noqa: ANN201 - a Playwright Locator
+def cell(notebook: NotebookPage, position: int):
     return notebook.page.locator(f".cw-cell[data-position='{position}']")
 
 
@@ -74,4 +74,7 @@ def test_broken_files_show_their_reason(notebook: NotebookPage, demo: DemoPaths)
         timeout=20_000
     )
     reasons = notebook.page.locator(".cw-cell.cw-broken .cw-placeholder").all_inner_texts()
-    assert any("truncated" in r.lower() or "zero-byte" in r.lower() or "empty" in r.lower() for r in reasons), reasons
+    assert any(
+        "truncated" in r.lower() or "zero-byte" in r.lower() or "empty" in r.lower()
+        for r in reasons
+    ), reasons

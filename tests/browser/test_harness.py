@@ -1,8 +1,8 @@
 """The harness itself: a cell runs in a real kernel and its state reads back."""
 
-from .notebook_page import CellError, NotebookPage
-
 import pytest
+
+from .notebook_page import CellError, NotebookPage
 
 
 def test_cells_run_and_state_reads_back(notebook: NotebookPage) -> None:

@@ -23,9 +23,9 @@ class ImageOrder:
     def __len__(self) -> int:
         return len(self.image_ids)
 
-    def rows_of(self, image_ids: Iterable[int] | npt.ArrayLike) -> np.ndarray:
+    def rows_of(self, image_ids: Iterable[int] | np.ndarray) -> np.ndarray:
         """Rows of the given ids, in the given order; unknown ids raise ``KeyError``."""
-        wanted = np.asarray(list(image_ids) if not isinstance(image_ids, np.ndarray) else image_ids)
+        wanted = image_ids if isinstance(image_ids, np.ndarray) else np.asarray(list(image_ids))
         if wanted.size == 0:
             return np.empty(0, dtype=np.int64)
         if wanted.dtype.kind not in "iu":

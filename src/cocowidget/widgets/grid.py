@@ -17,6 +17,7 @@ from cocowidget.widgets.rpc import Reply, RpcWidget
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
+    from cocowidget.data.table import Table
     from cocowidget.media import Thumbnail, ThumbnailService
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -169,7 +170,9 @@ class CocoGrid(RpcWidget):
         (caption,) = self._captions([row])
         return gather(
             [self._submit(row, submit)],
-            lambda thumbs: _thumbnail_reply([row], thumbs, [caption], [overlay], arrays, single=True),
+            lambda thumbs: _thumbnail_reply(
+                [row], thumbs, [caption], [overlay], arrays, single=True
+            ),
         )
 
     def _submit(self, row: int, submit: Any) -> Future[Thumbnail]:
@@ -206,9 +209,9 @@ class CocoGrid(RpcWidget):
             category_ids=objects["category_id"],
             bboxes=objects["bbox"],
             areas=objects["area"],
-            iscrowd=objects["iscrowd"] if "iscrowd" in objects else np.zeros(len(objects)),
+            iscrowd=_column_or(objects, "iscrowd", 0),
             segmentations=self.dataset.segmentations_of(image_id, run),
-            scores=objects["score"] if "score" in objects else None,
+            scores=objects.get("score"),
         )
 
     def _captions(self, rows: Sequence[int]) -> list[str]:
@@ -259,6 +262,11 @@ def _thumbnail_reply(
     result: dict[str, Any] = items[0] if single else {"items": items}
     result.update(coords=0, counts=1)
     return result, buffers
+
+
+def _column_or(table: Table, name: str, default: float) -> np.ndarray:
+    values = table.get(name)
+    return np.full(len(table), default) if values is None else values
 
 
 def _numeric_columns(table: Any) -> list[str]:

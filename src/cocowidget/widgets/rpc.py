@@ -24,7 +24,7 @@ Reply = tuple[dict[str, Any], list[bytes | memoryview]]
 Handler = Callable[[dict[str, Any]], "Reply | Future[Reply]"]
 
 
-class RpcWidget(anywidget.AnyWidget):  # type: ignore[misc]
+class RpcWidget(anywidget.AnyWidget):
     """An anywidget that serves named request handlers to its front end."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -23,7 +23,9 @@ def test_immediate_reply_carries_buffers() -> None:
     widget = Recorder()
     widget.serve("echo", lambda params: ({"n": params["n"]}, [b"\x01\x02"]))
     widget.request(1, "echo", n=3)
-    assert widget.sent == [({"type": "response", "id": 1, "ok": True, "result": {"n": 3}}, [b"\x01\x02"])]
+    assert widget.sent == [
+        ({"type": "response", "id": 1, "ok": True, "result": {"n": 3}}, [b"\x01\x02"])
+    ]
 
 
 def test_future_reply_is_sent_when_done() -> None:
@@ -56,7 +58,12 @@ def test_errors_become_error_responses() -> None:
     widget.serve("fail", fail)
     widget.request(2, "fail")
     widget.request(3, "missing")
-    assert widget.sent[0][0] == {"type": "response", "id": 2, "ok": False, "error": "ValueError: bad rows"}
+    assert widget.sent[0][0] == {
+        "type": "response",
+        "id": 2,
+        "ok": False,
+        "error": "ValueError: bad rows",
+    }
     assert "unknown method" in widget.sent[1][0]["error"]
 
 
