@@ -13,6 +13,7 @@ from cocowidget.evaluation.coco_adapter import (
     ground_truth_from_coco,
     ground_truth_from_dict,
 )
+from cocowidget.evaluation.compare import RunComparison, compare_runs
 from cocowidget.evaluation.confusion import ConfusionMatrix
 from cocowidget.evaluation.engine import evaluate
 from cocowidget.evaluation.inputs import Detections, GroundTruth
@@ -32,6 +33,8 @@ __all__ = [
     "GroundTruth",
     "GroundTruthStatus",
     "IouType",
+    "RunComparison",
+    "compare_runs",
     "detections_from_coco",
     "detections_from_results",
     "evaluate",

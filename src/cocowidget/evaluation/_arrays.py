@@ -53,7 +53,7 @@ def best_per_key(values: FloatArray, key: IntArray, n_keys: int) -> tuple[FloatA
     first row holding it."""
     order = np.argsort(key, kind="stable")
     best, first = best_per_segment(values[order], key[order], n_keys)
-    return best, np.where(first >= 0, order[np.maximum(first, 0)], -1)
+    return best, take_or(order, first, -1)
 
 
 def take_or(values: np.ndarray, index: IntArray, fill: float) -> np.ndarray:

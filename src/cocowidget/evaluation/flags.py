@@ -40,10 +40,13 @@ def match_flags(
     area_ranges: FloatArray,
 ) -> MatchFlags:
     matched = matched_gt >= 0
-    safe = np.where(matched, matched_gt, 0)
-    n_areas = gt_ignore.shape[0]
-    on_ignored = matched & gt_ignore[np.arange(n_areas)[None, :, None], safe]
-    credited = matched & (gt_ids[safe] != 0) if len(gt_ids) else matched
+    if len(gt_ids):
+        safe = np.where(matched, matched_gt, 0)
+        n_areas = gt_ignore.shape[0]
+        on_ignored = matched & gt_ignore[np.arange(n_areas)[None, :, None], safe]
+        credited = matched & (gt_ids[safe] != 0)
+    else:  # nothing to match: every detection is unmatched
+        on_ignored = credited = np.zeros_like(matched)
     lo, hi = area_ranges[:, :1], area_ranges[:, 1:]
     outside = (dt_area[None, :] < lo) | (dt_area[None, :] > hi)  # (A, n_det)
     ignored = on_ignored | (~credited & outside[None, :, :])

@@ -35,55 +35,36 @@ from __future__ import annotations
 import numpy as np
 
 from cocowidget.data.table import Table
-from cocowidget.evaluation._arrays import FloatArray, segment_starts
+from cocowidget.evaluation._arrays import FloatArray
 from cocowidget.evaluation.core import Core
-from cocowidget.evaluation.curves import precision_recall
+from cocowidget.evaluation.curves import mean_interpolated_precision
 from cocowidget.evaluation.operating_point import Counts
-
-_GROUPS_PER_CHUNK = 1024
 
 
 def image_average_precision(core: Core) -> tuple[FloatArray, FloatArray]:
     """Per evaluated image: AP@[.50:.95] and AP@.50 restricted to the image (see above)."""
     layout, flags, params = core.layout, core.flags, core.params
     n_groups = layout.n_groups
-    lengths = np.bincount(layout.dt_group, minlength=n_groups).astype(np.int64)
     npig = np.bincount(layout.gt_group[~core.gt_ignore[0]], minlength=n_groups).astype(np.int64)
-    starts = segment_starts(lengths)
-    tp, fp = flags.tp[:, 0, :], flags.fp[:, 0, :]
-    scores = core.dt_score
-    recall_thresholds = params.recall_array()
-    thresholds = params.iou_array()
-    at_50 = np.flatnonzero(np.isclose(thresholds, 0.5, rtol=0, atol=1e-12))
+    # One curve per (image, category): the group's detections, already in rank order.
+    mean_precision = mean_interpolated_precision(
+        tp=flags.tp[:, 0, :],
+        fp=flags.fp[:, 0, :],
+        lengths=np.bincount(layout.dt_group, minlength=n_groups).astype(np.int64),
+        npig=npig,
+        recall_thresholds=params.recall_array(),
+    )  # (T, groups)
+    valid = npig > 0
+    group_ap = mean_precision.mean(axis=0)
+    at_50 = np.flatnonzero(np.isclose(params.iou_array(), 0.5, rtol=0, atol=1e-12))
+    group_ap50 = mean_precision[at_50[0]] if at_50.size else np.full(n_groups, np.nan)
 
-    group_ap = np.full(n_groups, np.nan)
-    group_ap50 = np.full(n_groups, np.nan)
-    for g0 in range(0, n_groups, _GROUPS_PER_CHUNK):
-        g1 = min(g0 + _GROUPS_PER_CHUNK, n_groups)
-        d0 = starts[g0]
-        d1 = starts[g1 - 1] + lengths[g1 - 1]
-        curves = precision_recall(
-            tp=tp[:, d0:d1],
-            fp=fp[:, d0:d1],
-            scores=scores[d0:d1],
-            lengths=lengths[g0:g1],
-            npig=npig[g0:g1],
-            recall_thresholds=recall_thresholds,
-        )
-        valid = npig[g0:g1] > 0
-        group_ap[g0:g1] = np.where(valid, curves.precision.mean(axis=(0, 1)), np.nan)
-        if at_50.size:
-            group_ap50[g0:g1] = np.where(valid, curves.precision[at_50[0]].mean(axis=0), np.nan)
-
-    image = layout.group_image
-    valid = ~np.isnan(group_ap)
+    image = layout.group_image[valid]
     n_images = layout.n_images
-    counted = np.bincount(image[valid], minlength=n_images)
+    counted = np.bincount(image, minlength=n_images)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ap = np.bincount(image[valid], weights=group_ap[valid], minlength=n_images) / counted
-        ap50 = np.bincount(image[valid], weights=group_ap50[valid], minlength=n_images) / counted
-    if not at_50.size:
-        ap50[:] = np.nan
+        ap = np.bincount(image, weights=group_ap[valid], minlength=n_images) / counted
+        ap50 = np.bincount(image, weights=group_ap50[valid], minlength=n_images) / counted
     return ap, ap50
 
 

@@ -177,9 +177,11 @@ class Detections:
                 for mask, box in zip(given, boxes.tolist(), strict=True)
             ]
         elif segmentation is not None:
+            # One object per call, as loadRes does (the list form of pycocotools' area()
+            # overflows a uint8 counter past 255 objects).
             rles = list(segmentation)
-            area = np.asarray(mask_utils.area(rles), dtype=np.float64) if n else np.zeros(0)
-            boxes = _boxes(mask_utils.toBbox(rles), n) if n else np.zeros((0, 4))
+            area = np.array([float(mask_utils.area(rle)) for rle in rles], dtype=np.float64)
+            boxes = _boxes([mask_utils.toBbox(rle) for rle in rles], n)
         else:
             raise ValueError("detections need a bbox or a segmentation")
         return cls(

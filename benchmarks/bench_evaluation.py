@@ -1,0 +1,182 @@
+"""Evaluation engine vs pycocotools on a val2017-scale generated dataset.
+
+    .venv/bin/python benchmarks/bench_evaluation.py [--images 5000] [--iou-type bbox segm]
+
+Data: ``cocowidget.datasets.write_annotations_only`` (5,000 images, ~37,600 objects, a
+simulated detector's ~43,600 predictions), written once to a cache folder outside the
+repository. Each figure is printed beside its baseline from the same run:
+
+* pycocotools ``COCOeval.evaluate() + accumulate()`` (the baseline) against our
+  ``evaluate()`` with every table built (images, classes, detections, ground truth, PR
+  curves, confusion matrix). Loading JSON into ``COCO`` objects / columns is not timed
+  on either side (our column building is reported separately).
+* recolouring at a new IoU / score threshold (``image_counts``) against the 200 ms budget
+  and against a full re-evaluation.
+* faster-coco-eval's ``evaluate() + accumulate()`` when it is installed (reference only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+from cocowidget.datasets import write_annotations_only
+from cocowidget.evaluation import (
+    Evaluation,
+    detections_from_results,
+    evaluate,
+    ground_truth_from_dict,
+)
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def dataset_files(n_images: int) -> tuple[Path, Path]:
+    folder = Path(tempfile.gettempdir()) / "cocowidget-bench-evaluation"
+    folder.mkdir(exist_ok=True)
+    gt_path = folder / f"instances_{n_images}_seed0.json"
+    dt_path = folder / f"predictions_{n_images}_seed0.json"
+    if not (gt_path.exists() and dt_path.exists()):
+        print(f"writing {n_images} images of annotations to {folder} (once) ...")
+        write_annotations_only(gt_path, n_images=n_images, seed=0, predictions_path=dt_path)
+    return gt_path, dt_path
+
+
+def quietly(fn: Any, *args: Any) -> Any:
+    with contextlib.redirect_stdout(io.StringIO()):
+        return fn(*args)
+
+
+def time_pycocotools(
+    gt_dict: dict[str, Any], results: list[dict[str, Any]], iou_type: str
+) -> tuple[float, np.ndarray]:
+    coco_gt = COCO()
+    coco_gt.dataset = gt_dict
+    quietly(coco_gt.createIndex)
+    coco_dt = quietly(coco_gt.loadRes, [dict(r) for r in results])
+    evaluator = COCOeval(coco_gt, coco_dt, iou_type)
+    start = time.perf_counter()
+    quietly(evaluator.evaluate)
+    quietly(evaluator.accumulate)
+    elapsed = time.perf_counter() - start
+    quietly(evaluator.summarize)
+    return elapsed, np.asarray(evaluator.stats)
+
+
+def time_faster_coco_eval(
+    gt_dict: dict[str, Any], results: list[dict[str, Any]], iou_type: str
+) -> float | None:
+    try:
+        import faster_coco_eval
+    except ImportError:
+        return None
+    coco_gt = faster_coco_eval.COCO(gt_dict)
+    coco_dt = quietly(coco_gt.loadRes, [dict(r) for r in results])
+    evaluator = faster_coco_eval.COCOeval_faster(
+        coco_gt, coco_dt, iou_type, print_function=lambda *_: None
+    )
+    start = time.perf_counter()
+    evaluator.evaluate()
+    evaluator.accumulate()
+    return time.perf_counter() - start
+
+
+def full_evaluation(gt: Any, dt: Any, iou_type: str) -> Evaluation:
+    """Everything the widget shows: stats and every table."""
+    result = evaluate(gt, dt, iou_type)  # type: ignore[arg-type]
+    _ = (result.images, result.classes, result.detections, result.ground_truth)
+    _ = (result.pr_curves, result.confusion_matrix())
+    return result
+
+
+def time_recolour(result: Evaluation) -> list[float]:
+    times = []
+    for iou in (0.5, 0.75, 0.95, 0.55, 0.7):
+        for score in (0.05, 0.3, 0.5, 0.8):
+            start = time.perf_counter()
+            result.image_counts(iou, score)
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=5000)
+    parser.add_argument("--iou-type", nargs="+", default=["bbox", "segm"])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of our evaluation")
+    args = parser.parse_args()
+
+    print(f"start: {load_average()}")
+    gt_path, dt_path = dataset_files(args.images)
+    gt_dict = json.loads(gt_path.read_text())
+    results = json.loads(dt_path.read_text())
+    print(
+        f"data: {len(gt_dict['images'])} images, {len(gt_dict['annotations'])} objects, "
+        f"{len(results)} detections, {len(gt_dict['categories'])} categories"
+    )
+
+    start = time.perf_counter()
+    gt = ground_truth_from_dict(gt_dict)
+    columns_gt = time.perf_counter() - start
+    for iou_type in args.iou_type:
+        print(f"\n== {iou_type} ==")
+        start = time.perf_counter()
+        dt = detections_from_results(
+            [
+                r if iou_type == "segm" else {k: v for k, v in r.items() if k != "segmentation"}
+                for r in results
+            ]
+        )
+        columns = columns_gt + time.perf_counter() - start
+        ours_times = []
+        result = None
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            result = full_evaluation(gt, dt, iou_type)
+            ours_times.append(time.perf_counter() - start)
+        assert result is not None
+        ours = min(ours_times)
+
+        reference, stats = time_pycocotools(gt_dict, results, iou_type)
+        same = result.stats.tolist() == stats.tolist()
+        print(f"pycocotools evaluate+accumulate     {reference:8.2f} s   (baseline)")
+        print(
+            f"ours, all tables + confusion        {ours:8.2f} s   "
+            f"= 1/{reference / ours:.1f} of baseline  (best of {args.repeat}: "
+            + ", ".join(f"{t:.2f}" for t in ours_times)
+            + ")"
+        )
+        print(f"ours, dicts -> columns (not above)  {columns:8.2f} s")
+        faster = time_faster_coco_eval(gt_dict, results, iou_type)
+        if faster is None:
+            print("faster-coco-eval                    not installed (reference only)")
+        else:
+            print(f"faster-coco-eval evaluate+accumulate{faster:8.2f} s   (reference)")
+        print(f"stats identical to pycocotools: {same}   AP={result.stats[0]:.4f}")
+
+        recolour = time_recolour(result)
+        print(
+            f"recolour {len(result.image_ids)} images (image_counts): median "
+            f"{statistics.median(recolour) * 1e3:.2f} ms, max {max(recolour) * 1e3:.2f} ms   "
+            f"(budget 200 ms; full re-evaluation {ours * 1e3:.0f} ms)"
+        )
+    print(f"\nend: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
