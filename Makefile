@@ -22,7 +22,7 @@ js: install
 	npm run --silent build
 
 demo: js
-	$(PY) -m cocowidget.datasets --demo --images $(DEMO_IMAGES)
+	$(PY) -m cocowidget.datasets .demo-data/demo-$(DEMO_IMAGES)-0 --images $(DEMO_IMAGES)
 	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.ip=127.0.0.1 notebooks/quickstart.ipynb
 
 lint: install
