@@ -55,9 +55,7 @@ class Table:
         if self._length is None or not self._columns:
             self._length = len(array)
         elif len(array) != self._length:
-            raise ValueError(
-                f"column {name!r} has {len(array)} rows; the table has {self._length}"
-            )
+            raise ValueError(f"column {name!r} has {len(array)} rows; the table has {self._length}")
         self._columns[name] = array
 
     def get(self, name: str, default: np.ndarray | None = None) -> np.ndarray | None:
@@ -67,9 +65,13 @@ class Table:
         return Table({k: v for k, v in self._columns.items() if k not in names})
 
     # -- row selection -------------------------------------------------------------------
-    def take(self, rows: npt.ArrayLike) -> Table:
-        """Rows by integer index or boolean mask, as a new table."""
-        index = np.asarray(rows)
+    def take(self, rows: npt.ArrayLike | slice) -> Table:
+        """Rows by integer index, boolean mask or slice, as a new table.
+
+        A slice gives views of the columns (no copy), so taking one image's objects from
+        a table grouped by image costs the same whatever the table's size.
+        """
+        index = rows if isinstance(rows, slice) else np.asarray(rows)
         return Table({name: values[index] for name, values in self._columns.items()})
 
     def row(self, i: int) -> dict[str, Any]:

@@ -1,0 +1,185 @@
+"""Typed records → numpy columns, plus the value checks that are cheap as whole columns.
+
+Records arrive already type-checked (by msgspec or by the precise validators); what is
+left are value ranges (a width of -5, an iscrowd of 2), checked vectorised here and
+repaired with a reported problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+from msgspec import UNSET
+
+from cocowidget.data.loading import Section
+from cocowidget.data.problems import ProblemLog
+from cocowidget.data.table import Table
+
+
+@dataclass
+class Columns:
+    """A section as a table; fields that stay raw JSON are object arrays of
+    ``msgspec.Raw`` (or None where absent), aligned with the table's rows."""
+
+    table: Table
+    segmentation: np.ndarray
+    extras: dict[str, np.ndarray]
+
+
+def _ints(records: list[Any], name: str) -> np.ndarray:
+    return np.fromiter(map(attrgetter(name), records), dtype=np.int64, count=len(records))
+
+
+def _floats(records: list[Any], name: str) -> np.ndarray:
+    return np.fromiter(map(attrgetter(name), records), dtype=np.float64, count=len(records))
+
+
+def _objects(values: Any, n: int) -> np.ndarray:
+    # fromiter stores the objects as they are; assigning a list would let numpy look
+    # into Raw values (they are buffers) and take seconds.
+    return np.fromiter(values, dtype=object, count=n)
+
+
+def _values(records: list[Any], name: str) -> list[Any]:
+    try:
+        return list(map(attrgetter(name), records))
+    except AttributeError:
+        # Records decoded before an extra field was discovered lack that attribute.
+        return [getattr(record, name, UNSET) for record in records]
+
+
+def _optional(records: list[Any], name: str, missing: Any) -> list[Any]:
+    """Attribute values with UNSET replaced by ``missing``."""
+    values = _values(records, name)
+    if values.count(UNSET):
+        return [missing if value is UNSET else value for value in values]
+    return values
+
+
+def raw_column(records: list[Any], attribute: str) -> np.ndarray:
+    return _objects(_optional(records, attribute, None), len(records))
+
+
+def extras_columns(section: Section) -> dict[str, np.ndarray]:
+    """Extra fields that occur in at least one record."""
+    columns = {}
+    n = len(section.records)
+    for name, attribute in section.record_type.extra_items():
+        values = _values(section.records, attribute)
+        unset = values.count(UNSET)
+        if unset == n:
+            continue
+        if unset:
+            values = [None if value is UNSET else value for value in values]
+        columns[name] = _objects(values, n)
+    return columns
+
+
+def image_columns(section: Section, log: ProblemLog) -> Columns:
+    records = section.records
+    n = len(records)
+    table = Table(
+        {
+            "id": _ints(records, "id"),
+            "file_name": _objects(map(attrgetter("file_name"), records), n),
+            "width": _ints(records, "width"),
+            "height": _ints(records, "height"),
+            "file_index": section.file_index,
+        }
+    )
+    for name in ("width", "height"):
+        values = table[name]
+        for row in np.flatnonzero(values <= 0):
+            log.format_error(
+                "invalid_field",
+                f"{section.path(int(section.file_index[row]))}.{name}",
+                f"expected a positive {name}, got {int(values[row])}",
+                f"the {name} was set to 0 (unknown)",
+                image_id=int(table["id"][row]),
+            )
+            values[row] = 0
+    return Columns(table, np.full(n, None, dtype=object), extras_columns(section))
+
+
+def category_columns(section: Section) -> Columns:
+    records = section.records
+    n = len(records)
+    table = Table(
+        {
+            "id": _ints(records, "id"),
+            "name": _objects(map(attrgetter("name"), records), n),
+            "supercategory": _objects(_optional(records, "supercategory", ""), n),
+            "file_index": section.file_index,
+        }
+    )
+    return Columns(table, np.full(n, None, dtype=object), extras_columns(section))
+
+
+def _bbox(records: list[Any]) -> np.ndarray:
+    n = len(records)
+    bbox = np.empty((n, 4), dtype=np.float64)
+    boxes = list(map(attrgetter("bbox"), records))
+    if not boxes.count(UNSET):
+        for column, name in enumerate("xywh"):
+            bbox[:, column] = np.fromiter(map(attrgetter(name), boxes), dtype=np.float64, count=n)
+        return bbox
+    nan4 = (np.nan, np.nan, np.nan, np.nan)
+    bbox[:] = [nan4 if box is UNSET else (box.x, box.y, box.w, box.h) for box in boxes]
+    return bbox
+
+
+def annotation_columns(section: Section, log: ProblemLog) -> Columns:
+    """Ground-truth annotations (every field present: the validators made sure)."""
+    records = section.records
+    table = Table(
+        {
+            "id": _ints(records, "id"),
+            "image_id": _ints(records, "image_id"),
+            "category_id": _ints(records, "category_id"),
+            "bbox": _bbox(records),
+            "area": _floats(records, "area"),
+            "iscrowd": _ints(records, "iscrowd"),
+            "file_index": section.file_index,
+        }
+    )
+    _check_iscrowd(table, section, log)
+    return Columns(table, raw_column(records, "segmentation"), extras_columns(section))
+
+
+def result_columns(section: Section, log: ProblemLog) -> Columns:
+    """Detections. Optional fields come back as NaN (bbox, area) or -1 (id) to be derived
+    like ``COCO.loadRes`` does (see :mod:`cocowidget.data.predictions`)."""
+    records = section.records
+    n = len(records)
+    table = Table(
+        {
+            "id": np.asarray(_optional(records, "id", -1), dtype=np.int64).reshape(n),
+            "image_id": _ints(records, "image_id"),
+            "category_id": _ints(records, "category_id"),
+            "bbox": _bbox(records),
+            "area": np.asarray(_optional(records, "area", np.nan), dtype=np.float64).reshape(n),
+            "iscrowd": np.asarray(_optional(records, "iscrowd", 0), dtype=np.int64).reshape(n),
+            "score": _floats(records, "score"),
+            "file_index": section.file_index,
+        }
+    )
+    _check_iscrowd(table, section, log)
+    return Columns(table, raw_column(records, "segmentation"), extras_columns(section))
+
+
+def _check_iscrowd(table: Table, section: Section, log: ProblemLog) -> None:
+    iscrowd = table["iscrowd"]
+    for row in np.flatnonzero((iscrowd != 0) & (iscrowd != 1)):
+        log.format_error(
+            "invalid_field",
+            f"{section.path(int(section.file_index[row]))}.iscrowd",
+            f"expected 0 or 1, got {int(iscrowd[row])}",
+            "read as 0",
+            annotation_id=int(table["id"][row]),
+            image_id=int(table["image_id"][row]),
+        )
+        iscrowd[row] = 0
+    table["iscrowd"] = iscrowd.astype(np.int8)

@@ -1,0 +1,666 @@
+"""CocoDataset: the tables every view reads.
+
+Images, annotations and categories are :class:`~cocowidget.data.table.Table` s of numpy
+columns, statistics included. Annotations are grouped by image, so one image's objects
+are a slice. Prediction runs are annotation tables with a score, one per name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cocowidget.data import export
+from cocowidget.data import quality as checks
+from cocowidget.data.columns import (
+    Columns,
+    annotation_columns,
+    category_columns,
+    image_columns,
+)
+from cocowidget.data.files import resolve
+from cocowidget.data.grouping import IdIndex, ObjectTable
+from cocowidget.data.loading import GROUND_TRUTH_LAYOUT, Document, load_document, read_source
+from cocowidget.data.masks import image_masks, object_rle, segmentation_value
+from cocowidget.data.predictions import Match, load_run
+from cocowidget.data.problems import (
+    ERROR,
+    INFO,
+    NO_ID,
+    WARNING,
+    CocoFormatError,
+    Problem,
+    ProblemLog,
+    problems_table,
+)
+from cocowidget.data.segment_scan import mask_areas
+from cocowidget.data.statistics import (
+    PIXEL_STATISTICS,
+    category_statistics,
+    image_statistics,
+    object_statistics,
+)
+from cocowidget.data.table import Table
+
+PathLike = str | os.PathLike[str]
+
+
+class CocoDataset:
+    """A COCO dataset (and any number of prediction runs) as columnar tables.
+
+    Build one with :meth:`from_coco`. Tables:
+
+    - :attr:`images`: ``id, file_name, width, height, file_index`` and statistics
+      ``aspect_ratio, megapixels, file_size, object_count, category_count,
+      object_density, smallest_object_area, brightness, contrast, sharpness``;
+    - :attr:`annotations`: ``id, image_id, category_id, bbox`` (N×4 ``x, y, w, h``),
+      ``bbox_x, bbox_y, bbox_w, bbox_h, area, iscrowd, file_index, image_index,
+      category_index`` and statistics ``relative_area, aspect_ratio, size_bucket,
+      mask_area, touches_border, category_name``; sorted by image;
+    - :attr:`categories`: ``id, name, supercategory, file_index, annotation_count,
+      image_count, mean_area, median_area``;
+    - :attr:`predictions`: one annotation-like table per run, plus ``score``.
+    """
+
+    def __init__(
+        self,
+        *,
+        images: Table,
+        image_extras: dict[str, np.ndarray],
+        annotations: ObjectTable,
+        categories: Table,
+        category_extras: dict[str, np.ndarray],
+        top_extras: dict[str, Any],
+        source_name: str,
+        load_problems: list[Problem],
+        image_dir: Path | None,
+        allow_outside_image_dir: bool,
+        strict: bool,
+        runs: dict[str, ObjectTable] | None = None,
+        run_problems: dict[str, list[Problem]] | None = None,
+    ) -> None:
+        self._images = images
+        self._image_extras = image_extras
+        self._annotations = annotations
+        self._categories = categories
+        self._category_extras = category_extras
+        self._top_extras = top_extras
+        self._source_name = source_name
+        self._load_problems = load_problems
+        self._image_dir = image_dir
+        self._allow_outside = allow_outside_image_dir
+        self._strict = strict
+        self._runs: dict[str, ObjectTable] = dict(runs or {})
+        self._run_problems: dict[str, list[Problem]] = dict(run_problems or {})
+        self._image_ids = IdIndex(images["id"])
+        self._category_ids = IdIndex(categories["id"])
+
+    # -- construction --------------------------------------------------------------------
+    @classmethod
+    def from_coco(
+        cls,
+        source: Any,
+        image_dir: PathLike | None = None,
+        strict: bool = False,
+        *,
+        allow_outside_image_dir: bool = False,
+    ) -> CocoDataset:
+        """Load an instances JSON (path or bytes), a dict, or a ``pycocotools.coco.COCO``.
+
+        ``strict=False`` loads what can be loaded and lists every problem in
+        :meth:`quality`; ``strict=True`` raises :class:`CocoFormatError` at the first
+        error, naming the file, the JSON path and what is wrong. Image files are looked up
+        as ``image_dir / file_name`` and never outside ``image_dir`` unless
+        ``allow_outside_image_dir``.
+        """
+        data = read_source(source)
+        log = ProblemLog(data.name, strict=strict)
+        document = load_document(data, GROUND_TRUTH_LAYOUT, log)
+        _report_missing_sections(document, log)
+        images = image_columns(document.sections["images"], log)
+        annotations = annotation_columns(document.sections["annotations"], log)
+        categories = category_columns(document.sections["categories"])
+        for section in document.sections.values():
+            section.records = []  # the columns hold everything now; free the structs
+        dataset = cls._assemble(
+            images,
+            annotations,
+            categories,
+            document.top_extras,
+            data.name,
+            log.problems,
+            image_dir=Path(image_dir) if image_dir is not None else None,
+            allow_outside_image_dir=allow_outside_image_dir,
+            strict=strict,
+        )
+        if strict:
+            dataset._raise_first_error(
+                dataset._table_problems(None) + dataset._segmentation_problems(None)
+            )
+        else:
+            _warn_about(data.name, log.problems)
+        return dataset
+
+    @classmethod
+    def _assemble(
+        cls,
+        images: Columns,
+        annotations: Columns,
+        categories: Columns,
+        top_extras: dict[str, Any],
+        source_name: str,
+        problems: list[Problem],
+        *,
+        image_dir: Path | None,
+        allow_outside_image_dir: bool,
+        strict: bool,
+    ) -> CocoDataset:
+        image_table = images.table
+        category_table = categories.table
+        image_ids = IdIndex(image_table["id"])
+        objects = _group(annotations, image_ids, IdIndex(category_table["id"]), len(image_table))
+        _add_object_statistics(objects, image_table, category_table)
+        for name, values in image_statistics(image_table, objects, len(category_table)).items():
+            image_table[name] = values
+        image_table["file_size"] = np.full(len(image_table), -1, dtype=np.int64)
+        for name in PIXEL_STATISTICS:
+            image_table[name] = np.full(len(image_table), np.nan)
+        for name, values in category_statistics(category_table, objects.table).items():
+            category_table[name] = values
+        return cls(
+            images=image_table,
+            image_extras=images.extras,
+            annotations=objects,
+            categories=category_table,
+            category_extras=categories.extras,
+            top_extras=top_extras,
+            source_name=source_name,
+            load_problems=problems,
+            image_dir=image_dir,
+            allow_outside_image_dir=allow_outside_image_dir,
+            strict=strict,
+        )
+
+    # -- tables --------------------------------------------------------------------------
+    @property
+    def images(self) -> Table:
+        return self._images
+
+    @property
+    def annotations(self) -> Table:
+        return self._annotations.table
+
+    @property
+    def categories(self) -> Table:
+        return self._categories
+
+    @property
+    def predictions(self) -> Mapping[str, Table]:
+        """Detections per run name (read-only mapping of tables)."""
+        return MappingProxyType({name: run.table for name, run in self._runs.items()})
+
+    @property
+    def image_dir(self) -> Path | None:
+        return self._image_dir
+
+    @property
+    def source_name(self) -> str:
+        return self._source_name
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+    def __repr__(self) -> str:
+        runs = f", runs {list(self._runs)}" if self._runs else ""
+        return (
+            f"CocoDataset({len(self._images)} images, {len(self._annotations)} annotations, "
+            f"{len(self._categories)} categories{runs})"
+        )
+
+    # -- lookups -------------------------------------------------------------------------
+    def image_row(self, image_id: int) -> int:
+        """Row of an image in :attr:`images` (constant time); KeyError if unknown."""
+        try:
+            return self._image_ids.row(image_id)
+        except KeyError:
+            raise KeyError(f"no image with id {image_id}") from None
+
+    def image_rows(self, image_ids: npt.ArrayLike) -> np.ndarray:
+        """Rows of many images at once; -1 where an id is unknown."""
+        return self._image_ids.rows(image_ids)
+
+    def category_row(self, category_id: int) -> int:
+        try:
+            return self._category_ids.row(category_id)
+        except KeyError:
+            raise KeyError(f"no category with id {category_id}") from None
+
+    def _objects(self, run: str | None) -> ObjectTable:
+        if run is None:
+            return self._annotations
+        try:
+            return self._runs[run]
+        except KeyError:
+            known = ", ".join(map(repr, self._runs)) or "none"
+            raise KeyError(f"no prediction run {run!r}; runs are: {known}") from None
+
+    def object_rows(self, image_id: int, run: str | None = None) -> slice:
+        """Rows of an image's annotations (or a run's detections) in their table."""
+        return self._objects(run).rows_of(self.image_row(image_id))
+
+    def objects_of(self, image_id: int, run: str | None = None) -> Table:
+        """An image's annotations (or detections of ``run``): a slice, no search."""
+        objects = self._objects(run)
+        return objects.table.take(objects.rows_of(self.image_row(image_id)))
+
+    def image_path(self, image_id: int) -> Path | None:
+        """Where the image file is: ``image_dir / file_name``, resolved; None without an
+        ``image_dir`` or when the name would lead outside it."""
+        return self.image_path_at(self.image_row(image_id))
+
+    def image_path_at(self, row: int) -> Path | None:
+        """:meth:`image_path` of the image in row ``row`` of :attr:`images`."""
+        if self._image_dir is None:
+            return None
+        return resolve(self._image_dir, str(self._images["file_name"][row]), self._allow_outside)
+
+    def image_paths(self) -> list[Path | None]:
+        """:meth:`image_path` of every image, in table order."""
+        if self._image_dir is None:
+            return [None] * len(self._images)
+        root = self._image_dir
+        return [
+            resolve(root, name, self._allow_outside) for name in self._images["file_name"].tolist()
+        ]
+
+    # -- masks ---------------------------------------------------------------------------
+    def masks(
+        self, image_id: int, size: tuple[int, int] | None = None, run: str | None = None
+    ) -> np.ndarray:
+        """``(N, H, W)`` uint8 masks of the image's objects in :meth:`objects_of` order.
+
+        ``size=(height, width)`` rasterises at that size (default: the image's); at the
+        image's size each mask equals ``pycocotools.coco.COCO.annToMask``.
+        """
+        return image_masks(self._objects(run), self.image_row(image_id), self._images, size)
+
+    def segmentations_of(self, image_id: int, run: str | None = None) -> list[Any]:
+        """An image's segmentations as read (polygon lists or RLE dicts), in
+        :meth:`objects_of` order; ``None`` where an object has none or it is malformed."""
+        objects = self._objects(run)
+        rows = objects.rows_of(self.image_row(image_id))
+        return [segmentation_value(objects, row) for row in range(rows.start, rows.stop)]
+
+    def annotation_rle(self, annotation_id: int, run: str | None = None) -> dict[str, Any]:
+        """Compressed RLE of one annotation's mask (as ``COCO.annToRLE``)."""
+        objects = self._objects(run)
+        try:
+            row = objects.ids.row(annotation_id)
+        except KeyError:
+            raise KeyError(f"no annotation with id {annotation_id}") from None
+        return object_rle(objects, row, self._images)
+
+    def compute_mask_areas(self, run: str | None = None) -> np.ndarray:
+        """Fill the ``mask_area`` column by rasterising every segmentation (slow on big
+        datasets: about 10-20 µs per polygon annotation)."""
+        objects = self._objects(run)
+        areas = mask_areas(objects, self._images)
+        objects.table["mask_area"] = areas
+        return areas
+
+    # -- predictions ---------------------------------------------------------------------
+    def add_predictions(
+        self,
+        source: Any,
+        name: str,
+        *,
+        match: Match = "id",
+        reference: Any = None,
+        strict: bool | None = None,
+    ) -> Table:
+        """Add a run of detections: a COCO results list (path, bytes or list), or a COCO
+        dict whose annotations have scores.
+
+        ``match="id"`` takes ``image_id``/``category_id`` as ground-truth ids;
+        ``match="name"`` maps them by ``file_name`` and category ``name`` through the
+        source's own images/categories (or those of ``reference``, a COCO file or dict).
+        """
+        if match not in ("id", "name"):
+            raise ValueError(f"match must be 'id' or 'name', got {match!r}")
+        strict = self._strict if strict is None else strict
+        loaded = load_run(
+            source,
+            name,
+            self._images,
+            self._categories,
+            match=match,
+            reference=reference,
+            strict=strict,
+        )
+        objects = _group(
+            loaded.columns, self._image_ids, self._category_ids, len(self._images), loaded.section
+        )
+        _add_object_statistics(objects, self._images, self._categories)
+        if strict:
+            subject = checks.Subject(objects, "detection", name)
+            self._raise_first_error(
+                self._subject_problems(subject, ground_truth=False)
+                + checks.segmentation_problems(subject, self._images)
+            )
+        else:
+            _warn_about(f"predictions {name!r}", loaded.problems)
+        self._runs[name] = objects
+        self._run_problems[name] = loaded.problems
+        return objects.table
+
+    def remove_predictions(self, name: str) -> None:
+        self._objects(name)
+        del self._runs[name]
+        self._run_problems.pop(name, None)
+
+    # -- statistics that need the files ---------------------------------------------------
+    def set_pixel_statistics(
+        self,
+        image_ids: npt.ArrayLike,
+        brightness: npt.ArrayLike | None = None,
+        contrast: npt.ArrayLike | None = None,
+        sharpness: npt.ArrayLike | None = None,
+    ) -> None:
+        """Store pixel statistics computed elsewhere (e.g. by the thumbnail pass)."""
+        rows = self._known_rows(image_ids)
+        for name, values in (
+            ("brightness", brightness),
+            ("contrast", contrast),
+            ("sharpness", sharpness),
+        ):
+            if values is not None:
+                self._images[name][rows] = np.asarray(values, dtype=np.float64)
+
+    def compute_pixel_statistics(
+        self, executor: Executor | None = None, image_ids: npt.ArrayLike | None = None
+    ) -> None:
+        """Fill brightness, contrast and sharpness with :mod:`cocowidget.media` (one
+        decode per image); unreadable images stay NaN."""
+        from cocowidget.media import ImageDecodeError, compute_pixel_statistics
+
+        rows = self._known_rows(image_ids) if image_ids is not None else np.arange(len(self))
+        paths = self.image_paths()
+
+        def measure(row: int) -> tuple[float, float, float]:
+            path = paths[row]
+            if path is None:
+                return (np.nan, np.nan, np.nan)
+            try:
+                stats = compute_pixel_statistics(path)
+            except ImageDecodeError:
+                return (np.nan, np.nan, np.nan)
+            return (stats.brightness, stats.contrast, stats.sharpness)
+
+        values = _map(measure, rows.tolist(), executor)
+        array = np.asarray(values, dtype=np.float64).reshape(len(rows), 3)
+        for column, name in enumerate(PIXEL_STATISTICS):
+            self._images[name][rows] = array[:, column]
+
+    def compute_file_sizes(self) -> np.ndarray:
+        """Fill ``file_size`` (bytes; -1 where the file is missing or unsafe)."""
+        sizes = np.full(len(self), -1, dtype=np.int64)
+        for row, path in enumerate(self.image_paths()):
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    sizes[row] = path.stat().st_size
+        self._images["file_size"] = sizes
+        return sizes
+
+    def _known_rows(self, image_ids: npt.ArrayLike) -> np.ndarray:
+        ids = np.asarray(image_ids, dtype=np.int64).reshape(-1)
+        rows = self._image_ids.rows(ids)
+        if (rows < 0).any():
+            missing = ids[rows < 0][:5].tolist()
+            raise KeyError(f"unknown image ids: {missing}")
+        return rows
+
+    # -- quality -------------------------------------------------------------------------
+    def quality(
+        self,
+        *,
+        check_files: bool = True,
+        check_segmentations: bool = True,
+        executor: Executor | None = None,
+        thresholds: checks.QualityThresholds | None = None,
+    ) -> Table:
+        """Every problem found: loading problems, table checks, segmentation checks and
+        (with ``check_files`` and an ``image_dir``) file checks, which read each image
+        once on ``executor`` and also fill ``file_size`` and the pixel statistics.
+
+        Columns: ``kind, severity, image_id, annotation_id, category_id, run, json_path,
+        message``; ids are -1 where they do not apply. Errors come first.
+        """
+        limits = thresholds or checks.QualityThresholds()
+        problems = list(self._load_problems)
+        for run_problems in self._run_problems.values():
+            problems += run_problems
+        problems += self._table_problems(limits)
+        if check_segmentations:
+            problems += self._segmentation_problems(None)
+        if check_files:
+            problems += self._file_problems(executor, limits)
+        return problems_table(problems)
+
+    def loading_problems(self) -> Table:
+        """The problems found while loading (a part of :meth:`quality`)."""
+        problems = list(self._load_problems)
+        for run_problems in self._run_problems.values():
+            problems += run_problems
+        return problems_table(problems)
+
+    def _subject_problems(
+        self,
+        subject: checks.Subject,
+        *,
+        ground_truth: bool,
+        limits: checks.QualityThresholds | None = None,
+    ) -> list[Problem]:
+        limits = limits or checks.QualityThresholds()
+        problems = checks.duplicate_ids(self._images, subject, self._categories)
+        problems += checks.dangling_references(subject, self._categories)
+        problems += checks.box_problems(subject, self._images, limits, ground_truth=ground_truth)
+        if ground_truth:
+            problems += checks.near_duplicates(subject, limits)
+        return problems
+
+    def _table_problems(self, limits: checks.QualityThresholds | None) -> list[Problem]:
+        problems = checks.unsafe_file_names(self._images)
+        problems += self._subject_problems(
+            checks.Subject(self._annotations, "annotation"), ground_truth=True, limits=limits
+        )
+        problems += checks.unused_categories(self._categories)
+        for name, run in self._runs.items():
+            problems += self._subject_problems(
+                checks.Subject(run, "detection", name), ground_truth=False, limits=limits
+            )
+        return problems
+
+    def _segmentation_problems(self, _: Any) -> list[Problem]:
+        problems = checks.segmentation_problems(
+            checks.Subject(self._annotations, "annotation"), self._images
+        )
+        for name, run in self._runs.items():
+            problems += checks.segmentation_problems(
+                checks.Subject(run, "detection", name), self._images
+            )
+        return problems
+
+    def _file_problems(
+        self, executor: Executor | None, limits: checks.QualityThresholds
+    ) -> list[Problem]:
+        if self._image_dir is None:
+            return [
+                Problem(
+                    "files_not_checked",
+                    INFO,
+                    "image files were not checked: the dataset has no image_dir",
+                )
+            ]
+        reports = checks.inspect_files(self.image_paths(), executor)
+        self._images["file_size"] = np.array(
+            [r.file_size if r else -1 for r in reports], dtype=np.int64
+        )
+        for name in PIXEL_STATISTICS:
+            self._images[name] = np.array([getattr(r, name) if r else np.nan for r in reports])
+        return checks.file_problems(self._images, reports, limits)
+
+    def _raise_first_error(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            if problem.severity == ERROR:
+                raise CocoFormatError(
+                    self._source_name, problem.json_path, problem.message, problem.kind
+                )
+
+    # -- subsets and export --------------------------------------------------------------
+    def subset(self, image_ids: npt.ArrayLike) -> CocoDataset:
+        """A dataset of the given images (in the given order, repeats removed) with their
+        annotations and detections. Categories are all kept; their statistics are
+        recomputed. Raw segmentations are shared, not copied."""
+        ids = np.asarray(image_ids, dtype=np.int64).reshape(-1)
+        rows = self._known_rows(ids)
+        _, first = np.unique(rows, return_index=True)
+        rows = rows[np.sort(first)]
+        images = self._images.take(rows)
+        kept_ids = set(images["id"].tolist())
+        categories = self._categories.take(np.arange(len(self._categories)))
+        annotations = self._annotations.for_images(rows)
+        for name, values in category_statistics(categories, annotations.table).items():
+            categories[name] = values
+
+        def belongs(problem: Problem) -> bool:
+            return problem.image_id == NO_ID or problem.image_id in kept_ids
+
+        return CocoDataset(
+            images=images,
+            image_extras={name: values[rows] for name, values in self._image_extras.items()},
+            annotations=annotations,
+            categories=categories,
+            category_extras=self._category_extras,
+            top_extras=self._top_extras,
+            source_name=self._source_name,
+            load_problems=[p for p in self._load_problems if belongs(p)],
+            image_dir=self._image_dir,
+            allow_outside_image_dir=self._allow_outside,
+            strict=self._strict,
+            runs={name: run.for_images(rows) for name, run in self._runs.items()},
+            run_problems={
+                name: [p for p in ps if belongs(p)] for name, ps in self._run_problems.items()
+            },
+        )
+
+    def _document(self) -> dict[str, Any]:
+        return export.dataset_document(
+            export.image_records(self._images, self._image_extras),
+            export.object_records(self._annotations, with_score=False),
+            export.category_records(self._categories, self._category_extras),
+            self._top_extras,
+        )
+
+    def to_coco(self, path: PathLike) -> Path:
+        """Write the dataset as a COCO instances JSON (annotations in original order,
+        segmentations and extra fields exactly as read)."""
+        return export.write_json(self._document(), path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The dataset as a COCO dict of plain Python values (e.g. for pycocotools)."""
+        result: dict[str, Any] = export.as_python(self._document())
+        return result
+
+    def predictions_to_coco(self, name: str, path: PathLike) -> Path:
+        """Write a run as a COCO results list."""
+        return export.write_json(export.object_records(self._objects(name), with_score=True), path)
+
+    def predictions_to_list(self, name: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = export.as_python(
+            export.object_records(self._objects(name), with_score=True)
+        )
+        return result
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _group(
+    columns: Columns,
+    image_ids: IdIndex,
+    category_ids: IdIndex,
+    n_images: int,
+    section: str = "annotations",
+) -> ObjectTable:
+    table = columns.table
+    image_index = image_ids.rows(table["image_id"])
+    table["category_index"] = category_ids.rows(table["category_id"])
+    return ObjectTable.group(
+        table, columns.segmentation, columns.extras, image_index, n_images, section
+    )
+
+
+def _add_object_statistics(objects: ObjectTable, images: Table, categories: Table) -> None:
+    table = objects.table
+    statistics = object_statistics(table, images, categories)
+    for name in ("bbox_x", "bbox_y", "bbox_w", "bbox_h"):
+        table[name] = statistics.pop(name)
+    for name in ("relative_area", "aspect_ratio", "size_bucket"):
+        table[name] = statistics.pop(name)
+    table["mask_area"] = np.full(len(table), np.nan)
+    for name, values in statistics.items():
+        table[name] = values
+
+
+def _report_missing_sections(document: Document, log: ProblemLog) -> None:
+    sections = document.sections
+    if not document.readable:
+        return  # the reason is reported already
+    if not sections["images"].present:
+        log.format_error("invalid_structure", "", "missing 'images'", "the dataset has no images")
+    if not sections["annotations"].present:
+        log.format_error(
+            "invalid_structure",
+            "",
+            "no 'annotations'",
+            "the dataset has no annotations",
+            severity=INFO,
+        )
+    if not sections["categories"].present and sections["annotations"].records:
+        log.format_error(
+            "invalid_structure",
+            "",
+            "missing 'categories'",
+            "every category is undefined",
+            severity=WARNING,
+        )
+
+
+def _warn_about(source: str, problems: list[Problem]) -> None:
+    errors = sum(1 for p in problems if p.severity == ERROR)
+    if errors:
+        warnings.warn(
+            f"{source}: {errors} error{'s' if errors != 1 else ''} while loading "
+            f"(first: {next(p.message for p in problems if p.severity == ERROR)}); "
+            "see .quality() for the full list",
+            stacklevel=3,
+        )
+
+
+def _map(
+    function: Callable[[int], Any], items: Iterable[int], executor: Executor | None
+) -> list[Any]:
+    if executor is None:
+        pool = checks.default_executor()
+        try:
+            return list(pool.map(function, items))
+        finally:
+            pool.shutdown()
+    return list(executor.map(function, items))

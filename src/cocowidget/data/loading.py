@@ -1,0 +1,572 @@
+"""Decoding COCO JSON into typed records, fast when the file is valid, precise when not.
+
+The fast path is one msgspec decode of the whole document into compact structs (bbox as
+four floats, segmentation as raw JSON bytes). Anything msgspec refuses narrows the work:
+an unknown field is added to the record type and decoding resumes; a wrongly typed value
+switches that one section to per-record decoding, and only the refused records go
+through the precise validators (:mod:`cocowidget.data.validation`), which report the JSON
+path and what is wrong, and repair or drop the record.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import GenericAlias
+from typing import Any
+
+import msgspec
+import numpy as np
+from msgspec import UNSET, Raw, UnsetType
+
+from cocowidget.data.problems import INFO, ProblemLog
+from cocowidget.data.records import RecordType
+from cocowidget.data.validation import (
+    PENDING_ID,
+    VALIDATORS,
+    encode_json,
+    record_fields,
+)
+from cocowidget.data.values import describe
+
+GROUND_TRUTH_LAYOUT = {"images": "image", "annotations": "annotation", "categories": "category"}
+RESULTS_DICT_LAYOUT = {"images": "image", "annotations": "result", "categories": "category"}
+RESULTS_LIST = ""  # the section name of a top-level results array
+KNOWN_TOP_EXTRAS = ("info", "licenses")
+
+_ERROR_PATH = re.compile(r" - at `\$(.*)`$")
+_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(.*)`$")
+_SECTION_PATH = re.compile(r"^\.([A-Za-z_][A-Za-z0-9_]*)(.*)$")
+_RECORD_PATH = re.compile(r"^\[(\d+)\]$")
+_MAX_DISCOVERIES = 16
+_NOUN = {
+    "image": "image",
+    "annotation": "annotation",
+    "result": "detection",
+    "category": "category",
+}
+
+
+@dataclass
+class Source:
+    """What the user passed, as JSON bytes and/or Python objects, with a name for messages."""
+
+    name: str
+    data: bytes | None = None
+    python: Any = None
+
+
+def read_source(source: Any) -> Source:
+    """A path, JSON bytes, a dict/list, or a ``pycocotools.coco.COCO``."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        return Source(path.name, path.read_bytes())
+    if isinstance(source, bytes | bytearray | memoryview):
+        return Source("<bytes>", bytes(source))
+    if isinstance(source, dict):
+        return Source("<dict>", python=source)
+    if isinstance(source, list):
+        return Source("<list>", python=source)
+    dataset = getattr(source, "dataset", None)
+    if isinstance(dataset, dict) and hasattr(source, "anns"):
+        return Source("<COCO>", python=dataset)
+    raise TypeError(
+        "expected a path to a COCO JSON file, JSON bytes, a dict, a list of results or a "
+        f"pycocotools.coco.COCO; got {type(source).__name__}"
+    )
+
+
+@dataclass
+class Section:
+    """The valid (or repaired) records of one top-level array, in file order."""
+
+    name: str
+    record_type: RecordType
+    records: list[Any] = field(default_factory=list)
+    file_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    present: bool = True
+
+    def path(self, index: int) -> str:
+        return f"{self.name}[{index}]"
+
+
+@dataclass
+class Document:
+    sections: dict[str, Section]
+    top_extras: dict[str, Raw]
+    is_results_list: bool = False
+    #: False when nothing could be read at all (malformed JSON, wrong top-level type).
+    readable: bool = True
+
+
+class _MalformedJsonError(Exception):
+    """msgspec found the bytes malformed; Python's json gets a second look."""
+
+
+def load_document(source: Source, layout: dict[str, str] | None, log: ProblemLog) -> Document:
+    """Decode a source. ``layout`` maps section names to record kinds; ``None`` accepts a
+    results list or a COCO dict with scores (predictions)."""
+    data, python = _prepared(source, log)
+    if data is None and python is None:
+        return _empty(layout or GROUND_TRUTH_LAYOUT)
+    reported = len(log.problems)
+    try:
+        return _load(data, python, layout, log)
+    except _MalformedJsonError:
+        del log.problems[reported:]
+    assert data is not None
+    data, python = _python_fallback(data, log)
+    if data is None and python is None:
+        return _empty(layout or GROUND_TRUTH_LAYOUT)
+    return _load(data, python, layout, log)
+
+
+def _decode(data: bytes, type: Any) -> Any:
+    try:
+        return msgspec.json.decode(data, type=type)
+    except msgspec.ValidationError:
+        raise  # (a subclass of DecodeError) well-formed JSON of an unexpected shape
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as error:
+        raise _MalformedJsonError(str(error)) from error
+
+
+def _load(
+    data: bytes | None, python: Any, layout: dict[str, str] | None, log: ProblemLog
+) -> Document:
+    top_kind = _top_kind(data, python)
+    if layout is None:
+        layout = {RESULTS_LIST: "result"} if top_kind == "array" else RESULTS_DICT_LAYOUT
+    if RESULTS_LIST in layout:
+        if top_kind != "array":
+            log.format_error(
+                "invalid_structure",
+                "",
+                f"expected a list of detections, got {_top_description(top_kind)}",
+                "nothing was loaded",
+            )
+            return _empty(layout)
+        section = _decode_section(Section(RESULTS_LIST, RecordType("result")), data, python, log)
+        return Document({RESULTS_LIST: section}, {}, is_results_list=True)
+    if top_kind != "object":
+        hint = " (a results list? use add_predictions)" if top_kind == "array" else ""
+        log.format_error(
+            "invalid_structure",
+            "",
+            f"expected a COCO object with images, annotations and categories, "
+            f"got {_top_description(top_kind)}{hint}",
+            "nothing was loaded",
+        )
+        return _empty(layout)
+    return _decode_object(data, python, layout, log)
+
+
+def _top_description(kind: str) -> str:
+    return {"array": "an array", "object": "an object"}.get(kind, kind)
+
+
+def _empty(layout: dict[str, str]) -> Document:
+    return Document(
+        {name: Section(name, RecordType(kind), present=False) for name, kind in layout.items()},
+        {},
+        readable=False,
+    )
+
+
+# -- bytes ---------------------------------------------------------------------------------
+def _prepared(source: Source, log: ProblemLog) -> tuple[bytes | None, Any]:
+    """JSON bytes to decode (and the Python objects they came from, if any)."""
+    if source.python is not None:
+        try:
+            return encode_json(source.python), source.python
+        except (TypeError, NotImplementedError, OverflowError, ValueError):
+            # Some value is not JSON; sections and records are then encoded one by one.
+            return None, source.python
+    data = source.data or b""
+    data = _utf8(data, log)
+    if not data.strip():
+        log.format_error("malformed_json", "", "the file is empty", "nothing was loaded")
+        return None, None
+    return data, None
+
+
+def _utf8(data: bytes, log: ProblemLog) -> bytes:
+    if data.startswith(b"\xef\xbb\xbf"):
+        log.format_error(
+            "encoding",
+            "",
+            "the file starts with a UTF-8 byte order mark",
+            "it was ignored",
+            severity=INFO,
+        )
+        return data[3:]
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                break
+            log.format_error(
+                "encoding",
+                "",
+                f"the file is {codec.upper()} encoded; COCO JSON must be UTF-8",
+                "it was read as " + codec.upper(),
+            )
+            return text.encode("utf-8")
+    return data
+
+
+def _python_fallback(data: bytes, log: ProblemLog) -> tuple[bytes | None, Any]:
+    """JSON that msgspec refuses: Python's json accepts NaN/Infinity literals (as written
+    by ``json.dump``); anything else is malformed, reported with line and column."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        log.format_error(
+            "encoding",
+            "",
+            f"the file is not valid UTF-8 (byte {error.start}: "
+            f"{data[error.start : error.start + 1]!r})",
+            "invalid bytes were replaced by U+FFFD",
+        )
+        text = data.decode("utf-8", errors="replace")
+    try:
+        python = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.msg == "Extra data":
+            python, _ = json.JSONDecoder().raw_decode(text.lstrip())
+            log.format_error(
+                "malformed_json",
+                "",
+                f"unexpected data after the JSON document at line {error.lineno} "
+                f"column {error.colno}",
+                "the trailing data was ignored",
+            )
+        else:
+            log.format_error(
+                "malformed_json",
+                "",
+                f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}",
+                "nothing was loaded",
+            )
+            return None, None
+    except RecursionError:
+        log.format_error(
+            "malformed_json", "", "the JSON is nested too deeply", "nothing was loaded"
+        )
+        return None, None
+    python = _non_finite_as_null(python, log)
+    try:
+        return encode_json(python), python
+    except (TypeError, NotImplementedError, OverflowError, ValueError):
+        return None, python
+
+
+_MAX_REPORTED_NUMBERS = 1000
+
+
+def _non_finite_as_null(document: Any, log: ProblemLog) -> Any:
+    """NaN and Infinity are not JSON numbers: each is reported at its JSON path (in file
+    order) and read as null, so every later check sees what a JSON reader sees."""
+    found = 0
+    # Depth-first with explicit iterators: file order, and no recursion limit.
+    stack: list[tuple[Any, Any, str]] = [(document, _children(document), "")]
+    while stack:
+        node, children, path = stack[-1]
+        step = next(children, None)
+        if step is None:
+            stack.pop()
+            continue
+        key, value = step
+        child = (
+            f"{path}[{key}]" if isinstance(node, list) else f"{path}.{key}" if path else str(key)
+        )
+        if isinstance(value, float) and not math.isfinite(value):
+            node[key] = None
+            found += 1
+            if found <= _MAX_REPORTED_NUMBERS:
+                reason = f"{describe(value)} is not a valid JSON number"
+                log.format_error("invalid_number", child, reason, "read as null")
+        elif isinstance(value, list | dict):
+            stack.append((value, _children(value), child))
+    if found > _MAX_REPORTED_NUMBERS:
+        more = f"{found - _MAX_REPORTED_NUMBERS} more NaN or Infinity values"
+        log.format_error("invalid_number", "", more, "read as null")
+    return document
+
+
+def _children(node: Any) -> Any:
+    if isinstance(node, list):
+        return iter(list(enumerate(node)))
+    if isinstance(node, dict):
+        return iter(list(node.items()))
+    return iter(())
+
+
+def _top_kind(data: bytes | None, python: Any) -> str:
+    if python is not None:
+        value = python
+    else:
+        assert data is not None
+        first = data.lstrip()[:1]
+        if first in (b"{", b"["):
+            return "object" if first == b"{" else "array"
+        value = _decode(data, Any)
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return describe(value)
+
+
+# -- top level -----------------------------------------------------------------------------
+def _split_error(error: Exception) -> tuple[str, str]:
+    """(message, path after ``$``) of a msgspec ValidationError."""
+    text = str(error)
+    match = _ERROR_PATH.search(text)
+    if match is None:
+        return text, ""
+    return text[: match.start()], match.group(1)
+
+
+def _decode_object(
+    data: bytes | None, python: Any, layout: dict[str, str], log: ProblemLog
+) -> Document:
+    record_types = {name: RecordType(kind) for name, kind in layout.items()}
+    typed = dict.fromkeys(layout, True)
+    top_extras = list(KNOWN_TOP_EXTRAS)
+    discoveries = dict.fromkeys(layout, 0)
+    top: Any = None
+    if data is not None:
+        for _ in range(4 * _MAX_DISCOVERIES + len(layout) + 1):
+            top_type = _top_type(layout, record_types, typed, top_extras)
+            try:
+                top = _decode(data, top_type)
+                break
+            except msgspec.ValidationError as error:
+                message, path = _split_error(error)
+                unknown = _UNKNOWN_FIELD.match(message)
+                in_section = _SECTION_PATH.match(path)
+                if path == "" and unknown:
+                    top_extras.append(unknown.group(1))
+                elif in_section and typed.get(in_section.group(1)):
+                    name, rest = in_section.group(1), in_section.group(2)
+                    if (
+                        unknown
+                        and _RECORD_PATH.match(rest)
+                        and discoveries[name] < _MAX_DISCOVERIES
+                    ):
+                        record_types[name].add_extra(unknown.group(1))
+                        discoveries[name] += 1
+                    else:
+                        typed[name] = False  # decoded record by record below
+                else:
+                    typed = dict.fromkeys(layout, False)
+                    top_extras = []
+                    top = None
+                    break
+    sections: dict[str, Section] = {}
+    extras: dict[str, Raw] = {}
+    if top is None:
+        # Only Python objects (not all JSON-encodable) or an unexpected decode failure:
+        # go key by key.
+        top_python = python if isinstance(python, dict) else msgspec.json.decode(data or b"{}")
+        for name in layout:
+            section = Section(name, record_types[name])
+            if name not in top_python:
+                section.present = False
+                sections[name] = section
+                continue
+            value = top_python[name]
+            raw = _try_encode(value)
+            sections[name] = _decode_section(section, raw, value, log)
+        for key, value in top_python.items():
+            if key not in layout:
+                raw = _try_encode(value)
+                if raw is None:
+                    log.format_error(
+                        "invalid_field",
+                        str(key),
+                        "not representable as JSON",
+                        "the field was ignored",
+                    )
+                else:
+                    extras[str(key)] = Raw(raw)
+        return Document(sections, extras)
+    for name in layout:
+        value = getattr(top, name)
+        section = Section(name, record_types[name])
+        if value is UNSET:
+            section.present = False
+        elif typed[name]:
+            section.records = value
+            section.file_index = np.arange(len(value), dtype=np.int64)
+        else:
+            py_value = python.get(name) if isinstance(python, dict) else None
+            section = _decode_section(section, value, py_value, log)
+        sections[name] = section
+    for i, key in enumerate(top_extras):
+        value = getattr(top, f"extra_{i}")
+        if value is not UNSET:
+            extras[key] = value
+    return Document(sections, extras)
+
+
+def _try_encode(value: Any) -> bytes | None:
+    try:
+        return encode_json(value)
+    except (TypeError, NotImplementedError, OverflowError, ValueError):
+        return None
+
+
+def _top_type(
+    layout: dict[str, str],
+    record_types: dict[str, RecordType],
+    typed: dict[str, bool],
+    extras: list[str],
+) -> Any:
+    fields: list[tuple[str, Any, Any]] = []
+    for name in layout:
+        section_type = _list_of(record_types[name].type) if typed[name] else Raw
+        fields.append((name, section_type | UnsetType, UNSET))
+    rename = {}
+    for i, key in enumerate(extras):
+        fields.append((f"extra_{i}", Raw | UnsetType, UNSET))
+        rename[f"extra_{i}"] = key
+    return msgspec.defstruct(
+        "CocoDocument", fields, rename=rename, forbid_unknown_fields=True, gc=False
+    )
+
+
+# -- one section ---------------------------------------------------------------------------
+def _list_of(item_type: Any) -> Any:
+    """``list[item_type]`` for a record type built at run time."""
+    return GenericAlias(list, (item_type,))
+
+
+def _decode_section(
+    section: Section, data: bytes | Raw | None, python: Any, log: ProblemLog
+) -> Section:
+    """Records of one top-level array: typed in one go if possible, else one by one."""
+    record_type = section.record_type
+    label = section.name or "the file"
+    if (python is not None and not isinstance(python, list)) or (python is None and data is None):
+        log.format_error(
+            "invalid_structure",
+            section.name,
+            f"expected an array of {_NOUN[record_type.kind]} records, got {describe(python)}",
+            f"{label} was ignored",
+        )
+        section.present = python is not None
+        return section
+    if data is not None:
+        for _ in range(_MAX_DISCOVERIES):
+            try:
+                records = _decode(data, _list_of(record_type.type))
+            except msgspec.ValidationError as error:
+                message, path = _split_error(error)
+                unknown = _UNKNOWN_FIELD.match(message)
+                if unknown and _RECORD_PATH.match(path):
+                    record_type.add_extra(unknown.group(1))
+                    continue
+                break
+            section.records = records
+            section.file_index = np.arange(len(records), dtype=np.int64)
+            return section
+        try:
+            items: list[Raw | None] = _decode(data, list[Raw])
+        except msgspec.ValidationError:
+            log.format_error(
+                "invalid_structure",
+                section.name,
+                f"expected an array of {_NOUN[record_type.kind]} records, "
+                f"got {describe(msgspec.json.decode(data))}",
+                f"{label} was ignored",
+            )
+            return section
+    else:
+        encoded = [_try_encode(item) for item in python or ()]
+        items = [Raw(item) if item is not None else None for item in encoded]
+    python_items = python if isinstance(python, list) and len(python) == len(items) else None
+    return _records_one_by_one(section, items, python_items, log)
+
+
+def _records_one_by_one(
+    section: Section, items: list[Raw | None], python_items: list[Any] | None, log: ProblemLog
+) -> Section:
+    record_type = section.record_type
+    validator = VALIDATORS[record_type.kind]
+    value_names = frozenset(record_type.base_names) - {"segmentation"}
+    decoder = msgspec.json.Decoder(record_type.type)
+    records: list[Any] = []
+    kept: list[int] = []
+    pending_ids: list[Any] = []
+    for index, item in enumerate(items):
+        record = None
+        if item is not None:
+            while True:
+                try:
+                    record = decoder.decode(item)
+                except msgspec.ValidationError as error:
+                    message, path = _split_error(error)
+                    unknown = _UNKNOWN_FIELD.match(message)
+                    if unknown and path == "":
+                        record_type.add_extra(unknown.group(1))
+                        decoder = msgspec.json.Decoder(record_type.type)
+                        continue
+                    record = None
+                break
+        if record is None:
+            python_record = python_items[index] if python_items is not None else None
+            fields = record_fields(
+                item, python_record, section.path(index), value_names, log, _NOUN[record_type.kind]
+            )
+            if fields is not None:
+                record = validator(fields, record_type, log, pending_ids)
+        if record is not None:
+            records.append(record)
+            kept.append(index)
+    section.records = records
+    section.file_index = np.asarray(kept, dtype=np.int64)
+    if pending_ids:
+        _assign_ids(section, pending_ids, log)
+    return section
+
+
+def _assign_ids(section: Section, pending: list[Any], log: ProblemLog) -> None:
+    """Annotations whose id was missing or unusable get fresh ids above the largest one."""
+    ids = [r.id for r in section.records if r.id != PENDING_ID]
+    next_id = (max(ids) if ids else 0) + 1
+    queue = iter(pending)
+    for record in section.records:
+        if record.id == PENDING_ID:
+            path, reason = next(queue)
+            record.id = next_id
+            log.format_error(
+                "invalid_field",
+                f"{path}.id",
+                reason,
+                f"assigned the new id {next_id}",
+                annotation_id=next_id,
+                image_id=record.image_id,
+            )
+            next_id += 1
+
+
+__all__ = [
+    "GROUND_TRUTH_LAYOUT",
+    "RESULTS_LIST",
+    "Document",
+    "Section",
+    "Source",
+    "load_document",
+    "read_source",
+]

@@ -1,0 +1,152 @@
+"""Problems found in a dataset: the record, the log that collects them, the strict error.
+
+Loading, quality checks and prediction matching all report through a :class:`ProblemLog`.
+In lenient mode the log only records; in strict mode the first problem of severity
+``error`` raises :class:`CocoFormatError`, naming the file, the JSON path and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cocowidget.data.table import Table
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+#: Id columns of the problems table use this when a problem concerns no such record.
+NO_ID = -1
+
+
+class CocoFormatError(ValueError):
+    """A COCO file (or dict) that strict mode refuses: where, and what is wrong."""
+
+    def __init__(self, file: str, json_path: str, reason: str, kind: str = "invalid_field"):
+        self.file = file
+        self.json_path = json_path
+        self.reason = reason
+        self.kind = kind
+        super().__init__(located_message(file, json_path, reason))
+
+
+def located_message(file: str, json_path: str, reason: str) -> str:
+    parts = [part for part in (file, json_path) if part]
+    return ": ".join([*parts, reason])
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    kind: str
+    severity: str
+    message: str
+    image_id: int = NO_ID
+    annotation_id: int = NO_ID
+    category_id: int = NO_ID
+    json_path: str = ""
+    run: str = ""
+
+
+PROBLEM_COLUMNS = (
+    "kind",
+    "severity",
+    "image_id",
+    "annotation_id",
+    "category_id",
+    "run",
+    "json_path",
+    "message",
+)
+
+
+class ProblemLog:
+    """Collects problems; in strict mode raises on the first error.
+
+    ``file`` names the source in messages (a file name, or ``<dict>``); ``run`` tags
+    problems of a prediction run.
+    """
+
+    def __init__(self, file: str, *, strict: bool = False, run: str = "") -> None:
+        self.file = file
+        self.strict = strict
+        self.run = run
+        self.problems: list[Problem] = []
+
+    def format_error(
+        self,
+        kind: str,
+        json_path: str,
+        reason: str,
+        action: str,
+        *,
+        severity: str = ERROR,
+        image_id: int = NO_ID,
+        annotation_id: int = NO_ID,
+        category_id: int = NO_ID,
+        ids: Mapping[str, int] | None = None,
+    ) -> None:
+        """A problem in the file's content at ``json_path``; ``action`` says what lenient
+        loading did about it (e.g. "the annotation was dropped"). ``ids`` may give
+        ``image_id``, ``annotation_id``, ``category_id`` as a mapping."""
+        if ids:
+            image_id = ids.get("image_id", image_id)
+            annotation_id = ids.get("annotation_id", annotation_id)
+            category_id = ids.get("category_id", category_id)
+        if self.strict and severity == ERROR:
+            raise CocoFormatError(self.file, json_path, reason, kind)
+        message = located_message(self.file, json_path, reason)
+        if action:
+            message = f"{message}; {action}"
+        self.problems.append(
+            Problem(
+                kind, severity, message, image_id, annotation_id, category_id, json_path, self.run
+            )
+        )
+
+    def add(self, problem: Problem) -> None:
+        if self.strict and problem.severity == ERROR:
+            raise CocoFormatError(self.file, problem.json_path, problem.message, problem.kind)
+        if self.run and not problem.run:
+            problem = Problem(
+                problem.kind,
+                problem.severity,
+                problem.message,
+                problem.image_id,
+                problem.annotation_id,
+                problem.category_id,
+                problem.json_path,
+                self.run,
+            )
+        self.problems.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+
+def problems_table(problems: Sequence[Problem]) -> Table:
+    """The problems as a :class:`Table`, errors first, then warnings, then info."""
+    rank = {severity: i for i, severity in enumerate(SEVERITIES)}
+    ordered = sorted(problems, key=lambda p: rank.get(p.severity, len(rank)))
+    return Table(
+        {
+            "kind": _strings([p.kind for p in ordered]),
+            "severity": _strings([p.severity for p in ordered]),
+            "image_id": np.array([p.image_id for p in ordered], dtype=np.int64),
+            "annotation_id": np.array([p.annotation_id for p in ordered], dtype=np.int64),
+            "category_id": np.array([p.category_id for p in ordered], dtype=np.int64),
+            "run": _strings([p.run for p in ordered]),
+            "json_path": _strings([p.json_path for p in ordered]),
+            "message": _strings([p.message for p in ordered]),
+        }
+    )
+
+
+def _strings(values: list[str]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
