@@ -107,7 +107,8 @@ def notebook(
 ) -> Iterator[NotebookPage]:
     name = re.sub(r"[^\w]+", "_", request.node.name)[:80] + ".ipynb"
     jupyter.api("PUT", f"/api/contents/{name}", EMPTY_NOTEBOOK)
-    page.goto(jupyter.url(f"/lab/tree/{name}"))
+    # A fresh workspace per test, so JupyterLab does not reopen earlier tests' notebooks.
+    page.goto(jupyter.url(f"/lab/workspaces/{name[:-6]}/tree/{name}?reset"))
     nb = NotebookPage(page)
     try:
         nb.wait_for_kernel()

@@ -1,0 +1,102 @@
+"""Hover-zoom, scrolling a windowed grid, and dataset text that must stay text."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from cocowidget.datasets import DemoPaths
+
+from .notebook_page import NotebookPage
+from .test_grid import LOADED, cell, open_grid
+
+HOSTILE = "<img src=x onerror=window.__xss=1>"
+
+
+def test_hover_shows_a_large_preview_with_overlays_and_wheel_zooms(
+    notebook: NotebookPage, coco_tiny: Path
+) -> None:
+    open_grid(notebook, coco_tiny / "annotations/instances_val2017.json", coco_tiny / "val2017")
+    page = notebook.page
+    cell(notebook, 2).hover()
+    preview = page.locator(".cw-preview:not([hidden])")
+    expect(preview.locator("img[src^='blob:']")).to_be_visible(timeout=10_000)
+    image_id = int(page.locator(".cw-cell[data-position='2']").get_attribute("data-image-id") or 0)
+    expected = notebook.value(f"[str(n) for n in ds.objects_of({image_id})['category_name']]")
+    listed = preview.locator(".cw-preview-objects li").all_inner_texts()
+    assert len(listed) == len(expected)
+    assert sorted(text.split(" · ")[0] for text in listed) == sorted(expected)
+    painted = page.evaluate(
+        """() => {
+          const c = document.querySelector('.cw-preview .cw-preview-overlay');
+          const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0; for (let i = 3; i < data.length; i += 4) if (data[i]) n++;
+          return n;
+        }"""
+    )
+    assert painted > 100  # the overlay really drew masks/boxes
+    width, height = notebook.value(
+        f"[int(v) for v in ds.images.take([ds.image_row({image_id})])['width']] + [int(v) for v in ds.images.take([ds.image_row({image_id})])['height']]"
+    )
+    natural = page.evaluate(
+        "() => { const i = document.querySelector('.cw-preview img'); return [i.naturalWidth, i.naturalHeight]; }"
+    )
+    assert natural == [width, height]  # the original pixels, not an upscaled thumbnail
+
+    page.mouse.wheel(0, -300)
+    expect(preview).to_have_attribute("data-zoom", "1.25", timeout=5_000)
+    page.mouse.wheel(0, -300)
+    expect(preview).not_to_have_attribute("data-resolution", "", timeout=10_000)
+    page.mouse.move(5, 5)
+    expect(page.locator(".cw-preview")).to_be_hidden()
+
+
+def test_scrolling_loads_new_rows_and_keeps_the_dom_small(
+    notebook: NotebookPage, demo: DemoPaths
+) -> None:
+    open_grid(notebook, demo.annotations, demo.image_dir)
+    page = notebook.page
+    total = notebook.value("len(grid.shown_ids)")
+    last_id = notebook.value("grid.shown_ids[-1]")
+    page.locator(".cw-grid-scroller").evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    last = page.locator(f".cw-cell[data-position='{total - 1}']")
+    expect(last).to_have_attribute("data-image-id", str(last_id), timeout=10_000)
+    expect(
+        last.locator(".cw-thumb[src^='blob:'], .cw-placeholder:not([hidden])").first
+    ).to_be_visible(timeout=20_000)
+    cells = page.locator(".cw-cell:not([hidden])").count()
+    assert cells < total  # windowed: not every image is in the DOM
+
+
+def test_dataset_text_is_never_html(
+    notebook: NotebookPage, demo: DemoPaths, tmp_path: Path
+) -> None:
+    document = json.loads(demo.annotations.read_text())
+    image = document["images"][0]
+    hostile_name = f"{HOSTILE}.jpg"
+    images = tmp_path / "images"
+    images.mkdir()
+    shutil.copy(demo.image_dir / image["file_name"], images / hostile_name)
+    image["file_name"] = hostile_name
+    document["images"] = [image]
+    document["annotations"] = [a for a in document["annotations"] if a["image_id"] == image["id"]]
+    for category in document["categories"]:
+        category["name"] = HOSTILE
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(document))
+
+    dialogs: list[str] = []
+    notebook.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_grid(notebook, path, images)
+    page = notebook.page
+    expect(page.locator(".cw-caption").first).to_have_text(hostile_name)
+    cell(notebook, 0).hover()
+    expect(page.locator(".cw-preview-title")).to_have_text(hostile_name, timeout=10_000)
+    if document["annotations"]:
+        expect(page.locator(".cw-preview-objects li").first).to_contain_text(HOSTILE)
+    assert page.locator(".cw-grid img[src='x']").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    assert not dialogs
