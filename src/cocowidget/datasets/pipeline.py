@@ -31,7 +31,7 @@ from cocowidget.datasets.special_files import (
 )
 
 SPECIAL_SIZE = (640, 427)  # landscape, so a rotated file is visibly rotated
-SERIAL_BELOW = 64  # a pool costs more than it saves on a handful of images
+SERIAL_BELOW = 64  # by default; a pool costs more than it saves on a handful of images
 
 
 @dataclass(frozen=True)
@@ -144,15 +144,17 @@ def default_workers() -> int:
 def results(job: Job, workers: int | None = None) -> Iterator[ImageResult]:
     """Every image's result, in index order."""
     total = job.total_images
-    workers = default_workers() if workers is None else workers
+    if workers is None:
+        workers = default_workers() if total >= SERIAL_BELOW else 1
+    workers = min(workers, total)
     work = partial(process, job)
-    if workers <= 1 or total < SERIAL_BELOW:
+    if workers <= 1:
         yield from map(work, range(total))
         return
     # spawn, not fork: forking a process that runs threads (Jupyter does) can deadlock.
     context = multiprocessing.get_context("spawn")
     chunk = max(1, min(32, total // (workers * 8)))
-    with context.Pool(min(workers, total)) as pool:
+    with context.Pool(workers) as pool:
         yield from pool.imap(work, range(total), chunksize=chunk)
 
 
