@@ -51,6 +51,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     return report
 
 
+def open_notebook(jupyter: JupyterServer, page: Page, name: str, url: str) -> NotebookPage:
+    jupyter.api("PUT", f"/api/contents/{name}", EMPTY_NOTEBOOK)
+    page.goto(jupyter.url(url))
+    notebook = NotebookPage(page)
+    notebook.wait_for_kernel()
+    return notebook
+
+
 @pytest.fixture(scope="session")
 def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     server = JupyterServer(
@@ -105,13 +113,23 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 def notebook(
     jupyter: JupyterServer, page: Page, request: pytest.FixtureRequest
 ) -> Iterator[NotebookPage]:
-    name = re.sub(r"[^\w]+", "_", request.node.name)[:80] + ".ipynb"
-    jupyter.api("PUT", f"/api/contents/{name}", EMPTY_NOTEBOOK)
-    # A fresh workspace per test, so JupyterLab does not reopen earlier tests' notebooks.
-    page.goto(jupyter.url(f"/lab/workspaces/{name[:-6]}/tree/{name}?reset"))
-    nb = NotebookPage(page)
+    """A new notebook open in JupyterLab, its kernel idle."""
+    name = re.sub(r"[^\w]+", "_", request.node.name)[:80]
     try:
-        nb.wait_for_kernel()
-        yield nb
+        # A fresh workspace per test, so JupyterLab does not reopen earlier tests' notebooks.
+        url = f"/lab/workspaces/{name}/tree/{name}.ipynb?reset"
+        yield open_notebook(jupyter, page, f"{name}.ipynb", url)
+    finally:
+        jupyter.shutdown_kernels()
+
+
+@pytest.fixture
+def classic_notebook(
+    jupyter: JupyterServer, page: Page, request: pytest.FixtureRequest
+) -> Iterator[NotebookPage]:
+    """A new notebook open in Jupyter Notebook 7, its kernel idle."""
+    name = re.sub(r"[^\w]+", "_", request.node.name)[:80] + ".ipynb"
+    try:
+        yield open_notebook(jupyter, page, name, f"/notebooks/{name}")
     finally:
         jupyter.shutdown_kernels()

@@ -71,6 +71,7 @@ class JupyterServer:
             f"--LabApp.user_settings_dir={settings_dir}",
             f"--LabApp.workspaces_dir={self.state_dir / 'workspaces'}",
             "--LabApp.expose_app_in_browser=True",
+            "--JupyterNotebookApp.expose_app_in_browser=True",
             "--LabServerApp.announcements_url=",
         ]  # fmt: skip
         log = self.log_path.open("wb")

@@ -78,3 +78,15 @@ def test_broken_files_show_their_reason(notebook: NotebookPage, demo: DemoPaths)
         "truncated" in r.lower() or "zero-byte" in r.lower() or "empty" in r.lower()
         for r in reasons
     ), reasons
+
+
+def test_grid_works_in_notebook_7(classic_notebook: NotebookPage, coco_tiny: Path) -> None:
+    open_grid(
+        classic_notebook, coco_tiny / "annotations/instances_val2017.json", coco_tiny / "val2017"
+    )
+    ids = classic_notebook.value("grid.shown_ids[:2]")
+    cell(classic_notebook, 1).click()
+    classic_notebook.page.wait_for_function(
+        "() => document.querySelectorAll('.cw-cell.cw-selected').length === 1"
+    )
+    assert classic_notebook.value("grid.selected") == [ids[1]]
