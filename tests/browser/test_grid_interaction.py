@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from cocowidget.datasets import DemoPaths
 
 from .notebook_page import NotebookPage
-from .test_grid import LOADED, cell, open_grid
+from .test_grid import cell, open_grid
 
 HOSTILE = "<img src=x onerror=window.__xss=1>"
 
@@ -38,11 +38,12 @@ def test_hover_shows_a_large_preview_with_overlays_and_wheel_zooms(
         }"""
     )
     assert painted > 100  # the overlay really drew masks/boxes
-    width, height = notebook.value(
-        f"[int(v) for v in ds.images.take([ds.image_row({image_id})])['width']] + [int(v) for v in ds.images.take([ds.image_row({image_id})])['height']]"
-    )
+    row = notebook.value(f"ds.image_row({image_id})")
+    width = notebook.value(f"int(ds.images['width'][{row}])")
+    height = notebook.value(f"int(ds.images['height'][{row}])")
     natural = page.evaluate(
-        "() => { const i = document.querySelector('.cw-preview img'); return [i.naturalWidth, i.naturalHeight]; }"
+        "() => [document.querySelector('.cw-preview img').naturalWidth,"
+        " document.querySelector('.cw-preview img').naturalHeight]"
     )
     assert natural == [width, height]  # the original pixels, not an upscaled thumbnail
 
