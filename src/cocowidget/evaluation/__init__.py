@@ -15,6 +15,11 @@ from cocowidget.evaluation.coco_adapter import (
 )
 from cocowidget.evaluation.compare import RunComparison, compare_runs
 from cocowidget.evaluation.confusion import ConfusionMatrix
+from cocowidget.evaluation.dataset_adapter import (
+    detections_from_dataset,
+    evaluate_dataset,
+    ground_truth_from_dataset,
+)
 from cocowidget.evaluation.engine import evaluate
 from cocowidget.evaluation.inputs import Detections, GroundTruth
 from cocowidget.evaluation.operating_point import Counts
@@ -36,8 +41,11 @@ __all__ = [
     "RunComparison",
     "compare_runs",
     "detections_from_coco",
+    "detections_from_dataset",
     "detections_from_results",
     "evaluate",
+    "evaluate_dataset",
     "ground_truth_from_coco",
+    "ground_truth_from_dataset",
     "ground_truth_from_dict",
 ]

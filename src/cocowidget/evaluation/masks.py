@@ -38,6 +38,8 @@ def to_rles(segmentations: Sequence[Any], heights: IntArray, widths: IntArray) -
         h, w = int(heights[i]), int(widths[i])
         if _is_batchable_polygon(segmentation):
             batches[(h, w)].append(i)
+        elif segmentation is None:
+            raise ValueError(f"object {i} has no segmentation to evaluate as a mask")
         elif isinstance(segmentation, list):
             rles[i] = mask_utils.merge(mask_utils.frPyObjects(segmentation, h, w))
         elif isinstance(segmentation["counts"], list):

@@ -31,7 +31,10 @@ def _dataset(annotations: list[dict[str, Any]], n_images: int = 1) -> dict[str, 
         ann.setdefault("iscrowd", 0)
         ann.setdefault("area", ann["bbox"][2] * ann["bbox"][3])
     return {
-        "images": [{"id": i + 1, "height": 200, "width": 200} for i in range(n_images)],
+        "images": [
+            {"id": i + 1, "file_name": f"{i + 1}.jpg", "height": 200, "width": 200}
+            for i in range(n_images)
+        ],
         "annotations": annotations,
         "categories": [{"id": CAT, "name": "cat"}, {"id": DOG, "name": "dog"}],
     }

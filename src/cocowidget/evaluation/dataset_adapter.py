@@ -1,0 +1,87 @@
+"""Evaluate a :class:`~cocowidget.data.dataset.CocoDataset` run: ``ds.evaluate(run)``.
+
+The dataset already holds what the engine needs as columns, completed as pycocotools'
+``loadRes`` completes results (ids, areas, boxes), and grouped by image with a stable
+sort, so each image's objects keep their file order: the order COCOeval breaks score
+ties in. Segmentations are read only for ``iou_type="segm"``; an object whose
+segmentation is missing or unreadable is evaluated as its box's polygon (what loadRes
+gives a box result without a mask).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cocowidget.evaluation.engine import evaluate
+from cocowidget.evaluation.inputs import Detections, GroundTruth, box_polygon
+from cocowidget.evaluation.params import IouType
+from cocowidget.evaluation.result import Evaluation
+
+if TYPE_CHECKING:
+    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.data.table import Table
+
+
+def _segmentations(ds: CocoDataset, objects: Table, run: str | None) -> list[Any]:
+    """Segmentations aligned with ``objects`` rows (as read; a box polygon where absent).
+    Rows of unknown images belong to no image and stay ``None``: they are not evaluated."""
+    values: list[Any] = [None] * len(objects)
+    boxes = objects["bbox"]
+    for image_id in ds.images["id"].tolist():
+        rows = ds.object_rows(image_id, run)
+        for row, value in zip(
+            range(rows.start, rows.stop), ds.segmentations_of(image_id, run), strict=True
+        ):
+            values[row] = box_polygon(boxes[row].tolist()) if value is None else value
+    return values
+
+
+def ground_truth_from_dataset(ds: CocoDataset, *, with_masks: bool = False) -> GroundTruth:
+    """The dataset's annotations as engine input (masks only if ``with_masks``)."""
+    annotations, images, categories = ds.annotations, ds.images, ds.categories
+    return GroundTruth(
+        image_ids=images["id"],
+        image_height=images["height"],
+        image_width=images["width"],
+        category_ids=categories["id"],
+        category_names=[str(name) for name in categories["name"].tolist()],
+        ids=annotations["id"],
+        image_id=annotations["image_id"],
+        category_id=annotations["category_id"],
+        bbox=annotations["bbox"],
+        area=annotations["area"],
+        iscrowd=annotations["iscrowd"] != 0,
+        segmentation=_segmentations(ds, annotations, None) if with_masks else None,
+    )
+
+
+def detections_from_dataset(ds: CocoDataset, run: str, *, with_masks: bool = False) -> Detections:
+    """One prediction run of the dataset as engine input."""
+    table = ds.predictions[run]
+    return Detections(
+        ids=table["id"],
+        image_id=table["image_id"],
+        category_id=table["category_id"],
+        score=table["score"],
+        bbox=table["bbox"],
+        area=table["area"],
+        segmentation=_segmentations(ds, table, run) if with_masks else None,
+    )
+
+
+def evaluate_dataset(
+    ds: CocoDataset, run: str, iou_type: IouType = "bbox", **options: Any
+) -> Evaluation:
+    """Evaluate prediction run ``run`` of ``ds``; ``options`` go to :func:`evaluate`.
+
+    Per-detection and per-ground-truth tables are row-aligned with
+    ``ds.predictions[run]`` and ``ds.annotations``.
+    """
+    masks = iou_type == "segm"
+    gt = ground_truth_from_dataset(ds, with_masks=masks)
+    dt = detections_from_dataset(ds, run, with_masks=masks)
+    if len(dt) and np.isnan(dt.score).any():
+        raise ValueError(f"run {run!r} has detections without a score")
+    return evaluate(gt, dt, iou_type, **options)

@@ -1,0 +1,52 @@
+"""``evaluate_dataset``: a CocoDataset run evaluates exactly as pycocotools would."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cocowidget.data.dataset import CocoDataset
+from cocowidget.evaluation import DetectionOutcome, evaluate_dataset
+
+from .reference import VAL2014_100, load_results, quiet_coco, run_cocoeval
+from .test_tables import RESULTS, SCENE
+
+
+def test_hand_made_scene_through_the_dataset() -> None:
+    ds = CocoDataset.from_coco(json.loads(json.dumps(SCENE)))
+    ds.add_predictions(json.loads(json.dumps(RESULTS[:8])), "run")
+    ev = evaluate_dataset(ds, "run", "bbox")
+    coco_gt = quiet_coco(SCENE)
+    reference = run_cocoeval(coco_gt, load_results(coco_gt, RESULTS[:8]), "bbox")
+    assert ev.stats.tolist() == list(reference.stats)
+    detections = ev.detections
+    np.testing.assert_array_equal(detections["id"], ds.predictions["run"]["id"])
+    assert detections["outcome"][0, 0] == DetectionOutcome.TRUE_POSITIVE
+    np.testing.assert_array_equal(ev.ground_truth["id"], ds.annotations["id"])
+    assert ev.classes["name"].tolist() == ["cat", "dog"]
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(
+    not VAL2014_100.is_dir(),
+    reason=f"reference data not found at {VAL2014_100} (../shared/data from the repo root)",
+)
+@pytest.mark.parametrize(
+    ("iou_type", "results_file"),
+    [
+        ("bbox", "instances_val2014_fakebbox100_results.json"),
+        ("segm", "instances_val2014_fakesegm100_results.json"),
+    ],
+)
+def test_reference_data_through_the_dataset(iou_type: str, results_file: str) -> None:
+    gt_path = VAL2014_100 / "instances_val2014_100.json"
+    ds = CocoDataset.from_coco(gt_path)
+    ds.add_predictions(VAL2014_100 / results_file, "fake")
+    ev = evaluate_dataset(ds, "fake", iou_type)  # type: ignore[arg-type]
+    coco_gt = quiet_coco(json.loads(gt_path.read_text()))
+    results = json.loads((VAL2014_100 / results_file).read_text())
+    reference = run_cocoeval(coco_gt, load_results(coco_gt, results), iou_type)
+    assert ev.stats.tolist() == list(reference.stats)
+    np.testing.assert_array_equal(ev.precision, reference.eval["precision"])
