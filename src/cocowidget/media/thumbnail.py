@@ -30,6 +30,8 @@ from __future__ import annotations
 import io
 import math
 import os
+import tempfile
+import threading
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
@@ -278,6 +280,36 @@ def _render(file: BinaryIO, identity: FileIdentity | None, spec: RenderSpec) -> 
 
 
 def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
+    # Pillow holds the GIL for a whole encode into a BytesIO, but releases it when the
+    # target has a file descriptor (its encode_to_file). Encoding into a per-thread scratch
+    # file in memory lets encoder threads run in parallel.
+    scratch = _scratch_file()
+    scratch.seek(0)
+    scratch.truncate()
+    image.save(scratch, "JPEG", quality=quality)
+    return os.pread(scratch.fileno(), scratch.tell(), 0)
+
+
+class _ScratchFile:
+    """An in-memory file (memfd on Linux, else an unlinked temporary file)."""
+
+    def __init__(self) -> None:
+        if hasattr(os, "memfd_create"):
+            descriptor = os.memfd_create("cocowidget-encode", os.MFD_CLOEXEC)
+        else:
+            with tempfile.TemporaryFile() as temporary:
+                descriptor = os.dup(temporary.fileno())
+        self.file = io.FileIO(descriptor, "w+")
+
+    def __del__(self) -> None:
+        self.file.close()  # when its thread ends
+
+
+_scratch = threading.local()
+
+
+def _scratch_file() -> io.FileIO:
+    holder: _ScratchFile | None = getattr(_scratch, "holder", None)
+    if holder is None:
+        holder = _scratch.holder = _ScratchFile()
+    return holder.file

@@ -74,3 +74,15 @@ def png_header_only(width: int, height: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b"")
+
+
+def opened(path: Path) -> Image.Image:
+    """``path`` fully loaded, its file closed."""
+    with Image.open(path) as image:
+        image.load()
+        return image
+
+
+def frame_count(path: Path) -> int:
+    with Image.open(path) as image:
+        return int(getattr(image, "n_frames", 1))

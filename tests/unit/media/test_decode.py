@@ -12,7 +12,15 @@ from PIL import Image, ImageOps
 from cocowidget.media.decode import ImageDecodeError, decode_image, open_image_file
 from cocowidget.media.thumbnail import render_region, render_thumbnail
 
-from .images import gradient_rgb, jpeg_bytes, noise_rgb, png_header_only, save, with_orientation
+from .images import (
+    gradient_rgb,
+    jpeg_bytes,
+    noise_rgb,
+    opened,
+    png_header_only,
+    save,
+    with_orientation,
+)
 
 
 def decoded_size(path: Path, min_long_side: int) -> tuple[int, int]:
@@ -55,7 +63,7 @@ def test_exif_orientation_is_applied(tmp_path: Path, orientation: int) -> None:
     swapped = orientation >= 5
     assert (thumb.original_width, thumb.original_height) == ((48, 64) if swapped else (64, 48))
     assert (thumb.width, thumb.height) == (thumb.original_width, thumb.original_height)
-    expected = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB")).astype(int)
+    expected = np.asarray(ImageOps.exif_transpose(opened(path)).convert("RGB")).astype(int)
     assert np.abs(as_array(thumb.data) - expected).mean() < 4
 
 
@@ -88,7 +96,7 @@ def test_region_is_cut_from_the_oriented_original(tmp_path: Path, orientation: i
     # smooth enough that JPEG loss at 80x60 stays small; detailed enough to show a shift
     source = noise_rgb(12, 9).resize((400, 300), Image.Resampling.BICUBIC)
     path = with_orientation(source, orientation, tmp_path / "region.jpg")
-    oriented = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+    oriented = ImageOps.exif_transpose(opened(path)).convert("RGB")
     box = (50, 40, 210, 160)
     region = render_region(path, box, max_side=1000)
     assert region.error is None

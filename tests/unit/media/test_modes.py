@@ -12,7 +12,7 @@ from PIL import Image
 from cocowidget.media.modes import NEUTRAL_BACKGROUND, to_rgb
 from cocowidget.media.thumbnail import render_thumbnail
 
-from .images import png_rgb16, save
+from .images import frame_count, opened, png_rgb16, save
 
 
 def pixels_of(path: Path) -> np.ndarray:
@@ -56,7 +56,7 @@ def test_sixteen_bit_grey_png_scales_the_full_range(tmp_path: Path) -> None:
     image = Image.fromarray(np.repeat(np.repeat(values[None, :], 16, 0), 16, 1))
     assert image.mode == "I;16"
     path = save(image, tmp_path / "deep.png")
-    assert Image.open(path).mode == "I;16"
+    assert opened(path).mode == "I;16"
     pixels = pixels_of(path)[8, 8::16, 0]
     # Pillow's own conversion would clip 1000, 32896 and 65535 all to 255.
     assert np.abs(pixels - [0, 4, 128, 255]).max() <= 2
@@ -140,7 +140,7 @@ def test_cmyk(tmp_path: Path, suffix: str) -> None:
     image = Image.new("CMYK", (32, 16), (0, 0, 0, 0))
     image.paste((0, 0, 0, 255), (16, 0, 32, 16))
     path = save(image, tmp_path / f"cmyk{suffix}")
-    assert Image.open(path).mode == "CMYK"
+    assert opened(path).mode == "CMYK"
     pixels = pixels_of(path)
     assert pixels[8, 4].min() >= 245  # no ink: white
     assert pixels[8, 28].max() <= 10  # full black ink
@@ -170,5 +170,5 @@ def test_multi_page_tiff_shows_the_first_page(tmp_path: Path) -> None:
     second = Image.new("RGB", (32, 16), (0, 0, 250))
     path = tmp_path / "pages.tiff"
     first.save(path, save_all=True, append_images=[second])
-    assert getattr(Image.open(path), "n_frames", 1) == 2
+    assert frame_count(path) == 2
     assert np.abs(pixels_of(path)[8, 8] - [250, 0, 0]).max() <= 5
