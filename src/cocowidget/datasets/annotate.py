@@ -39,7 +39,7 @@ class AnnotatedObject:
         """The annotation without its `id` (numbered when written), in COCO's key order."""
         segmentation: Any
         if self.obj.iscrowd:
-            segmentation = masks.uncompressed_rle(mask_utils.decode(self.visible))
+            segmentation = masks.uncompressed(self.visible)
         elif self.occluded:
             segmentation = {
                 "size": self.visible["size"],
@@ -64,10 +64,10 @@ def annotate(scene: Scene) -> list[AnnotatedObject]:
     kept: list[AnnotatedObject] = []
     in_front: Rle | None = None  # union of the pixels painted by kept objects in front
     for obj in reversed(scene.objects):
-        annotated = masks.polygon_rle(obj.annotated, height, width)
-        silhouette = annotated
+        silhouette = obj.silhouette_mask or masks.polygon_rle(obj.silhouette, height, width)
+        annotated = silhouette
         if obj.cut_by_post:
-            silhouette = masks.polygon_rle(obj.silhouette, height, width)
+            annotated = masks.polygon_rle(obj.annotated, height, width)
         full_area = masks.area(annotated)
         hidden = masks.overlap(annotated, in_front) if in_front is not None and full_area else 0
         visible_area = full_area - hidden

@@ -164,6 +164,7 @@ class SceneObject:
     colour: tuple[int, int, int]
     iscrowd: bool = False
     members: tuple[shapes.Parts, ...] = ()
+    silhouette_mask: masks.Rle | None = None  # if already rasterised while placing it
 
     @property
     def cut_by_post(self) -> bool:
@@ -211,7 +212,7 @@ def sample_scene(seed: int, spec: ImageSpec, content_index: int | None = None) -
         silhouette, box, rle = found
         boxes.append(box)
         occupied = masks.union(occupied, rle)
-        objects.append(_finish(rng, category, silhouette, box))
+        objects.append(_finish(rng, category, silhouette, box, rle))
     return Scene(seed, content_index, spec, theme, horizon, tuple(objects))
 
 
@@ -316,7 +317,11 @@ def _outline(rng: np.random.Generator, category: int, w: float, h: float) -> sha
 
 
 def _finish(
-    rng: np.random.Generator, category: int, silhouette: shapes.Parts, box: Box
+    rng: np.random.Generator,
+    category: int,
+    silhouette: shapes.Parts,
+    box: Box,
+    silhouette_mask: masks.Rle,
 ) -> SceneObject:
     """Colour it, and now and then stand a thin post in front of it."""
     annotated = silhouette
@@ -327,7 +332,9 @@ def _finish(
         cut = shapes.cut_vertical(silhouette, left, left + band)
         if cut:
             annotated = cut
-    return SceneObject(category, annotated, silhouette, _colour(rng, category))
+    return SceneObject(
+        category, annotated, silhouette, _colour(rng, category), silhouette_mask=silhouette_mask
+    )
 
 
 def _colour(rng: np.random.Generator, category: int) -> tuple[int, int, int]:
