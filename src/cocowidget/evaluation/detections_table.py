@@ -17,8 +17,9 @@ Columns
 ``tp``, ``fp`` (N, T)
     COCOeval's verdict: true positive, false positive. Neither means ignored (matched a
     crowd region, or unmatched and outside the area range) or not evaluated.
-``matched_gt_id`` (N, T)
-    Ground truth matched by COCOeval's greedy matching (crowd regions included), -1 if none.
+``matched_gt_id``, ``matched_iou`` (N, T)
+    Ground truth matched by COCOeval's greedy matching (crowd regions included) and the
+    IoU with it; -1 and NaN if none.
 ``iou``, ``best_gt_id``
     Highest IoU with a non-crowd ground-truth object of the same category in the image,
     and that object's id (first in input order on ties); 0 and -1 if none overlaps.
@@ -113,6 +114,8 @@ def detections_table(core: Core, *, background_iou: float = BACKGROUND_IOU) -> T
         background_iou=background_iou,
     )
     matched = flags.matched_gt[:, 0, :]
+    dets = np.broadcast_to(np.arange(len(rows)), matched.shape)
+    matched_iou = core.pairs.lookup(dets.reshape(-1), matched.reshape(-1)).reshape(matched.shape)
 
     def spread(values: np.ndarray, fill: object, dtype: np.dtype) -> np.ndarray:
         out = np.full((n, *values.shape[1:]), fill, dtype=dtype)
@@ -137,6 +140,7 @@ def detections_table(core: Core, *, background_iou: float = BACKGROUND_IOU) -> T
                 -1,
                 np.dtype(np.int64),
             ),
+            "matched_iou": spread(matched_iou.T, np.nan, np.dtype(np.float64)),
             "iou": spread(iou, np.nan, np.dtype(np.float64)),
             "best_gt_id": spread(take_or(gt_ids, best_gt, -1), -1, np.dtype(np.int64)),
             "confusion_iou": spread(confusion_iou, np.nan, np.dtype(np.float64)),

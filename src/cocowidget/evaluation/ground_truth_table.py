@@ -17,8 +17,9 @@ Columns
     A :class:`~cocowidget.evaluation.outcomes.GroundTruthStatus`: ``MATCHED`` (a true
     positive detection claimed it), ``MISSED`` (a false negative), ``IGNORED`` or
     ``NOT_EVALUATED``.
-``matched_dt_id``, ``matched_score`` (N, T)
-    The true-positive detection that claimed it, and its score; -1 and NaN otherwise.
+``matched_dt_id``, ``matched_score``, ``matched_iou`` (N, T)
+    The true-positive detection that claimed it, its score and IoU; -1, NaN, NaN
+    otherwise.
 ``best_iou``, ``best_dt_id``
     Highest IoU with an evaluated detection of the same category (crowd regions use
     COCO's crowd IoU, intersection over detection area), and that detection's id (the
@@ -45,6 +46,15 @@ def ground_truth_table(core: Core) -> Table:
     claimed_by = np.full((n_thresholds, n_gt), -1, dtype=np.int64)
     t_index, det = np.nonzero(tp)
     claimed_by[t_index, flags.matched_gt[t_index, 0, det]] = det
+
+    gts = np.broadcast_to(np.arange(n_gt), claimed_by.shape)
+    matched_iou = np.where(
+        claimed_by >= 0,
+        core.pairs.lookup(np.maximum(claimed_by, 0).reshape(-1), gts.reshape(-1)).reshape(
+            claimed_by.shape
+        ),
+        np.nan,
+    )
 
     ignored = core.gt_ignore[0]
     status = np.where(claimed_by >= 0, GroundTruthStatus.MATCHED, GroundTruthStatus.MISSED)
@@ -79,6 +89,7 @@ def ground_truth_table(core: Core) -> Table:
             "matched_score": spread(
                 take_or(core.dt_score, claimed_by, np.nan).T, np.nan, np.dtype(np.float64)
             ),
+            "matched_iou": spread(matched_iou.T, np.nan, np.dtype(np.float64)),
             "best_iou": spread(np.where(overlaps, best, 0.0), np.nan, np.dtype(np.float64)),
             "best_dt_id": spread(take_or(core.dt_ids, best_det, -1), -1, np.dtype(np.int64)),
         }

@@ -36,6 +36,15 @@ class ImagePairs:
     def __len__(self) -> int:
         return len(self.det)
 
+    def lookup(self, det: IntArray, gt: IntArray) -> FloatArray:
+        """IoU of (det, gt) pairs of the same image, NaN where ``gt`` is -1."""
+        if len(self.det) == 0:
+            return np.full(det.shape, np.nan)
+        first_pair = np.searchsorted(self.det, det, side="left")
+        first_gt = self.gt[np.minimum(first_pair, len(self.gt) - 1)]
+        index = np.clip(first_pair + gt - first_gt, 0, len(self.iou) - 1)
+        return np.where(gt >= 0, self.iou[index], np.nan)
+
 
 def pair_indices(
     dt_image: IntArray, gt_image: IntArray, n_images: int

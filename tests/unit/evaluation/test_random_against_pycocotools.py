@@ -70,6 +70,7 @@ def _assert_same(reference: Any, ours: Evaluation, n_results: int) -> None:
     np.testing.assert_array_equal(detections["matched_gt_id"], matched)
     np.testing.assert_array_equal(detections["tp"], tp)
     np.testing.assert_array_equal(detections["fp"], fp)
+    _assert_matched_iou_equals_cocoeval_ious(reference, detections)
 
     table = ours.ground_truth
     row_of_id = {int(i): r for r, i in enumerate(table["id"].tolist())}
@@ -83,6 +84,19 @@ def _assert_same(reference: Any, ours: Evaluation, n_results: int) -> None:
                 np.testing.assert_array_equal(
                     table["matched_dt_id"][row], np.where(gtm > 0, gtm, -1)
                 )
+
+
+def _assert_matched_iou_equals_cocoeval_ious(reference: Any, detections: Any) -> None:
+    """The IoU of every match, bit for bit, from COCOeval's own ``ious`` matrices."""
+    for e in eval_images_at_area(reference, 0):
+        key = (e["image_id"], e["category_id"])
+        ious = reference.ious[key]
+        gt_order = [g["id"] for g in reference._gts[key]]
+        for d, det_id in enumerate(e["dtIds"]):
+            for t, gt_id in enumerate(e["dtMatches"][:, d].tolist()):
+                if gt_id:
+                    expected = ious[d, gt_order.index(int(gt_id))]
+                    assert detections["matched_iou"][det_id - 1, t] == expected
 
 
 @SETTINGS

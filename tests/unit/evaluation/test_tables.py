@@ -90,6 +90,9 @@ def test_false_positive_reasons(scene_eval: Any) -> None:
     assert detections["confusion_gt_id"][3] == 2
     assert detections["confusion_category_id"][3] == DOG
     assert detections["matched_gt_id"][5, 0] == 3  # the crowd region absorbed it
+    assert detections["matched_iou"][5, 0] == 1.0  # crowd IoU: intersection / detection
+    assert detections["matched_iou"][0].tolist() == [1.0] * 10
+    assert np.isnan(detections["matched_iou"][1]).all()
     assert not detections["evaluated"][8]
 
 
@@ -111,6 +114,8 @@ def test_ground_truth_status(scene_eval: Any) -> None:
     ]
     assert table["matched_dt_id"][0, 0] == 1
     assert table["matched_score"][0, 0] == 0.9
+    assert table["matched_iou"][0, 0] == 1.0
+    assert np.isnan(table["matched_iou"][1, 0])
     assert table["best_iou"][1] == pytest.approx(0.3)  # the dog's own poor detection
     assert table["best_dt_id"][1] == 7
 
