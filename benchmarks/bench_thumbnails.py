@@ -42,7 +42,7 @@ from cocowidget.media import (
     render_preview,
 )
 from cocowidget.media.cache import DiskCache, MemoryCache
-from cocowidget.media.service import default_worker_count
+from cocowidget.media.executors import default_worker_count
 
 SHARED_COCO = Path(__file__).resolve().parents[2] / "shared" / "data" / "coco_tiny"
 

@@ -178,10 +178,10 @@ def decode_image(
     clamped to the image, and a box entirely outside raises :class:`ImageDecodeError`.
     """
     image = _open(file)
-    stored_width, stored_height = image.size
+    stored_size = image.size
     orientation = _orientation(image)
-    oriented = (stored_height, stored_width) if orientation in _SWAPS_AXES else image.size
-    pixels = stored_width * stored_height
+    oriented = (stored_size[1], stored_size[0]) if orientation in _SWAPS_AXES else stored_size
+    pixels = stored_size[0] * stored_size[1]
     if pixels > max_pixels:
         raise ImageDecodeError(
             f"image too large ({pixels / 1e6:.3g} megapixels > limit {max_pixels / 1e6:.3g})",
@@ -190,19 +190,36 @@ def decode_image(
     if pixels == 0:
         raise ImageDecodeError("empty image (0 pixels)", original_size=oriented)
     region = _clamp(box, oriented) if box is not None else (0, 0, *oriented)
-    stored_region = _to_stored(region, orientation, image.size)
+    stored_region = _to_stored(region, orientation, stored_size)
 
-    region_long = max(stored_region[2] - stored_region[0], stored_region[3] - stored_region[1])
-    scale = min(1.0, min_long_side / region_long)
-    if scale < 1.0:
-        image.draft(
-            None,
-            (max(1, math.ceil(stored_width * scale)), max(1, math.ceil(stored_height * scale))),
-        )
+    _draft(image, stored_region, min_long_side)
     _load(image)
+    image, within = _crop(image, stored_region, stored_size)
+    image, within = _reduce(image, within, min_long_side)
+    try:
+        image = to_rgb(image)
+    except UnsupportedModeError as error:
+        raise ImageDecodeError(str(error), original_size=oriented) from None
+    if orientation in _TRANSPOSE:
+        within = _to_oriented(within, orientation, image.size)
+        image = image.transpose(_TRANSPOSE[orientation])
+    return DecodedImage(image=image, region_in_image=within, region=region, original_size=oriented)
 
-    # Where the region lies in the (possibly drafted) decoded pixels.
-    fx, fy = image.width / stored_width, image.height / stored_height
+
+def _draft(image: Image.Image, stored_region: Box, min_long_side: int) -> None:
+    """Ask a JPEG to decode at the coarsest DCT scale still covering the target."""
+    left, top, right, bottom = stored_region
+    scale = min_long_side / max(right - left, bottom - top)
+    if scale < 1.0:
+        width, height = image.size
+        image.draft(None, (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))))
+
+
+def _crop(
+    image: Image.Image, stored_region: Box, stored_size: tuple[int, int]
+) -> tuple[Image.Image, FloatBox]:
+    """Cut the whole pixels around the region; return where exactly it lies in the cut."""
+    fx, fy = image.width / stored_size[0], image.height / stored_size[1]
     left, top, right, bottom = stored_region
     exact = (left * fx, top * fy, right * fx, bottom * fy)
     crop = (
@@ -213,27 +230,22 @@ def decode_image(
     )
     if crop != (0, 0, image.width, image.height):
         image = image.crop(crop)
-    within: FloatBox = (
-        exact[0] - crop[0],
-        exact[1] - crop[1],
-        exact[2] - crop[0],
-        exact[3] - crop[1],
-    )
+    return image, (exact[0] - crop[0], exact[1] - crop[1], exact[2] - crop[0], exact[3] - crop[1])
 
+
+def _reduce(
+    image: Image.Image, within: FloatBox, min_long_side: int
+) -> tuple[Image.Image, FloatBox]:
+    """Box-average by an integer factor that keeps the region at least min_long_side."""
     factor = math.floor(max(within[2] - within[0], within[3] - within[1]) / min_long_side)
-    if factor >= 2 and image.mode in _REDUCIBLE:
-        image = image.reduce(factor)
-        within = (within[0] / factor, within[1] / factor, within[2] / factor, within[3] / factor)
-
-    try:
-        image = to_rgb(image)
-    except UnsupportedModeError as error:
-        raise ImageDecodeError(str(error), original_size=oriented) from None
-    if orientation in _TRANSPOSE:
-        size = image.size
-        image = image.transpose(_TRANSPOSE[orientation])
-        within = _to_oriented(within, orientation, size)
-    return DecodedImage(image=image, region_in_image=within, region=region, original_size=oriented)
+    if factor < 2 or image.mode not in _REDUCIBLE:
+        return image, within
+    return image.reduce(factor), (
+        within[0] / factor,
+        within[1] / factor,
+        within[2] / factor,
+        within[3] / factor,
+    )
 
 
 def _open(file: BinaryIO) -> Image.Image:

@@ -14,11 +14,13 @@ and renders and stores the result. Only thumbnails go to the disk cache; preview
 regions (ten times larger, requested one at a time) stay in memory, and run on a thread of
 their own, so that a hover preview never waits behind a batch of thumbnails.
 
-The default executor is a ``ThreadPoolExecutor`` with one thread per core (decoding and
-resampling release the GIL). Any ``concurrent.futures.Executor`` may be passed instead,
-including a ``ProcessPoolExecutor`` or a distributed one: the work function is a
-top-level function, and its arguments and results pickle (a pickled ``DiskCache`` opens
-the same SQLite file in the worker). A passed executor is not shut down by ``close()``.
+The default executor is a process pool with one worker per core
+(:mod:`cocowidget.media.executors` says why), replaced by a fresh one if a worker dies.
+Any ``concurrent.futures.Executor`` may be passed instead, a ``ThreadPoolExecutor`` or a
+distributed one: the work function is top-level, and its arguments and results pickle (a
+pickled ``DiskCache`` opens the same SQLite file in the worker). A passed executor is not
+shut down by ``close()``. If an executor fails a task (a crashed worker), its future
+still resolves to a placeholder ``Thumbnail`` whose ``error`` says so.
 
 Futures not yet started can be cancelled, one by one (``future.cancel()``) or all at once
 (:meth:`ThumbnailService.cancel_pending`). A bad file never raises: its future's result
@@ -33,7 +35,7 @@ import concurrent.futures
 import os
 import threading
 from collections.abc import Generator, Iterable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -46,6 +48,7 @@ from cocowidget.media.decode import (
     ImageDecodeError,
     open_image_file,
 )
+from cocowidget.media.executors import default_executor
 from cocowidget.media.paths import UnsafePathError, resolve_image_path
 from cocowidget.media.thumbnail import (
     PREVIEW_MIN_SIDE,
@@ -59,16 +62,9 @@ from cocowidget.media.thumbnail import (
     render,
 )
 
-__all__ = ["ThumbnailService", "default_worker_count", "render_cached"]
+__all__ = ["ThumbnailService", "render_cached"]
 
 PathLike = str | os.PathLike[str]
-
-
-def default_worker_count() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def render_cached(path: str, spec: RenderSpec, disk: DiskCache | None) -> Thumbnail:
@@ -96,7 +92,7 @@ class ThumbnailService:
 
     ``cache``: a :class:`ThumbnailCache`; ``None`` means ``ThumbnailCache.default()``
     (memory + disk at the default location); ``ThumbnailCache.disabled()`` turns caching
-    off. ``executor``: any ``concurrent.futures.Executor``; ``None`` means a thread pool
+    off. ``executor``: any ``concurrent.futures.Executor``; ``None`` means a process pool
     owned (and shut down) by this service. ``max_side``/``quality``: the thumbnails';
     ``preview_side``: the previews' and regions' largest long side. ``image_dir``: resolve
     relative names inside it, refusing escapes unless ``allow_outside``.
@@ -117,9 +113,7 @@ class ThumbnailService:
     ) -> None:
         self.cache = cache if cache is not None else ThumbnailCache.default()
         self._owns_executor = executor is None
-        self.executor: Executor = executor or ThreadPoolExecutor(
-            max_workers=default_worker_count(), thread_name_prefix="cocowidget-media"
-        )
+        self.executor: Executor = executor or default_executor()
         # Previews and regions answer a pointer at rest: they get their own thread so they
         # never queue behind a batch of thumbnails.
         self._interactive = ThreadPoolExecutor(1, thread_name_prefix="cocowidget-preview")
@@ -229,27 +223,74 @@ class ThumbnailService:
             if cached is not None:
                 return _resolved(cached)
         if spec.kind == "thumbnail":
-            future = self.executor.submit(render_cached, path, spec, self.cache.disk)
+            inner = self._submit_to_pool(path, spec)
         else:
-            future = self._interactive.submit(render_cached, path, spec, None)
+            inner = self._interactive.submit(render_cached, path, spec, None)
+        future = _RenderFuture(inner)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(partial(self._finished, spec))
         return future
 
+    def _submit_to_pool(self, path: str, spec: RenderSpec) -> Future[Thumbnail]:
+        executor = self.executor
+        try:
+            return executor.submit(render_cached, path, spec, self.cache.disk)
+        except BrokenExecutor:
+            if not self._owns_executor:
+                raise
+        # A worker died (killed, out of memory): replace the pool, once for all callers.
+        with self._lock:
+            if self.executor is executor:
+                executor.shutdown(wait=False, cancel_futures=True)
+                self.executor = default_executor()
+            executor = self.executor
+        return executor.submit(render_cached, path, spec, self.cache.disk)
+
     def _finished(self, spec: RenderSpec, future: Future[Thumbnail]) -> None:
         with self._lock:
             self._pending.discard(future)
-        if future.cancelled() or future.exception() is not None:
-            return
         memory = self.cache.memory
-        if memory is not None:
+        if memory is not None and not future.cancelled():
             memory.put(spec, future.result())
 
     def _locate(self, file: PathLike) -> str:
         if self.image_dir is None:
             return os.fspath(Path(file).resolve())
         return os.fspath(resolve_image_path(self.image_dir, file, allow_outside=self.allow_outside))
+
+
+class _RenderFuture(Future[Thumbnail]):
+    """The future of a rendering on an executor, whose failure is a placeholder too.
+
+    An executor can fail a task without running it (a crashed worker process, a lost
+    distributed worker); the widget must still get a :class:`Thumbnail` with a reason.
+    Cancelling cancels the task if it has not started.
+    """
+
+    def __init__(self, inner: Future[Thumbnail]) -> None:
+        super().__init__()
+        self._inner = inner
+        inner.add_done_callback(self._forward)
+
+    def cancel(self) -> bool:
+        return self._inner.cancel() and super().cancel()
+
+    def running(self) -> bool:
+        return self._inner.running()
+
+    def _forward(self, inner: Future[Thumbnail]) -> None:
+        if inner.cancelled():
+            super().cancel()
+            return
+        if not self.set_running_or_notify_cancel():
+            return
+        error = inner.exception()
+        if error is None:
+            self.set_result(inner.result())
+        else:
+            reason = f"rendering failed ({type(error).__name__}: {error})"
+            self.set_result(Thumbnail.failed(reason))
 
 
 def _identity(path: str) -> FileIdentity | None:

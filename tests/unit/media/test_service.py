@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from cocowidget.media import service as service_module
 from cocowidget.media.cache import DiskCache, MemoryCache, ThumbnailCache
+from cocowidget.media.executors import thread_executor
 from cocowidget.media.service import ThumbnailService
 from cocowidget.media.thumbnail import render, render_thumbnail
 
 from .images import noise_rgb, save
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -29,6 +35,13 @@ def images(tmp_path: Path) -> list[Path]:
 @pytest.fixture
 def cache(tmp_path: Path) -> ThumbnailCache:
     return ThumbnailCache(MemoryCache(), DiskCache(tmp_path / "cache"))
+
+
+@pytest.fixture
+def threads() -> Iterator[ThreadPoolExecutor]:
+    """Most tests run in-process (fast to start; monkeypatching reaches the work)."""
+    with thread_executor(2) as executor:
+        yield executor
 
 
 @pytest.fixture
@@ -49,8 +62,10 @@ def blocked_executor() -> Iterator[tuple[ThreadPoolExecutor, threading.Event]]:
     executor.shutdown(wait=True)
 
 
-def test_results_in_order_match_direct_rendering(images: list[Path], cache: ThumbnailCache) -> None:
-    with ThumbnailService(cache) as service:
+def test_results_in_order_match_direct_rendering(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    with ThumbnailService(cache, threads) as service:
         results = list(service.thumbnails(images))
     assert [index for index, _ in results] == list(range(len(images)))
     for (_, thumb), path in zip(results, images, strict=True):
@@ -58,15 +73,19 @@ def test_results_in_order_match_direct_rendering(images: list[Path], cache: Thum
         assert thumb.data == direct.data and thumb.statistics == direct.statistics
 
 
-def test_as_completed_yields_each_index_once(images: list[Path], cache: ThumbnailCache) -> None:
-    with ThumbnailService(cache) as service:
+def test_as_completed_yields_each_index_once(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    with ThumbnailService(cache, threads) as service:
         results = dict(service.thumbnails(images, as_completed=True))
     assert sorted(results) == list(range(len(images)))
     assert all(thumb.width == 64 + 8 * i for i, thumb in results.items())
 
 
-def test_memory_hit_is_answered_at_once(images: list[Path], cache: ThumbnailCache) -> None:
-    with ThumbnailService(cache) as service:
+def test_memory_hit_is_answered_at_once(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    with ThumbnailService(cache, threads) as service:
         first = service.submit(images[0]).result()
         again = service.submit(images[0])
         assert again.done()
@@ -74,10 +93,10 @@ def test_memory_hit_is_answered_at_once(images: list[Path], cache: ThumbnailCach
 
 
 def test_disk_hit_does_not_render(
-    images: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    images: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: ThreadPoolExecutor
 ) -> None:
     disk = DiskCache(tmp_path / "cache")
-    with ThumbnailService(ThumbnailCache(None, disk)) as service:
+    with ThumbnailService(ThumbnailCache(None, disk), threads) as service:
         first = [service.submit(p).result() for p in images]
     assert len(disk) == len(images)
 
@@ -85,13 +104,15 @@ def test_disk_hit_does_not_render(
         raise AssertionError("rendered although cached")
 
     monkeypatch.setattr(service_module, "render", no_rendering)
-    with ThumbnailService(ThumbnailCache(MemoryCache(), disk)) as service:
+    with ThumbnailService(ThumbnailCache(MemoryCache(), disk), threads) as service:
         assert [service.submit(p).result() for p in images] == first
 
 
-def test_a_changed_file_is_rendered_again(images: list[Path], cache: ThumbnailCache) -> None:
+def test_a_changed_file_is_rendered_again(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
     path = images[0]
-    with ThumbnailService(cache) as service:
+    with ThumbnailService(cache, threads) as service:
         before = service.submit(path).result()
         save(noise_rgb(30, 20), path)
         assert before.file is not None
@@ -101,10 +122,10 @@ def test_a_changed_file_is_rendered_again(images: list[Path], cache: ThumbnailCa
 
 
 def test_previews_and_regions_stay_out_of_the_disk_cache(
-    images: list[Path], cache: ThumbnailCache
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
 ) -> None:
     assert cache.disk is not None
-    with ThumbnailService(cache) as service:
+    with ThumbnailService(cache, threads) as service:
         preview = service.submit_preview(images[1]).result()
         region = service.submit_region(images[1], (0.5, 0, 10, 9.2)).result()
         assert service.submit_preview(images[1]).done()  # but memory has them
@@ -113,22 +134,28 @@ def test_previews_and_regions_stay_out_of_the_disk_cache(
     assert len(cache.disk) == 0
 
 
-def test_thumbnail_size_per_request(images: list[Path], cache: ThumbnailCache) -> None:
-    with ThumbnailService(cache, max_side=32) as service:
+def test_thumbnail_size_per_request(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    with ThumbnailService(cache, threads, max_side=32) as service:
         assert service.submit(images[0]).result().width == 32
         assert service.submit(images[0], max_side=16).result().width == 16
 
 
-def test_bad_files_give_placeholders(tmp_path: Path, cache: ThumbnailCache) -> None:
+def test_bad_files_give_placeholders(
+    tmp_path: Path, cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
     (tmp_path / "empty.jpg").write_bytes(b"")
-    with ThumbnailService(cache) as service:
+    with ThumbnailService(cache, threads) as service:
         missing = service.submit(tmp_path / "missing.jpg").result()
         empty = service.submit(tmp_path / "empty.jpg").result()
     assert (missing.error, empty.error) == ("file not found", "zero-byte file")
 
 
-def test_names_are_kept_inside_the_image_dir(images: list[Path], cache: ThumbnailCache) -> None:
-    with ThumbnailService(cache, image_dir=images[0].parent) as service:
+def test_names_are_kept_inside_the_image_dir(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    with ThumbnailService(cache, threads, image_dir=images[0].parent) as service:
         assert service.submit("0.jpg").result().error is None
         escaped = service.submit("../../../../etc/passwd").result()
         absolute = service.submit("/etc/passwd").result()
@@ -137,10 +164,14 @@ def test_names_are_kept_inside_the_image_dir(images: list[Path], cache: Thumbnai
     assert escaped.file is None  # never opened
 
 
-def test_allow_outside(images: list[Path], cache: ThumbnailCache) -> None:
+def test_allow_outside(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
     other = images[0].parent.parent / "outside.jpg"
     save(noise_rgb(20, 10), other)
-    with ThumbnailService(cache, image_dir=images[0].parent, allow_outside=True) as service:
+    with ThumbnailService(
+        cache, threads, image_dir=images[0].parent, allow_outside=True
+    ) as service:
         assert service.submit("../outside.jpg").result().width == 20
 
 
@@ -179,8 +210,9 @@ def test_stopping_the_iteration_cancels_what_has_not_started(
     images: list[Path],
     cache: ThumbnailCache,
     blocked_executor: tuple[ThreadPoolExecutor, threading.Event],
+    threads: ThreadPoolExecutor,
 ) -> None:
-    with ThumbnailService(cache) as warm_up:
+    with ThumbnailService(cache, threads) as warm_up:
         warm_up.submit(images[0]).result()  # the first answer will come from memory
     executor, _release = blocked_executor
     service = ThumbnailService(cache, executor)
@@ -208,22 +240,56 @@ def test_owned_executor_is_shut_down(images: list[Path], cache: ThumbnailCache) 
         service.submit(images[0])
 
 
-def test_process_pool_executor(images: list[Path], cache: ThumbnailCache) -> None:
-    context = multiprocessing.get_context("spawn")
-    with (
-        ProcessPoolExecutor(2, mp_context=context) as executor,
-        ThumbnailService(cache, executor) as service,
-    ):
+def test_default_executor_is_a_process_pool(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    with ThumbnailService(cache) as service:
+        assert isinstance(service.executor, ProcessPoolExecutor)
         in_processes = [thumb for _, thumb in service.thumbnails(images)]
         assert service.submit(images[0]).done()  # results reached the memory LRU
     assert cache.disk is not None and len(cache.disk) == len(images)  # workers wrote the disk
-    with ThumbnailService(ThumbnailCache.disabled()) as threads:
-        in_threads = [thumb for _, thumb in threads.thumbnails(images)]
+    with ThumbnailService(ThumbnailCache.disabled(), threads) as in_process:
+        in_threads = [thumb for _, thumb in in_process.thumbnails(images)]
     assert in_processes == in_threads
 
 
+def test_a_broken_pool_is_replaced(images: list[Path]) -> None:
+    context = multiprocessing.get_context("spawn")
+    with ThumbnailService(ThumbnailCache.disabled()) as service:
+        service.executor.shutdown()
+        service.executor = ProcessPoolExecutor(1, mp_context=context)
+        crash = service.executor.submit(os._exit, 1)  # the worker dies; the pool breaks
+        with pytest.raises(BrokenProcessPool):
+            crash.result(timeout=60)
+        again = service.submit(images[1]).result(timeout=60)
+        assert again.error is None and again.width == 72
+
+
+def test_worker_processes_survive_an_interrupt(images: list[Path]) -> None:
+    with ThumbnailService(ThumbnailCache.disabled()) as service:
+        assert service.submit(images[0]).result(timeout=60).error is None
+        processes = getattr(service.executor, "_processes", None)
+        if not processes:
+            pytest.skip("this Python's ProcessPoolExecutor does not expose its workers")
+        for pid in list(processes):
+            os.kill(pid, signal.SIGINT)  # what "interrupt kernel" does to the group
+        assert service.submit(images[1]).result(timeout=60).error is None
+
+
+def test_executor_failures_become_placeholders(images: list[Path], cache: ThumbnailCache) -> None:
+    class LostWorker(Executor):
+        def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+            future: Future[T] = Future()
+            future.set_exception(ConnectionError("worker lost"))
+            return future
+
+    with ThumbnailService(cache, LostWorker()) as service:
+        thumb = service.submit(images[0]).result(timeout=10)
+    assert thumb.error == "rendering failed (ConnectionError: worker lost)"
+
+
 def test_disabled_cache_renders_every_time(
-    images: list[Path], monkeypatch: pytest.MonkeyPatch
+    images: list[Path], monkeypatch: pytest.MonkeyPatch, threads: ThreadPoolExecutor
 ) -> None:
     calls = []
     real_render = render
@@ -233,7 +299,7 @@ def test_disabled_cache_renders_every_time(
         return real_render(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(service_module, "render", counting_render)
-    with ThumbnailService(ThumbnailCache.disabled()) as service:
+    with ThumbnailService(ThumbnailCache.disabled(), threads) as service:
         service.submit(images[0]).result()
         service.submit(images[0]).result()
     assert len(calls) == 2
