@@ -3,7 +3,8 @@
 from cocowidget import datasets
 from cocowidget.data import Table
 from cocowidget.data.dataset import CocoDataset
+from cocowidget.data.problems import CocoFormatError
 from cocowidget.widgets.grid import CocoGrid
 
 __version__ = "0.1.0"
-__all__ = ["CocoDataset", "CocoGrid", "Table", "__version__", "datasets"]
+__all__ = ["CocoDataset", "CocoFormatError", "CocoGrid", "Table", "__version__", "datasets"]

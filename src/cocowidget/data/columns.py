@@ -118,11 +118,11 @@ def category_columns(section: Section) -> Columns:
     return Columns(table, np.full(n, None, dtype=object), extras_columns(section))
 
 
-def _bbox(records: list[Any]) -> np.ndarray:
+def _bbox(records: list[Any], *, required: bool) -> np.ndarray:
     n = len(records)
     bbox = np.empty((n, 4), dtype=np.float64)
     boxes = list(map(attrgetter("bbox"), records))
-    if not boxes.count(UNSET):
+    if required or not boxes.count(UNSET):
         for column, name in enumerate("xywh"):
             bbox[:, column] = np.fromiter(map(attrgetter(name), boxes), dtype=np.float64, count=n)
         return bbox
@@ -131,21 +131,25 @@ def _bbox(records: list[Any]) -> np.ndarray:
     return bbox
 
 
-def annotation_columns(section: Section, log: ProblemLog) -> Columns:
-    """Ground-truth annotations (every field present: the validators made sure)."""
+def annotation_columns(section: Section, log: ProblemLog, *, raw: bool = True) -> Columns:
+    """Ground-truth annotations (every field present: the validators made sure).
+    ``raw=False`` leaves out the raw fields (segmentation, extras), to be read with
+    :func:`~cocowidget.data.loading.reread_raw_fields`."""
     records = section.records
     table = Table(
         {
             "id": _ints(records, "id"),
             "image_id": _ints(records, "image_id"),
             "category_id": _ints(records, "category_id"),
-            "bbox": _bbox(records),
+            "bbox": _bbox(records, required=True),
             "area": _floats(records, "area"),
             "iscrowd": _ints(records, "iscrowd"),
             "file_index": section.file_index,
         }
     )
     _check_iscrowd(table, section, log)
+    if not raw:
+        return Columns(table, np.full(len(records), None, dtype=object), {})
     return Columns(table, raw_column(records, "segmentation"), extras_columns(section))
 
 
@@ -159,7 +163,7 @@ def result_columns(section: Section, log: ProblemLog) -> Columns:
             "id": np.asarray(_optional(records, "id", -1), dtype=np.int64).reshape(n),
             "image_id": _ints(records, "image_id"),
             "category_id": _ints(records, "category_id"),
-            "bbox": _bbox(records),
+            "bbox": _bbox(records, required=False),
             "area": np.asarray(_optional(records, "area", np.nan), dtype=np.float64).reshape(n),
             "iscrowd": np.asarray(_optional(records, "iscrowd", 0), dtype=np.int64).reshape(n),
             "score": _floats(records, "score"),

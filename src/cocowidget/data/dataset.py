@@ -29,7 +29,13 @@ from cocowidget.data.columns import (
 )
 from cocowidget.data.files import resolve
 from cocowidget.data.grouping import IdIndex, ObjectTable
-from cocowidget.data.loading import GROUND_TRUTH_LAYOUT, Document, load_document, read_source
+from cocowidget.data.loading import (
+    GROUND_TRUTH_LAYOUT,
+    Document,
+    load_document,
+    read_source,
+    reread_raw_fields,
+)
 from cocowidget.data.masks import image_masks, object_rle, segmentation_value
 from cocowidget.data.predictions import Match, load_run
 from cocowidget.data.problems import (
@@ -127,10 +133,16 @@ class CocoDataset:
         document = load_document(data, GROUND_TRUTH_LAYOUT, log)
         _report_missing_sections(document, log)
         images = image_columns(document.sections["images"], log)
-        annotations = annotation_columns(document.sections["annotations"], log)
+        reread = "annotations" in document.rereadable
+        annotations = annotation_columns(document.sections["annotations"], log, raw=not reread)
         categories = category_columns(document.sections["categories"])
         for section in document.sections.values():
             section.records = []  # the columns hold everything now; free the structs
+        if reread:
+            annotations.segmentation, annotations.extras = reread_raw_fields(
+                document, "annotations"
+            )
+        document.data = None
         dataset = cls._assemble(
             images,
             annotations,
@@ -189,6 +201,19 @@ class CocoDataset:
             allow_outside_image_dir=allow_outside_image_dir,
             strict=strict,
         )
+
+    def refresh_statistics(self) -> None:
+        """Recompute the annotation statistics columns of images, annotations, runs and
+        categories (done at load; call again after editing annotation columns in place).
+        File sizes and pixel statistics are kept."""
+        _add_object_statistics(self._annotations, self._images, self._categories)
+        for run in self._runs.values():
+            _add_object_statistics(run, self._images, self._categories)
+        counts = image_statistics(self._images, self._annotations, len(self._categories))
+        for name, values in counts.items():
+            self._images[name] = values
+        for name, values in category_statistics(self._categories, self.annotations).items():
+            self._categories[name] = values
 
     # -- tables --------------------------------------------------------------------------
     @property
@@ -614,7 +639,8 @@ def _add_object_statistics(objects: ObjectTable, images: Table, categories: Tabl
         table[name] = statistics.pop(name)
     for name in ("relative_area", "aspect_ratio", "size_bucket"):
         table[name] = statistics.pop(name)
-    table["mask_area"] = np.full(len(table), np.nan)
+    if "mask_area" not in table:
+        table["mask_area"] = np.full(len(table), np.nan)  # filled by compute_mask_areas
     for name, values in statistics.items():
         table[name] = values
 

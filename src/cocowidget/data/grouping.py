@@ -37,9 +37,11 @@ class IdIndex:
         if len(self._sorted) == 0:
             return np.full(wanted.shape, MISSING, dtype=np.int64)
         position = np.searchsorted(self._sorted, wanted, side="left")
-        position = np.minimum(position, len(self._sorted) - 1)
-        found = self._sorted[position] == wanted
-        return np.where(found, self._order[position], MISSING).astype(np.int64)
+        np.minimum(position, len(self._sorted) - 1, out=position)
+        missing = self._sorted[position] != wanted
+        rows: np.ndarray = self._order[position]
+        rows[missing] = MISSING
+        return rows
 
     def row(self, id_: int) -> int:
         """Row of one id in constant time; KeyError if absent."""

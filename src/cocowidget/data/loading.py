@@ -101,6 +101,10 @@ class Document:
     is_results_list: bool = False
     #: False when nothing could be read at all (malformed JSON, wrong top-level type).
     readable: bool = True
+    #: The JSON decoded, and the sections whose records are exactly its array items
+    #: (decoded in the single typed pass), which :func:`reread_raw_fields` can re-read.
+    data: bytes | None = None
+    rereadable: frozenset[str] = frozenset()
 
 
 class _MalformedJsonError(Exception):
@@ -187,7 +191,7 @@ def _prepared(source: Source, log: ProblemLog) -> tuple[bytes | None, Any]:
             return None, source.python
     data = source.data or b""
     data = _utf8(data, log)
-    if not data.strip():
+    if _first_byte(data) == b"":
         log.format_error("malformed_json", "", "the file is empty", "nothing was loaded")
         return None, None
     return data, None
@@ -311,12 +315,22 @@ def _children(node: Any) -> Any:
     return iter(())
 
 
+_LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
+
+
+def _first_byte(data: bytes) -> bytes:
+    """The first non-whitespace byte (b"" if none), without copying the data."""
+    start = _LEADING_SPACE.match(data)
+    position = start.end() if start else 0
+    return data[position : position + 1]
+
+
 def _top_kind(data: bytes | None, python: Any) -> str:
     if python is not None:
         value = python
     else:
         assert data is not None
-        first = data.lstrip()[:1]
+        first = _first_byte(data)
         if first in (b"{", b"["):
             return "object" if first == b"{" else "array"
         value = _decode(data, Any)
@@ -417,7 +431,41 @@ def _decode_object(
         value = getattr(top, f"extra_{i}")
         if value is not UNSET:
             extras[key] = value
-    return Document(sections, extras)
+    rereadable = frozenset(
+        name for name, is_typed in typed.items() if is_typed and sections[name].present
+    )
+    return Document(sections, extras, data=data, rereadable=rereadable)
+
+
+def reread_raw_fields(document: Document, name: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The segmentation and extra fields of a section's records, decoded again on their
+    own. Loading reads every field in one pass; the raw fields' objects then lie among
+    millions of freed ones and pin their memory. Read afresh, they are compact and the
+    first pass's memory returns to the system."""
+    assert document.data is not None and name in document.rereadable
+    section = document.sections[name]
+    record_type = section.record_type
+    fields: list[tuple[str, Any, Any]] = [("segmentation", Raw | UnsetType, UNSET)]
+    rename = {}
+    extras = record_type.extra_items()
+    for json_name, attribute in extras:
+        fields.append((attribute, Raw | UnsetType, UNSET))
+        rename[attribute] = json_name
+    raw_type = msgspec.defstruct("CocoRawFields", fields, rename=rename, gc=False)
+    top_type = msgspec.defstruct("CocoRawSection", [(name, _list_of(raw_type))], gc=False)
+    records = getattr(_decode(document.data, top_type), name)
+    n = len(records)
+    segmentation = np.fromiter(
+        (None if r.segmentation is UNSET else r.segmentation for r in records), object, n
+    )
+    extra_columns = {}
+    for json_name, attribute in extras:
+        values = [getattr(r, attribute) for r in records]
+        if values.count(UNSET) < n:
+            extra_columns[json_name] = np.fromiter(
+                (None if v is UNSET else v for v in values), object, n
+            )
+    return segmentation, extra_columns
 
 
 def _try_encode(value: Any) -> bytes | None:

@@ -69,24 +69,31 @@ def image_masks(
     rows = range(*objects.rows_of(image_row).indices(len(objects)))
     masks = np.zeros((len(rows), out_h, out_w), dtype=np.uint8)
     scale_x, scale_y = out_w / width, out_h / height
+    # RLEs already at the output size are decoded together, in one pycocotools call.
+    ready: list[dict[str, Any]] = []
+    ready_at: list[int] = []
     for i, row in enumerate(rows):
         value = _parsed_valid(objects, row)
         if value is False:
             continue
         if value is None:
             x, y, w, h = objects.table["bbox"][row]
-            rle = segments.box_rle(
-                (x * scale_x, y * scale_y, w * scale_x, h * scale_y), out_h, out_w
-            )
-            masks[i] = mask_api.decode(rle)
+            box = (x * scale_x, y * scale_y, w * scale_x, h * scale_y)
+            ready.append(segments.box_rle(box, out_h, out_w))
         elif isinstance(value, list):
             scaled = value
             if (out_h, out_w) != (height, width):
                 scaled = [_scale_polygon(polygon, scale_x, scale_y) for polygon in value]
-            masks[i] = mask_api.decode(segments.to_rle(scaled, out_h, out_w))
+            ready.append(segments.to_rle(scaled, out_h, out_w))
         else:
-            mask = mask_api.decode(segments.to_rle(value, height, width))
-            masks[i] = segments.resize_nearest(mask, out_h, out_w)
+            rle = segments.to_rle(value, height, width)
+            if list(rle["size"]) != [out_h, out_w]:
+                masks[i] = segments.resize_nearest(mask_api.decode(rle), out_h, out_w)
+                continue
+            ready.append(rle)
+        ready_at.append(i)
+    if ready:
+        masks[ready_at] = np.moveaxis(mask_api.decode(ready), -1, 0)
     return masks
 
 
