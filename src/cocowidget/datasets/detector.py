@@ -168,7 +168,7 @@ def _background(rng: np.random.Generator, scene: Scene, n_objects: int) -> list[
     spec = scene.spec
     scale = math.sqrt(spec.width * spec.height / REFERENCE_PIXELS)
     hits = []
-    for _ in range(int(rng.poisson(1.8 + 0.25 * n_objects))):
+    for _ in range(int(rng.poisson(1.6 + 0.23 * n_objects))):
         category = int(rng.choice(len(CATEGORIES), p=THEME_WEIGHTS[scene.theme]))
         cat = CATEGORIES[category]
         side = scale * math.exp(rng.uniform(math.log(8), math.log(160)))

@@ -193,8 +193,8 @@ def sample_scene(seed: int, spec: ImageSpec, content_index: int | None = None) -
         crowd = _crowd(rng, spec, horizon, CATEGORY_INDEX[CROWD_CATEGORIES[theme]])
         if crowd is not None:
             objects.append(crowd)
-    # Negative binomial: mean ~7.5, a long tail to 40 and ~5 % of images empty.
-    count = min(int(rng.negative_binomial(2, 2 / (2 + 7.5))), MAX_OBJECTS)
+    # Negative binomial: mean ~7.4, a long tail to 40 and ~5 % of images empty.
+    count = min(int(rng.negative_binomial(2, 2 / (2 + 7.4))), MAX_OBJECTS)
     categories = rng.choice(len(CATEGORIES), size=count, p=THEME_WEIGHTS[theme])
     sizes = [_object_size(rng, int(c), spec) for c in categories]
     # Big things stand behind small ones, so draw (and keep) them first.
@@ -303,7 +303,7 @@ def vertex_count(rng: np.random.Generator, w: float, h: float) -> int:
     """Annotators click more points on bigger objects: a median of ~9 on a 10 px object,
     ~16 at 50 px, ~25 at 150 px, with a long tail (COCO: median 16, mean ~21)."""
     side = math.sqrt(w * h) * 0.8
-    median = 3.0 + 2.05 * math.sqrt(side)
+    median = 3.0 + 2.07 * math.sqrt(side)
     return max(4, round(median * math.exp(0.35 * rng.standard_normal())))
 
 
