@@ -2,10 +2,19 @@
 
 Layout of `out_dir`:
 
-    manifest.json                     parameters, counts, special files; written last
+    manifest.json                     written last; see below
     annotations/instances_demo.json   COCO instances
     predictions/detections_demo.json  COCO results list (if predictions=True)
-    images/<12-digit id>.jpg          (a few .png among the special files)
+    images/<12-digit id>.jpg          (the special PNGs end in .png)
+
+`manifest.json` holds `format_version` (bumped whenever the generator's output changes),
+`complete` (false while generating), `params` (n_images, seed, predictions,
+broken_images), `files` (paths relative to the folder), `file_bytes` (sizes of the two
+JSON files), `counts` (images, image_files, annotations, segmentations by kind:
+polygon / rle / crowd_rle, predictions), `special_files` (per kind: file_name, image_id
+and what is special, e.g. json_size vs file_size) and `generation_seconds`. A folder is
+reused when its manifest is complete, has the same version and parameters, and the JSON
+sizes and number of image files still match.
 """
 
 from __future__ import annotations
