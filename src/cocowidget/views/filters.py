@@ -1,0 +1,292 @@
+"""Filter state over a dataset's images and annotations, as vectorised masks.
+
+A filter maps a column key (see :mod:`cocowidget.views.columns`) to an interval
+``(lo, hi)`` — inclusive, ``None`` or an infinity for an open side — or to a set of
+values (class names, ``size_bucket`` labels, exact numbers).
+
+How filters combine
+-------------------
+- Image-level filters AND together.
+- Object-level filters AND together *on the same object*: ``{"annotations.area":
+  (0, 1024), "annotations.category_name": {"person"}}`` asks for small persons, not for
+  images with some small object and some person. An image matches when at least one of
+  its objects passes every object-level filter; those objects are the *matching
+  objects* the grid emphasises.
+- The shown images pass every image-level filter and have a matching object (when any
+  object-level filter is set).
+
+Cross-filtering (what each chart's "filtered" distribution counts)
+-----------------------------------------------------------------
+The crossfilter convention: a chart's filtered distribution applies every filter *except
+its own*, so brushing a chart leaves its own bars whole (you see the whole distribution
+you are choosing from) while every other chart shows the effect. For an image chart:
+images passing the other image filters that have a matching object. For an object
+chart: objects passing the other object-level filters, in images passing the
+image-level filters.
+
+Objects whose image is not in the dataset (``image_index == -1``) belong to no image:
+they are never counted or matched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from cocowidget.views.columns import (
+    CategoricalColumn,
+    Column,
+    ColumnCatalog,
+    ColumnRef,
+)
+
+Interval = tuple[float, float]
+ValueSet = frozenset[Any]
+FilterValue = Interval | ValueSet
+
+
+class FilterSet:
+    """The current filters and every mask derived from them, recomputed lazily.
+
+    A filter's own mask is computed when the filter is set and kept until it changes;
+    combinations (the image mask, leave-one-out masks for charts) are cached until the
+    next change.
+    """
+
+    def __init__(self, catalog: ColumnCatalog) -> None:
+        self.catalog = catalog
+        self._n_images = len(catalog.images)
+        image_index = catalog.annotations["image_index"].astype(np.int64)
+        self._known = image_index >= 0
+        self._image_index = np.where(self._known, image_index, 0)
+        self._values: dict[str, FilterValue] = {}
+        self._refs: dict[str, ColumnRef] = {}
+        self._masks: dict[str, np.ndarray] = {}
+        self._derived: dict[tuple[str, str], np.ndarray] = {}
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def filters(self) -> dict[str, FilterValue]:
+        return dict(self._values)
+
+    def normalize(self, filters: Mapping[str, Any]) -> dict[str, FilterValue]:
+        """Canonical keys and values; ``None`` values (no filter) are dropped.
+
+        Raises ``KeyError`` for an unknown column and ``ValueError`` for a value that
+        does not fit it (an interval on a class column, an unknown class name).
+        """
+        normalized: dict[str, FilterValue] = {}
+        for key, value in filters.items():
+            column = self.catalog.column(key)
+            if value is None:
+                continue
+            canonical = column.ref.key
+            if canonical in normalized:
+                raise ValueError(f"{key!r} and another key both name column {canonical!r}")
+            normalized[canonical] = normalize_value(column, value)
+        return normalized
+
+    def assign(self, filters: Mapping[str, Any]) -> bool:
+        """Replace every filter; returns whether anything changed."""
+        wanted = self.normalize(filters)
+        if wanted == self._values:
+            return False
+        for key in [k for k in self._values if k not in wanted]:
+            del self._values[key], self._masks[key], self._refs[key]
+        for key, value in wanted.items():
+            if self._values.get(key) != value:
+                column = self.catalog.column(key)
+                self._values[key] = value
+                self._refs[key] = column.ref
+                self._masks[key] = value_mask(column, value)
+        self._derived.clear()
+        return True
+
+    def set(self, key: str, value: Any) -> bool:
+        """Set (or with ``None`` remove) one filter; returns whether anything changed."""
+        canonical = self.catalog.ref(key).key
+        filters: dict[str, Any] = dict(self._values)
+        filters[canonical] = value
+        return self.assign(filters)
+
+    def clear(self) -> bool:
+        return self.assign({})
+
+    def level(self, key: str) -> str:
+        return self.catalog.ref(key).level
+
+    @property
+    def known_objects(self) -> np.ndarray:
+        """Objects whose image is in the dataset (the only ones ever counted)."""
+        return self._known
+
+    @property
+    def has_object_filters(self) -> bool:
+        return any(ref.level == "object" for ref in self._refs.values())
+
+    # -- masks -----------------------------------------------------------------------------
+    def image_mask(self) -> np.ndarray:
+        """Images passing every filter (bool per image row)."""
+        return self.image_mask_without("")
+
+    def rows(self) -> np.ndarray:
+        """Rows of the matching images, in table order."""
+        return self._cached(("rows", ""), lambda: np.flatnonzero(self.image_mask()))
+
+    def matching_objects(self) -> np.ndarray:
+        """Objects passing every object-level filter, in images passing every filter."""
+        return self._cached(
+            ("matching_objects", ""),
+            lambda: self.object_mask_without("") & self.image_mask()[self._image_index],
+        )
+
+    def image_mask_without(self, key: str) -> np.ndarray:
+        """Images passing every filter but ``key``'s (the crossfilter view of a chart)."""
+        canonical = self._canonical(key)
+
+        def compute() -> np.ndarray:
+            mask = self._and(self._keys("image", skip=canonical), self._n_images)
+            objects = self._keys("object", skip=canonical)
+            if objects:
+                mask &= self._images_with(self._and(objects, len(self._known)) & self._known)
+            return mask
+
+        return self._cached(("image_without", canonical), compute)
+
+    def object_mask_without(self, key: str) -> np.ndarray:
+        """Objects passing every object-level filter but ``key``'s, in images passing
+        every image-level filter (the crossfilter view of an object chart)."""
+        canonical = self._canonical(key)
+
+        def compute() -> np.ndarray:
+            mask = self._and(self._keys("object", skip=canonical), len(self._known))
+            mask &= self._known
+            images = self._keys("image", skip=canonical)
+            if images:
+                mask &= self._and(images, self._n_images)[self._image_index]
+            return mask
+
+        return self._cached(("object_without", canonical), compute)
+
+    def emphasis(self, rows: Iterable[int] | np.ndarray) -> dict[int, list[int]]:
+        """Ids of the matching objects of the given image rows, by image id; empty when
+        no object-level filter is set (every object matters then)."""
+        if not self.has_object_filters:
+            return {}
+        wanted = np.zeros(self._n_images, dtype=bool)
+        wanted[np.fromiter(rows, dtype=np.int64) if not isinstance(rows, np.ndarray) else rows] = (
+            True
+        )
+        objects = np.flatnonzero(self.matching_objects() & wanted[self._image_index])
+        if objects.size == 0:
+            return {}
+        image_rows = self._image_index[objects]
+        # Annotations are sorted by image row, so each image's objects are one run.
+        starts = np.flatnonzero(np.r_[True, image_rows[1:] != image_rows[:-1]])
+        image_ids = self.catalog.images["id"][image_rows[starts]].tolist()
+        object_ids = self.catalog.annotations["id"][objects]
+        groups = np.split(object_ids, starts[1:])
+        return {
+            int(image_id): group.tolist() for image_id, group in zip(image_ids, groups, strict=True)
+        }
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _canonical(self, key: str) -> str:
+        return self.catalog.ref(key).key if key else ""
+
+    def _keys(self, level: str, *, skip: str) -> list[str]:
+        return [key for key, ref in self._refs.items() if ref.level == level and key != skip]
+
+    def _and(self, keys: list[str], size: int) -> np.ndarray:
+        mask = np.ones(size, dtype=bool)
+        for key in keys:
+            mask &= self._masks[key]
+        return mask
+
+    def _images_with(self, objects: np.ndarray) -> np.ndarray:
+        hits = np.zeros(self._n_images, dtype=bool)
+        hits[self._image_index[objects]] = True
+        return hits
+
+    def _cached(self, key: tuple[str, str], compute: Callable[[], np.ndarray]) -> np.ndarray:
+        value = self._derived.get(key)
+        if value is None:
+            value = compute()
+            self._derived[key] = value
+        return value
+
+
+def normalize_value(column: Column, value: Any) -> FilterValue:
+    """An interval as a ``(lo, hi)`` tuple of floats, a value set as a frozenset."""
+    if isinstance(value, set | frozenset):
+        return _value_set(column, value)
+    if isinstance(column, CategoricalColumn):
+        if isinstance(value, str | bool) or not isinstance(value, Iterable):
+            return _value_set(column, {value})
+        return _value_set(column, set(value))
+    if isinstance(value, tuple | list | np.ndarray) and len(value) == 2:
+        return _interval(column.ref.key, value[0], value[1])
+    raise ValueError(
+        f"filter on {column.ref.key!r} must be an interval (lo, hi) or a set of values, "
+        f"got {value!r}"
+    )
+
+
+def value_mask(column: Column, value: FilterValue) -> np.ndarray:
+    """Rows of the column's table that pass the filter (NaN never passes an interval)."""
+    if isinstance(column, CategoricalColumn):
+        allowed = np.array([label in value for label in column.labels], dtype=bool)
+        passing: np.ndarray = allowed[column.codes]
+        return passing
+    values = column.values
+    if isinstance(value, frozenset):
+        passing = np.isin(values, np.array(sorted(value), dtype=np.float64))
+        return passing
+    lo, hi = value
+    if math.isinf(lo) and math.isinf(hi):
+        passing = ~np.isnan(values)
+    elif math.isinf(lo):
+        passing = values <= hi
+    elif math.isinf(hi):
+        passing = values >= lo
+    else:
+        passing = (values >= lo) & (values <= hi)
+    return passing
+
+
+def _interval(key: str, lo: Any, hi: Any) -> Interval:
+    low = -math.inf if lo is None else float(lo)
+    high = math.inf if hi is None else float(hi)
+    if math.isnan(low) or math.isnan(high):
+        raise ValueError(f"interval bounds for {key!r} must be numbers or None, not NaN")
+    if low > high:
+        raise ValueError(f"interval for {key!r} has lo > hi: ({low}, {high})")
+    return (low, high)
+
+
+def _value_set(column: Column, values: Iterable[Any]) -> ValueSet:
+    chosen = frozenset(_plain(value) for value in values)
+    if isinstance(column, CategoricalColumn):
+        unknown = chosen - set(column.labels)
+        if unknown:
+            shown = ", ".join(map(repr, list(column.labels)[:20]))
+            more = "…" if len(column.labels) > 20 else ""
+            raise ValueError(
+                f"{sorted(map(str, unknown))} not among the values of "
+                f"{column.ref.key!r}: {shown}{more}"
+            )
+        return chosen
+    if not all(isinstance(value, int | float) for value in chosen):
+        raise ValueError(f"values for numeric column {column.ref.key!r} must be numbers")
+    return chosen
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def is_interval(value: FilterValue) -> bool:
+    return isinstance(value, tuple)
