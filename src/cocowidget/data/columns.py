@@ -28,6 +28,13 @@ class Columns:
     segmentation: np.ndarray
     extras: dict[str, np.ndarray]
 
+    def take(self, rows: np.ndarray) -> Columns:
+        return Columns(
+            self.table.take(rows),
+            self.segmentation[rows],
+            {name: values[rows] for name, values in self.extras.items()},
+        )
+
 
 def _ints(records: list[Any], name: str) -> np.ndarray:
     return np.fromiter(map(attrgetter(name), records), dtype=np.int64, count=len(records))

@@ -58,8 +58,7 @@ def load_run(
                 "expected a list of detections or a COCO dict with 'annotations'",
                 "no detections were loaded",
             )
-    columns = result_columns(section, log)
-    _derive_missing(columns)
+    columns = _without_unusable(_derive_missing(result_columns(section, log)), section.name, log)
     own_images: Table | None = None
     own_categories: Table | None = None
     if match == "name":
@@ -87,17 +86,19 @@ def load_run(
     return LoadedRun(columns, section.name, log.problems)
 
 
-def _derive_missing(columns: Columns) -> None:
+def _derive_missing(columns: Columns) -> Columns:
     """Fill id, bbox and area where the records did not carry them (as loadRes does)."""
     table = columns.table
     ids = table["id"]
     missing_id = ids < 0
     if missing_id.any():
-        # loadRes numbers detections 1..N by position; keep given ids if every one has one.
+        # loadRes numbers detections by their 1-based position in the list; where only
+        # some have ids, the others get positions above the largest given id.
+        position = table["file_index"] + 1
         table["id"] = (
-            np.arange(1, len(ids) + 1, dtype=np.int64)
+            position
             if missing_id.all()
-            else np.where(missing_id, np.arange(1, len(ids) + 1) + int(ids.max(initial=0)), ids)
+            else np.where(missing_id, position + int(ids.max(initial=0)), ids)
         )
     bbox = table["bbox"]
     area = table["area"]
@@ -120,6 +121,29 @@ def _derive_missing(columns: Columns) -> None:
                 area[row] = bbox[row, 2] * bbox[row, 3]
             elif derived is not None:
                 area[row] = derived[1]
+    return columns
+
+
+def _without_unusable(columns: Columns, section: str, log: ProblemLog) -> Columns:
+    """Detections with no box, neither given nor derivable from a mask, are dropped."""
+    table = columns.table
+    unusable = np.isnan(table["bbox"]).any(axis=1)
+    for row in np.flatnonzero(unusable).tolist():
+        has_mask = columns.segmentation[row] is not None
+        reason = (
+            "the bbox cannot be derived from the segmentation, which is invalid"
+            if has_mask
+            else "a detection needs a 'bbox' or a 'segmentation'"
+        )
+        log.format_error(
+            "invalid_field",
+            f"{section}[{int(table['file_index'][row])}]",
+            reason,
+            "the detection was dropped",
+            image_id=int(table["image_id"][row]),
+            category_id=int(table["category_id"][row]),
+        )
+    return columns.take(np.flatnonzero(~unusable)) if unusable.any() else columns
 
 
 def _basename(name: str) -> str:

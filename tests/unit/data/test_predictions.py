@@ -1,0 +1,162 @@
+"""Prediction runs: several per dataset, derived fields, matching by name, messages."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cocowidget.data.dataset import CocoDataset
+from cocowidget.data.problems import CocoFormatError
+
+from .helpers import pycocotools_numpy2_warning, small_coco
+
+pytestmark = pycocotools_numpy2_warning
+
+RESULTS = [
+    {"image_id": 3, "category_id": 1, "bbox": [150, 150, 50, 50], "score": 0.9},
+    {"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 5], "score": 0.4},
+    {"image_id": 3, "category_id": 2, "bbox": [10, 10, 20, 20], "score": 0.7},
+]
+
+
+def test_runs_are_tables_grouped_by_image() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    table = dataset.add_predictions(RESULTS, name="model")
+    dataset.add_predictions(RESULTS[:1], name="other")
+    assert list(dataset.predictions) == ["model", "other"]
+    assert table["id"].tolist() == [2, 1, 3]  # loadRes numbering, grouped: image 7 first
+    assert table["area"].tolist() == [50.0, 2500.0, 400.0]
+    assert table["iscrowd"].tolist() == [0, 0, 0]
+    assert dataset.objects_of(3, run="model")["score"].tolist() == [0.9, 0.7]
+    assert dataset.objects_of(5, run="model")["score"].tolist() == []
+    assert table["category_name"].tolist() == ["cat", "cat", "dog"]
+    assert "relative_area" in table
+    dataset.remove_predictions("other")
+    assert list(dataset.predictions) == ["model"]
+    with pytest.raises(KeyError, match="no prediction run 'other'; runs are: 'model'"):
+        dataset.objects_of(3, run="other")
+
+
+def test_box_only_detections_have_box_masks() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    dataset.add_predictions(RESULTS, name="model")
+    masks = dataset.masks(3, run="model")
+    assert masks.shape == (2, 200, 200)
+    assert masks[0].sum() == 50 * 50 and masks[0][150:200, 150:200].all()
+
+
+def test_mismatched_ids_are_reported_with_the_way_out() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    shifted = [dict(r, image_id=r["image_id"] + 1000) for r in RESULTS]
+    with pytest.warns(UserWarning, match="match='name'"):
+        table = dataset.add_predictions(shifted, name="shifted")
+    assert (table["image_index"] == -1).all()
+    problems = [p for p in dataset.quality(check_files=False).rows() if p["run"] == "shifted"]
+    summary = [p for p in problems if p["kind"] == "unmatched_prediction"]
+    assert len(summary) == 1
+    assert (
+        "3 of 3 detections refer to image_ids that are not in the ground truth"
+        in summary[0]["message"]
+    )
+    assert (
+        "pass match='name' to map images by file_name and categories by name"
+        in summary[0]["message"]
+    )
+    with pytest.raises(CocoFormatError, match="match='name'"):
+        dataset.add_predictions(shifted, name="strict", strict=True)
+
+
+def renumbered(document: dict[str, Any]) -> dict[str, Any]:
+    """The same dataset with other image and category ids (and paths in file names)."""
+    other = copy.deepcopy(document)
+    image_ids = {image["id"]: 100 + i for i, image in enumerate(other["images"])}
+    category_ids = {category["id"]: 50 - i for i, category in enumerate(other["categories"])}
+    for image in other["images"]:
+        image["id"] = image_ids[image["id"]]
+        image["file_name"] = "train/" + image["file_name"]
+    for category in other["categories"]:
+        category["id"] = category_ids[category["id"]]
+    for record in other["annotations"]:
+        record["image_id"] = image_ids[record["image_id"]]
+        record["category_id"] = category_ids[record["category_id"]]
+        record["score"] = 0.5
+    return other
+
+
+def test_match_by_file_name_and_category_name() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    other = renumbered(small_coco())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = dataset.add_predictions(other, name="renumbered", match="name")
+    ground_truth = dataset.annotations
+    np.testing.assert_array_equal(table["image_id"], ground_truth["image_id"])
+    np.testing.assert_array_equal(table["category_id"], ground_truth["category_id"])
+    np.testing.assert_array_equal(table["bbox"], ground_truth["bbox"])
+
+
+def test_match_by_name_with_a_reference_for_a_results_list() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    reference = renumbered(small_coco())
+    results = [
+        {"image_id": 100, "category_id": 50, "bbox": [1, 1, 4, 4], "score": 0.3},  # a.jpg, cat
+        {"image_id": 101, "category_id": 49, "bbox": [1, 1, 4, 4], "score": 0.6},  # b.jpg, dog
+    ]
+    table = dataset.add_predictions(results, name="ref", match="name", reference=reference)
+    pairs = sorted(zip(table["image_id"].tolist(), table["category_id"].tolist(), strict=True))
+    assert pairs == [(3, 2), (7, 1)]
+    with pytest.raises(ValueError, match="match='name' needs the images and categories"):
+        dataset.add_predictions(results, name="bad", match="name")
+
+
+def test_segmentation_only_detections_get_box_and_area_from_the_mask() -> None:
+    from pycocotools import mask as mask_api
+
+    dataset = CocoDataset.from_coco(small_coco())
+    mask = np.zeros((200, 200), dtype=np.uint8, order="F")
+    mask[20:60, 30:90] = 1
+    rle = mask_api.encode(mask)
+    record = {
+        "image_id": 3,
+        "category_id": 1,
+        "score": 0.5,
+        "segmentation": {"size": [200, 200], "counts": rle["counts"].decode()},
+    }
+    table = dataset.add_predictions([record], name="segm")
+    assert table["bbox"][0].tolist() == [30.0, 20.0, 60.0, 40.0]
+    assert table["area"][0] == 2400.0
+    np.testing.assert_array_equal(dataset.masks(3, run="segm")[0], mask)
+
+
+def test_malformed_detections_are_dropped_and_listed() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    results = [
+        {"image_id": 3, "category_id": 1, "bbox": [1, 1, 2, 2], "score": "high"},
+        {"image_id": 3, "category_id": 1, "score": 0.2},
+        {"image_id": 3, "category_id": 1, "bbox": [1, 1, 2, 2], "score": 0.3},
+    ]
+    with pytest.warns(UserWarning, match="2 errors while loading"):
+        table = dataset.add_predictions(results, name="bad")
+    assert table["score"].tolist() == [0.3]
+    assert table["file_index"].tolist() == [2]
+    problems = [p for p in dataset.quality(check_files=False).rows() if p["run"] == "bad"]
+    paths = {p["json_path"]: p["message"] for p in problems}
+    assert "expected a number, got the string 'high'" in paths["[0].score"]
+    assert "needs a 'bbox' or a 'segmentation'" in paths["[1]"]
+    with pytest.raises(CocoFormatError, match=r"^<list>: \[0\]\.score: expected a number"):
+        dataset.add_predictions(results, name="strict", strict=True)
+
+
+def test_subset_keeps_runs() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    dataset.add_predictions(RESULTS, name="model")
+    subset = dataset.subset([3])
+    assert subset.predictions["model"]["score"].tolist() == [0.9, 0.7]
+    assert subset.predictions_to_list("model") == [
+        {**RESULTS[0], "id": 1, "area": 2500.0, "iscrowd": 0},
+        {**RESULTS[2], "id": 3, "area": 400.0, "iscrowd": 0},
+    ]

@@ -1,0 +1,253 @@
+"""Quality checks: each kind of problem is found, with its ids, JSON path and message."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cocowidget.data import QualityThresholds
+from cocowidget.data.dataset import CocoDataset
+from cocowidget.data.problems import CocoFormatError
+from cocowidget.datasets import generate_demo
+
+from .helpers import annotation, pycocotools_numpy2_warning, small_coco
+
+pytestmark = pycocotools_numpy2_warning
+
+
+def problems_of(dataset: CocoDataset, **options: Any) -> list[dict[str, Any]]:
+    return list(dataset.quality(**{"check_files": False, **options}).rows())
+
+
+def kinds(problems: list[dict[str, Any]]) -> set[str]:
+    return {p["kind"] for p in problems}
+
+
+def test_a_clean_dataset_has_only_the_unused_category() -> None:
+    problems = problems_of(CocoDataset.from_coco(small_coco()))
+    assert [(p["kind"], p["severity"], p["category_id"]) for p in problems] == [
+        ("unused_category", "info", 9)
+    ]
+
+
+def test_box_checks() -> None:
+    document = small_coco()
+    document["annotations"] += [
+        annotation(20, 3, 1, [10, 10, 0, 5]),  # degenerate
+        annotation(21, 3, 1, [190, 10, 30, 30]),  # past the right edge by 20 px
+        annotation(22, 3, 1, [300, 300, 10, 10]),  # entirely outside
+        annotation(23, 3, 1, [10, 100, 150, 5]),  # 30:1
+        annotation(24, 3, 2, [60, 60, 1.5, 1.5]),  # tiny
+        annotation(25, 3, 2, [10, 10, 20, 20], area=-3),  # negative area
+    ]
+    problems = problems_of(CocoDataset.from_coco(document))
+    found = {(p["kind"], p["annotation_id"]): p for p in problems}
+    assert found[("degenerate_box", 20)]["severity"] == "warning"
+    assert found[("box_outside_image", 21)]["severity"] == "warning"
+    assert "extends past the 200x200 image" in found[("box_outside_image", 21)]["message"]
+    assert found[("box_outside_image", 22)]["severity"] == "error"
+    assert "entirely outside" in found[("box_outside_image", 22)]["message"]
+    assert found[("extreme_aspect_ratio", 23)]["severity"] == "warning"
+    assert found[("tiny_object", 24)]["severity"] == "info"
+    assert found[("negative_area", 25)]["json_path"] == "annotations[10].area"
+    assert found[("box_outside_image", 22)]["json_path"] == "annotations[7].bbox"
+    assert found[("box_outside_image", 22)]["image_id"] == 3
+    # a small border overshoot is normal for polygon-derived boxes
+    assert ("box_outside_image", 3) not in found
+
+
+def test_thresholds_are_configurable() -> None:
+    document = small_coco()
+    document["annotations"].append(annotation(20, 3, 1, [10, 100, 60, 5]))  # 12:1
+    dataset = CocoDataset.from_coco(document)
+    assert "extreme_aspect_ratio" not in kinds(problems_of(dataset))
+    strict_limits = QualityThresholds(extreme_aspect_ratio=10)
+    assert "extreme_aspect_ratio" in kinds(problems_of(dataset, thresholds=strict_limits))
+
+
+def test_near_duplicates_same_class_only() -> None:
+    document = small_coco()
+    document["annotations"] += [
+        annotation(20, 3, 1, [150, 150, 50, 49]),  # IoU 0.98 with annotation 3 (same class)
+        annotation(21, 3, 2, [150, 150, 50, 50]),  # same box, other class
+        annotation(22, 3, 1, [150, 150, 50, 40]),  # IoU 0.8
+    ]
+    problems = problems_of(CocoDataset.from_coco(document))
+    duplicates = [p for p in problems if p["kind"] == "near_duplicate"]
+    assert [p["annotation_id"] for p in duplicates] == [20]
+    assert "overlaps annotation 3" in duplicates[0]["message"]
+    assert "IoU 0.980" in duplicates[0]["message"]
+
+
+def test_references_ids_and_categories() -> None:
+    document = small_coco()
+    document["annotations"] += [
+        annotation(1, 3, 1, [10, 10, 5, 5]),  # duplicate id
+        annotation(30, 99, 1, [10, 10, 5, 5]),  # unknown image
+        annotation(31, 3, 42, [10, 10, 5, 5]),  # unknown category
+        annotation(32, 7, 42, [10, 10, 5, 5]),
+    ]
+    document["categories"].append({"id": 2, "name": "dog again"})
+    problems = problems_of(CocoDataset.from_coco(document))
+    found = {(p["kind"], p["annotation_id"], p["category_id"]) for p in problems}
+    assert ("duplicate_annotation_id", 1, 1) in found
+    assert ("dangling_image_ref", 30, 1) in found
+    assert ("dangling_category_ref", 31, 42) in found
+    assert ("duplicate_category_id", -1, 2) in found
+    undefined = [p for p in problems if p["kind"] == "undefined_category"]
+    assert [p["message"] for p in undefined] == [
+        "category id 42 is used by 2 annotations but not defined in categories"
+    ]
+
+
+def test_segmentation_checks() -> None:
+    document = small_coco()
+    document["annotations"][0]["segmentation"] = []
+    document["annotations"][1]["segmentation"] = [[1, 2, 3, 4]]
+    document["annotations"][2]["segmentation"] = {"size": [10, 10], "counts": [100]}
+    document["annotations"][3]["segmentation"] = {"counts": "abc"}
+    problems = problems_of(CocoDataset.from_coco(document))
+    segmentation_kinds = {"empty_segmentation", "invalid_segmentation", "rle_size_mismatch"}
+    found = {p["annotation_id"]: p for p in problems if p["kind"] in segmentation_kinds}
+    assert found[1]["kind"] == "empty_segmentation"
+    assert found[2]["kind"] == "invalid_segmentation"
+    assert found[2]["json_path"] == "annotations[1].segmentation[0]"
+    assert "at least 3 points" in found[2]["message"]
+    assert found[3]["kind"] == "rle_size_mismatch"
+    assert found[4]["kind"] == "invalid_segmentation"
+    assert "'size' is missing" in found[4]["message"]
+    without_scan = problems_of(CocoDataset.from_coco(document), check_segmentations=False)
+    assert not kinds(without_scan) & segmentation_kinds
+
+
+def test_masks_of_broken_segmentations_are_empty_not_errors() -> None:
+    document = small_coco()
+    document["annotations"][1]["segmentation"] = "nonsense"
+    dataset = CocoDataset.from_coco(document)
+    masks = dataset.masks(7)
+    assert masks.shape == (2, 50, 100)
+    assert masks[0].sum() == 0 and masks[1].sum() > 0
+
+
+def test_strict_mode_raises_on_quality_errors_but_not_on_warnings() -> None:
+    document = small_coco()
+    document["annotations"].append(annotation(20, 3, 1, [190, 10, 30, 30]))  # warning only
+    CocoDataset.from_coco(document, strict=True)
+    document["annotations"].append(annotation(21, 3, 1, [10, 10, -4, 30]))
+    with pytest.raises(CocoFormatError, match=r"^<dict>: annotations\[6\]\.bbox: .*negative"):
+        CocoDataset.from_coco(document, strict=True)
+
+
+def test_without_image_dir_file_checks_are_skipped_and_said_so() -> None:
+    problems = list(CocoDataset.from_coco(small_coco()).quality().rows())
+    assert "files_not_checked" in kinds(problems)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return generate_demo(tmp_path_factory.mktemp("demo"), 8, seed=1, broken_images=True, workers=1)
+
+
+def test_file_checks_on_broken_files(demo: Any) -> None:
+    dataset = CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    with ThreadPoolExecutor(2) as executor:
+        problems = list(dataset.quality(executor=executor).rows())
+    by_kind = {p["kind"]: p for p in problems}
+    names = dict(
+        zip(dataset.images["id"].tolist(), dataset.images["file_name"].tolist(), strict=True)
+    )
+    for kind, severity in [
+        ("truncated_file", "error"),
+        ("unreadable_file", "error"),
+        ("missing_file", "error"),
+        ("size_mismatch", "error"),
+        ("near_black_image", "warning"),
+        ("duplicate_image", "warning"),
+    ]:
+        assert by_kind[kind]["severity"] == severity, kind
+        assert names[by_kind[kind]["image_id"]] in by_kind[kind]["message"]
+    assert "zero-byte" in by_kind["unreadable_file"]["message"]
+    # the EXIF-rotated file's JSON size is its displayed size: nothing to report
+    assert "exif_size_mismatch" not in by_kind
+    sizes = dataset.images["file_size"]
+    assert (
+        sizes[dataset.images["file_name"] != names[by_kind["missing_file"]["image_id"]]] >= 0
+    ).all()
+    readable = np.isfinite(dataset.images["brightness"])
+    assert readable.sum() == len(dataset) - 3  # truncated, zero-byte, missing
+
+
+def test_exif_rotation_against_stored_size(tmp_path: Path) -> None:
+    image_dir = tmp_path / "images"
+    image_dir.mkdir()
+    pixels = (np.indices((40, 60)).sum(axis=0) % 256).astype(np.uint8)  # 60 wide, 40 high
+    exif = Image.Exif()
+    exif[0x0112] = 6  # displayed rotated: 40 wide, 60 high
+    Image.fromarray(pixels).convert("RGB").save(image_dir / "r.jpg", exif=exif)
+    Image.fromarray(np.full((40, 60), 128, np.uint8)).save(image_dir / "flat.png")
+    document = {
+        "images": [
+            {"id": 1, "file_name": "r.jpg", "width": 60, "height": 40},
+            {"id": 2, "file_name": "flat.png", "width": 60, "height": 40},
+        ],
+        "annotations": [],
+        "categories": [],
+    }
+    problems = list(CocoDataset.from_coco(document, image_dir=image_dir).quality().rows())
+    found = {p["kind"]: p for p in problems}
+    assert found["exif_size_mismatch"]["image_id"] == 1
+    assert (
+        "EXIF orientation 6 displays the image as 40x60" in found["exif_size_mismatch"]["message"]
+    )
+    assert found["constant_image"]["image_id"] == 2
+    document["images"][0].update(width=40, height=60)
+    problems = list(CocoDataset.from_coco(document, image_dir=image_dir).quality().rows())
+    assert "exif_size_mismatch" not in kinds(problems)
+
+
+def test_unsafe_file_names_are_never_read(tmp_path: Path) -> None:
+    image_dir = tmp_path / "images"
+    image_dir.mkdir()
+    secret = tmp_path / "secret.jpg"
+    Image.new("RGB", (8, 8)).save(secret)
+    shutil.copy(secret, image_dir / "ok.jpg")
+    document = {
+        "images": [
+            {"id": 1, "file_name": "../secret.jpg", "width": 8, "height": 8},
+            {"id": 2, "file_name": str(secret), "width": 8, "height": 8},
+            {"id": 3, "file_name": "ok.jpg", "width": 8, "height": 8},
+        ],
+        "annotations": [],
+        "categories": [],
+    }
+    dataset = CocoDataset.from_coco(document, image_dir=image_dir)
+    assert dataset.image_path(1) is None
+    assert dataset.image_path(2) is None
+    assert dataset.image_path(3) == (image_dir / "ok.jpg").resolve()
+    problems = list(dataset.quality().rows())
+    unsafe = [p for p in problems if p["kind"] == "unsafe_file_name"]
+    assert [p["image_id"] for p in unsafe] == [1, 2]
+    assert dataset.images["file_size"].tolist() == [-1, -1, (image_dir / "ok.jpg").stat().st_size]
+    opted_out = CocoDataset.from_coco(document, image_dir=image_dir, allow_outside_image_dir=True)
+    assert opted_out.image_path(1) == secret.resolve()
+    with pytest.raises(CocoFormatError, match="climbs out of the image directory"):
+        CocoDataset.from_coco(document, image_dir=image_dir, strict=True)
+
+
+def test_pixel_statistics_from_media(demo: Any) -> None:
+    from cocowidget.media import compute_pixel_statistics
+
+    dataset = CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    dataset.compute_pixel_statistics(image_ids=dataset.images["id"][:3])
+    for row in range(3):
+        expected = compute_pixel_statistics(dataset.image_path_at(row))
+        assert dataset.images["brightness"][row] == expected.brightness
+        assert dataset.images["contrast"][row] == expected.contrast
+        assert dataset.images["sharpness"][row] == expected.sharpness
+    assert np.isnan(dataset.images["brightness"][3:]).all()
