@@ -5,6 +5,8 @@ For every ground-truth object the detector may miss it (recall falls steeply bel
 report it twice. It also fires on background and on members of crowds. Scores track
 correctness: good detections score high, mistakes low, with overlap between the two, so
 precision-recall curves have a realistic shape. About 1.2 detections per object overall.
+Masks follow the object's whole outline, also where something in front hides part of
+it, as models often do.
 """
 
 from __future__ import annotations

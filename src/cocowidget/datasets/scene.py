@@ -164,11 +164,8 @@ class SceneObject:
     colour: tuple[int, int, int]
     iscrowd: bool = False
     members: tuple[shapes.Parts, ...] = ()
+    cut_by_post: bool = False
     silhouette_mask: masks.Rle | None = None  # if already rasterised while placing it
-
-    @property
-    def cut_by_post(self) -> bool:
-        return self.annotated is not self.silhouette
 
 
 @dataclass(frozen=True)
@@ -260,11 +257,11 @@ def _position(
         (cx + lo[0] * scale, cy + lo[1] * scale, cx + hi[0] * scale, cy + hi[1] * scale)
     )
     if allow_overlap or occupied is None:
-        order = list(range(PLACEMENT_TRIES))
+        free = np.ones(PLACEMENT_TRIES, dtype=bool)  # anywhere will do
     else:
-        # Spots whose box is free are safe; try those first, then the others by mask.
         free = ~_boxes_overlap(candidates, np.array(boxes).reshape(-1, 4))
-        order = [int(i) for i in np.flatnonzero(free)] + [int(i) for i in np.flatnonzero(~free)]
+    # Spots whose box is free are safe; try those first, then the others by mask.
+    order = [int(i) for i in np.flatnonzero(free)] + [int(i) for i in np.flatnonzero(~free)]
     best: tuple[shapes.Parts, Box, masks.Rle] | None = None
     best_hidden = math.inf
     for i in order:
@@ -275,7 +272,7 @@ def _position(
             continue
         box: Box = (candidates[i, 0], candidates[i, 1], candidates[i, 2], candidates[i, 3])
         rle = masks.polygon_rle(parts, spec.height, spec.width)
-        if allow_overlap or occupied is None or free[i]:
+        if free[i] or occupied is None:
             return parts, box, rle
         hidden = masks.overlap(rle, occupied)
         if hidden == 0:
@@ -329,11 +326,14 @@ def _finish(
     if w > 30 and rng.random() < POST_PROBABILITY:
         band = max(2.0, w * rng.uniform(0.05, 0.12))
         left = (box[0] + box[2]) / 2 + w * rng.uniform(-0.25, 0.25) - band / 2
-        cut = shapes.cut_vertical(silhouette, left, left + band)
-        if cut:
-            annotated = cut
+        annotated = shapes.cut_vertical(silhouette, left, left + band) or silhouette
     return SceneObject(
-        category, annotated, silhouette, _colour(rng, category), silhouette_mask=silhouette_mask
+        category,
+        annotated,
+        silhouette,
+        _colour(rng, category),
+        cut_by_post=annotated is not silhouette,
+        silhouette_mask=silhouette_mask,
     )
 
 

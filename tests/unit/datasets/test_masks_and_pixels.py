@@ -124,7 +124,7 @@ def test_objects_are_drawn_exactly_where_their_masks_are() -> None:
         objects=(
             SceneObject(0, red, red, (255, 0, 0)),
             SceneObject(1, [ellipse], [ellipse], (0, 255, 0)),
-            SceneObject(2, blue_cut, blue, (0, 0, 255)),
+            SceneObject(2, blue_cut, blue, (0, 0, 255), cut_by_post=True),
         ),
     )
     objects = annotate(scene)
