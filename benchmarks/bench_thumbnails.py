@@ -6,7 +6,8 @@ one run:
 
 - the naive baseline: full decode, ``convert("RGB")``, ``thumbnail()``, JPEG encode, on
   one thread and on a thread per core;
-- the pipeline cold (empty caches) with the default executor, and with a process pool;
+- the pipeline cold (empty caches, workers already started) with the default executor (a
+  process pool) and with a thread pool; and the start of the default pool's workers;
 - the pipeline warm: from the memory LRU, and from the disk cache alone;
 - hover previews (1024 px): naive full decode + resize + encode against ``render_preview``,
   cold and warm, on the 640 px images and on large 4000x3000 ones.
@@ -21,17 +22,17 @@ from __future__ import annotations
 
 import argparse
 import io
-import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import PIL
 from PIL import Image, ImageDraw, ImageFilter
 
 from cocowidget.media import (
@@ -42,7 +43,11 @@ from cocowidget.media import (
     render_preview,
 )
 from cocowidget.media.cache import DiskCache, MemoryCache
-from cocowidget.media.executors import default_worker_count
+from cocowidget.media.executors import (
+    default_executor,
+    default_worker_count,
+    thread_executor,
+)
 
 SHARED_COCO = Path(__file__).resolve().parents[2] / "shared" / "data" / "coco_tiny"
 
@@ -115,7 +120,11 @@ def naive_decode_rate(paths: Sequence[Path], side: int) -> float:
             image.draft(None, (int(image.width * scale) + 1, int(image.height * scale) + 1))
             image.load()
 
-    return throughput(lambda: [decode(p) for p in paths], len(paths))
+    def run() -> None:
+        for path in paths:
+            decode(path)
+
+    return throughput(run, len(paths))
 
 
 def throughput(run: Callable[[], object], count: int) -> float:
@@ -138,11 +147,29 @@ def service_rate(service: ThumbnailService, paths: Sequence[Path]) -> float:
     return throughput(run, len(paths))
 
 
-def cold_rate(paths: Sequence[Path], executor: Executor | None, cache_root: Path) -> float:
-    cache_dir = Path(tempfile.mkdtemp(dir=cache_root))
-    cache = ThumbnailCache(MemoryCache(), DiskCache(cache_dir))
+def cold_rate(paths: Sequence[Path], executor: Executor, cache_root: Path) -> float:
+    """Thumbnails with empty caches, on an executor whose workers are already running."""
+    list(executor.map(abs, range(16)))
+    cache = ThumbnailCache(MemoryCache(), DiskCache(Path(tempfile.mkdtemp(dir=cache_root))))
     with ThumbnailService(cache, executor) as service:
         return service_rate(service, paths)
+
+
+def pool_start_seconds(workers: int) -> float:
+    """From creating the default executor to every worker answering."""
+    start = time.perf_counter()
+    executor = default_executor(workers)
+    pids: set[int] = set()
+    while len(pids) < workers:
+        pids.update(executor.map(slow_pid, range(workers * 4)))
+    elapsed = time.perf_counter() - start
+    executor.shutdown()
+    return elapsed
+
+
+def slow_pid(_: int) -> int:
+    time.sleep(0.01)  # long enough that one worker cannot answer every call
+    return os.getpid()
 
 
 def latencies_ms(render: Callable[[Path], object], paths: Sequence[Path]) -> list[float]:
@@ -162,11 +189,7 @@ def load() -> str:
 
 def row(label: str, value: float, unit: str, baseline: float | None = None) -> None:
     ratio = f"  ({value / baseline:4.2f}x baseline)" if baseline else ""
-    print(f"  {label:<58} {value:8.1f} {unit}{ratio}")
-
-
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
+    print(f"  {label:<62} {value:8.1f} {unit}{ratio}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -185,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         paths = write_images(root / "images", args.images, (640, 480), seed=0)
         large = write_images(root / "images", args.large_images, (4000, 3000), seed=1)
         mean_bytes = sum(p.stat().st_size for p in paths) / len(paths)
-        print(f"Python {sys.version.split()[0]}, Pillow {Image.__version__}, {workers} workers")
+        print(f"Python {sys.version.split()[0]}, Pillow {PIL.__version__}, {workers} workers")
         print(f"before: {load()}")
         print(f"images: {mean_bytes / 1024:.0f} KiB each ({mean_bytes / 640 / 480:.2f} bytes/px)")
 
@@ -203,59 +226,54 @@ def main(argv: Sequence[str] | None = None) -> None:
         def record(name: str, value: float) -> None:
             runs.setdefault(name, []).append(value)
 
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as processes:
-            list(processes.map(naive_thumbnail, paths[:workers]))  # start the workers
-            for _ in range(args.repeat):
+        default = default_executor(workers)
+        with thread_executor(workers) as threads:
+            for _ in range(args.repeat):  # interleaved, so that load changes hit all alike
                 record("naive1", on_threads(naive_thumbnail, paths, 1))
                 record("naive2", on_threads(naive_thumbnail, paths, workers))
-                record("cold", cold_rate(paths, None, root / "cache"))
-                record("cold_processes", cold_rate(paths, processes, root / "cache"))
-
-        cache_dir = root / "cache" / "warm"
-        with ThumbnailService(ThumbnailCache(MemoryCache(), DiskCache(cache_dir))) as service:
-            service_rate(service, paths)  # fill both tiers
+                record("cold", cold_rate(paths, default, root / "cache"))
+                record("cold_threads", cold_rate(paths, threads, root / "cache"))
+            warm_dir = root / "cache" / "warm"
+            warm_cache = ThumbnailCache(MemoryCache(), DiskCache(warm_dir))
+            with ThumbnailService(warm_cache, default) as service:
+                service_rate(service, paths)  # fill both tiers
+                for _ in range(args.repeat):
+                    record("warm_memory", service_rate(service, paths))
             for _ in range(args.repeat):
-                record("warm_memory", service_rate(service, paths))
-        for _ in range(args.repeat):
-            with ThumbnailService(ThumbnailCache(None, DiskCache(cache_dir))) as service:
-                record("warm_disk", service_rate(service, paths))
+                disk_only = ThumbnailCache(None, DiskCache(warm_dir))
+                with ThumbnailService(disk_only, default) as service:
+                    record("warm_disk", service_rate(service, paths))
+        default.shutdown()
+        pool_start = pool_start_seconds(workers)
+
+        def report(label: str, name: str) -> None:
+            row(label, statistics.median(runs[name]), "images/s", naive1)
 
         print(
             f"\nthumbnails, long side {THUMBNAIL_SIDE} px, {len(paths)} images"
             f" (median of {args.repeat} runs):"
         )
-        naive1 = median(runs["naive1"])
+        naive1 = statistics.median(runs["naive1"])
         row("baseline: naive full decode + thumbnail + encode, 1 thread", naive1, "images/s")
-        row(f"baseline: naive, {workers} threads", median(runs["naive2"]), "images/s", naive1)
-        row(
-            "pipeline cold (empty caches, default executor)",
-            median(runs["cold"]),
-            "images/s",
-            naive1,
-        )
-        row(
-            f"pipeline cold, ProcessPoolExecutor({workers})",
-            median(runs["cold_processes"]),
-            "images/s",
-            naive1,
-        )
-        row("pipeline warm, memory LRU hits", median(runs["warm_memory"]), "images/s", naive1)
-        row(
-            "pipeline warm, disk cache hits (new service)",
-            median(runs["warm_disk"]),
-            "images/s",
-            naive1,
-        )
+        report(f"baseline: naive, {workers} threads", "naive2")
+        kind = type(default).__name__
+        report(f"pipeline cold (empty caches), default executor {kind}({workers})", "cold")
+        report(f"pipeline cold (empty caches), ThreadPoolExecutor({workers})", "cold_threads")
+        report("pipeline warm, memory LRU hits", "warm_memory")
+        report("pipeline warm, disk cache hits (new service, empty memory)", "warm_disk")
+        row("default executor: start of its worker processes (once)", pool_start, "s")
 
         print(f"\nhover preview, long side <= {PREVIEW_SIDE} px (per image, median / p95):")
         sample = paths[: min(50, len(paths))]
         for label, files in (("640x480", sample), ("4000x3000", large)):
             naive = latencies_ms(naive_preview, files)
-            with ThumbnailService(ThumbnailCache.memory_only()) as service:
+            direct = latencies_ms(render_preview, files)
+            with (
+                thread_executor(1) as unused,  # previews run on the service's own thread
+                ThumbnailService(ThumbnailCache.memory_only(), unused) as service,
+            ):
                 cold = latencies_ms(lambda p: service.submit_preview(p).result(), files)
                 warm = latencies_ms(lambda p: service.submit_preview(p).result(), files)
-            direct = latencies_ms(render_preview, files)
             for name, times in (
                 ("baseline: naive full decode + resize + encode", naive),
                 ("render_preview (direct call)", direct),
@@ -263,7 +281,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ("service warm (memory LRU)", warm),
             ):
                 p95 = float(np.percentile(times, 95))
-                print(f"  {label:>9} {name:<48} {median(times):7.2f} ms  p95 {p95:7.2f} ms")
+                print(
+                    f"  {label:>9} {name:<48} {statistics.median(times):7.2f} ms  p95 {p95:7.2f} ms"
+                )
         print(f"\nafter: {load()}")
 
 

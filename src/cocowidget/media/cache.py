@@ -10,7 +10,7 @@ Why one SQLite file and not one file per thumbnail: measured here, storing a 11 
 thumbnail costs about the same either way (~0.1 ms), reading one back is faster from SQLite
 (8 us against 13 us), and a dataset of 100,000 images leaves one file to copy, measure or
 delete instead of 100,000. SQLite also gives atomic writes, so a crash never leaves half
-an entry, and several processes (a ``ProcessPoolExecutor``'s workers) can share the file.
+an entry, and two notebooks (two processes) can share one cache directory safely.
 The database runs in WAL mode with ``synchronous=NORMAL``: a crash may lose the last few
 entries, which are simply rendered again.
 
@@ -38,7 +38,6 @@ import warnings
 import zlib
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
 
 from cocowidget.media.decode import FileIdentity
 from cocowidget.media.statistics import PixelStatistics
@@ -132,11 +131,7 @@ class MemoryCache:
 
 
 class DiskCache:
-    """Renderings in one SQLite file, shared by threads (and processes) safely.
-
-    Pickling a ``DiskCache`` (to send it to a process pool's worker) sends only its
-    location and bound; each process opens its own connection once.
-    """
+    """Renderings in one SQLite file; safe to share between threads."""
 
     def __init__(self, directory: str | os.PathLike[str], *, max_bytes: int = DEFAULT_DISK_BYTES):
         if max_bytes < 0:
@@ -147,9 +142,6 @@ class DiskCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._connection = _open_database(self.directory / DATABASE_NAME)
         self._nbytes = self._stored_bytes()
-
-    def __reduce__(self) -> tuple[Any, tuple[str, int]]:
-        return _shared_disk_cache, (os.fspath(self.directory), self.max_bytes)
 
     @property
     def path(self) -> Path:
@@ -323,20 +315,6 @@ def _connect(path: Path) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
-
-
-_shared: dict[tuple[int, str], DiskCache] = {}
-_shared_lock = threading.Lock()
-
-
-def _shared_disk_cache(directory: str, max_bytes: int) -> DiskCache:
-    """This process's one DiskCache for ``directory`` (how a pickled DiskCache unpickles)."""
-    key = (os.getpid(), directory)
-    with _shared_lock:
-        cache = _shared.get(key)
-        if cache is None:
-            cache = _shared[key] = DiskCache(directory, max_bytes=max_bytes)
-        return cache
 
 
 # -- payload -----------------------------------------------------------------------------

@@ -37,15 +37,23 @@ def default_executor(workers: int | None = None) -> Executor:
     count = workers or default_worker_count()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool: ProcessPoolExecutor | None = None
     try:
-        return ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
+        pool = ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
+        # Start the workers now, in the background: a pool starts one per waiting task, and
+        # their imports (about half a second) then overlap with showing the widget.
+        for _ in range(count):
+            pool.submit(os.getpid)
     except (NotImplementedError, OSError, ImportError) as error:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         warnings.warn(
             f"cannot start worker processes ({error}); rendering thumbnails on threads",
             RuntimeWarning,
             stacklevel=2,
         )
         return thread_executor(count)
+    return pool
 
 
 def thread_executor(workers: int | None = None) -> ThreadPoolExecutor:

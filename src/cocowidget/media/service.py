@@ -7,20 +7,22 @@
     for index, thumb in service.thumbnails(names, as_completed=True): ...
     service.cancel_pending()                               # the user scrolled on
 
-Requests are answered at once from the in-memory LRU when the file is unchanged
-(one ``stat``); otherwise :func:`render_cached` runs on the executor: it opens the file,
-answers from the disk cache if the file's size and mtime match the entry, else decodes
-and renders and stores the result. Only thumbnails go to the disk cache; previews and
-regions (ten times larger, requested one at a time) stay in memory, and run on a thread of
-their own, so that a hover preview never waits behind a batch of thumbnails.
+Requests whose file is unchanged (one ``stat``: same size and mtime) are answered at
+once, in the calling thread, from the memory LRU or else the disk cache (a few
+microseconds each). Only the rest go to the executor, which runs
+:func:`~cocowidget.media.thumbnail.render_file` and nothing else; results are stored in
+both tiers as they complete. Only thumbnails go to the disk cache; previews and regions
+(ten times larger, requested one at a time) stay in memory, and run on a thread of their
+own, so that a hover preview never waits behind a batch of thumbnails.
 
 The default executor is a process pool with one worker per core
 (:mod:`cocowidget.media.executors` says why), replaced by a fresh one if a worker dies.
 Any ``concurrent.futures.Executor`` may be passed instead, a ``ThreadPoolExecutor`` or a
-distributed one: the work function is top-level, and its arguments and results pickle (a
-pickled ``DiskCache`` opens the same SQLite file in the worker). A passed executor is not
-shut down by ``close()``. If an executor fails a task (a crashed worker), its future
-still resolves to a placeholder ``Thumbnail`` whose ``error`` says so.
+distributed one: the work function is top-level, its arguments are a path and a
+:class:`~cocowidget.media.thumbnail.RenderSpec`, its result a ``Thumbnail``, all
+picklable, and workers never touch the cache. A passed executor is not shut down by
+``close()``. If an executor fails a task (a crashed worker), its future still resolves to
+a placeholder ``Thumbnail`` whose ``error`` says so.
 
 Futures not yet started can be cancelled, one by one (``future.cancel()``) or all at once
 (:meth:`ThumbnailService.cancel_pending`). A bad file never raises: its future's result
@@ -41,13 +43,8 @@ from functools import partial
 from pathlib import Path
 from types import TracebackType
 
-from cocowidget.media.cache import DiskCache, ThumbnailCache
-from cocowidget.media.decode import (
-    DEFAULT_MAX_PIXELS,
-    FileIdentity,
-    ImageDecodeError,
-    open_image_file,
-)
+from cocowidget.media.cache import ThumbnailCache
+from cocowidget.media.decode import DEFAULT_MAX_PIXELS, FileIdentity
 from cocowidget.media.executors import default_executor
 from cocowidget.media.paths import UnsafePathError, resolve_image_path
 from cocowidget.media.thumbnail import (
@@ -59,32 +56,12 @@ from cocowidget.media.thumbnail import (
     RenderSpec,
     Thumbnail,
     enclosing_box,
-    render,
+    render_file,
 )
 
-__all__ = ["ThumbnailService", "render_cached"]
+__all__ = ["ThumbnailService"]
 
 PathLike = str | os.PathLike[str]
-
-
-def render_cached(path: str, spec: RenderSpec, disk: DiskCache | None) -> Thumbnail:
-    """Render ``path`` as ``spec`` says, through ``disk`` if given. Never raises for a bad file.
-
-    Top-level so that process pools can run it.
-    """
-    try:
-        file, identity = open_image_file(path)
-    except ImageDecodeError as error:
-        return Thumbnail.failed(error.reason)
-    with file:
-        if disk is not None:
-            cached = disk.get(identity, spec)
-            if cached is not None:
-                return cached
-        thumbnail = render(file, identity, spec)
-    if disk is not None:
-        disk.put(spec, thumbnail)
-    return thumbnail
 
 
 class ThumbnailService:
@@ -216,26 +193,41 @@ class ThumbnailService:
             path = self._locate(file)
         except UnsafePathError as error:
             return _resolved(Thumbnail.failed(f"unsafe path: {error}"))
-        memory = self.cache.memory
-        if memory is not None:
-            identity = _identity(path)
-            cached = memory.get(identity, spec) if identity is not None else None
-            if cached is not None:
-                return _resolved(cached)
+        cached = self._cached(path, spec)
+        if cached is not None:
+            return _resolved(cached)
         if spec.kind == "thumbnail":
             inner = self._submit_to_pool(path, spec)
         else:
-            inner = self._interactive.submit(render_cached, path, spec, None)
+            inner = self._interactive.submit(render_file, path, spec)
         future = _RenderFuture(inner)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(partial(self._finished, spec))
         return future
 
+    def _cached(self, path: str, spec: RenderSpec) -> Thumbnail | None:
+        memory, disk = self.cache.memory, self.cache.disk
+        if memory is None and disk is None:
+            return None
+        identity = _identity(path)
+        if identity is None:
+            return None  # missing or unreadable: the renderer says why
+        if memory is not None:
+            cached = memory.get(identity, spec)
+            if cached is not None:
+                return cached
+        if disk is not None and spec.kind == "thumbnail":
+            cached = disk.get(identity, spec)
+            if cached is not None and memory is not None:
+                memory.put(spec, cached)
+            return cached
+        return None
+
     def _submit_to_pool(self, path: str, spec: RenderSpec) -> Future[Thumbnail]:
         executor = self.executor
         try:
-            return executor.submit(render_cached, path, spec, self.cache.disk)
+            return executor.submit(render_file, path, spec)
         except BrokenExecutor:
             if not self._owns_executor:
                 raise
@@ -245,14 +237,18 @@ class ThumbnailService:
                 executor.shutdown(wait=False, cancel_futures=True)
                 self.executor = default_executor()
             executor = self.executor
-        return executor.submit(render_cached, path, spec, self.cache.disk)
+        return executor.submit(render_file, path, spec)
 
     def _finished(self, spec: RenderSpec, future: Future[Thumbnail]) -> None:
         with self._lock:
             self._pending.discard(future)
-        memory = self.cache.memory
-        if memory is not None and not future.cancelled():
-            memory.put(spec, future.result())
+        if future.cancelled():
+            return
+        thumbnail = future.result()
+        if self.cache.memory is not None:
+            self.cache.memory.put(spec, thumbnail)
+        if self.cache.disk is not None and spec.kind == "thumbnail":
+            self.cache.disk.put(spec, thumbnail)
 
     def _locate(self, file: PathLike) -> str:
         if self.image_dir is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import sqlite3
 from pathlib import Path
 
@@ -163,13 +162,12 @@ def test_disk_is_bounded_and_drops_the_oldest(tmp_path: Path) -> None:
     assert 10 <= len(cache) < 20
 
 
-def test_disk_cache_pickles_as_its_location(tmp_path: Path) -> None:
-    cache = DiskCache(tmp_path, max_bytes=123_456)
-    cache.put(SPEC, fake("/a.jpg"))
-    copy = pickle.loads(pickle.dumps(cache))
-    assert isinstance(copy, DiskCache) and copy.path == cache.path and copy.max_bytes == 123_456
-    assert copy.get(FileIdentity("/a.jpg", 10, 1), SPEC) is not None
-    assert pickle.loads(pickle.dumps(cache)) is copy  # one connection per process
+def test_two_caches_share_one_directory(tmp_path: Path) -> None:
+    first, second = DiskCache(tmp_path), DiskCache(tmp_path)  # say, two notebooks
+    first.put(SPEC, fake("/a.jpg"))
+    second.put(SPEC, fake("/b.jpg"))
+    assert first.get(FileIdentity("/b.jpg", 10, 1), SPEC) is not None
+    assert second.get(FileIdentity("/a.jpg", 10, 1), SPEC) is not None
 
 
 def test_clear(tmp_path: Path) -> None:

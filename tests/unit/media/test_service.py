@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -18,7 +19,7 @@ from cocowidget.media import service as service_module
 from cocowidget.media.cache import DiskCache, MemoryCache, ThumbnailCache
 from cocowidget.media.executors import thread_executor
 from cocowidget.media.service import ThumbnailService
-from cocowidget.media.thumbnail import render, render_thumbnail
+from cocowidget.media.thumbnail import render_file, render_thumbnail
 
 from .images import noise_rgb, save
 
@@ -103,9 +104,11 @@ def test_disk_hit_does_not_render(
     def no_rendering(*args: object) -> None:
         raise AssertionError("rendered although cached")
 
-    monkeypatch.setattr(service_module, "render", no_rendering)
+    monkeypatch.setattr(service_module, "render_file", no_rendering)
     with ThumbnailService(ThumbnailCache(MemoryCache(), disk), threads) as service:
-        assert [service.submit(p).result() for p in images] == first
+        futures = [service.submit(p) for p in images]
+        assert all(future.done() for future in futures)  # answered in the calling thread
+        assert [future.result() for future in futures] == first
 
 
 def test_a_changed_file_is_rendered_again(
@@ -247,7 +250,7 @@ def test_default_executor_is_a_process_pool(
         assert isinstance(service.executor, ProcessPoolExecutor)
         in_processes = [thumb for _, thumb in service.thumbnails(images)]
         assert service.submit(images[0]).done()  # results reached the memory LRU
-    assert cache.disk is not None and len(cache.disk) == len(images)  # workers wrote the disk
+    assert cache.disk is not None and len(cache.disk) == len(images)
     with ThumbnailService(ThumbnailCache.disabled(), threads) as in_process:
         in_threads = [thumb for _, thumb in in_process.thumbnails(images)]
     assert in_processes == in_threads
@@ -265,15 +268,29 @@ def test_a_broken_pool_is_replaced(images: list[Path]) -> None:
         assert again.error is None and again.width == 72
 
 
+def ignores_interrupts(pid: int) -> bool:
+    """Whether process ``pid`` ignores SIGINT (Linux: the SigIgn mask in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_worker_processes_survive_an_interrupt(images: list[Path]) -> None:
     with ThumbnailService(ThumbnailCache.disabled()) as service:
         assert service.submit(images[0]).result(timeout=60).error is None
         processes = getattr(service.executor, "_processes", None)
         if not processes:
             pytest.skip("this Python's ProcessPoolExecutor does not expose its workers")
+        deadline = time.monotonic() + 60
+        while not all(ignores_interrupts(pid) for pid in processes):
+            assert time.monotonic() < deadline, "workers never started"
+            time.sleep(0.05)
         for pid in list(processes):
-            os.kill(pid, signal.SIGINT)  # what "interrupt kernel" does to the group
+            os.kill(pid, signal.SIGINT)  # what "interrupt kernel" does to the process group
         assert service.submit(images[1]).result(timeout=60).error is None
+        assert set(getattr(service.executor, "_processes", {})) == set(processes)
 
 
 def test_executor_failures_become_placeholders(images: list[Path], cache: ThumbnailCache) -> None:
@@ -292,13 +309,13 @@ def test_disabled_cache_renders_every_time(
     images: list[Path], monkeypatch: pytest.MonkeyPatch, threads: ThreadPoolExecutor
 ) -> None:
     calls = []
-    real_render = render
+    real_render = render_file
 
     def counting_render(*args: object) -> object:
         calls.append(1)
         return real_render(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(service_module, "render", counting_render)
+    monkeypatch.setattr(service_module, "render_file", counting_render)
     with ThumbnailService(ThumbnailCache.disabled(), threads) as service:
         service.submit(images[0]).result()
         service.submit(images[0]).result()
