@@ -49,17 +49,13 @@ def _typed_issue(value: Any, height: int, width: int) -> SegmentationIssue | Non
     """Checks for values the typed decoder accepted (polygons of floats, or RLE with a
     valid size and counts types)."""
     if isinstance(value, RleRecord):
-        return segments.check_segmentation(
-            {"size": list(value.size), "counts": value.counts}, height, width
-        )
+        return segments.rle_values_issue(value.size[0], value.size[1], value.counts, height, width)
     if isinstance(value, list):
-        if not value or not any(value):
-            return segments.check_segmentation(value, height, width)
         for polygon in value:
             n = len(polygon)
             if n < 6 or n % 2:
                 return segments.check_segmentation(value, height, width)
-        return None
+        return None if value else segments.check_segmentation(value, height, width)
     if isinstance(value, ValueError):
         return SegmentationIssue("invalid_segmentation", "", f"not valid JSON: {value}")
     return segments.check_segmentation(value, height, width)

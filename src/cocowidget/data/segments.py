@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -173,33 +174,44 @@ def _check_rle(rle: dict[str, Any], height: int, width: int) -> SegmentationIssu
                     f".counts[{j}]",
                     f"expected a non-negative run length, got {describe(count)}",
                 )
-        total = sum(counts)
-        if total != size[0] * size[1]:
-            return SegmentationIssue(
-                "invalid_segmentation",
-                ".counts",
-                f"run lengths add up to {total} pixels; size {size[0]}x{size[1]} "
-                f"has {size[0] * size[1]}",
-            )
-    elif isinstance(counts, str):
-        bad = next((c for c in counts if not 48 <= ord(c) < 48 + 64), None)
-        if bad is not None:
-            return SegmentationIssue(
-                "invalid_segmentation",
-                ".counts",
-                f"compressed RLE counts may only use characters '0'..'o', found {bad!r}",
-            )
-    else:
+    elif not isinstance(counts, str):
         return SegmentationIssue(
             "invalid_segmentation",
             ".counts",
             f"expected run lengths (an array) or a compressed RLE string, got {describe(counts)}",
         )
-    if (height or width) and (size[0], size[1]) != (height, width):
+    return rle_values_issue(size[0], size[1], counts, height, width)
+
+
+_RLE_STRING = re.compile("[0-o]*")  # LEB128-like digits: characters 48 ('0') .. 111 ('o')
+
+
+def rle_values_issue(
+    rle_height: int, rle_width: int, counts: str | list[int], height: int, width: int
+) -> SegmentationIssue | None:
+    """Checks of an RLE whose types are right: counts cover the size, the size is the
+    image's (unless the image size is unknown, 0x0)."""
+    if isinstance(counts, list):
+        total = sum(counts)
+        if total != rle_height * rle_width:
+            return SegmentationIssue(
+                "invalid_segmentation",
+                ".counts",
+                f"run lengths add up to {total} pixels; size {rle_height}x{rle_width} "
+                f"has {rle_height * rle_width}",
+            )
+    elif _RLE_STRING.fullmatch(counts) is None:
+        bad = next(c for c in counts if not 48 <= ord(c) < 112)
+        return SegmentationIssue(
+            "invalid_segmentation",
+            ".counts",
+            f"compressed RLE counts may only use characters '0'..'o', found {bad!r}",
+        )
+    if (height or width) and (rle_height, rle_width) != (height, width):
         return SegmentationIssue(
             "rle_size_mismatch",
             ".size",
-            f"RLE size is {size[0]}x{size[1]} (height x width); the image is {height}x{width}",
+            f"RLE size is {rle_height}x{rle_width} (height x width); the image is {height}x{width}",
         )
     return None
 

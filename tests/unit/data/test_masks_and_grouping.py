@@ -1,0 +1,73 @@
+"""Masks at other sizes, id lookups, slices of tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cocowidget.data.dataset import CocoDataset
+from cocowidget.data.grouping import IdIndex, ranges
+from cocowidget.data.table import Table
+
+from .helpers import pycocotools_numpy2_warning, small_coco
+
+pytestmark = pycocotools_numpy2_warning
+
+
+def test_masks_at_a_requested_size() -> None:
+    document = small_coco()
+    # crowd RLE: columns 50..51, rows 50..149 of the 200x200 image (column-major runs)
+    document["annotations"][4]["segmentation"]["counts"] = [10050, 100, 100, 100, 29650]
+    dataset = CocoDataset.from_coco(document)
+    full = dataset.masks(3)
+    half = dataset.masks(3, size=(100, 100))
+    assert half.shape == (3, 100, 100)
+    # polygon [150, 150, 50, 50] on 200x200 becomes [75, 75, 25, 25] on 100x100
+    rows = dataset.objects_of(3)["id"].tolist()
+    square = half[rows.index(3)]
+    assert square[75:100, 75:100].all() and square.sum() == 25 * 25
+    # the crowd RLE is resampled by nearest neighbour at pixel centres: output pixel j
+    # reads input pixel 2j + 1
+    crowd = rows.index(5)
+    np.testing.assert_array_equal(half[crowd], full[crowd][1::2, 1::2])
+    assert half[crowd].sum() == 50
+
+
+def test_masks_of_an_image_without_objects() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    assert dataset.masks(5).shape == (0, 64, 64)
+
+
+def test_id_index_rows_and_duplicates() -> None:
+    index = IdIndex(np.array([30, 10, 20, 10, 40]))
+    assert index.rows([10, 20, 99, 40, -5]).tolist() == [1, 2, -1, 4, -1]
+    assert index.row(10) == 1  # the first of the duplicates
+    assert index.duplicated().tolist() == [False, False, False, True, False]
+    assert 30 in index and 31 not in index
+    with pytest.raises(KeyError):
+        index.row(31)
+    assert IdIndex(np.zeros(0, dtype=np.int64)).rows([1]).tolist() == [-1]
+
+
+def test_ranges_concatenates_aranges() -> None:
+    starts = np.array([5, 0, 9, 2])
+    counts = np.array([2, 0, 3, 1])
+    assert ranges(starts, counts).tolist() == [5, 6, 9, 10, 11, 2]
+    assert ranges(np.array([3]), np.array([0])).tolist() == []
+
+
+def test_table_take_accepts_slices_as_views() -> None:
+    table = Table({"a": np.arange(10), "b": np.arange(20).reshape(10, 2)})
+    part = table.take(slice(2, 5))
+    assert part["a"].tolist() == [2, 3, 4]
+    assert np.shares_memory(part["b"], table["b"])
+    assert table.take(np.array([9, 0]))["a"].tolist() == [9, 0]
+
+
+def test_subset_keeps_the_requested_order_and_drops_repeats() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    subset = dataset.subset([5, 3, 5])
+    assert subset.images["id"].tolist() == [5, 3]
+    assert subset.annotations["image_index"].tolist() == [1, 1, 1]
+    with pytest.raises(KeyError, match=r"unknown image ids: \[99\]"):
+        dataset.subset([99])
