@@ -26,7 +26,7 @@ from cocowidget.media.decode import DecodedImage
 
 __all__ = ["ANALYSIS_SIDE", "PixelStatistics", "measure_pixels"]
 
-ANALYSIS_SIDE = 256
+ANALYSIS_SIDE = 320
 
 
 @dataclass(frozen=True, slots=True)

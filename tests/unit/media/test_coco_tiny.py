@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from cocowidget.media.cache import ThumbnailCache
+from cocowidget.media.executors import thread_executor
 from cocowidget.media.service import ThumbnailService
-from cocowidget.media.thumbnail import render_preview
+from cocowidget.media.thumbnail import THUMBNAIL_SIDE, render_preview
 
 from .images import COCO_TINY
 
@@ -34,13 +35,18 @@ def expected_sizes(split: str) -> dict[str, tuple[int, int]]:
 def test_every_image_gets_a_thumbnail_of_the_right_size(split: str) -> None:
     sizes = expected_sizes(split)
     names = sorted(sizes)
-    with ThumbnailService(ThumbnailCache.memory_only(), image_dir=COCO_TINY / split) as service:
+    with (
+        thread_executor() as threads,
+        ThumbnailService(
+            ThumbnailCache.memory_only(), threads, image_dir=COCO_TINY / split
+        ) as service,
+    ):
         thumbs = [thumb for _, thumb in service.thumbnails(names)]
     for name, thumb in zip(names, thumbs, strict=True):
         assert thumb.error is None, f"{name}: {thumb.error}"
         width, height = sizes[name]
         assert (thumb.original_width, thumb.original_height) == (width, height)
-        assert max(thumb.width, thumb.height) == min(256, max(width, height))
+        assert max(thumb.width, thumb.height) == min(THUMBNAIL_SIDE, max(width, height))
         assert abs(thumb.width / thumb.height - width / height) < 0.02
         assert thumb.data is not None
         assert Image.open(io.BytesIO(thumb.data)).size == (thumb.width, thumb.height)
@@ -62,6 +68,9 @@ def test_previews_are_the_originals_size() -> None:
 
 def test_coco_tiny_is_read_not_written(tmp_path: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in (COCO_TINY / "val2017").glob("*.jpg")}
-    with ThumbnailService(ThumbnailCache.default(tmp_path)) as service:
+    with (
+        thread_executor() as threads,
+        ThumbnailService(ThumbnailCache.default(tmp_path), threads) as service,
+    ):
         list(service.thumbnails(sorted(before)[:5]))
     assert {p: p.stat().st_mtime_ns for p in before} == before

@@ -236,7 +236,10 @@ def test_a_passed_executor_is_not_shut_down(images: list[Path], cache: Thumbnail
         assert executor.submit(lambda: 42).result() == 42
 
 
-def test_owned_executor_is_shut_down(images: list[Path], cache: ThumbnailCache) -> None:
+def test_owned_executor_is_shut_down(
+    images: list[Path], cache: ThumbnailCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_module, "default_executor", thread_executor)  # quick to start
     service = ThumbnailService(cache)
     service.close()
     with pytest.raises(RuntimeError):
