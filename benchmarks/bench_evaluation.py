@@ -1,10 +1,12 @@
 """Evaluation engine vs pycocotools on a val2017-scale generated dataset.
 
     .venv/bin/python benchmarks/bench_evaluation.py [--images 5000] [--iou-type bbox segm]
+        [--rounds 3]
 
 Data: ``cocowidget.datasets.write_annotations_only`` (5,000 images, ~37,600 objects, a
 simulated detector's ~43,600 predictions), written once to a cache folder outside the
-repository. Each figure is printed beside its baseline from the same run:
+repository. Each figure is printed beside its baseline from the same run, in rounds that
+interleave the contenders (the best of each, and the per-round ratios):
 
 * pycocotools ``COCOeval.evaluate() + accumulate()`` (the baseline) against our
   ``evaluate()`` with every table built (images, classes, detections, ground truth, PR
@@ -107,13 +109,10 @@ def with_all_tables(result: Evaluation) -> Evaluation:
     return result
 
 
-def best_of(repeat: int, fn: Any, *args: Any) -> tuple[float, list[float], Any]:
-    times, value = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = fn(*args)
-        times.append(time.perf_counter() - start)
-    return min(times), times, value
+def timed(fn: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
 
 
 def time_recolour(result: Evaluation) -> list[float]:
@@ -126,70 +125,80 @@ def time_recolour(result: Evaluation) -> list[float]:
     return times
 
 
+def runs(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=5000)
     parser.add_argument("--iou-type", nargs="+", default=["bbox", "segm"])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of our evaluation")
-    parser.add_argument("--baseline-repeat", type=int, default=2, help="runs of pycocotools")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per IoU type")
     args = parser.parse_args()
 
     print(f"start: {load_average()}")
     gt_path, dt_path = dataset_files(args.images)
-    gt_dict = json.loads(gt_path.read_text())
-    results = json.loads(dt_path.read_text())
+    gt_text, dt_text = gt_path.read_text(), dt_path.read_text()
+    gt_dict, results = json.loads(gt_text), json.loads(dt_text)
     print(
         f"data: {len(gt_dict['images'])} images, {len(gt_dict['annotations'])} objects, "
         f"{len(results)} detections, {len(gt_dict['categories'])} categories"
     )
-
-    start = time.perf_counter()
-    gt = ground_truth_from_dict(gt_dict)
-    columns_gt = time.perf_counter() - start
     dataset = CocoDataset.from_coco(gt_path)
     dataset.add_predictions(dt_path, "simulated")
+
     for iou_type in args.iou_type:
         print(f"\n== {iou_type} ==")
         start = time.perf_counter()
+        gt = ground_truth_from_dict(gt_dict)
         boxes_only = [{k: v for k, v in r.items() if k != "segmentation"} for r in results]
         dt = detections_from_results(results if iou_type == "segm" else boxes_only)
-        columns = columns_gt + time.perf_counter() - start
+        columns = time.perf_counter() - start
 
-        ours, ours_times, result = best_of(
-            args.repeat,
-            lambda: with_all_tables(evaluate(gt, dt, iou_type)),  # noqa: B023
-        )
-        via_dataset, dataset_times, _ = best_of(
-            args.repeat,
-            lambda: with_all_tables(evaluate_dataset(dataset, "simulated", iou_type)),  # noqa: B023
-        )
-        reference_times = []
-        for _ in range(args.baseline_repeat):  # times evaluate+accumulate only
-            elapsed, stats = time_pycocotools(gt_dict, results, iou_type)
+        # Rounds interleave every contender, so a burst of load on the shared machine
+        # hits them alike; each pycocotools run gets freshly parsed dicts (COCOeval
+        # rewrites ground-truth segmentations in place).
+        ours_times, dataset_times, reference_times, faster_times = [], [], [], []
+        result: Evaluation | None = None
+        stats = np.zeros(12)
+        for _ in range(args.rounds):
+            elapsed, result = timed(lambda: with_all_tables(evaluate(gt, dt, iou_type)))  # noqa: B023
+            ours_times.append(elapsed)
+            elapsed, _ = timed(
+                lambda: with_all_tables(evaluate_dataset(dataset, "simulated", iou_type))  # noqa: B023
+            )
+            dataset_times.append(elapsed)
+            elapsed, stats = time_pycocotools(json.loads(gt_text), json.loads(dt_text), iou_type)
             reference_times.append(elapsed)
-        reference = min(reference_times)
-
-        def runs(times: list[float]) -> str:
-            return "best of " + ", ".join(f"{t:.2f}" for t in times)
+            faster = time_faster_coco_eval(json.loads(gt_text), json.loads(dt_text), iou_type)
+            if faster is not None:
+                faster_times.append(faster)
+        assert result is not None
+        reference, ours, via_dataset = min(reference_times), min(ours_times), min(dataset_times)
+        paired = [r / o for r, o in zip(reference_times, ours_times, strict=True)]
 
         print(
-            f"pycocotools evaluate+accumulate      {reference:7.2f} s   (baseline; "
-            f"{runs(reference_times)})"
+            f"pycocotools evaluate+accumulate      {reference:7.2f} s   "
+            f"(baseline; runs {runs(reference_times)})"
         )
         print(
-            f"ours: evaluate + all tables          {ours:7.2f} s   "
-            f"= 1/{reference / ours:.1f} of baseline  ({runs(ours_times)})"
+            f"ours: evaluate + all tables          {ours:7.2f} s   = 1/{reference / ours:.1f} of "
+            f"baseline (runs {runs(ours_times)}; per round 1/"
+            + ", 1/".join(f"{p:.1f}" for p in paired)
+            + ")"
         )
         print(
             f"ours through CocoDataset             {via_dataset:7.2f} s   "
-            f"= 1/{reference / via_dataset:.1f} of baseline  ({runs(dataset_times)})"
+            f"= 1/{reference / via_dataset:.1f} of baseline (runs {runs(dataset_times)})"
         )
         print(f"ours: dicts -> columns (not above)   {columns:7.2f} s")
-        faster = time_faster_coco_eval(gt_dict, results, iou_type)
-        if faster is None:
-            print("faster-coco-eval                     not installed (reference only)")
+        if faster_times:
+            print(
+                f"faster-coco-eval evaluate+accumulate {min(faster_times):7.2f} s   "
+                f"(reference; runs {runs(faster_times)})"
+            )
         else:
-            print(f"faster-coco-eval evaluate+accumulate {faster:7.2f} s   (reference)")
+            print("faster-coco-eval                     not installed (reference only)")
         same = result.stats.tolist() == stats.tolist()
         print(f"stats identical to pycocotools: {same}   AP={result.stats[0]:.4f}")
 
