@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 from msgspec import UNSET
 
+from cocowidget.data import segments
 from cocowidget.data.loading import Section
-from cocowidget.data.problems import ProblemLog
+from cocowidget.data.problems import ERROR, WARNING, ProblemLog
 from cocowidget.data.table import Table
 
 
@@ -139,21 +140,27 @@ def _bbox(records: list[Any], *, required: bool) -> np.ndarray:
 
 
 def annotation_columns(section: Section, log: ProblemLog, *, raw: bool = True) -> Columns:
-    """Ground-truth annotations (every field present: the validators made sure).
-    ``raw=False`` leaves out the raw fields (segmentation, extras), to be read with
+    """Ground-truth annotations. A missing iscrowd is read as 0; a missing area is NaN
+    until :func:`repair_missing_areas` (it needs the segmentations). ``raw=False``
+    leaves out the raw fields (segmentation, extras), to be read with
     :func:`~cocowidget.data.loading.reread_raw_fields`."""
     records = section.records
+    n = len(records)
     table = Table(
         {
             "id": _ints(records, "id"),
             "image_id": _ints(records, "image_id"),
             "category_id": _ints(records, "category_id"),
             "bbox": _bbox(records, required=True),
-            "area": _floats(records, "area"),
-            "iscrowd": _ints(records, "iscrowd"),
+            "area": np.asarray(_optional(records, "area", np.nan), dtype=np.float64).reshape(n),
+            "iscrowd": np.asarray(_optional(records, "iscrowd", -1), dtype=np.int64).reshape(n),
             "file_index": section.file_index,
         }
     )
+    missing = np.flatnonzero(table["iscrowd"] < 0)
+    if len(missing):
+        report_missing(section, table, missing, "iscrowd", "read as 0 (not a crowd)", WARNING, log)
+        table["iscrowd"][missing] = 0
     _check_iscrowd(table, section, log)
     if not raw:
         return Columns(table, np.full(len(records), None, dtype=object), {})
@@ -194,3 +201,74 @@ def _check_iscrowd(table: Table, section: Section, log: ProblemLog) -> None:
         )
         iscrowd[row] = 0
     table["iscrowd"] = iscrowd.astype(np.int8)
+
+
+#: Above this many, a problem common to many records is reported once, with a count.
+MAX_LISTED = 20
+
+
+def report_missing(
+    section: Section,
+    table: Table,
+    rows: np.ndarray,
+    field: str,
+    action: str,
+    severity: str,
+    log: ProblemLog,
+) -> None:
+    """Records lacking a field: one problem each, or one summary when there are many
+    (a converter that leaves a field out leaves it out everywhere)."""
+    reason = f"missing required field '{field}'"
+    if len(rows) <= MAX_LISTED:
+        for row in rows.tolist():
+            log.format_error(
+                "invalid_field",
+                section.path(int(table["file_index"][row])),
+                reason,
+                action,
+                severity=severity,
+                annotation_id=int(table["id"][row]),
+                image_id=int(table["image_id"][row]),
+            )
+        return
+    first = [section.path(int(i)) for i in table["file_index"][rows[:3]].tolist()]
+    log.format_error(
+        "invalid_field",
+        first[0],
+        f"{reason} in {len(rows):,} of {len(table):,} records ({', '.join(first)}, ...)",
+        action,
+        severity=severity,
+    )
+
+
+def repair_missing_areas(columns: Columns, section: Section, log: ProblemLog) -> None:
+    """Fill NaN areas with the mask area of the segmentation (as pycocotools rasterises
+    it), or the box area where there is no usable segmentation."""
+    area = columns.table["area"]
+    missing = np.flatnonzero(np.isnan(area))
+    if not len(missing):
+        return
+    from_mask = 0
+    for row in missing.tolist():
+        derived = None
+        raw = columns.segmentation[row]
+        if raw is not None:
+            try:
+                value = segments.parse(raw)
+            except ValueError:
+                value = None
+            if value is not None and segments.check_segmentation(value, 0, 0) is None:
+                derived = segments.bbox_and_area(value)
+        if derived is not None:
+            area[row] = derived[1]
+            from_mask += 1
+        else:
+            w, h = columns.table["bbox"][row, 2:4]
+            area[row] = w * h
+    if from_mask == len(missing):
+        action = "the area was computed from the segmentation"
+    elif from_mask == 0:
+        action = "the area was computed from the bbox (width x height)"
+    else:
+        action = "the area was computed from the segmentation, or the bbox where there is none"
+    report_missing(section, columns.table, missing, "area", action, ERROR, log)

@@ -26,6 +26,7 @@ from cocowidget.data.columns import (
     annotation_columns,
     category_columns,
     image_columns,
+    repair_missing_areas,
 )
 from cocowidget.data.files import resolve
 from cocowidget.data.grouping import IdIndex, ObjectTable
@@ -143,6 +144,7 @@ class CocoDataset:
                 document, "annotations"
             )
         document.data = None
+        repair_missing_areas(annotations, document.sections["annotations"], log)
         dataset = cls._assemble(
             images,
             annotations,
@@ -156,7 +158,7 @@ class CocoDataset:
         )
         if strict:
             dataset._raise_first_error(
-                dataset._table_problems(None) + dataset._segmentation_problems(None)
+                dataset._table_problems(None) + dataset._segmentation_problems()
             )
         else:
             _warn_about(data.name, log.problems)
@@ -475,7 +477,7 @@ class CocoDataset:
             problems += run_problems
         problems += self._table_problems(limits)
         if check_segmentations:
-            problems += self._segmentation_problems(None)
+            problems += self._segmentation_problems()
         if check_files:
             problems += self._file_problems(executor, limits)
         return problems_table(problems)
@@ -514,7 +516,7 @@ class CocoDataset:
             )
         return problems
 
-    def _segmentation_problems(self, _: Any) -> list[Problem]:
+    def _segmentation_problems(self) -> list[Problem]:
         problems = checks.segmentation_problems(
             checks.Subject(self._annotations, "annotation"), self._images
         )

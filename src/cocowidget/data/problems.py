@@ -7,7 +7,7 @@ In lenient mode the log only records; in strict mode the first problem of severi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,26 +106,6 @@ class ProblemLog:
                 kind, severity, message, image_id, annotation_id, category_id, json_path, self.run
             )
         )
-
-    def add(self, problem: Problem) -> None:
-        if self.strict and problem.severity == ERROR:
-            raise CocoFormatError(self.file, problem.json_path, problem.message, problem.kind)
-        if self.run and not problem.run:
-            problem = Problem(
-                problem.kind,
-                problem.severity,
-                problem.message,
-                problem.image_id,
-                problem.annotation_id,
-                problem.category_id,
-                problem.json_path,
-                self.run,
-            )
-        self.problems.append(problem)
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        for problem in problems:
-            self.add(problem)
 
 
 def problems_table(problems: Sequence[Problem]) -> Table:

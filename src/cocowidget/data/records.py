@@ -42,8 +42,10 @@ ANNOTATION_FIELDS: tuple[tuple[str, Any, Any], ...] = (
     ("image_id", Int64, REQUIRED),
     ("category_id", Int64, REQUIRED),
     ("bbox", BBox, REQUIRED),
-    ("area", float, REQUIRED),
-    ("iscrowd", Int64, REQUIRED),
+    # COCO requires area and iscrowd, but converters often leave them out; a missing one
+    # is repaired and reported for the whole column at once (see columns.py).
+    ("area", float | UnsetType, UNSET),
+    ("iscrowd", Int64 | UnsetType, UNSET),
     ("segmentation", Raw | UnsetType, UNSET),
 )
 # Detections: a COCO results record, or an annotation of a COCO dict that carries scores.

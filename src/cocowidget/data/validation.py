@@ -15,7 +15,7 @@ import msgspec
 from msgspec import UNSET, Raw
 
 from cocowidget.data import segments
-from cocowidget.data.problems import ERROR, WARNING, ProblemLog
+from cocowidget.data.problems import WARNING, ProblemLog
 from cocowidget.data.records import BBox, RecordType
 from cocowidget.data.values import (
     describe,
@@ -219,7 +219,9 @@ def validate_annotation(
     bbox, area, ok = _box_and_area(record, log, ids, allow_missing_bbox=False)
     if not ok:
         return None
-    iscrowd = _iscrowd(record, log, ids, missing_severity=WARNING)
+    iscrowd: Any = UNSET  # a missing one is reported with the column (columns.py)
+    if "iscrowd" in record.values:
+        iscrowd = _iscrowd(record, log, ids, missing_severity=WARNING)
     if not id_ok:
         reason = _missing("id") if "id" not in record.values else read_int(record.values["id"])[1]
         if log.strict:
@@ -323,12 +325,8 @@ def _box_and_area(
                 )
         elif reason is not None:
             log.format_error("invalid_field", f"{record.path}.area", reason, "", ids=ids)
-    if area is UNSET and not allow_missing_bbox:
-        area_reason = (
-            _missing("area")
-            if "area" not in record.values
-            else read_number(record.values["area"])[1]
-        )
+    if area is UNSET and not allow_missing_bbox and "area" in record.values:
+        area_reason = read_number(record.values["area"])[1]
         segmentation = _segmentation(record)
         if derived is None and segmentation is not None:
             derived = segments.bbox_and_area(segmentation)
@@ -338,8 +336,7 @@ def _box_and_area(
         else:
             area = float(bbox[2] * bbox[3])
             action = f"the area was computed from the bbox ({area:g})"
-        path = f"{record.path}.area" if "area" in record.values else record.path
-        log.format_error("invalid_field", path, area_reason or "", action, ids=ids)
+        log.format_error("invalid_field", f"{record.path}.area", area_reason or "", action, ids=ids)
     return bbox, area, True
 
 
@@ -430,4 +427,4 @@ VALIDATORS: dict[str, Validator] = {
     "category": validate_category,
 }
 
-__all__ = ["ERROR", "PENDING_ID", "VALIDATORS", "RecordFields", "encode_json", "record_fields"]
+__all__ = ["PENDING_ID", "VALIDATORS", "RecordFields", "encode_json", "record_fields"]

@@ -342,6 +342,15 @@ CASES = [
         FULL,
     ),
     case(
+        "area_missing.json",
+        "an annotation without area; computed from the segmentation",
+        edited(deleter("annotations", 1, "area")),
+        "invalid_field",
+        "annotations[1]",
+        "missing required field 'area'",
+        FULL,
+    ),
+    case(
         "width_negative.json",
         "a negative image width; the size becomes unknown (0)",
         edited(setter("images", 0, "width", value=-640)),

@@ -189,3 +189,25 @@ def test_unsupported_source_type_is_a_type_error() -> None:
 def test_missing_file_raises_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         CocoDataset.from_coco(tmp_path / "nope.json")
+
+
+def test_a_field_missing_everywhere_is_reported_once_and_repaired() -> None:
+    document = small_coco()
+    images = document["images"]
+    document["annotations"] = [
+        annotation(i + 1, images[i % 3]["id"], 1, [1, 1, 4, 2]) for i in range(30)
+    ]
+    for record in document["annotations"]:
+        del record["iscrowd"], record["area"]
+    with pytest.warns(UserWarning, match="1 error while loading"):
+        dataset = CocoDataset.from_coco(document)
+    assert dataset.annotations["iscrowd"].tolist() == [0] * 30
+    assert dataset.annotations["area"].tolist() == [8.0] * 30  # mask area of a 4x2 box
+    problems = list(dataset.loading_problems().rows())
+    assert [(p["severity"], p["json_path"]) for p in problems] == [
+        ("error", "annotations[0]"),
+        ("warning", "annotations[0]"),
+    ]
+    assert "missing required field 'area' in 30 of 30 records" in problems[0]["message"]
+    assert problems[0]["message"].endswith("the area was computed from the segmentation")
+    assert "missing required field 'iscrowd' in 30 of 30 records" in problems[1]["message"]

@@ -11,7 +11,9 @@ from cocowidget.data import SIZE_BUCKETS
 from cocowidget.data.dataset import CocoDataset
 from cocowidget.datasets import generate_coco_dict
 
-from .helpers import annotation, small_coco
+from .helpers import annotation, pycocotools_numpy2_warning, small_coco
+
+pytestmark = pycocotools_numpy2_warning
 
 
 @pytest.fixture
