@@ -9,6 +9,7 @@ one run:
 - the pipeline cold (empty caches, workers already started) with the default executor (a
   process pool) and with a thread pool; and the start of the default pool's workers;
 - the pipeline warm: from the memory LRU, and from the disk cache alone;
+- the disk cache layout: one SQLite file (as used) against a file per entry;
 - hover previews (1024 px): naive full decode + resize + encode against ``render_preview``,
   cold and warm, on the 640 px images and on large 4000x3000 ones.
 
@@ -21,6 +22,7 @@ warm local disk. Each figure is the median of ``--repeat`` runs. Run::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import os
 import statistics
@@ -38,6 +40,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from cocowidget.media import (
     PREVIEW_SIDE,
     THUMBNAIL_SIDE,
+    Thumbnail,
     ThumbnailCache,
     ThumbnailService,
     render_preview,
@@ -48,6 +51,7 @@ from cocowidget.media.executors import (
     default_worker_count,
     thread_executor,
 )
+from cocowidget.media.thumbnail import THUMBNAIL_QUALITY, RenderSpec
 
 SHARED_COCO = Path(__file__).resolve().parents[2] / "shared" / "data" / "coco_tiny"
 
@@ -181,6 +185,80 @@ def latencies_ms(render: Callable[[Path], object], paths: Sequence[Path]) -> lis
     return times
 
 
+# -- disk cache layout ---------------------------------------------------------------------
+class ShardedFiles:
+    """The alternative to one SQLite file: a file per entry in 256 shard directories."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, path: str, params: str) -> Path:
+        digest = hashlib.blake2b(f"{path}\0{params}".encode(), digest_size=16).hexdigest()
+        return self.root / digest[:2] / digest[2:]
+
+    def put(self, path: str, params: str, payload: bytes) -> None:
+        target = self._path(path, params)
+        target.parent.mkdir(exist_ok=True)
+        temporary = target.with_suffix(".tmp")
+        temporary.write_bytes(payload)
+        temporary.replace(target)  # atomic, as the SQLite store is
+
+    def get(self, path: str, params: str) -> bytes | None:
+        try:
+            return self._path(path, params).read_bytes()
+        except FileNotFoundError:
+            return None
+
+
+def compare_cache_layouts(thumbs: Sequence[Thumbnail], root: Path) -> None:
+    """Store and read back the same thumbnails in DiskCache and in sharded files."""
+    spec = RenderSpec("thumbnail", THUMBNAIL_SIDE, THUMBNAIL_QUALITY)
+    sqlite = DiskCache(root / "sqlite")
+    files = ShardedFiles(root / "files")
+    for shard in range(256):
+        (files.root / f"{shard:02x}").mkdir(parents=True, exist_ok=True)
+    stored = [t for t in thumbs if t.file is not None and t.data is not None]
+
+    def timed(run: Callable[[], None]) -> float:
+        start = time.perf_counter()
+        run()
+        return (time.perf_counter() - start) / len(stored) * 1e6
+
+    def sqlite_put() -> None:
+        for thumb in stored:
+            sqlite.put(spec, thumb)
+
+    def sqlite_get() -> None:
+        for thumb in stored:
+            assert thumb.file is not None and sqlite.get(thumb.file, spec) is not None
+
+    def files_put() -> None:
+        for thumb in stored:
+            assert thumb.file is not None and thumb.data is not None
+            files.put(thumb.file.path, spec.cache_key, thumb.data)
+
+    def files_get() -> None:
+        for thumb in stored:
+            assert thumb.file is not None
+            assert files.get(thumb.file.path, spec.cache_key) is not None
+
+    timings = [timed(f) for f in (sqlite_put, sqlite_get, files_put, files_get)]
+    sqlite_bytes = sum(f.stat().st_blocks * 512 for f in sqlite.directory.iterdir())
+    entry_files = [f for f in files.root.rglob("*") if f.is_file()]
+    files_bytes = sum(f.stat().st_blocks * 512 for f in entry_files)
+    print(f"\ndisk cache layout, {len(stored)} thumbnails (page cache warm):")
+    print(f"  {'':<24} {'store':>10} {'read':>10} {'on disk':>10} {'files':>8}")
+    print(
+        f"  {'one SQLite file (used)':<24} {timings[0]:7.1f} us {timings[1]:7.1f} us"
+        f" {sqlite_bytes / 2**20:7.1f} MB {len(list(sqlite.directory.iterdir())):8d}"
+    )
+    print(
+        f"  {'sharded files':<24} {timings[2]:7.1f} us {timings[3]:7.1f} us"
+        f" {files_bytes / 2**20:7.1f} MB {len(entry_files):8d}"
+    )
+    sqlite.close()
+
+
 # -- report --------------------------------------------------------------------------------
 def load() -> str:
     one, five, _ = os.getloadavg()
@@ -243,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 disk_only = ThumbnailCache(None, DiskCache(warm_dir))
                 with ThumbnailService(disk_only, default) as service:
                     record("warm_disk", service_rate(service, paths))
+            with ThumbnailService(ThumbnailCache.disabled(), threads) as service:
+                rendered = [thumb for _, thumb in service.thumbnails(paths)]
         default.shutdown()
         pool_start = pool_start_seconds(workers)
 
@@ -262,6 +342,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         report("pipeline warm, memory LRU hits", "warm_memory")
         report("pipeline warm, disk cache hits (new service, empty memory)", "warm_disk")
         row("default executor: start of its worker processes (once)", pool_start, "s")
+
+        sizes = [len(t.data or b"") for t in rendered]
+        row("thumbnail size, mean", statistics.mean(sizes) / 1024, "KiB")
+        compare_cache_layouts(rendered, root / "layouts")
 
         print(f"\nhover preview, long side <= {PREVIEW_SIDE} px (per image, median / p95):")
         sample = paths[: min(50, len(paths))]
