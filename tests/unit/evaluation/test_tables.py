@@ -240,3 +240,27 @@ def test_image_and_category_subsets() -> None:
         GroundTruthStatus.NOT_EVALUATED,
         GroundTruthStatus.MATCHED,
     ]
+
+
+def test_results_with_boxes_and_masks_take_box_areas_like_load_res() -> None:
+    from pycocotools import mask as mask_utils
+
+    mask = np.zeros((200, 200), dtype=np.uint8, order="F")
+    mask[0:10, 0:5] = 1
+    rle = mask_utils.encode(mask)
+    rle["counts"] = rle["counts"].decode("ascii")
+    with_box = [{**_result(CAT, [0, 0, 10, 10], 0.9), "segmentation": rle}]
+    mask_only = [{"image_id": 1, "category_id": CAT, "score": 0.9, "segmentation": rle}]
+    coco_gt = quiet_coco(SCENE)
+    for results in (with_box, mask_only):
+        loaded = load_results(coco_gt, results).dataset["annotations"][0]
+        ours = detections_from_results(results)
+        assert ours.area.tolist() == [float(loaded["area"])]
+        assert ours.bbox.tolist() == [list(map(float, loaded["bbox"]))]
+    assert detections_from_results(with_box).area[0] == 100.0
+    assert detections_from_results(mask_only).area[0] == 50.0
+
+
+def test_unknown_iou_type_is_refused() -> None:
+    with pytest.raises(ValueError, match="iou_type"):
+        evaluate(ground_truth_from_dict(SCENE), detections_from_results(RESULTS), "keypoints")  # type: ignore[arg-type]
