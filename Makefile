@@ -32,6 +32,7 @@ lint: install
 
 typecheck: install
 	npm run --silent typecheck
+	npm run --silent test
 
 chromium:
 	bash scripts/ensure-chromium.sh

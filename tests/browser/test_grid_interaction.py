@@ -21,11 +21,15 @@ def test_hover_shows_a_large_preview_with_overlays_and_wheel_zooms(
 ) -> None:
     open_grid(notebook, coco_tiny / "annotations/instances_val2017.json", coco_tiny / "val2017")
     page = notebook.page
+    # Read everything from Python first: running a cell scrolls the notebook away.
+    image_id = int(cell(notebook, 2).get_attribute("data-image-id") or 0)
+    expected = notebook.value(f"[str(n) for n in ds.objects_of({image_id})['category_name']]")
+    row = notebook.value(f"ds.image_row({image_id})")
+    size = notebook.value(f"[int(ds.images['width'][{row}]), int(ds.images['height'][{row}])]")
+
     cell(notebook, 2).hover()
     preview = page.locator(".cw-preview:not([hidden])")
     expect(preview.locator("img[src^='blob:']")).to_be_visible(timeout=10_000)
-    image_id = int(page.locator(".cw-cell[data-position='2']").get_attribute("data-image-id") or 0)
-    expected = notebook.value(f"[str(n) for n in ds.objects_of({image_id})['category_name']]")
     listed = preview.locator(".cw-preview-objects li").all_inner_texts()
     assert len(listed) == len(expected)
     assert sorted(text.split(" · ")[0] for text in listed) == sorted(expected)
@@ -38,14 +42,15 @@ def test_hover_shows_a_large_preview_with_overlays_and_wheel_zooms(
         }"""
     )
     assert painted > 100  # the overlay really drew masks/boxes
-    row = notebook.value(f"ds.image_row({image_id})")
-    width = notebook.value(f"int(ds.images['width'][{row}])")
-    height = notebook.value(f"int(ds.images['height'][{row}])")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.cw-preview img');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
     natural = page.evaluate(
         "() => [document.querySelector('.cw-preview img').naturalWidth,"
         " document.querySelector('.cw-preview img').naturalHeight]"
     )
-    assert natural == [width, height]  # the original pixels, not an upscaled thumbnail
+    assert natural == size  # the original pixels, not an upscaled thumbnail
 
     page.mouse.wheel(0, -300)
     expect(preview).to_have_attribute("data-zoom", "1.25", timeout=5_000)

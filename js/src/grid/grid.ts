@@ -30,6 +30,7 @@ export interface GridModel {
 }
 
 const OVERSCAN_ROWS = 2;
+const SETTLE_MS = 100;
 const CAPTION_HEIGHT = 18;
 const GAP = 4;
 
@@ -60,6 +61,8 @@ export class GridView {
   private order = new Int32Array(0);
   private columns = 1;
   private frame = 0;
+  private settleTimer = 0;
+  private lastTop = 0;
   private focus = -1;
   private overlayOptions: OverlayOptions = this.readOverlayOptions();
   private categories = new Map<number, Category>();
@@ -118,6 +121,7 @@ export class GridView {
 
   dispose(): void {
     cancelAnimationFrame(this.frame);
+    clearTimeout(this.settleTimer);
     this.preview.hide();
     this.resizeObserver.disconnect();
     this.thumbnails.clear();
@@ -227,7 +231,13 @@ export class GridView {
     }
     byDistance.sort((a, b) => Math.abs(a - visibleFirst) - Math.abs(b - visibleFirst));
     const wanted = byDistance.map((position) => this.order[position]);
-    this.thumbnails.want(wanted, new Set(wanted));
+    // While the user flings through thousands of rows, requesting every row passed over
+    // would flood the kernel with work cancelled a frame later: fetch once scrolling slows.
+    const fast = Math.abs(top - this.lastTop) > viewHeight;
+    this.lastTop = top;
+    clearTimeout(this.settleTimer);
+    if (fast) this.settleTimer = window.setTimeout(() => this.schedule(), SETTLE_MS);
+    else this.thumbnails.want(wanted, new Set(wanted));
     this.updateStatus();
   }
 

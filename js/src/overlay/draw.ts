@@ -1,5 +1,6 @@
 // Draws boxes, polygons and RLE masks of one image onto a canvas at any scale.
 import { categoryColor, STATUS_COLORS } from "./colors";
+import { decodeRleString } from "./rle";
 import type { Overlay, OverlayObject, OverlayOptions } from "./types";
 
 const maskCache = new WeakMap<OverlayObject, HTMLCanvasElement>();
@@ -94,7 +95,11 @@ function drawMask(
 function rleCanvas(overlay: Overlay, object: OverlayObject, color: string): HTMLCanvasElement {
   const cached = maskCache.get(object);
   if (cached) return cached;
-  const [start, length, height, width] = object.rle!;
+  const rle = object.rle!;
+  const [height, width] = rle.size;
+  const runs = rle.string !== null
+    ? decodeRleString(rle.string)
+    : overlay.counts.subarray(rle.runs![0], rle.runs![0] + rle.runs![1]);
   const canvas = document.createElement("canvas");
   canvas.width = width;
   canvas.height = height;
@@ -105,8 +110,8 @@ function rleCanvas(overlay: Overlay, object: OverlayObject, color: string): HTML
   const image = ctx.createImageData(width, height);
   const pixels = image.data;
   let index = 0;
-  for (let k = 0; k < length; k++) {
-    const run = overlay.counts[start + k];
+  for (let k = 0; k < runs.length; k++) {
+    const run = runs[k];
     if (k % 2 === 1) {
       for (let p = index; p < index + run; p++) {
         const row = p % height;

@@ -10,8 +10,14 @@ export interface OverlayObject {
   score: number | null;
   area: number;
   poly: number[] | null; // [start, ring length, ring length, ...] into coords (x,y pairs)
-  rle: [number, number, number, number] | null; // [start, length, height, width] into counts
+  rle: RleRecord | null;
   status?: string | null; // evaluation status, e.g. "tp", "fp", "fn"
+}
+
+export interface RleRecord {
+  size: [number, number]; // height, width
+  runs: [number, number] | null; // [start, length] into counts (uncompressed RLE)
+  string: string | null; // compressed RLE, decoded when drawn
 }
 
 export interface Overlay {

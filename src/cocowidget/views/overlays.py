@@ -1,8 +1,9 @@
 """Overlay geometry for the browser: JSON records plus two flat binary arrays.
 
-Polygons become float32 (x, y) pairs in image pixels and every RLE (compressed string,
-uncompressed list, crowd) becomes uncompressed uint32 run lengths, so the front end
-draws any segmentation without a COCO decoder of its own. See js/src/overlay/types.ts.
+Polygons become float32 (x, y) pairs in image pixels; uncompressed RLE (crowd regions)
+becomes uint32 run lengths; compressed RLE strings travel as they are (they are already
+the most compact form) and the front end decodes them when it draws. Nothing here decodes
+a mask, so answering a batch of thumbnails stays cheap. See js/src/overlay/types.ts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pycocotools import mask as mask_utils
 
 
 @dataclass(frozen=True)
@@ -85,33 +85,25 @@ class OverlayBatch:
         self._coord_length += sum(r.size for r in rings)
         return [start, *(r.size // 2 for r in rings)]
 
-    def _add_rle(self, rle: dict[str, Any], height: int, width: int) -> list[int] | None:
-        runs = rle_runs(rle, height, width)
-        if runs is None:
-            return None
+    def _add_rle(self, rle: dict[str, Any], height: int, width: int) -> dict[str, Any] | None:
         size = rle.get("size") or [height, width]
-        start = self._count_length
-        self.counts.append(runs)
-        self._count_length += runs.size
-        return [start, int(runs.size), int(size[0]), int(size[1])]
-
-
-def rle_runs(rle: dict[str, Any], height: int, width: int) -> np.ndarray | None:
-    """Uncompressed COCO run lengths (column-major, starting with zeros) of any RLE."""
-    counts = rle.get("counts")
-    if isinstance(counts, list):
-        return np.asarray(counts, dtype=np.uint32)
-    if not isinstance(counts, str | bytes):
-        return None
-    size = rle.get("size") or [height, width]
-    try:
-        mask = mask_utils.decode({"size": list(size), "counts": counts})
-    except Exception:  # a broken RLE is a quality problem, not an overlay
-        return None
-    flat = np.asarray(mask, dtype=np.uint8).ravel(order="F")
-    changes = np.flatnonzero(np.diff(flat)) + 1
-    edges = np.concatenate(([0], changes, [flat.size]))
-    runs = np.diff(edges)
-    if flat.size and flat[0] == 1:
-        runs = np.concatenate(([0], runs))
-    return runs.astype(np.uint32)
+        if not (isinstance(size, list) and len(size) == 2):
+            return None
+        record: dict[str, Any] = {
+            "size": [int(size[0]), int(size[1])],
+            "runs": None,
+            "string": None,
+        }
+        counts = rle.get("counts")
+        if isinstance(counts, bytes):
+            counts = counts.decode("ascii", errors="replace")
+        if isinstance(counts, str):
+            record["string"] = counts
+        elif isinstance(counts, list):
+            runs = np.asarray(counts, dtype=np.uint32)
+            record["runs"] = [self._count_length, int(runs.size)]
+            self.counts.append(runs)
+            self._count_length += runs.size
+        else:
+            return None
+        return record

@@ -64,12 +64,10 @@ class CocoGrid(RpcWidget):
         executor: Executor | None = None,
         **kwargs: Any,
     ) -> None:
-        from cocowidget.media import ThumbnailService
-
         self.dataset = dataset
         self._order_index = ImageOrder(dataset.images["id"])
         self._base_rows = np.arange(len(self._order_index), dtype=np.int64)
-        self._thumbnails = thumbnails or ThumbnailService(executor=executor)
+        self._thumbnails = thumbnails or _shared_service(executor)
         runs = list(dataset.predictions)
         kwargs.setdefault("visible_runs", runs)
         super().__init__(**kwargs)
@@ -219,6 +217,19 @@ class CocoGrid(RpcWidget):
             return ["" for _ in rows]
         values = self.dataset.images[self.caption][np.asarray(rows, dtype=np.int64)]
         return [_format_caption(value) for value in values]
+
+
+_SHARED_SERVICES: dict[int, ThumbnailService] = {}
+
+
+def _shared_service(executor: Executor | None) -> ThumbnailService:
+    """One service (thread pool, cache connection) per executor, shared by every grid."""
+    from cocowidget.media import ThumbnailService
+
+    key = id(executor)
+    if key not in _SHARED_SERVICES:
+        _SHARED_SERVICES[key] = ThumbnailService(executor=executor)
+    return _SHARED_SERVICES[key]
 
 
 def _valid_rows(value: Any, count: int) -> list[int]:

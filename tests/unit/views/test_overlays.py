@@ -1,28 +1,24 @@
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from cocowidget.views.overlays import ObjectLayer, OverlayBatch, rle_runs
+from cocowidget.views.overlays import ObjectLayer, OverlayBatch
 
 
-def _decode_runs(runs: np.ndarray, height: int, width: int) -> np.ndarray:
-    flat = np.zeros(height * width, dtype=np.uint8)
-    position = 0
-    for k, run in enumerate(runs):
-        if k % 2:
-            flat[position : position + run] = 1
-        position += int(run)
-    return flat.reshape((width, height)).T
-
-
-def test_compressed_rle_runs_decode_to_the_same_mask() -> None:
+def test_compressed_rle_travels_as_its_string() -> None:
     rng = np.random.default_rng(0)
     mask = np.asfortranarray((rng.random((37, 53)) > 0.6).astype(np.uint8))
-    mask[0, 0] = 1  # starts with a one: the runs must begin with a zero-length run
     rle = mask_utils.encode(mask)
-    runs = rle_runs({"size": rle["size"], "counts": rle["counts"].decode()}, 37, 53)
-    assert runs is not None
-    assert runs[0] == 0
-    assert np.array_equal(_decode_runs(runs, 37, 53), mask)
+    layer = ObjectLayer(
+        source=1,
+        ids=np.array([1]),
+        category_ids=np.array([1]),
+        bboxes=np.zeros((1, 4)),
+        areas=np.zeros(1),
+        iscrowd=np.zeros(1),
+        segmentations=[{"size": rle["size"], "counts": rle["counts"]}],
+    )
+    record = OverlayBatch().add(53, 37, [layer])["objects"][0]["rle"]
+    assert record == {"size": [37, 53], "runs": None, "string": rle["counts"].decode()}
 
 
 def test_batch_shares_arrays_between_images() -> None:
@@ -41,8 +37,8 @@ def test_batch_shares_arrays_between_images() -> None:
     coords, counts = batch.buffers()
     assert first["objects"][0]["poly"] == [0, 3]
     assert second["objects"][0]["poly"] == [6, 3]
-    assert first["objects"][1]["rle"] == [0, 3, 20, 20]
-    assert second["objects"][1]["rle"] == [3, 3, 20, 20]
+    assert first["objects"][1]["rle"] == {"size": [20, 20], "runs": [0, 3], "string": None}
+    assert second["objects"][1]["rle"] == {"size": [20, 20], "runs": [3, 3], "string": None}
     assert first["objects"][1]["crowd"] is True
     assert len(np.frombuffer(coords, "<f4")) == 12
     assert np.frombuffer(counts, "<u4").tolist() == [5, 4, 391, 5, 4, 391]

@@ -1,0 +1,101 @@
+// Counts on hover for a bqplot bar chart whose bars sit under a brush.
+//
+// A BrushIntervalSelector covers the plot with its own overlay, so bqplot's tooltips
+// never see the pointer. This readout listens on the document instead, finds the bar
+// under the pointer from the bars' own rendered boxes (so it follows bqplot's layout,
+// whatever the scale), and writes that bar's counts into a line under the chart.
+// Labels and counts come from Python; nothing is computed here.
+
+const HOVER_SLACK_PX = 4;
+
+function formatCount(value) {
+  return Number(value).toLocaleString("en-US");
+}
+
+function render({ model, el }) {
+  el.classList.add("cw-readout");
+  const text = document.createElement("div");
+  text.className = "cw-readout-text";
+  el.append(text);
+  let hovered = -1;
+  let marked = null;
+
+  const box = () => el.closest(".cw-chart");
+
+  // The first mark's bar groups: the full distribution, one group per bar, in data order.
+  const bars = (chart) => {
+    const count = model.get("labels").length;
+    return Array.prototype.slice.call(chart.querySelectorAll(".bargroup"), 0, count);
+  };
+
+  const describe = (index) => {
+    const label = model.get("labels")[index] ?? "";
+    const full = model.get("full")[index] ?? 0;
+    const filtered = model.get("filtered")[index] ?? 0;
+    const noun = model.get("noun");
+    if (!model.get("filtering")) return `${label}: ${formatCount(full)} ${noun}`;
+    const share = full > 0 ? ` (${Math.round((100 * filtered) / full)}%)` : "";
+    return `${label}: ${formatCount(filtered)} of ${formatCount(full)} ${noun}${share}`;
+  };
+
+  const paint = () => {
+    if (hovered < 0) {
+      text.textContent = model.get("idle_text");
+      text.classList.remove("cw-readout-active");
+    } else {
+      text.textContent = describe(hovered);
+      text.classList.add("cw-readout-active");
+    }
+  };
+
+  const show = (index, group) => {
+    if (marked && marked !== group) marked.classList.remove("cw-hovered");
+    marked = group;
+    if (group) group.classList.add("cw-hovered");
+    if (index !== hovered) {
+      hovered = index;
+      paint();
+    }
+  };
+
+  const onMove = (event) => {
+    const chart = box();
+    const figure = chart?.querySelector(".bqplot");
+    if (!figure || !figure.contains(event.target)) {
+      if (hovered >= 0) show(-1, null);
+      return;
+    }
+    const vertical = model.get("orientation") === "vertical";
+    const position = vertical ? event.clientX : event.clientY;
+    let best = -1;
+    let bestGroup = null;
+    let bestDistance = Infinity;
+    bars(chart).forEach((group, index) => {
+      const rect = group.getBoundingClientRect();
+      const low = vertical ? rect.left : rect.top;
+      const high = vertical ? rect.right : rect.bottom;
+      const distance = position < low ? low - position : position > high ? position - high : 0;
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = index;
+        bestGroup = group;
+      }
+    });
+    if (bestDistance > HOVER_SLACK_PX) show(-1, null);
+    else show(best, bestGroup);
+  };
+
+  const onLeave = () => show(-1, null);
+  document.addEventListener("pointermove", onMove, { passive: true });
+  document.addEventListener("pointerleave", onLeave);
+  for (const name of ["labels", "full", "filtered", "filtering", "noun", "idle_text"]) {
+    model.on(`change:${name}`, paint);
+  }
+  paint();
+  return () => {
+    document.removeEventListener("pointermove", onMove);
+    document.removeEventListener("pointerleave", onLeave);
+  };
+}
+
+export default { render };

@@ -1,0 +1,299 @@
+"""CocoExplorer: brushable distributions of a dataset beside the grid of matching images."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+
+from cocowidget.views.columns import ColumnCatalog, NumericColumn, describe
+from cocowidget.views.distributions import Distributions
+from cocowidget.views.filters import FilterSet, FilterValue
+from cocowidget.views.formatting import format_count, format_interval
+from cocowidget.widgets.charts import CategoryChart, HistogramChart
+from cocowidget.widgets.grid import CocoGrid
+
+if TYPE_CHECKING:
+    from cocowidget.data.dataset import CocoDataset
+
+IMAGE_CHARTS = ("width", "height", "aspect_ratio", "object_count", "object_density", "brightness")
+OBJECT_CHARTS = (
+    "annotations.area",
+    "annotations.relative_area",
+    "annotations.aspect_ratio",
+    "annotations.category_name",
+)
+#: The grid dims non-matching objects of at most this many images (the first shown):
+#: enough for any scroll position a user reaches, small enough to send at every brush step.
+EMPHASIS_LIMIT = 2000
+
+Chart = HistogramChart | CategoryChart
+
+
+class CocoExplorer(widgets.VBox):  # type: ignore[misc]
+    """Histograms of image and object statistics beside a :class:`CocoGrid` that shows
+    the images matching every filter.
+
+    Brush a histogram or click class bars to filter; filters combine with AND (see
+    :mod:`cocowidget.views.filters` for object-level filters and cross-filtering).
+
+    ``columns`` chooses the charts: keys of image columns (``"width"``) or annotation
+    columns (``"annotations.area"``); a numeric column becomes a histogram, a
+    categorical one a bar chart. Without it, the default image and object charts are
+    drawn, except those whose column has no value yet (brightness before
+    ``ds.compute_pixel_statistics()``).
+
+    State in Python: :attr:`filters` (readable, assignable, observable), :attr:`filtered_ids`,
+    :meth:`reset`, and :attr:`grid` (``explorer.grid.selected``).
+    """
+
+    filters = traitlets.Dict(help="column key → (lo, hi) interval or set of values")
+
+    def __init__(
+        self,
+        dataset: CocoDataset,
+        columns: Sequence[str] | None = None,
+        *,
+        grid: CocoGrid | None = None,
+        height: int = 620,
+        throttle: float = 0.1,
+        emphasis_limit: int = EMPHASIS_LIMIT,
+        **grid_options: Any,
+    ) -> None:
+        self.dataset = dataset
+        self._catalog = ColumnCatalog.of(dataset)
+        self._filter_set = FilterSet(self._catalog)
+        self._distributions = Distributions(self._filter_set)
+        self._throttle = throttle
+        self._emphasis_limit = emphasis_limit
+        self._origin: str | None = None
+        self.grid = grid or CocoGrid(dataset, height=height - 40, **grid_options)
+        self.charts: dict[str, Chart] = {}
+
+        self._status = widgets.HTML()
+        self._status.add_class("cw-explorer-status")
+        self._chips = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        self._chip_buttons: dict[str, widgets.Button] = {}
+        self._reset_button = widgets.Button(
+            description="Reset", icon="undo", tooltip="Remove every filter", disabled=True
+        )
+        self._reset_button.layout.width = "auto"
+        self._reset_button.on_click(lambda _: self.reset())
+        self._note = widgets.HTML()
+        self._note.add_class("cw-explorer-note")
+        header = widgets.HBox(
+            [self._status, self._chips, self._reset_button],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        header.add_class("cw-explorer-header")
+        self._histograms = widgets.GridBox(
+            layout=widgets.Layout(
+                grid_template_columns="repeat(auto-fill, minmax(270px, 1fr))",
+                grid_gap="8px",
+                width="100%",
+            )
+        )
+        self._bar_charts = widgets.VBox(layout=widgets.Layout(width="100%", grid_gap="8px"))
+        panel = widgets.VBox(
+            [self._histograms, self._bar_charts, self._note],
+            layout=widgets.Layout(
+                flex="1 1 560px",
+                min_width="300px",
+                max_height=f"{height}px",
+                overflow_y="auto",
+                padding="0 4px 0 0",
+                grid_gap="8px",
+            ),
+        )
+        panel.add_class("cw-explorer-panel")
+        grid_box = widgets.Box(
+            [self.grid], layout=widgets.Layout(flex="1 1 480px", min_width="320px")
+        )
+        body = widgets.HBox(
+            [panel, grid_box],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px"),
+        )
+        super().__init__([header, body])
+        self.add_class("cw-explorer")
+
+        skipped = []
+        for key in columns if columns is not None else IMAGE_CHARTS + OBJECT_CHARTS:
+            if columns is None and not self._has_values(key):
+                skipped.append(key)
+                continue
+            self.add_chart(key, refresh=False)
+        self._note.value = _skipped_note(skipped)
+        self.grid.observe(lambda _: self._update_emphasis(), "sort_by")
+        self._refresh()
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def filtered_ids(self) -> list[int]:
+        """Ids of the images passing every filter, in table order."""
+        ids: list[int] = self.dataset.images["id"][self._filter_set.rows()].tolist()
+        return ids
+
+    @property
+    def matching_object_ids(self) -> list[int]:
+        """Ids of the annotations that made their images match (object-level filters);
+        every annotation of the filtered images when there is no object-level filter."""
+        ids: list[int] = self.dataset.annotations["id"][
+            self._filter_set.matching_objects()
+        ].tolist()
+        return ids
+
+    def filtered_dataset(self) -> CocoDataset:
+        """The matching images, with their annotations and predictions, as a dataset."""
+        return self.dataset.subset(self.filtered_ids)
+
+    def reset(self) -> None:
+        """Remove every filter: the grid shows every image again."""
+        self.filters = {}
+
+    def set_filter(self, key: str, value: Any) -> None:
+        """Set one filter (``None`` removes it), keeping the others."""
+        canonical = self._catalog.ref(key).key
+        filters: dict[str, Any] = dict(self.filters)
+        if value is None:
+            filters.pop(canonical, None)
+        else:
+            filters[canonical] = value
+        self.filters = filters
+
+    def add_chart(self, key: str, *, refresh: bool = True) -> Chart:
+        """Chart one more column (any numeric or categorical column, including one added
+        to ``dataset.images`` or ``dataset.annotations`` after the explorer was built)."""
+        column = self._catalog.column(key)
+        ref = column.ref
+        if ref.key in self.charts:
+            return self.charts[ref.key]
+        chart: Chart
+        if isinstance(column, NumericColumn):
+            chart = HistogramChart(
+                ref,
+                describe(ref),
+                self._distributions.bins(ref.key),
+                on_interval=self._from_chart,
+                throttle=self._throttle,
+            )
+            self._histograms.children = (*self._histograms.children, chart.widget)
+        else:
+            chart = CategoryChart(ref, describe(ref), column.labels, on_set=self._from_chart)
+            self._bar_charts.children = (*self._bar_charts.children, chart.widget)
+        self.charts[ref.key] = chart
+        if refresh:
+            self._update_chart(chart)
+        return chart
+
+    # -- filters ---------------------------------------------------------------------------
+    @traitlets.validate("filters")
+    def _validate_filters(self, proposal: dict[str, Any]) -> dict[str, FilterValue]:
+        try:
+            return self._filter_set.normalize(proposal["value"])
+        except (KeyError, ValueError) as error:
+            raise traitlets.TraitError(str(error).strip('"')) from error
+
+    @traitlets.observe("filters")
+    def _on_filters(self, change: dict[str, Any]) -> None:
+        if self._filter_set.assign(change["new"]):
+            self._refresh()
+
+    def _from_chart(self, key: str, value: Any) -> None:
+        """A brush or a click: the chart already shows it, so it is not redrawn."""
+        self._origin = key
+        try:
+            self.set_filter(key, value)
+        finally:
+            self._origin = None
+
+    # -- presenting ------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        filters = self._filter_set
+        if filters.filters:
+            self.grid.show(self.dataset.images["id"][filters.rows()])
+        else:
+            self.grid.show(None)
+        self._update_emphasis()
+        for chart in self.charts.values():
+            self._update_chart(chart)
+        self._update_header()
+
+    def _update_chart(self, chart: Chart) -> None:
+        values = self._filter_set.filters
+        own = values.get(chart.key)
+        filtering = bool(values)
+        if isinstance(chart, HistogramChart):
+            chart.update(self._distributions.histogram(chart.key), own, filtering)
+        else:
+            chart.update(self._distributions.categories(chart.key), own, filtering)
+        if chart.key != self._origin:
+            chart.show_filter(own)
+
+    def _update_emphasis(self) -> None:
+        if not self._filter_set.has_object_filters:
+            emphasis: dict[int, list[int]] = {}
+        else:
+            first = self.grid.shown_ids[: self._emphasis_limit]
+            emphasis = self._filter_set.emphasis(self.dataset.image_rows(first))
+        self.grid._emphasis = {str(image_id): ids for image_id, ids in emphasis.items()}
+
+    def _update_header(self) -> None:
+        filters = self._filter_set
+        total = len(self.dataset.images)
+        shown = len(filters.rows())
+        text = (
+            f"<b>{format_count(shown)}</b> of {format_count(total)} images match"
+            if filters.filters
+            else f"<b>{format_count(total)}</b> images · brush a chart to filter"
+        )
+        if filters.has_object_filters:
+            objects = int(filters.matching_objects().sum())
+            text += f" · {format_count(objects)} matching objects"
+        self._status.value = text
+        self._reset_button.disabled = not filters.filters
+        self._update_chips()
+
+    def _update_chips(self) -> None:
+        values = self._filter_set.filters
+        for key, value in values.items():
+            button = self._chip_buttons.get(key)
+            if button is None:
+                button = widgets.Button(tooltip=f"Remove the filter on {key}")
+                button.add_class("cw-filter-chip")
+                button.layout.width = "auto"
+                button.on_click(lambda _, key=key: self.set_filter(key, None))
+                self._chip_buttons[key] = button
+            button.description = f"{_short_label(key)}: {self._value_text(key, value)} ✕"
+        self._chips.children = [self._chip_buttons[key] for key in values]
+
+    def _value_text(self, key: str, value: FilterValue) -> str:
+        if isinstance(value, tuple):
+            return format_interval(*value, describe(self._catalog.ref(key)).unit)
+        names = sorted(map(str, value))
+        return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+
+    def _has_values(self, key: str) -> bool:
+        column = self._catalog.column(key)
+        if isinstance(column, NumericColumn):
+            return bool(np.isfinite(column.values).any())
+        return len(column.codes) > 0
+
+
+def _short_label(key: str) -> str:
+    name = key.removeprefix("annotations.")
+    prefix = "object " if key.startswith("annotations.") and name != "category_name" else ""
+    return prefix + ("class" if name == "category_name" else name.replace("_", " "))
+
+
+def _skipped_note(skipped: list[str]) -> str:
+    if not skipped:
+        return ""
+    hint = (
+        " (run <code>ds.compute_pixel_statistics()</code>, then build the explorer again)"
+        if any(key in ("brightness", "contrast", "sharpness") for key in skipped)
+        else ""
+    )
+    return f"Not charted, no values yet: {', '.join(skipped)}{hint}."
