@@ -17,6 +17,8 @@ import numpy.typing as npt
 from cocowidget.data.table import Table
 
 MISSING = -1
+_MAX_TABLE = 8_000_000  # entries (32 MB) of a dense id → row table
+_MAX_SPREAD = 16  # ... and at most this many entries per id
 
 
 class IdIndex:
@@ -27,6 +29,8 @@ class IdIndex:
         self._order = np.argsort(ids, kind="stable")
         self._sorted = ids[self._order]
         self._dict: dict[int, int] | None = None
+        self._table: np.ndarray | None = None
+        self._sparse = False
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -36,12 +40,35 @@ class IdIndex:
         wanted = np.asarray(ids, dtype=np.int64)
         if len(self._sorted) == 0:
             return np.full(wanted.shape, MISSING, dtype=np.int64)
+        table = self._lookup_table()
+        if table is not None:
+            low = int(self._sorted[0])
+            offset = wanted - low
+            inside = (offset >= 0) & (offset < len(table))
+            found = np.full(wanted.shape, MISSING, dtype=np.int64)
+            found[inside] = table[offset[inside]]
+            return found
         position = np.searchsorted(self._sorted, wanted, side="left")
         np.minimum(position, len(self._sorted) - 1, out=position)
         missing = self._sorted[position] != wanted
         rows: np.ndarray = self._order[position]
         rows[missing] = MISSING
         return rows
+
+    def _lookup_table(self) -> np.ndarray | None:
+        """Row by ``id - min(id)`` when ids are dense enough (COCO's are: 118k images
+        with ids below 600k), which is several times faster than a binary search."""
+        if self._table is None and not self._sparse:
+            low, high = int(self._sorted[0]), int(self._sorted[-1])
+            span = high - low + 1
+            if span > _MAX_TABLE or span > _MAX_SPREAD * len(self._sorted):
+                self._sparse = True
+                return None
+            table = np.full(span, MISSING, dtype=np.int32 if len(self.ids) < 2**31 else np.int64)
+            # Reversed, so that of duplicate ids the first row is written last and wins.
+            table[self.ids[::-1] - low] = np.arange(len(self.ids) - 1, -1, -1)
+            self._table = table
+        return self._table
 
     def row(self, id_: int) -> int:
         """Row of one id in constant time; KeyError if absent."""

@@ -38,7 +38,14 @@ def test_masks_of_an_image_without_objects() -> None:
     assert dataset.masks(5).shape == (0, 64, 64)
 
 
-def test_id_index_rows_and_duplicates() -> None:
+@pytest.mark.parametrize("scale", [1, 10**12], ids=["dense ids", "sparse ids"])
+def test_id_index_rows_and_duplicates(scale: int) -> None:
+    index = IdIndex(np.array([30, 10, 20, 10, 40]) * scale)
+    assert index.rows(np.array([10, 20, 99, 40, -5]) * scale).tolist() == [1, 2, -1, 4, -1]
+    assert index.row(10 * scale) == 1
+
+
+def test_id_index_rows_and_duplicates_details() -> None:
     index = IdIndex(np.array([30, 10, 20, 10, 40]))
     assert index.rows([10, 20, 99, 40, -5]).tolist() == [1, 2, -1, 4, -1]
     assert index.row(10) == 1  # the first of the duplicates
