@@ -8,6 +8,7 @@ short of two cores (``benchmarks/bench_thumbnails.py`` prints both), while two w
 processes come close to twice one core. Processes also isolate the notebook kernel from a
 decoder that crashes or runs out of memory on a hostile file.
 
+All services share one such pool (:func:`shared_executor`), started on first use.
 Workers start with ``forkserver`` where available (forking a Jupyter kernel's threads is
 unsafe) and ``spawn`` elsewhere, import only what rendering needs, and ignore SIGINT so
 that interrupting a notebook cell does not kill the pool. Where processes cannot be used
@@ -19,10 +20,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-__all__ = ["default_executor", "default_worker_count", "thread_executor"]
+__all__ = ["default_executor", "default_worker_count", "shared_executor", "thread_executor"]
 
 
 def default_worker_count() -> int:
@@ -54,6 +56,26 @@ def default_executor(workers: int | None = None) -> Executor:
         )
         return thread_executor(count)
     return pool
+
+
+_shared: Executor | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_executor(*, replacing: Executor | None = None) -> Executor:
+    """The process-wide :func:`default_executor`, created on first use.
+
+    Every service without an executor of its own shares it, so a notebook with several
+    grids starts its worker processes once. Pass the pool that broke as ``replacing`` to
+    get a fresh one (once, however many callers noticed).
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None or (replacing is not None and _shared is replacing):
+            if _shared is not None:
+                _shared.shutdown(wait=False, cancel_futures=True)
+            _shared = default_executor()
+        return _shared
 
 
 def thread_executor(workers: int | None = None) -> ThreadPoolExecutor:

@@ -15,14 +15,14 @@ both tiers as they complete. Only thumbnails go to the disk cache; previews and 
 (ten times larger, requested one at a time) stay in memory, and run on a thread of their
 own, so that a hover preview never waits behind a batch of thumbnails.
 
-The default executor is a process pool with one worker per core
+The default executor is a process pool with one worker per core, shared by all services
 (:mod:`cocowidget.media.executors` says why), replaced by a fresh one if a worker dies.
 Any ``concurrent.futures.Executor`` may be passed instead, a ``ThreadPoolExecutor`` or a
 distributed one: the work function is top-level, its arguments are a path and a
 :class:`~cocowidget.media.thumbnail.RenderSpec`, its result a ``Thumbnail``, all
-picklable, and workers never touch the cache. A passed executor is not shut down by
-``close()``. If an executor fails a task (a crashed worker), its future still resolves to
-a placeholder ``Thumbnail`` whose ``error`` says so.
+picklable, and workers never touch the cache. ``close()`` shuts down no executor. If an
+executor fails a task (a crashed worker), its future still resolves to a placeholder
+``Thumbnail`` whose ``error`` says so.
 
 Futures not yet started can be cancelled, one by one (``future.cancel()``) or all at once
 (:meth:`ThumbnailService.cancel_pending`). A bad file never raises: its future's result
@@ -45,7 +45,7 @@ from types import TracebackType
 
 from cocowidget.media.cache import ThumbnailCache
 from cocowidget.media.decode import DEFAULT_MAX_PIXELS, FileIdentity
-from cocowidget.media.executors import default_executor
+from cocowidget.media.executors import shared_executor
 from cocowidget.media.paths import UnsafePathError, resolve_image_path
 from cocowidget.media.thumbnail import (
     PREVIEW_MIN_SIDE,
@@ -69,11 +69,12 @@ class ThumbnailService:
 
     ``cache``: a :class:`ThumbnailCache`; ``None`` means ``ThumbnailCache.default()``
     (memory + disk at the default location); ``ThumbnailCache.disabled()`` turns caching
-    off. ``executor``: any ``concurrent.futures.Executor``; ``None`` means a process pool
-    owned (and shut down) by this service. ``max_side``/``quality``: the thumbnails';
-    ``preview_side``: the previews' and regions' largest long side. ``image_dir``: resolve
-    relative names inside it, refusing escapes unless ``allow_outside``.
-    ``max_pixels``: larger images are refused as decompression bombs.
+    off. ``executor``: any ``concurrent.futures.Executor``; ``None`` means the process
+    pool shared by all services (:func:`~cocowidget.media.executors.shared_executor`).
+    ``max_side``/``quality``: the thumbnails'; ``preview_side``: the previews' and
+    regions' largest long side. ``image_dir``: resolve relative names inside it, refusing
+    escapes unless ``allow_outside``. ``max_pixels``: larger images are refused as
+    decompression bombs.
     """
 
     def __init__(
@@ -89,8 +90,9 @@ class ThumbnailService:
         max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         self.cache = cache if cache is not None else ThumbnailCache.default()
-        self._owns_executor = executor is None
-        self.executor: Executor = executor or default_executor()
+        self._shares_default = executor is None
+        self.executor: Executor = executor or shared_executor()
+        self._closed = False
         # Previews and regions answer a pointer at rest: they get their own thread so they
         # never queue behind a batch of thumbnails.
         self._interactive = ThreadPoolExecutor(1, thread_name_prefix="cocowidget-preview")
@@ -170,11 +172,13 @@ class ThumbnailService:
 
     # -- lifetime --------------------------------------------------------------------------
     def close(self, *, wait: bool = True) -> None:
-        """Cancel pending requests and shut down the executor if this service owns it."""
+        """Cancel pending requests and stop the preview thread; later requests raise.
+
+        Neither a passed executor nor the shared default one is shut down.
+        """
+        self._closed = True
         self.cancel_pending()
         self._interactive.shutdown(wait=wait, cancel_futures=True)
-        if self._owns_executor:
-            self.executor.shutdown(wait=wait, cancel_futures=True)
 
     def __enter__(self) -> ThumbnailService:
         return self
@@ -189,6 +193,8 @@ class ThumbnailService:
 
     # -- internals -------------------------------------------------------------------------
     def _submit(self, file: PathLike, spec: RenderSpec) -> Future[Thumbnail]:
+        if self._closed:
+            raise RuntimeError("this ThumbnailService is closed")
         try:
             path = self._locate(file)
         except UnsafePathError as error:
@@ -229,15 +235,11 @@ class ThumbnailService:
         try:
             return executor.submit(render_file, path, spec)
         except BrokenExecutor:
-            if not self._owns_executor:
+            if not self._shares_default:
                 raise
-        # A worker died (killed, out of memory): replace the pool, once for all callers.
-        with self._lock:
-            if self.executor is executor:
-                executor.shutdown(wait=False, cancel_futures=True)
-                self.executor = default_executor()
-            executor = self.executor
-        return executor.submit(render_file, path, spec)
+        # A worker died (killed, out of memory): replace the shared pool.
+        self.executor = shared_executor(replacing=executor)
+        return self.executor.submit(render_file, path, spec)
 
     def _finished(self, spec: RenderSpec, future: Future[Thumbnail]) -> None:
         with self._lock:

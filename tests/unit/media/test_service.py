@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
@@ -17,7 +16,7 @@ import pytest
 
 from cocowidget.media import service as service_module
 from cocowidget.media.cache import DiskCache, MemoryCache, ThumbnailCache
-from cocowidget.media.executors import thread_executor
+from cocowidget.media.executors import shared_executor, thread_executor
 from cocowidget.media.service import ThumbnailService
 from cocowidget.media.thumbnail import render_file, render_thumbnail
 
@@ -236,39 +235,40 @@ def test_a_passed_executor_is_not_shut_down(images: list[Path], cache: Thumbnail
         assert executor.submit(lambda: 42).result() == 42
 
 
-def test_owned_executor_is_shut_down(
-    images: list[Path], cache: ThumbnailCache, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(service_module, "default_executor", thread_executor)  # quick to start
-    service = ThumbnailService(cache)
-    service.close()
-    with pytest.raises(RuntimeError):
-        service.submit(images[0])
-
-
-def test_default_executor_is_a_process_pool(
+def test_a_closed_service_refuses_requests_and_leaves_executors_running(
     images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
 ) -> None:
-    with ThumbnailService(cache) as service:
+    service = ThumbnailService(cache, threads)
+    service.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        service.submit(images[0])
+    assert threads.submit(abs, -3).result() == 3
+
+
+def test_default_executor_is_one_process_pool_for_all_services(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    with ThumbnailService(cache) as service, ThumbnailService(cache) as other:
         assert isinstance(service.executor, ProcessPoolExecutor)
+        assert other.executor is service.executor is shared_executor()
         in_processes = [thumb for _, thumb in service.thumbnails(images)]
         assert service.submit(images[0]).done()  # results reached the memory LRU
     assert cache.disk is not None and len(cache.disk) == len(images)
     with ThumbnailService(ThumbnailCache.disabled(), threads) as in_process:
         in_threads = [thumb for _, thumb in in_process.thumbnails(images)]
     assert in_processes == in_threads
+    assert shared_executor().submit(abs, -2).result(timeout=60) == 2  # still running
 
 
 def test_a_broken_pool_is_replaced(images: list[Path]) -> None:
-    context = multiprocessing.get_context("spawn")
     with ThumbnailService(ThumbnailCache.disabled()) as service:
-        service.executor.shutdown()
-        service.executor = ProcessPoolExecutor(1, mp_context=context)
-        crash = service.executor.submit(os._exit, 1)  # the worker dies; the pool breaks
+        broken = service.executor
+        crash = broken.submit(os._exit, 1)  # a worker dies; the pool breaks
         with pytest.raises(BrokenProcessPool):
             crash.result(timeout=60)
         again = service.submit(images[1]).result(timeout=60)
         assert again.error is None and again.width == 72
+        assert service.executor is not broken and service.executor is shared_executor()
 
 
 def ignores_interrupts(pid: int) -> bool:
