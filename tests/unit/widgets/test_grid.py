@@ -1,0 +1,120 @@
+"""CocoGrid's Python side without a browser: order, selection, requests and path safety."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import traitlets
+
+import cocowidget as cw
+from cocowidget.datasets import DemoPaths
+from cocowidget.media import ThumbnailCache, ThumbnailService
+
+
+class Captured:
+    def __init__(self) -> None:
+        self.messages: list[tuple[dict[str, Any], list[Any]]] = []
+        self.done = threading.Event()
+
+    def __call__(self, content: dict[str, Any], buffers: Any = None) -> None:
+        self.messages.append((content, list(buffers or [])))
+        self.done.set()
+
+
+@pytest.fixture(scope="module")
+def dataset(demo: DemoPaths) -> cw.CocoDataset:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    assert demo.predictions is not None
+    ds.add_predictions(demo.predictions, name="sim")
+    return ds
+
+
+@pytest.fixture
+def grid(dataset: cw.CocoDataset) -> cw.CocoGrid:
+    return cw.CocoGrid(dataset, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
+
+
+def request(grid: cw.CocoGrid, method: str, **params: Any) -> tuple[dict[str, Any], list[Any]]:
+    captured = Captured()
+    grid.send = captured  # type: ignore[method-assign]
+    grid._on_custom_message(
+        grid, {"type": "request", "id": 1, "method": method, "params": params}, []
+    )
+    assert captured.done.wait(30)
+    content, buffers = captured.messages[0]
+    assert content["ok"], content
+    return content["result"], buffers
+
+
+def test_sort_and_show(grid: cw.CocoGrid, dataset: cw.CocoDataset) -> None:
+    grid.sort_by = "-object_count"
+    counts = dataset.images["object_count"][dataset.image_rows(grid.shown_ids)]
+    assert (np.diff(counts) <= 0).all()
+    some = [int(i) for i in dataset.images["id"][[5, 1, 9]]]
+    grid.sort_by = None
+    grid.show(some)
+    assert grid.shown_ids == some
+    order = np.frombuffer(grid._order, "<i4")
+    assert order.tolist() == [5, 1, 9]
+    grid.show()
+    assert len(grid.shown_ids) == len(dataset)
+
+
+def test_bad_sort_and_selection_are_refused(grid: cw.CocoGrid) -> None:
+    with pytest.raises(traitlets.TraitError, match="cannot sort by 'nope'"):
+        grid.sort_by = "nope"
+    with pytest.raises(KeyError, match="unknown image ids"):
+        grid.selected = [10**9]
+
+
+def test_selected_dataset_is_the_subset(grid: cw.CocoGrid, dataset: cw.CocoDataset) -> None:
+    grid.selected = [int(i) for i in dataset.images["id"][:3]]
+    subset = grid.selected_dataset()
+    assert sorted(subset.images["id"].tolist()) == sorted(grid.selected)
+
+
+def test_thumbnail_batch_has_images_overlays_and_captions(grid: cw.CocoGrid) -> None:
+    result, buffers = request(grid, "thumbnails", rows=[0, 1, 2])
+    coords = np.frombuffer(buffers[result["coords"]], "<f4")
+    items = result["items"]
+    assert [item["row"] for item in items] == [0, 1, 2]
+    for item in items:
+        if item["error"] is None:
+            assert buffers[item["buffer"]][:2] == b"\xff\xd8"  # a JPEG
+        for obj in item["overlay"]["objects"]:
+            if obj["poly"]:
+                start, *rings = obj["poly"]
+                assert start + 2 * sum(rings) <= coords.size
+    assert {obj["source"] for item in items for obj in item["overlay"]["objects"]} >= {0, 1}
+    assert items[0]["caption"] == grid.dataset.images["file_name"][0]
+
+
+def test_bad_requests_answer_with_an_error(grid: cw.CocoGrid) -> None:
+    captured = Captured()
+    grid.send = captured  # type: ignore[method-assign]
+    grid._on_custom_message(
+        grid, {"type": "request", "id": 3, "method": "thumbnails", "params": {"rows": [-1]}}, []
+    )
+    assert captured.messages[0][0]["ok"] is False
+    assert "out of range" in captured.messages[0][0]["error"]
+
+
+def test_file_names_outside_image_dir_are_not_read(tmp_path: Path, demo: DemoPaths) -> None:
+    document = json.loads(demo.annotations.read_text())
+    document["images"] = document["images"][:1]
+    document["images"][0]["file_name"] = "../../../../../../etc/passwd"
+    document["annotations"] = []
+    path = tmp_path / "escape.json"
+    path.write_text(json.dumps(document))
+    ds = cw.CocoDataset.from_coco(path, image_dir=demo.image_dir)
+    grid = cw.CocoGrid(ds, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
+    result, _ = request(grid, "thumbnails", rows=[0])
+    assert result["items"][0]["buffer"] == -1
+    assert "outside" in result["items"][0]["error"]
+    kinds = set(ds.quality(check_files=False)["kind"].tolist())
+    assert "unsafe_file_name" in kinds
