@@ -477,7 +477,7 @@ class CocoDataset:
             problems += run_problems
         problems += self._table_problems(limits)
         if check_segmentations:
-            problems += self._segmentation_problems()
+            problems += self._segmentation_problems(executor)
         if check_files:
             problems += self._file_problems(executor, limits)
         return problems_table(problems)
@@ -516,14 +516,12 @@ class CocoDataset:
             )
         return problems
 
-    def _segmentation_problems(self) -> list[Problem]:
-        problems = checks.segmentation_problems(
-            checks.Subject(self._annotations, "annotation"), self._images
-        )
-        for name, run in self._runs.items():
-            problems += checks.segmentation_problems(
-                checks.Subject(run, "detection", name), self._images
-            )
+    def _segmentation_problems(self, executor: Executor | None = None) -> list[Problem]:
+        subjects = [checks.Subject(self._annotations, "annotation")]
+        subjects += [checks.Subject(run, "detection", name) for name, run in self._runs.items()]
+        problems = []
+        for subject in subjects:
+            problems += checks.segmentation_problems(subject, self._images, executor)
         return problems
 
     def _file_problems(

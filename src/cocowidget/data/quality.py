@@ -366,9 +366,11 @@ _SEGMENTATION_SEVERITY = {
 }
 
 
-def segmentation_problems(subject: Subject, images: Table) -> list[Problem]:
+def segmentation_problems(
+    subject: Subject, images: Table, executor: Executor | None = None
+) -> list[Problem]:
     problems = []
-    for row, issue in scan_segmentations(subject.objects, images):
+    for row, issue in scan_segmentations(subject.objects, images, executor):
         problems += _object_problems(
             subject,
             np.array([row]),

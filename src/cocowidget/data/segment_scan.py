@@ -7,10 +7,13 @@ to the precise checker that names the JSON path of the problem).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+from msgspec import Raw
 from pycocotools import mask as mask_api
 
 from cocowidget.data import segments
@@ -22,27 +25,36 @@ from cocowidget.data.table import Table
 CHUNK = 20_000
 
 
+def _rows_with_segmentation(objects: ObjectTable) -> np.ndarray:
+    present = np.fromiter((s is not None for s in objects.segmentation), bool, len(objects))
+    return np.flatnonzero(present)
+
+
+def _parse_chunk(raws: Sequence[Raw | bytes]) -> list[Any]:
+    """Parsed segmentations: typed in one msgspec call when all are valid, else one by
+    one; a malformed one comes as plain Python values (or a ``ValueError`` if not JSON)."""
+    values = segments.decode_typed_chunk(raws)
+    if values is not None:
+        return values
+    parsed: list[Any] = []
+    for raw in raws:
+        value = segments.decode_typed_one(raw)
+        if value is None:
+            try:
+                value = segments.parse(raw)
+            except ValueError as error:
+                value = error
+        parsed.append(value)
+    return parsed
+
+
 def _parsed(objects: ObjectTable) -> Iterator[tuple[int, Any]]:
-    """(row, parsed segmentation) for rows that have one; a value that is not valid
-    typed JSON comes as plain Python values (or a ``ValueError`` if not JSON at all)."""
-    rows = np.flatnonzero(
-        np.fromiter((s is not None for s in objects.segmentation), bool, len(objects))
-    )
+    """(row, parsed segmentation) for rows that have one."""
+    rows = _rows_with_segmentation(objects)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        raws = [objects.segmentation[row] for row in chunk]
-        values = segments.decode_typed_chunk(raws)
-        if values is not None:
-            yield from zip(chunk.tolist(), values, strict=True)
-            continue
-        for row, raw in zip(chunk.tolist(), raws, strict=True):
-            value = segments.decode_typed_one(raw)
-            if value is None:
-                try:
-                    value = segments.parse(raw)
-                except ValueError as error:
-                    value = error
-            yield row, value
+        values = _parse_chunk([objects.segmentation[row] for row in chunk])
+        yield from zip(chunk.tolist(), values, strict=True)
 
 
 def _typed_issue(value: Any, height: int, width: int) -> SegmentationIssue | None:
@@ -61,17 +73,52 @@ def _typed_issue(value: Any, height: int, width: int) -> SegmentationIssue | Non
     return segments.check_segmentation(value, height, width)
 
 
-def scan_segmentations(objects: ObjectTable, images: Table) -> list[tuple[int, SegmentationIssue]]:
-    """Every segmentation's first problem, as (row, issue); cached per object table."""
+def _scan_chunk(task: tuple[list[int], list[bytes], list[int], list[int]]) -> list[Any]:
+    """Issues of one chunk (a task that can run in another process)."""
+    rows, raws, heights, widths = task
+    issues = []
+    for row, value, height, width in zip(rows, _parse_chunk(raws), heights, widths, strict=True):
+        issue = _typed_issue(value, height, width)
+        if issue is not None:
+            issues.append((row, issue))
+    return issues
+
+
+def scan_segmentations(
+    objects: ObjectTable, images: Table, executor: Executor | None = None
+) -> list[tuple[int, SegmentationIssue]]:
+    """Every segmentation's first problem, as (row, issue); cached per object table.
+
+    Parsing is CPU-bound Python, so threads would not help: with a process-based (or
+    distributed) ``executor`` chunks are scanned there, a few at a time.
+    """
     cached = objects.cache.get("segmentation_issues")
     if cached is not None:
         return list(cached)
     widths, heights = image_sizes_of(objects.table, images)
-    issues = []
-    for row, value in _parsed(objects):
-        issue = _typed_issue(value, int(heights[row]), int(widths[row]))
-        if issue is not None:
-            issues.append((row, issue))
+    rows = _rows_with_segmentation(objects)
+    tasks = (
+        (
+            chunk.tolist(),
+            [bytes(objects.segmentation[row]) for row in chunk],
+            heights[chunk].tolist(),
+            widths[chunk].tolist(),
+        )
+        for chunk in (rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK))
+    )
+    issues: list[tuple[int, SegmentationIssue]] = []
+    if executor is None or isinstance(executor, ThreadPoolExecutor):
+        for task in tasks:
+            issues += _scan_chunk(task)
+    else:
+        # A bounded window of chunks in flight: their bytes are copies.
+        pending: deque[Future[list[Any]]] = deque()
+        for task in tasks:
+            pending.append(executor.submit(_scan_chunk, task))
+            if len(pending) >= 4:
+                issues += pending.popleft().result()
+        while pending:
+            issues += pending.popleft().result()
     objects.cache["segmentation_issues"] = issues
     return list(issues)
 

@@ -282,7 +282,7 @@ def resize_nearest(mask: np.ndarray, height: int, width: int) -> np.ndarray:
     return resized
 
 
-def decode_typed_chunk(raws: list[Raw]) -> list[Any] | None:
+def decode_typed_chunk(raws: Sequence[Raw | bytes]) -> list[Any] | None:
     """Parse many segmentations in one msgspec call (None when any is malformed)."""
     if not raws:
         return []
@@ -293,7 +293,7 @@ def decode_typed_chunk(raws: list[Raw]) -> list[Any] | None:
     return result
 
 
-def decode_typed_one(raw: Raw) -> Any | None:
+def decode_typed_one(raw: Raw | bytes) -> Any | None:
     try:
         return _typed_one.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):

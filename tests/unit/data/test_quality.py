@@ -251,3 +251,17 @@ def test_pixel_statistics_from_media(demo: Any) -> None:
         assert dataset.images["contrast"][row] == expected.contrast
         assert dataset.images["sharpness"][row] == expected.sharpness
     assert np.isnan(dataset.images["brightness"][3:]).all()
+
+
+def test_segmentation_scan_in_worker_processes_finds_the_same() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    document = small_coco()
+    document["annotations"][0]["segmentation"] = []
+    document["annotations"][1]["segmentation"] = [[1, 2, 3, 4]]
+    document["annotations"][2]["segmentation"] = {"size": [10, 10], "counts": [100]}
+    serial = problems_of(CocoDataset.from_coco(document))
+    with ProcessPoolExecutor(2) as executor:
+        parallel = problems_of(CocoDataset.from_coco(document), executor=executor)
+    assert parallel == serial
+    assert len([p for p in serial if p["severity"] != "info"]) == 3
