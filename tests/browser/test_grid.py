@@ -90,3 +90,25 @@ def test_grid_works_in_notebook_7(classic_notebook: NotebookPage, coco_tiny: Pat
         "() => document.querySelectorAll('.cw-cell.cw-selected').length === 1"
     )
     assert classic_notebook.value("grid.selected") == [ids[1]]
+
+
+def test_keyboard_moves_focus_and_selects(notebook: NotebookPage, coco_tiny: Path) -> None:
+    open_grid(notebook, coco_tiny / "annotations/instances_val2017.json", coco_tiny / "val2017")
+    page = notebook.page
+    ids = notebook.value("grid.shown_ids")
+    cell(notebook, 0).click()
+    keyboard = page.keyboard
+    keyboard.press("ArrowRight")
+    keyboard.press("Shift+ArrowRight")
+    page.wait_for_function("() => document.querySelectorAll('.cw-cell.cw-selected').length === 3")
+    assert sorted(notebook.value("grid.selected")) == sorted(ids[:3])
+
+    page.locator(".cw-grid-scroller").focus()
+    keyboard.press("Control+a")
+    expect(page.locator(".cw-grid-status")).to_contain_text(f"{len(ids)} selected")
+    assert len(notebook.value("grid.selected")) == len(ids)
+
+    page.locator(".cw-grid-scroller").focus()
+    keyboard.press("Escape")
+    expect(page.locator(".cw-cell.cw-selected")).to_have_count(0)
+    assert notebook.value("grid.selected") == []
