@@ -15,7 +15,7 @@ import numpy as np
 from msgspec import UNSET
 
 from cocowidget.data import segments
-from cocowidget.data.loading import Section
+from cocowidget.data.loading import Section, raw_values
 from cocowidget.data.problems import ERROR, WARNING, ProblemLog
 from cocowidget.data.table import Table
 
@@ -51,38 +51,26 @@ def _objects(values: Any, n: int) -> np.ndarray:
     return np.fromiter(values, dtype=object, count=n)
 
 
-def _values(records: list[Any], name: str) -> list[Any]:
-    try:
-        return list(map(attrgetter(name), records))
-    except AttributeError:
-        # Records decoded before an extra field was discovered lack that attribute.
-        return [getattr(record, name, UNSET) for record in records]
-
-
-def _optional(records: list[Any], name: str, missing: Any) -> list[Any]:
-    """Attribute values with UNSET replaced by ``missing``."""
-    values = _values(records, name)
+def _optional(records: list[Any], name: str, missing: Any, dtype: Any) -> np.ndarray:
+    """An optional attribute as a column, ``missing`` where it is UNSET."""
+    values = list(map(attrgetter(name), records))
     if values.count(UNSET):
-        return [missing if value is UNSET else value for value in values]
-    return values
+        values = [missing if value is UNSET else value for value in values]
+    return np.fromiter(values, dtype=dtype, count=len(values))
 
 
 def raw_column(records: list[Any], attribute: str) -> np.ndarray:
-    return _objects(_optional(records, attribute, None), len(records))
+    column = raw_values(records, attribute)
+    return column if column is not None else np.full(len(records), None, dtype=object)
 
 
 def extras_columns(section: Section) -> dict[str, np.ndarray]:
     """Extra fields that occur in at least one record."""
     columns = {}
-    n = len(section.records)
     for name, attribute in section.record_type.extra_items():
-        values = _values(section.records, attribute)
-        unset = values.count(UNSET)
-        if unset == n:
-            continue
-        if unset:
-            values = [None if value is UNSET else value for value in values]
-        columns[name] = _objects(values, n)
+        column = raw_values(section.records, attribute)
+        if column is not None:
+            columns[name] = column
     return columns
 
 
@@ -119,7 +107,7 @@ def category_columns(section: Section) -> Columns:
         {
             "id": _ints(records, "id"),
             "name": _objects(map(attrgetter("name"), records), n),
-            "supercategory": _objects(_optional(records, "supercategory", ""), n),
+            "supercategory": _optional(records, "supercategory", "", object),
             "file_index": section.file_index,
         }
     )
@@ -145,15 +133,14 @@ def annotation_columns(section: Section, log: ProblemLog, *, raw: bool = True) -
     leaves out the raw fields (segmentation, extras), to be read with
     :func:`~cocowidget.data.loading.reread_raw_fields`."""
     records = section.records
-    n = len(records)
     table = Table(
         {
             "id": _ints(records, "id"),
             "image_id": _ints(records, "image_id"),
             "category_id": _ints(records, "category_id"),
             "bbox": _bbox(records, required=True),
-            "area": np.asarray(_optional(records, "area", np.nan), dtype=np.float64).reshape(n),
-            "iscrowd": np.asarray(_optional(records, "iscrowd", -1), dtype=np.int64).reshape(n),
+            "area": _optional(records, "area", np.nan, np.float64),
+            "iscrowd": _optional(records, "iscrowd", -1, np.int64),
             "file_index": section.file_index,
         }
     )
@@ -171,15 +158,14 @@ def result_columns(section: Section, log: ProblemLog) -> Columns:
     """Detections. Optional fields come back as NaN (bbox, area) or -1 (id) to be derived
     like ``COCO.loadRes`` does (see :mod:`cocowidget.data.predictions`)."""
     records = section.records
-    n = len(records)
     table = Table(
         {
-            "id": np.asarray(_optional(records, "id", -1), dtype=np.int64).reshape(n),
+            "id": _optional(records, "id", -1, np.int64),
             "image_id": _ints(records, "image_id"),
             "category_id": _ints(records, "category_id"),
             "bbox": _bbox(records, required=False),
-            "area": np.asarray(_optional(records, "area", np.nan), dtype=np.float64).reshape(n),
-            "iscrowd": np.asarray(_optional(records, "iscrowd", 0), dtype=np.int64).reshape(n),
+            "area": _optional(records, "area", np.nan, np.float64),
+            "iscrowd": _optional(records, "iscrowd", 0, np.int64),
             "score": _floats(records, "score"),
             "file_index": section.file_index,
         }

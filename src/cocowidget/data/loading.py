@@ -15,6 +15,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from types import GenericAlias
 from typing import Any
@@ -454,18 +455,32 @@ def reread_raw_fields(document: Document, name: str) -> tuple[np.ndarray, dict[s
     raw_type = msgspec.defstruct("CocoRawFields", fields, rename=rename, gc=False)
     top_type = msgspec.defstruct("CocoRawSection", [(name, _list_of(raw_type))], gc=False)
     records = getattr(_decode(document.data, top_type), name)
-    n = len(records)
-    segmentation = np.fromiter(
-        (None if r.segmentation is UNSET else r.segmentation for r in records), object, n
-    )
+    segmentation = raw_values(records, "segmentation")
     extra_columns = {}
     for json_name, attribute in extras:
-        values = [getattr(r, attribute) for r in records]
-        if values.count(UNSET) < n:
-            extra_columns[json_name] = np.fromiter(
-                (None if v is UNSET else v for v in values), object, n
-            )
+        column = raw_values(records, attribute)
+        if column is not None:
+            extra_columns[json_name] = column
+    if segmentation is None:
+        segmentation = np.full(len(records), None, dtype=object)
     return segmentation, extra_columns
+
+
+def raw_values(records: list[Any], attribute: str) -> np.ndarray | None:
+    """An attribute of all records as an object array, None where UNSET; None if it is
+    UNSET everywhere. (Records decoded before an extra field was discovered lack it.)"""
+    try:
+        values = list(map(attrgetter(attribute), records))
+    except AttributeError:
+        values = [getattr(record, attribute, UNSET) for record in records]
+    unset = values.count(UNSET)
+    if unset == len(values) and values:
+        return None
+    if unset:
+        values = [None if value is UNSET else value for value in values]
+    # fromiter stores the objects as they are; assigning a list would let numpy look
+    # into Raw values (they are buffers) and take seconds.
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _try_encode(value: Any) -> bytes | None:

@@ -133,17 +133,14 @@ def category_statistics(categories: Table, objects: Table) -> dict[str, np.ndarr
     mean = _divide(np.bincount(index, weights=area, minlength=n)[:n], count.astype(np.float64))
     median = np.full(n, np.nan)
     if len(index):
-        # By category, then by area: a stable sort of the area order by category
-        # (two plain sorts beat lexsort by ~4x here).
-        by_area = np.argsort(area, kind="stable")
-        order = by_area[np.argsort(index[by_area], kind="stable")]
-        sorted_area = area[order]
-        starts = np.zeros(n, dtype=np.int64)
-        np.cumsum(count[:-1], out=starts[1:])
-        has = count > 0
-        low = starts[has] + (count[has] - 1) // 2
-        high = starts[has] + count[has] // 2
-        median[has] = (sorted_area[low] + sorted_area[high]) / 2
+        # Group by category with one sort of small ints, then a partition per category:
+        # much cheaper than sorting every area.
+        order = np.argsort(index, kind="stable")
+        grouped = area[order]
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(count, out=starts[1:])
+        for category in np.flatnonzero(count).tolist():
+            median[category] = np.median(grouped[starts[category] : starts[category + 1]])
     return {
         "annotation_count": count.astype(np.int64),
         "image_count": image_count.astype(np.int64),
