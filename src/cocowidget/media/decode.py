@@ -179,16 +179,17 @@ def decode_image(
     """
     image = _open(file)
     stored_size = image.size
-    orientation = _orientation(image)
-    oriented = (stored_size[1], stored_size[0]) if orientation in _SWAPS_AXES else stored_size
+    # Before anything else: reading the orientation of a PNG may decode all of it.
     pixels = stored_size[0] * stored_size[1]
     if pixels > max_pixels:
         raise ImageDecodeError(
             f"image too large ({pixels / 1e6:.3g} megapixels > limit {max_pixels / 1e6:.3g})",
-            original_size=oriented,
+            original_size=stored_size,
         )
     if pixels == 0:
-        raise ImageDecodeError("empty image (0 pixels)", original_size=oriented)
+        raise ImageDecodeError("empty image (0 pixels)", original_size=stored_size)
+    orientation = _orientation(image)
+    oriented = (stored_size[1], stored_size[0]) if orientation in _SWAPS_AXES else stored_size
     region = _clamp(box, oriented) if box is not None else (0, 0, *oriented)
     stored_region = _to_stored(region, orientation, stored_size)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, PngImagePlugin
 
 from cocowidget.media.decode import ImageDecodeError, decode_image, open_image_file
 from cocowidget.media.thumbnail import render_region, render_thumbnail
@@ -195,6 +195,23 @@ def test_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
     assert reason(path, max_pixels=10_000_000) == "image too large (25 megapixels > limit 10)"
     thumb = render_thumbnail(path, max_pixels=10_000_000)
     assert (thumb.original_width, thumb.original_height) == (5000, 5000)
+
+
+def test_a_real_image_over_the_limit_is_not_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = save(Image.new("RGB", (1500, 1000)), tmp_path / "big.png", compress_level=1)
+    loads: list[str] = []
+    original_load = PngImagePlugin.PngImageFile.load
+
+    def recording_load(self: PngImagePlugin.PngImageFile) -> object:
+        loads.append(self.mode)
+        return original_load(self)
+
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", recording_load)
+    assert reason(path, max_pixels=1_000_000) == "image too large (1.5 megapixels > limit 1)"
+    assert loads == []
+    assert reason(path) is None and loads  # the recording works
 
 
 def test_bomb_beyond_pillows_own_limit(tmp_path: Path) -> None:
