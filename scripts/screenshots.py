@@ -36,7 +36,15 @@ def main() -> None:
         page.locator(".cw-preview:not([hidden]) img[src^='blob:']").wait_for()
         page.wait_for_timeout(300)
         page.screenshot(path=str(DOCS / "grid-hover-zoom.png"))
-    print(f"wrote {DOCS / 'grid-coco_tiny.png'} and {DOCS / 'grid-hover-zoom.png'}")
+        page.mouse.move(2, 2)
+        page.evaluate(
+            "() => window.jupyterapp.commands.execute("
+            "'apputils:change-theme', {theme: 'JupyterLab Dark'})"
+        )
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+        page.wait_for_timeout(800)
+        page.locator(".cw-grid").screenshot(path=str(DOCS / "grid-dark.png"))
+    print(f"wrote grid-coco_tiny.png, grid-hover-zoom.png and grid-dark.png in {DOCS}")
 
 
 if __name__ == "__main__":

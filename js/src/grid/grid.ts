@@ -198,6 +198,9 @@ export class GridView {
 
   private layout(): void {
     const width = this.scroller.clientWidth;
+    // Hidden (a collapsed output, a background tab, a theme switch): keep the last layout;
+    // laying out at zero width would leave one column behind once it is shown again.
+    if (width === 0) return;
     this.columns = Math.max(1, Math.floor(width / this.cellWidth));
     const rowCount = Math.ceil(this.order.length / this.columns);
     this.canvas.style.height = `${rowCount * this.cellHeight}px`;
