@@ -4,7 +4,17 @@ from cocowidget import datasets
 from cocowidget.data import Table
 from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.problems import CocoFormatError
-from cocowidget.widgets.grid import CocoGrid
+from cocowidget.widgets.explorer import CocoExplorer
+from cocowidget.widgets.grid import CocoGrid, ObjectGrid
 
 __version__ = "0.1.0"
-__all__ = ["CocoDataset", "CocoFormatError", "CocoGrid", "Table", "__version__", "datasets"]
+__all__ = [
+    "CocoDataset",
+    "CocoExplorer",
+    "CocoFormatError",
+    "CocoGrid",
+    "ObjectGrid",
+    "Table",
+    "__version__",
+    "datasets",
+]

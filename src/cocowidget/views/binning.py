@@ -99,3 +99,44 @@ def _wants_log(finite: np.ndarray) -> bool:
         return False
     low, high = np.percentile(positive, [1, 99])
     return bool(high / low > LOG_SPAN)
+
+
+@dataclass(frozen=True)
+class Ticks:
+    values: np.ndarray
+    format: str  # a d3-format specifier
+
+
+def axis_ticks(bins: Bins, target: int = 5) -> Ticks:
+    """Round tick values inside the bins' range, and how to print them.
+
+    Linear axes step by 1, 2 or 5 × 10ᵏ; log axes put ticks at powers of ten, adding 2×
+    and 5× when the range spans fewer than three decades.
+    """
+    low, high = float(bins.edges[0]), float(bins.edges[-1])
+    if bins.scale == "log":
+        first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+        mantissas = (1.0,) if math.log10(high / low) >= 3 else (1.0, 2.0, 5.0)
+        candidates = [m * 10.0**k for k in range(first, last + 1) for m in mantissas]
+        values = np.array([v for v in candidates if low <= v <= high])
+        if values.size < 2:
+            values = np.geomspace(low, high, 3)
+        return Ticks(values, "~s" if low >= 1 else "~g")
+    step = _nice_step((high - low) / max(target, 1))
+    if bins.integer:
+        step = max(1.0, step)
+    values = np.arange(math.ceil(low / step) * step, high + step * 1e-9, step)
+    if max(abs(low), abs(high)) >= 10_000:
+        return Ticks(values, "~s")
+    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    return Ticks(values, f".{decimals}f")
+
+
+def _nice_step(raw: float) -> float:
+    if raw <= 0 or not math.isfinite(raw):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    # Round to the nearest of 1, 2, 5, 10 in log terms (the cut-offs are their midpoints).
+    ratio = raw / power
+    factor = 10.0 if ratio >= 7.07 else 5.0 if ratio >= 3.16 else 2.0 if ratio >= 1.41 else 1.0
+    return factor * power

@@ -24,7 +24,7 @@ SetCallback = Callable[[str, ValueSet | None], None]
 #: Log axes start here, so a class with no objects is a bar of no length, not log(0).
 LOG_FLOOR = 0.7
 MAX_BARS = 100
-SORTS = {"by count": "count", "by name": "name"}
+SORTS = {"count": "count", "A–Z": "name"}
 SCALES = {"log": "log", "linear": "linear"}
 
 
@@ -61,10 +61,16 @@ class CategoryChart:
         self._filtering = False
 
         self.sort = widgets.ToggleButtons(
-            options=list(SORTS), value=_key_of(SORTS, sort), style={"button_width": "70px"}
+            options=list(SORTS),
+            value=_key_of(SORTS, sort),
+            tooltips=["most frequent first", "alphabetical"],
+            style={"button_width": "auto"},
         )
         self.scale = widgets.ToggleButtons(
-            options=list(SCALES), value=_key_of(SCALES, scale), style={"button_width": "52px"}
+            options=list(SCALES),
+            value=_key_of(SCALES, scale),
+            tooltips=["log scale: rare classes stay visible", "linear scale"],
+            style={"button_width": "auto"},
         )
         self.title = widgets.HTML()
         self.title.add_class("cw-chart-title")
