@@ -587,33 +587,31 @@ class CocoDataset:
             },
         )
 
-    def _document(self) -> dict[str, Any]:
-        return export.dataset_document(
-            export.image_records(self._images, self._image_extras),
-            export.object_records(self._annotations, with_score=False),
-            export.category_records(self._categories, self._category_extras),
+    def _sections(self) -> list[tuple[str, Any]]:
+        return export.dataset_sections(
+            export.image_chunks(self._images, self._image_extras),
+            export.object_chunks(self._annotations, with_score=False),
+            export.category_chunks(self._categories, self._category_extras),
             self._top_extras,
         )
 
     def to_coco(self, path: PathLike) -> Path:
         """Write the dataset as a COCO instances JSON (annotations in original order,
-        segmentations and extra fields exactly as read)."""
-        return export.write_json(self._document(), path)
+        segmentations and extra fields exactly as read). The file is replaced only once
+        it is completely written."""
+        return export.write_object(self._sections(), path)
 
     def to_dict(self) -> dict[str, Any]:
         """The dataset as a COCO dict of plain Python values (e.g. for pycocotools)."""
-        result: dict[str, Any] = export.as_python(self._document())
-        return result
+        return export.sections_as_python(self._sections())
 
     def predictions_to_coco(self, name: str, path: PathLike) -> Path:
         """Write a run as a COCO results list."""
-        return export.write_json(export.object_records(self._objects(name), with_score=True), path)
+        return export.write_array(export.object_chunks(self._objects(name), with_score=True), path)
 
     def predictions_to_list(self, name: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = export.as_python(
-            export.object_records(self._objects(name), with_score=True)
-        )
-        return result
+        """A run as a COCO results list of plain Python values."""
+        return export.records_as_python(export.object_chunks(self._objects(name), with_score=True))
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 Records are rebuilt from the columns; segmentations and extra fields are written back as
 the raw JSON they were read as (``msgspec.Raw`` is emitted verbatim), so export loses
 nothing that was loaded, and a load → write → load round trip gives equal tables.
-Annotations are written in their original file order.
+Annotations are written in their original file order. Big arrays are built and written
+in chunks, so writing a million annotations never holds a million dicts.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,82 +20,132 @@ import numpy as np
 from cocowidget.data.grouping import ObjectTable
 from cocowidget.data.table import Table
 
+CHUNK = 50_000
+
+Records = list[dict[str, Any]]
+
 
 def _records(
-    table: Table, fields: dict[str, Any], extras: dict[str, np.ndarray], order: np.ndarray
-) -> list[dict[str, Any]]:
-    """One dict per row (in ``order``): ``fields`` maps output keys to column values."""
-    columns = {key: values[order].tolist() for key, values in fields.items()}
-    extra_columns = {key: values[order].tolist() for key, values in extras.items()}
-    keys = list(columns)
-    records = [
-        dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)
-    ]
-    for key, values in extra_columns.items():
-        for record, value in zip(records, values, strict=True):
+    fields: dict[str, np.ndarray], extras: dict[str, np.ndarray], rows: np.ndarray
+) -> Records:
+    """One dict per row in ``rows``: ``fields`` maps output keys to columns; extra
+    (raw) fields are added where present."""
+    columns = [values[rows].tolist() for values in fields.values()]
+    keys = list(fields)
+    records = [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+    for key, values in extras.items():
+        for record, value in zip(records, values[rows].tolist(), strict=True):
             if value is not None:
                 record[key] = value
-    del table
     return records
 
 
-def image_records(images: Table, extras: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    order = np.arange(len(images))
+def _chunks(
+    fields: dict[str, np.ndarray], extras: dict[str, np.ndarray], order: np.ndarray
+) -> Iterator[Records]:
+    for start in range(0, len(order), CHUNK):
+        yield _records(fields, extras, order[start : start + CHUNK])
+
+
+def image_chunks(images: Table, extras: dict[str, np.ndarray]) -> Iterator[Records]:
     fields = {name: images[name] for name in ("id", "file_name", "width", "height")}
-    return _records(images, fields, extras, order)
+    return _chunks(fields, extras, np.arange(len(images)))
 
 
-def category_records(categories: Table, extras: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    order = np.argsort(categories["file_index"], kind="stable")
+def category_chunks(categories: Table, extras: dict[str, np.ndarray]) -> Iterator[Records]:
     fields = {name: categories[name] for name in ("id", "name")}
-    records = _records(categories, fields, extras, order)
-    for record, supercategory in zip(
-        records, categories["supercategory"][order].tolist(), strict=True
-    ):
-        if supercategory:
-            record["supercategory"] = supercategory
-    return records
+    # An empty supercategory is one the file did not have.
+    supercategory = categories["supercategory"].copy()
+    supercategory[supercategory == ""] = None
+    order = np.argsort(categories["file_index"], kind="stable")
+    return _chunks(fields, {"supercategory": supercategory, **extras}, order)
 
 
-def object_records(objects: ObjectTable, *, with_score: bool) -> list[dict[str, Any]]:
+def object_chunks(objects: ObjectTable, *, with_score: bool) -> Iterator[Records]:
     """Annotations (or detections) in original file order."""
     table = objects.table
-    order = np.argsort(table["file_index"], kind="stable")
-    fields: dict[str, Any] = {name: table[name] for name in ("id", "image_id", "category_id")}
-    fields["bbox"] = table["bbox"]
-    fields["area"] = table["area"]
-    fields["iscrowd"] = table["iscrowd"]
+    names = ["id", "image_id", "category_id", "bbox", "area", "iscrowd"]
     if with_score:
-        fields["score"] = table["score"]
-    extras = dict(objects.extras)
-    extras["segmentation"] = objects.segmentation
-    return _records(table, fields, extras, order)
+        names.append("score")
+    fields = {name: table[name] for name in names}
+    extras = {"segmentation": objects.segmentation, **objects.extras}
+    return _chunks(fields, extras, np.argsort(table["file_index"], kind="stable"))
 
 
-def dataset_document(
-    images: list[dict[str, Any]],
-    annotations: list[dict[str, Any]],
-    categories: list[dict[str, Any]],
+def dataset_sections(
+    images: Iterator[Records],
+    annotations: Iterator[Records],
+    categories: Iterator[Records],
     top_extras: dict[str, Any],
-) -> dict[str, Any]:
-    document: dict[str, Any] = {}
-    for key in ("info", "licenses"):
-        if key in top_extras:
-            document[key] = top_extras[key]
-    document["images"] = images
-    document["annotations"] = annotations
-    document["categories"] = categories
-    for key, value in top_extras.items():
-        document.setdefault(key, value)
-    return document
+) -> list[tuple[str, Any]]:
+    """(key, value) of the top-level object in COCO's usual order; arrays as chunks."""
+    sections: list[tuple[str, Any]] = [
+        (key, top_extras[key]) for key in ("info", "licenses") if key in top_extras
+    ]
+    sections += [("images", images), ("annotations", annotations), ("categories", categories)]
+    sections += [(k, v) for k, v in top_extras.items() if k not in ("info", "licenses")]
+    return sections
 
 
-def write_json(document: Any, path: str | os.PathLike[str]) -> Path:
+def _array(chunks: Iterable[Records]) -> Iterator[bytes]:
+    yield b"["
+    first = True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if not first:
+            yield b","
+        yield msgspec.json.encode(chunk)[1:-1]
+        first = False
+    yield b"]"
+
+
+def _write(path: str | os.PathLike[str], pieces: Iterable[bytes]) -> Path:
+    """Write to a temporary file, then replace: a failed export never leaves half a
+    file where a dataset was (the source file may be the destination)."""
     out = Path(path)
-    out.write_bytes(msgspec.json.encode(document))
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    try:
+        with temporary.open("wb") as file:
+            file.writelines(pieces)
+        temporary.replace(out)
+    finally:
+        temporary.unlink(missing_ok=True)
     return out
 
 
-def as_python(document: Any) -> Any:
-    """The document with raw JSON parts parsed into plain Python values."""
-    return msgspec.json.decode(msgspec.json.encode(document))
+def _object(sections: list[tuple[str, Any]]) -> Iterator[bytes]:
+    yield b"{"
+    for i, (key, value) in enumerate(sections):
+        yield (b"," if i else b"") + msgspec.json.encode(key) + b":"
+        if isinstance(value, Iterator):
+            yield from _array(value)
+        else:
+            yield msgspec.json.encode(value)
+    yield b"}"
+
+
+def write_object(sections: list[tuple[str, Any]], path: str | os.PathLike[str]) -> Path:
+    """Write a JSON object whose values may be chunk iterators (arrays)."""
+    return _write(path, _object(sections))
+
+
+def write_array(chunks: Iterator[Records], path: str | os.PathLike[str]) -> Path:
+    return _write(path, _array(chunks))
+
+
+def records_as_python(chunks: Iterable[Records]) -> list[Any]:
+    """Records with their raw JSON parts parsed into plain Python values."""
+    records: list[Any] = []
+    for chunk in chunks:
+        records += msgspec.json.decode(msgspec.json.encode(chunk))
+    return records
+
+
+def sections_as_python(sections: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {
+        key: records_as_python(value)
+        if isinstance(value, Iterator)
+        else msgspec.json.decode(msgspec.json.encode(value))
+        for key, value in sections
+    }
