@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as mask_api
@@ -221,3 +222,23 @@ def test_predictions_export_and_reload_equal(tmp_path: Path) -> None:
     assert_tables_equal(first, second)
     assert dataset.predictions_to_list("a") == dataset.predictions_to_list("b")
     assert dataset.predictions_to_list("a")[1]["extra"] == [1]
+
+
+def test_export_over_the_source_file_and_failed_exports_leave_it_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "instances.json"
+    source.write_bytes(msgspec.json.encode(small_coco()))
+    dataset = CocoDataset.from_coco(source)
+    dataset.to_coco(source)
+    assert CocoDataset.from_coco(source).to_dict() == small_coco()
+    before = source.read_bytes()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("cocowidget.data.export._records", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        dataset.to_coco(source)
+    assert source.read_bytes() == before
+    assert [path.name for path in tmp_path.iterdir()] == ["instances.json"]
