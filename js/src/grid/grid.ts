@@ -11,7 +11,8 @@ import { Thumbnail, ThumbnailStore } from "./thumbnails";
 import { buildToolbar } from "./toolbar";
 
 export interface GridModel {
-  _image_ids: DataView; // float64 per dataset row
+  _item_kind: "image" | "object";
+  _image_ids: DataView; // item ids (image or object ids) as float64, by row
   _order: DataView; // int32 dataset rows, in shown order
   _render_version: number;
   _categories: Category[];
@@ -256,7 +257,8 @@ export class GridView {
   private paint(cell: Cell): void {
     const row = this.order[cell.position];
     const id = this.imageIds[row];
-    cell.el.dataset.imageId = String(id);
+    cell.el.dataset.itemId = String(id);
+    if (this.model.get("_item_kind") === "image") cell.el.dataset.imageId = String(id);
     cell.el.dataset.position = String(cell.position);
     cell.el.classList.toggle("cw-selected", this.selection.has(id));
     cell.el.classList.toggle("cw-focused", cell.position === this.focus);
@@ -361,7 +363,8 @@ export class GridView {
   private updateStatus(): void {
     const shown = this.order.length;
     const total = this.imageIds.length;
-    const parts = [shown === total ? `${total} images` : `${shown} of ${total} images`];
+    const noun = this.model.get("_item_kind") === "object" ? "objects" : "images";
+    const parts = [shown === total ? `${total} ${noun}` : `${shown} of ${total} ${noun}`];
     if (this.selection.count) parts.push(`${this.selection.count} selected`);
     this.status.textContent = parts.join(" · ");
   }

@@ -6,6 +6,8 @@ export interface OverlayRecord {
   width: number;
   height: number;
   objects: OverlayObject[];
+  view?: [number, number, number, number];
+  emphasis?: number[];
 }
 
 export interface OverlayArrays {
@@ -20,5 +22,13 @@ export function overlayArrays(arrays: OverlayArrays, buffers: DataView[]): [Floa
 }
 
 export function toOverlay(record: OverlayRecord, coords: Float32Array, counts: Uint32Array): Overlay {
-  return { width: record.width, height: record.height, objects: record.objects, coords, counts };
+  return {
+    width: record.width,
+    height: record.height,
+    view: record.view ?? null,
+    emphasis: record.emphasis ?? null,
+    objects: record.objects,
+    coords,
+    counts,
+  };
 }

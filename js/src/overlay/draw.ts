@@ -22,17 +22,23 @@ export function drawOverlay(
 ): void {
   const ctx = canvas.getContext("2d");
   if (!ctx) return;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const sx = canvas.width / overlay.width;
-  const sy = canvas.height / overlay.height;
+  const [left, top, width, height] = overlay.view ?? [0, 0, overlay.width, overlay.height];
+  const sx = canvas.width / width;
+  const sy = canvas.height / height;
+  // Geometry is in image pixels; a crop shows only part of the image.
+  ctx.translate(-left * sx, -top * sy);
+  const emphasised = emphasis ?? (overlay.emphasis ? new Set(overlay.emphasis) : undefined);
   for (const object of visibleObjects(overlay, options)) {
-    const dimmed = emphasis !== undefined && emphasis.size > 0 && !emphasis.has(object.id);
+    const dimmed = emphasised !== undefined && emphasised.size > 0 && !emphasised.has(object.id);
     const color = object.status ? STATUS_COLORS[object.status] ?? categoryColor(object.category) : categoryColor(object.category);
     ctx.globalAlpha = dimmed ? 0.25 : 1;
     if (options.masks) drawMask(ctx, overlay, object, sx, sy, color);
     if (options.boxes || (!object.poly && !object.rle)) drawBox(ctx, object, sx, sy, color, options.lineWidth);
   }
   ctx.globalAlpha = 1;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
 }
 
 function drawBox(

@@ -23,6 +23,8 @@ export interface RleRecord {
 export interface Overlay {
   width: number; // original image size the geometry refers to
   height: number;
+  view: [number, number, number, number] | null; // the part of the image shown (crops)
+  emphasis: number[] | null; // object ids to emphasise (the others are dimmed)
   objects: OverlayObject[];
   coords: Float32Array;
   counts: Uint32Array;

@@ -1,4 +1,8 @@
-"""CocoGrid: a windowed grid of thumbnails, with selection synced to Python."""
+"""Thumbnail grids: CocoGrid (a dataset's images) and ObjectGrid (crops of objects).
+
+Both are one widget front end (js/src/grid) over an item source from views/items.py;
+this module only holds state, validates it, and answers the browser's requests.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import traitlets
 
+from cocowidget.views.items import ImageItems, ObjectItems
 from cocowidget.views.ordering import ImageOrder, sort_rows
-from cocowidget.views.overlays import ObjectLayer, OverlayBatch
+from cocowidget.views.overlays import OverlayBatch
 from cocowidget.widgets.futures import gather
 from cocowidget.widgets.rpc import Reply, RpcWidget
 
@@ -22,22 +27,23 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 MAX_BATCH = 256
-# Deeper zoom loads the original at up to this long side (a 4K frame fits).
-FULL_RESOLUTION_SIDE = 4096
+
+Items = ImageItems | ObjectItems
 
 
-class CocoGrid(RpcWidget):
-    """Thumbnails of a dataset's images, windowed so 100,000 images scroll smoothly.
+class ThumbnailGrid(RpcWidget):
+    """The state and requests shared by :class:`CocoGrid` and :class:`ObjectGrid`.
 
-    ``selected`` is the list of selected image ids, synced both ways; ``sort_by`` orders
-    the images by any image column (prefix ``-`` for descending); ``show(ids)`` restricts
-    and orders what is shown; ``shown_ids`` reads it back.
+    ``selected`` is the list of selected ids, synced both ways; ``sort_by`` orders by any
+    column of the items' table (prefix ``-`` for descending); ``show(ids)`` restricts and
+    orders what is shown; ``shown_ids`` reads it back.
     """
 
     _esm = STATIC / "grid.js"
     _css = STATIC / "grid.css"
 
-    _image_ids = traitlets.Bytes(b"").tag(sync=True)
+    _item_kind = traitlets.Unicode("image").tag(sync=True)
+    _image_ids = traitlets.Bytes(b"").tag(sync=True)  # item ids as float64, by row
     _order = traitlets.Bytes(b"").tag(sync=True)
     _render_version = traitlets.Int(0).tag(sync=True)
     _categories = traitlets.List(traitlets.Dict()).tag(sync=True)
@@ -58,56 +64,56 @@ class CocoGrid(RpcWidget):
 
     def __init__(
         self,
-        dataset: CocoDataset,
+        items: Items,
         *,
         thumbnails: ThumbnailService | None = None,
         executor: Executor | None = None,
         **kwargs: Any,
     ) -> None:
-        self.dataset = dataset
-        self._order_index = ImageOrder(dataset.images["id"])
+        self.dataset = items.dataset
+        self._items = items
+        self._order_index = ImageOrder(items.ids)
         self._base_rows = np.arange(len(self._order_index), dtype=np.int64)
         self._thumbnails = thumbnails or _shared_service(executor)
-        runs = list(dataset.predictions)
+        runs = list(self.dataset.predictions)
         kwargs.setdefault("visible_runs", runs)
         super().__init__(**kwargs)
+        self._item_kind = items.kind
         self._image_ids = self._order_index.image_ids.astype("<f8").tobytes()
         self._runs = runs
+        categories = self.dataset.categories
         self._categories = [
             {"id": int(i), "name": str(n)}
-            for i, n in zip(dataset.categories["id"], dataset.categories["name"], strict=True)
+            for i, n in zip(categories["id"], categories["name"], strict=True)
         ]
-        self._sortable_columns = _numeric_columns(dataset.images)
+        self._sortable_columns = _sortable_columns(items.table)
         self._apply_order()
         self.serve("thumbnails", self._serve_thumbnails)
         self.serve("preview", self._serve_preview)
         self.serve("full_image", self._serve_full_image)
 
     # -- what is shown ---------------------------------------------------------------------
-    def show(self, image_ids: Iterable[int] | None = None) -> None:
-        """Show these images in this order (before ``sort_by``); ``None`` shows all."""
-        if image_ids is None:
+    def show(self, ids: Iterable[int] | None = None) -> None:
+        """Show these items in this order (before ``sort_by``); ``None`` shows all."""
+        if ids is None:
             self._base_rows = np.arange(len(self._order_index), dtype=np.int64)
         else:
-            self._base_rows = self._order_index.rows_of(image_ids)
+            self._base_rows = self._order_index.rows_of(ids)
         self._apply_order()
 
     @property
     def shown_ids(self) -> list[int]:
         return self._order_index.ids_of(self._shown_rows)
 
-    def selected_dataset(self) -> CocoDataset:
-        """The selected images (with their annotations and predictions) as a dataset."""
-        return self.dataset.subset(self.selected)
-
     @traitlets.validate("sort_by")
     def _check_sort_by(self, proposal: dict[str, Any]) -> str | None:
         value = proposal["value"]
         if value:
             column = value.lstrip("-")
-            if column not in self.dataset.images:
-                known = ", ".join(self.dataset.images.columns)
-                raise traitlets.TraitError(f"cannot sort by {column!r}; image columns: {known}")
+            table = self._items.table
+            if column not in table or table[column].ndim != 1:
+                known = ", ".join(_sortable_columns(table))
+                raise traitlets.TraitError(f"cannot sort by {column!r}; columns: {known}")
         return value or None
 
     @traitlets.observe("sort_by")
@@ -120,6 +126,13 @@ class CocoGrid(RpcWidget):
         self._order_index.rows_of(ids)  # raises KeyError naming unknown ids
         return ids
 
+    @traitlets.validate("visible_runs")
+    def _check_runs(self, proposal: dict[str, Any]) -> list[str]:
+        unknown = set(proposal["value"]) - set(self.dataset.predictions)
+        if unknown:
+            raise traitlets.TraitError(f"unknown prediction runs: {sorted(unknown)}")
+        return list(proposal["value"])
+
     @traitlets.observe("caption")
     def _on_caption(self, _change: dict[str, Any]) -> None:
         self._render_version += 1
@@ -128,95 +141,93 @@ class CocoGrid(RpcWidget):
         rows = self._base_rows
         if self.sort_by:
             column = self.sort_by.lstrip("-")
-            rows = sort_rows(rows, self.dataset.images[column], descending=self.sort_by[0] == "-")
+            rows = sort_rows(rows, self._items.table[column], descending=self.sort_by[0] == "-")
         self._shown_rows = rows
         self._order = rows.astype("<i4").tobytes()
-
-    @traitlets.validate("visible_runs")
-    def _check_runs(self, proposal: dict[str, Any]) -> list[str]:
-        unknown = set(proposal["value"]) - set(self.dataset.predictions)
-        if unknown:
-            raise traitlets.TraitError(f"unknown prediction runs: {sorted(unknown)}")
-        return list(proposal["value"])
 
     # -- requests from the browser ---------------------------------------------------------
     def _serve_thumbnails(self, params: dict[str, Any]) -> Future[Reply]:
         rows = _valid_rows(params.get("rows"), len(self._order_index))
-        futures = [self._submit(row, self._thumbnails.submit) for row in rows]
+        futures = [self._items.thumbnail(self._thumbnails, row) for row in rows]
         captions = self._captions(rows)
         batch = OverlayBatch()
-        overlays = [self._overlay(row, batch) for row in rows]
+        overlays = [self._items.overlay(row, batch) for row in rows]
         arrays = batch.buffers()
         return gather(
             futures, lambda thumbs: _thumbnail_reply(rows, thumbs, captions, overlays, arrays)
         )
 
     def _serve_preview(self, params: dict[str, Any]) -> Future[Reply]:
-        return self._serve_image(params, self._thumbnails.submit_preview)
+        return self._serve_image(params, self._items.preview)
 
     def _serve_full_image(self, params: dict[str, Any]) -> Future[Reply]:
-        def full(path: Path | str) -> Future[Thumbnail]:
-            return self._thumbnails.submit_preview(path, max_side=FULL_RESOLUTION_SIDE)
+        return self._serve_image(params, self._items.full)
 
-        return self._serve_image(params, full)
-
-    def _serve_image(self, params: dict[str, Any], submit: Any) -> Future[Reply]:
+    def _serve_image(self, params: dict[str, Any], render: Any) -> Future[Reply]:
         (row,) = _valid_rows([params.get("row")], len(self._order_index))
         batch = OverlayBatch()
-        overlay = self._overlay(row, batch)
+        overlay = self._items.preview_overlay(row, batch)
         arrays = batch.buffers()
         (caption,) = self._captions([row])
         return gather(
-            [self._submit(row, submit)],
+            [render(self._thumbnails, row)],
             lambda thumbs: _thumbnail_reply(
                 [row], thumbs, [caption], [overlay], arrays, single=True
             ),
         )
 
-    def _submit(self, row: int, submit: Any) -> Future[Thumbnail]:
-        from cocowidget.media import Thumbnail
-
-        path = self.dataset.image_path_at(row)
-        if path is None:
-            reason = (
-                "no image_dir given"
-                if self.dataset.image_dir is None
-                else "file name leads outside image_dir"
-            )
-            done: Future[Thumbnail] = Future()
-            done.set_running_or_notify_cancel()
-            done.set_result(Thumbnail.failed(reason))
-            return done
-        future: Future[Thumbnail] = submit(path)
-        return future
-
-    def _overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
-        images = self.dataset.images
-        image_id = int(images["id"][row])
-        layers = [self._layer(image_id, None, 0)]
-        # Every run travels, so toggling runs and moving the score threshold only redraw.
-        for k, run in enumerate(self._runs, start=1):
-            layers.append(self._layer(image_id, run, k))
-        return batch.add(int(images["width"][row]), int(images["height"][row]), layers)
-
-    def _layer(self, image_id: int, run: str | None, source: int) -> ObjectLayer:
-        objects = self.dataset.objects_of(image_id, run)
-        return ObjectLayer(
-            source=source,
-            ids=objects["id"],
-            category_ids=objects["category_id"],
-            bboxes=objects["bbox"],
-            areas=objects["area"],
-            iscrowd=_column_or(objects, "iscrowd", 0),
-            segmentations=self.dataset.segmentations_of(image_id, run),
-            scores=objects.get("score"),
-        )
-
     def _captions(self, rows: Sequence[int]) -> list[str]:
-        if not self.caption or self.caption not in self.dataset.images:
+        table = self._items.table
+        if not self.caption or self.caption not in table:
             return ["" for _ in rows]
-        values = self.dataset.images[self.caption][np.asarray(rows, dtype=np.int64)]
+        values = table[self.caption][np.asarray(rows, dtype=np.int64)]
         return [_format_caption(value) for value in values]
+
+
+class CocoGrid(ThumbnailGrid):
+    """Thumbnails of a dataset's images, windowed so 100,000 images scroll smoothly.
+
+    ``selected`` holds image ids; ``sort_by`` takes any image column (``-`` for
+    descending), e.g. ``grid.sort_by = "-object_count"``.
+    """
+
+    def __init__(
+        self,
+        dataset: CocoDataset,
+        *,
+        thumbnails: ThumbnailService | None = None,
+        executor: Executor | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(ImageItems(dataset), thumbnails=thumbnails, executor=executor, **kwargs)
+
+    def selected_dataset(self) -> CocoDataset:
+        """The selected images (with their annotations and predictions) as a dataset."""
+        return self.dataset.subset(self.selected)
+
+
+class ObjectGrid(ThumbnailGrid):
+    """Crops around single objects: annotations, or the detections of prediction ``run``.
+
+    ``ids`` picks and orders the objects (default: all). ``selected`` holds annotation
+    (or detection) ids; ``sort_by`` takes any column of the objects' table, e.g.
+    ``"area"`` or ``"-score"``. Resting on a crop previews its whole image.
+    """
+
+    def __init__(
+        self,
+        dataset: CocoDataset,
+        run: str | None = None,
+        ids: Sequence[int] | None = None,
+        *,
+        thumbnails: ThumbnailService | None = None,
+        executor: Executor | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("caption", "category_name")
+        kwargs.setdefault("thumbnail_size", 128)
+        items = ObjectItems(dataset, run, ids)
+        super().__init__(items, thumbnails=thumbnails, executor=executor, **kwargs)
 
 
 _SHARED_SERVICES: dict[int, ThumbnailService] = {}
@@ -275,17 +286,14 @@ def _thumbnail_reply(
     return result, buffers
 
 
-def _column_or(table: Table, name: str, default: float) -> np.ndarray:
-    values = table.get(name)
-    return np.full(len(table), default) if values is None else values
-
-
-def _numeric_columns(table: Any) -> list[str]:
+def _sortable_columns(table: Table) -> list[str]:
     return [
         name
         for name in table.columns
-        if table[name].ndim == 1 and table[name].dtype.kind in "iufb" and name != "id"
-    ] + ["file_name"]
+        if table[name].ndim == 1
+        and (table[name].dtype.kind in "iufb" or name in ("file_name", "category_name"))
+        and name not in ("id", "file_index", "image_index", "category_index")
+    ]
 
 
 def _format_caption(value: Any) -> str:

@@ -1,0 +1,222 @@
+"""What a thumbnail grid shows: whole images, or crops of single objects.
+
+A grid is indifferent to which: it orders rows, asks for their thumbnails, previews and
+overlays, and reports selected ids. :class:`ImageItems` serves a dataset's images;
+:class:`ObjectItems` serves annotations or one run's detections as crops around each
+object, so "every false positive of class X" is browsable with the same widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cocowidget.data.table import Table
+from cocowidget.views.overlays import ObjectLayer, OverlayBatch
+
+if TYPE_CHECKING:
+    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.media import Thumbnail, ThumbnailService
+
+# Deeper zoom loads the original at up to this long side (a 4K frame fits).
+FULL_RESOLUTION_SIDE = 4096
+# A crop shows this much of the surroundings on each side, relative to the object.
+CROP_CONTEXT = 0.25
+CROP_MIN_SIDE = 24.0
+
+
+class ImageItems:
+    """Rows are the dataset's images; overlays show all their objects."""
+
+    kind = "image"
+
+    def __init__(self, dataset: CocoDataset) -> None:
+        self.dataset = dataset
+
+    @property
+    def table(self) -> Table:
+        return self.dataset.images
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.dataset.images["id"]
+
+    def thumbnail(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
+        return _submit(self.dataset, row, service.submit)
+
+    def preview(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
+        return _submit(self.dataset, row, service.submit_preview)
+
+    def full(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
+        return _submit(
+            self.dataset, row, lambda p: service.submit_preview(p, max_side=FULL_RESOLUTION_SIDE)
+        )
+
+    def overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
+        images = self.dataset.images
+        image_id = int(images["id"][row])
+        return batch.add(
+            int(images["width"][row]),
+            int(images["height"][row]),
+            image_layers(self.dataset, image_id),
+        )
+
+    preview_overlay = overlay
+
+
+class ObjectItems:
+    """Rows are objects (annotations, or detections of ``run``), shown as crops."""
+
+    kind = "object"
+
+    def __init__(
+        self, dataset: CocoDataset, run: str | None = None, ids: Sequence[int] | None = None
+    ) -> None:
+        self.dataset = dataset
+        self.run = run
+        table = dataset.annotations if run is None else dataset.predictions[run]
+        if ids is not None:
+            wanted = np.asarray(list(ids), dtype=np.int64)
+            position = {int(i): k for k, i in enumerate(table["id"].tolist())}
+            missing = [int(i) for i in wanted if int(i) not in position]
+            if missing:
+                raise KeyError(f"unknown object ids: {missing[:10]}")
+            table = table.take(np.array([position[int(i)] for i in wanted], dtype=np.int64))
+        self._table = table
+        self._image_rows = dataset.image_rows(table["image_id"])
+
+    @property
+    def table(self) -> Table:
+        return self._table
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self._table["id"]
+
+    def crop_box(self, row: int) -> tuple[float, float, float, float]:
+        """The region shown for an object: its box with some context, inside the image."""
+        x, y, w, h = (float(v) for v in self._table["bbox"][row])
+        image = int(self._image_rows[row])
+        width = float(self.dataset.images["width"][image])
+        height = float(self.dataset.images["height"][image])
+        margin_x = max(w * CROP_CONTEXT, (CROP_MIN_SIDE - w) / 2, 0.0)
+        margin_y = max(h * CROP_CONTEXT, (CROP_MIN_SIDE - h) / 2, 0.0)
+        left, top = max(0.0, x - margin_x), max(0.0, y - margin_y)
+        right, bottom = min(width, x + w + margin_x), min(height, y + h + margin_y)
+        if right - left < 1 or bottom - top < 1:  # a box outside its image: show it whole
+            return 0.0, 0.0, width, height
+        return left, top, right, bottom
+
+    def thumbnail(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
+        return self._region(service, row, service.max_side)
+
+    def preview(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
+        return _submit(self.dataset, int(self._image_rows[row]), service.submit_preview)
+
+    def full(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
+        return _submit(
+            self.dataset,
+            int(self._image_rows[row]),
+            lambda p: service.submit_preview(p, max_side=FULL_RESOLUTION_SIDE),
+        )
+
+    def overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
+        """The object alone, in the coordinates of its crop."""
+        image = int(self._image_rows[row])
+        image_id = int(self.dataset.images["id"][image])
+        layer = _object_layer(self.dataset, self.run, image_id, int(self._table["id"][row]))
+        left, top, right, bottom = self.crop_box(row)
+        record = batch.add(
+            int(self.dataset.images["width"][image]),
+            int(self.dataset.images["height"][image]),
+            [layer],
+        )
+        record["view"] = [left, top, right - left, bottom - top]
+        return record
+
+    def preview_overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
+        """The whole image with all its objects, this one emphasised."""
+        image = int(self._image_rows[row])
+        images = self.dataset.images
+        record = batch.add(
+            int(images["width"][image]),
+            int(images["height"][image]),
+            image_layers(self.dataset, int(images["id"][image])),
+        )
+        record["emphasis"] = [int(self._table["id"][row])]
+        return record
+
+    def _region(self, service: ThumbnailService, row: int, side: int) -> Future[Thumbnail]:
+        box = self.crop_box(row)
+        return _submit(
+            self.dataset,
+            int(self._image_rows[row]),
+            lambda path: service.submit_region(path, box, max_side=side),
+        )
+
+
+def image_layers(dataset: CocoDataset, image_id: int) -> list[ObjectLayer]:
+    """Ground truth and every prediction run of one image (toggling runs only redraws)."""
+    layers = [object_layer(dataset, image_id, None, 0)]
+    for k, run in enumerate(dataset.predictions, start=1):
+        layers.append(object_layer(dataset, image_id, run, k))
+    return layers
+
+
+def object_layer(dataset: CocoDataset, image_id: int, run: str | None, source: int) -> ObjectLayer:
+    objects = dataset.objects_of(image_id, run)
+    return ObjectLayer(
+        source=source,
+        ids=objects["id"],
+        category_ids=objects["category_id"],
+        bboxes=objects["bbox"],
+        areas=objects["area"],
+        iscrowd=_column_or(objects, "iscrowd", 0),
+        segmentations=dataset.segmentations_of(image_id, run),
+        scores=objects.get("score"),
+    )
+
+
+def _object_layer(
+    dataset: CocoDataset, run: str | None, image_id: int, object_id: int
+) -> ObjectLayer:
+    source = 0 if run is None else list(dataset.predictions).index(run) + 1
+    layer = object_layer(dataset, image_id, run, source)
+    keep = np.flatnonzero(layer.ids == object_id)
+    return ObjectLayer(
+        source=layer.source,
+        ids=layer.ids[keep],
+        category_ids=layer.category_ids[keep],
+        bboxes=layer.bboxes[keep],
+        areas=layer.areas[keep],
+        iscrowd=layer.iscrowd[keep],
+        segmentations=[layer.segmentations[int(k)] for k in keep],
+        scores=None if layer.scores is None else layer.scores[keep],
+    )
+
+
+def _column_or(table: Table, name: str, default: float) -> np.ndarray:
+    values = table.get(name)
+    return np.full(len(table), default) if values is None else values
+
+
+def _submit(dataset: CocoDataset, image_row: int, submit: Any) -> Future[Thumbnail]:
+    from cocowidget.media import Thumbnail
+
+    path: Path | None = dataset.image_path_at(image_row)
+    if path is None:
+        reason = (
+            "no image_dir given"
+            if dataset.image_dir is None
+            else "file name leads outside image_dir"
+        )
+        done: Future[Thumbnail] = Future()
+        done.set_running_or_notify_cancel()
+        done.set_result(Thumbnail.failed(reason))
+        return done
+    future: Future[Thumbnail] = submit(path)
+    return future
