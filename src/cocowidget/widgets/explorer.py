@@ -103,7 +103,7 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
                 flex="1 1 560px",
                 min_width="300px",
                 max_height=f"{height}px",
-                overflow_y="auto",
+                overflow="hidden auto",
                 padding="0 4px 0 0",
                 grid_gap="8px",
             ),

@@ -81,7 +81,7 @@ class CategoryChart:
         header.add_class("cw-chart-header")
         self.readout = HoverReadout(noun=ref.noun, orientation="horizontal")
         self._frame = widgets.Box(
-            layout=widgets.Layout(max_height=CATEGORY_MAX_HEIGHT, overflow_y="auto")
+            layout=widgets.Layout(max_height=CATEGORY_MAX_HEIGHT, overflow="hidden auto")
         )
         self.widget = widgets.VBox([header, self._frame, self.readout])
         self.widget.add_class("cw-chart")
@@ -128,7 +128,7 @@ class CategoryChart:
         self.figure = bq.Figure(
             marks=[self.full_bars, self.filtered_bars],
             axes=[
-                bq.Axis(scale=self._names, orientation="vertical", grid_lines="none"),
+                bq.Axis(scale=self._names, side="left", grid_lines="none"),
                 bq.Axis(
                     scale=self._counts,
                     label=f"{self.ref.noun} ({'log scale' if log else 'linear'})",

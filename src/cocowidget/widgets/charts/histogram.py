@@ -78,7 +78,7 @@ class HistogramChart:
         self._y_scale = y_scale
         self._y_axis = bq.Axis(
             scale=y_scale,
-            orientation="vertical",
+            side="left",
             label=ref.noun,
             label_offset="36px",
             tick_format="~s",
