@@ -69,6 +69,22 @@ def counts(rle: Rle) -> npt.NDArray[np.int64]:
     return values
 
 
+def decode_box(rle: Rle, x: int, y: int, w: int, h: int) -> npt.NDArray[np.bool_]:
+    """The mask inside the box (x, y, w, h) that contains all of it (its `toBbox`),
+    expanding only the box's columns rather than the whole image."""
+    height = int(rle["size"][0])
+    ends = np.cumsum(counts(rle))
+    starts = np.concatenate(([0], ends[:-1]))
+    first, stop = x * height, (x + w) * height
+    # Runs of ones are the odd ones; all of them lie inside the box's columns.
+    change = np.zeros(stop - first + 1, dtype=np.int8)
+    change[starts[1::2] - first] = 1
+    change[ends[1::2] - first] = -1
+    columns = np.cumsum(change[:-1], dtype=np.int8).astype(bool).reshape(w, height)
+    box: npt.NDArray[np.bool_] = columns.T[y : y + h]
+    return box
+
+
 def uncompressed(rle: Rle) -> dict[str, Any]:
     """COCO's uncompressed RLE (as crowd annotations use): counts as a list of ints."""
     return {"counts": counts(rle).tolist(), "size": list(rle["size"])}

@@ -14,7 +14,7 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from cocowidget.datasets.annotate import AnnotatedObject
-from cocowidget.datasets.masks import Rle, polygon_rle
+from cocowidget.datasets.masks import Rle, decode_box, polygon_rle
 from cocowidget.datasets.scene import STREAM_PIXELS, Scene, stream
 
 Pixels = npt.NDArray[np.uint8]  # (h, w, 3)
@@ -106,7 +106,7 @@ def _paint(
     x, y, w, h = (int(v) for v in mask_utils.toBbox(rle))
     if w == 0 or h == 0:
         return
-    inside = mask_utils.decode(rle)[y : y + h, x : x + w].astype(bool)
+    inside = decode_box(rle, x, y, w, h)
     rows = colour[None, :] * np.linspace(1.0 + shade / 2, 1.0 - shade / 2, h)[:, None]
     base = np.clip(rows, 0, BASE_MAX).astype(np.uint8)
     texture = _texture_at(rng, w, h)

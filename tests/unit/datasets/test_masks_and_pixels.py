@@ -15,7 +15,7 @@ from pycocotools.coco import COCO
 from cocowidget.datasets import DemoPaths, generate_coco_dict
 from cocowidget.datasets.annotate import annotate
 from cocowidget.datasets.categories import CATEGORIES
-from cocowidget.datasets.masks import difference, polygon_rle, uncompressed
+from cocowidget.datasets.masks import decode_box, difference, polygon_rle, uncompressed
 from cocowidget.datasets.render import POST_COLOUR, render
 from cocowidget.datasets.scene import ImageSpec, Scene, SceneObject, image_spec, sample_scene
 from cocowidget.datasets.shapes import cut_vertical
@@ -94,6 +94,8 @@ def test_rle_counts_round_trip_through_pycocotools() -> None:
         plain = uncompressed(rle)
         assert sum(plain["counts"]) == mask.size
         assert np.array_equal(mask_utils.decode(mask_utils.frPyObjects(plain, 37, 23)), mask)
+        x, y, w, h = (int(v) for v in mask_utils.toBbox(rle))
+        assert np.array_equal(decode_box(rle, x, y, w, h), mask[y : y + h, x : x + w] > 0)
         other = (rng.random((37, 23)) < 0.5).astype(np.uint8)
         cut = mask_utils.decode(difference(rle, mask_utils.encode(np.asfortranarray(other))))
         assert np.array_equal(cut, mask & (1 - other))
