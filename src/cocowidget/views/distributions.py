@@ -41,6 +41,7 @@ class Distributions:
     def __init__(self, filters: FilterSet) -> None:
         self.filters = filters
         self._binned: dict[str, tuple[NumericColumn, Bins, np.ndarray, np.ndarray]] = {}
+        self._category_totals: dict[str, tuple[CategoricalColumn, np.ndarray]] = {}
 
     def bins(self, key: str) -> Bins:
         return self._binning(key)[1]
@@ -48,8 +49,7 @@ class Distributions:
     def histogram(self, key: str) -> Histogram:
         column, bins, index, full = self._binning(key)
         n = bins.count
-        mask = self._mask(column.ref)
-        filtered = np.bincount(index[mask], minlength=n + 2)
+        filtered = masked_bincount(index, self._mask(column.ref), n + 2)
         return Histogram(
             ref=column.ref,
             bins=bins,
@@ -64,13 +64,14 @@ class Distributions:
         if not isinstance(column, CategoricalColumn):
             raise TypeError(f"{column.ref.key!r} is numeric: chart it as a histogram")
         n = len(column.labels)
-        codes = column.codes
-        full = np.bincount(
-            codes[self.filters.known_objects] if column.ref.level == "object" else codes,
-            minlength=n,
-        )
-        filtered = np.bincount(column.codes[self._mask(column.ref)], minlength=n)
-        return CategoryCounts(column.ref, column.labels, full, filtered)
+        cached = self._category_totals.get(column.ref.key)
+        if cached is None or cached[0] is not column:
+            counted = self.filters.known_objects if column.ref.level == "object" else None
+            full = masked_bincount(column.codes, counted, n)
+            cached = (column, full)
+            self._category_totals[column.ref.key] = cached
+        filtered = masked_bincount(column.codes, self._mask(column.ref), n)
+        return CategoryCounts(column.ref, column.labels, cached[1], filtered)
 
     def _mask(self, ref: ColumnRef) -> np.ndarray:
         if ref.level == "image":
@@ -94,3 +95,13 @@ class Distributions:
         entry = (column, bins, index, full)
         self._binned[column.ref.key] = entry
         return entry
+
+
+def masked_bincount(index: np.ndarray, mask: np.ndarray | None, length: int) -> np.ndarray:
+    """``bincount(index[mask], minlength=length)`` without compacting ``index``: rows
+    outside the mask count into a second, ignored block of bins (about twice as fast
+    on a million rows, which every brush step pays per object chart)."""
+    if mask is None:
+        return np.bincount(index, minlength=length)[:length]
+    counts = np.bincount(index + length * (~mask), minlength=2 * length)
+    return counts[:length]

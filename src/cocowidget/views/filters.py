@@ -62,6 +62,7 @@ class FilterSet:
         image_index = catalog.annotations["image_index"].astype(np.int64)
         self._known = image_index >= 0
         self._image_index = np.where(self._known, image_index, 0)
+        self._groups = ImageGroups.of(image_index, self._n_images)
         self._values: dict[str, FilterValue] = {}
         self._refs: dict[str, ColumnRef] = {}
         self._masks: dict[str, np.ndarray] = {}
@@ -145,46 +146,44 @@ class FilterSet:
 
     def image_mask_without(self, key: str) -> np.ndarray:
         """Images passing every filter but ``key``'s (the crossfilter view of a chart)."""
-        canonical = self._canonical(key)
+        skip = self._filtered_key(key)
+        level = self._refs[skip].level if skip else None
 
         def compute() -> np.ndarray:
-            mask = self._and(self._keys("image", skip=canonical), self._n_images)
-            objects = self._keys("object", skip=canonical)
-            if objects:
-                mask &= self._images_with(self._and(objects, len(self._known)) & self._known)
+            mask = self._and(self._keys("image", skip=skip), self._n_images)
+            if self.has_object_filters:
+                mask &= self._images_with_match(skip if level == "object" else "")
             return mask
 
-        return self._cached(("image_without", canonical), compute)
+        return self._cached(("image_without", skip), compute)
 
     def object_mask_without(self, key: str) -> np.ndarray:
         """Objects passing every object-level filter but ``key``'s, in images passing
         every image-level filter (the crossfilter view of an object chart)."""
-        canonical = self._canonical(key)
+        skip = self._filtered_key(key)
 
         def compute() -> np.ndarray:
-            mask = self._and(self._keys("object", skip=canonical), len(self._known))
-            mask &= self._known
-            images = self._keys("image", skip=canonical)
+            mask = self._object_match(skip if skip and self._refs[skip].level == "object" else "")
+            images = self._keys("image", skip=skip)
             if images:
-                mask &= self._and(images, self._n_images)[self._image_index]
+                mask = mask & self._and(images, self._n_images)[self._image_index]
             return mask
 
-        return self._cached(("object_without", canonical), compute)
+        return self._cached(("object_without", skip), compute)
 
     def emphasis(self, rows: Iterable[int] | np.ndarray) -> dict[int, list[int]]:
         """Ids of the matching objects of the given image rows, by image id; empty when
         no object-level filter is set (every object matters then)."""
         if not self.has_object_filters:
             return {}
-        wanted = np.zeros(self._n_images, dtype=bool)
-        wanted[np.fromiter(rows, dtype=np.int64) if not isinstance(rows, np.ndarray) else rows] = (
-            True
-        )
-        objects = np.flatnonzero(self.matching_objects() & wanted[self._image_index])
+        wanted = rows if isinstance(rows, np.ndarray) else np.fromiter(rows, dtype=np.int64)
+        wanted = wanted[self.image_mask()[wanted]]
+        # Only the objects of the wanted images are looked at, whatever the dataset's size.
+        objects = self._groups.objects_of(wanted)
+        objects = objects[self._object_match("")[objects]]
         if objects.size == 0:
             return {}
         image_rows = self._image_index[objects]
-        # Annotations are sorted by image row, so each image's objects are one run.
         starts = np.flatnonzero(np.r_[True, image_rows[1:] != image_rows[:-1]])
         image_ids = self.catalog.images["id"][image_rows[starts]].tolist()
         object_ids = self.catalog.annotations["id"][objects]
@@ -194,8 +193,25 @@ class FilterSet:
         }
 
     # -- helpers ---------------------------------------------------------------------------
-    def _canonical(self, key: str) -> str:
-        return self.catalog.ref(key).key if key else ""
+    def _filtered_key(self, key: str) -> str:
+        """The canonical key if it has a filter, else "" (so every chart without a filter
+        shares one cached mask)."""
+        if not key:
+            return ""
+        canonical = self.catalog.ref(key).key
+        return canonical if canonical in self._values else ""
+
+    def _object_match(self, skip: str) -> np.ndarray:
+        """Objects (of known images) passing every object-level filter but ``skip``."""
+        return self._cached(
+            ("object_match", skip),
+            lambda: self._and(self._keys("object", skip=skip), len(self._known)) & self._known,
+        )
+
+    def _images_with_match(self, skip: str) -> np.ndarray:
+        return self._cached(
+            ("images_with_match", skip), lambda: self._groups.any(self._object_match(skip))
+        )
 
     def _keys(self, level: str, *, skip: str) -> list[str]:
         return [key for key, ref in self._refs.items() if ref.level == level and key != skip]
@@ -206,17 +222,66 @@ class FilterSet:
             mask &= self._masks[key]
         return mask
 
-    def _images_with(self, objects: np.ndarray) -> np.ndarray:
-        hits = np.zeros(self._n_images, dtype=bool)
-        hits[self._image_index[objects]] = True
-        return hits
-
     def _cached(self, key: tuple[str, str], compute: Callable[[], np.ndarray]) -> np.ndarray:
         value = self._derived.get(key)
         if value is None:
             value = compute()
             self._derived[key] = value
         return value
+
+
+class ImageGroups:
+    """Objects grouped by image: per-image reductions without a Python loop.
+
+    The data layer sorts annotations by image row, objects of no known image last; then
+    image ``r``'s objects are ``offsets[r]:offsets[r + 1]`` and "has a matching object"
+    is one ``logical_or.reduceat``. Unsorted input (a table built elsewhere) falls back
+    to scattering into the image mask.
+    """
+
+    def __init__(self, image_index: np.ndarray, n_images: int, offsets: np.ndarray | None):
+        self.image_index = image_index
+        self.n_images = n_images
+        self.offsets = offsets
+
+    @classmethod
+    def of(cls, image_index: np.ndarray, n_images: int) -> ImageGroups:
+        known = image_index[image_index >= 0]
+        in_order = bool(np.all(known[1:] >= known[:-1])) and bool(
+            np.all(image_index[: len(known)] >= 0)
+        )
+        offsets = None
+        if in_order:
+            offsets = np.searchsorted(known, np.arange(n_images + 1)).astype(np.int64)
+        return cls(image_index, n_images, offsets)
+
+    def any(self, objects: np.ndarray) -> np.ndarray:
+        """Per image: does any of its objects pass ``objects`` (a mask over all objects)?"""
+        hits = np.zeros(self.n_images, dtype=bool)
+        if self.offsets is None:
+            hits[self.image_index[objects & (self.image_index >= 0)]] = True
+            return hits
+        starts, ends = self.offsets[:-1], self.offsets[1:]
+        nonempty = starts < ends
+        if objects.size and nonempty.any():
+            hits[nonempty] = np.logical_or.reduceat(objects[: ends[-1]], starts[nonempty])
+        return hits
+
+    def objects_of(self, rows: np.ndarray) -> np.ndarray:
+        """Indices of the objects of the given image rows, image by image."""
+        if self.offsets is None:
+            wanted = np.zeros(self.n_images, dtype=bool)
+            wanted[rows] = True
+            known = self.image_index >= 0
+            found: np.ndarray = np.flatnonzero(known & wanted[np.where(known, self.image_index, 0)])
+            return found
+        starts, ends = self.offsets[rows], self.offsets[rows + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        # Concatenated ranges: each image's start, repeated, plus a running position.
+        first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        indices: np.ndarray = first + np.arange(total)
+        return indices
 
 
 def normalize_value(column: Column, value: Any) -> FilterValue:

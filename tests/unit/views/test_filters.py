@@ -244,3 +244,30 @@ def test_matches_a_plain_python_filter(seed: int) -> None:
         subset = dict(list(chosen.items())[:size])
         filters.assign(subset)
         assert shown_ids(ds, filters) == reference_ids(ds, subset), subset
+
+
+# -- per-image reductions ----------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(4))
+def test_image_groups_agree_with_a_scatter_in_any_order(seed: int) -> None:
+    from cocowidget.views.filters import ImageGroups
+
+    rng = np.random.default_rng(seed)
+    n_images = 50
+    image_index = np.sort(rng.integers(-1, n_images, 400))
+    image_index = np.r_[image_index[image_index >= 0], image_index[image_index < 0]]
+    objects = rng.random(len(image_index)) < 0.2
+    expected = np.zeros(n_images, dtype=bool)
+    expected[image_index[objects & (image_index >= 0)]] = True
+    grouped = ImageGroups.of(image_index, n_images)
+    assert grouped.offsets is not None
+    shuffled = rng.permutation(len(image_index))
+    scattered = ImageGroups.of(image_index[shuffled], n_images)
+    assert scattered.offsets is None
+    assert grouped.any(objects).tolist() == expected.tolist()
+    assert scattered.any(objects[shuffled]).tolist() == expected.tolist()
+    rows = rng.choice(n_images, 7, replace=False)
+    found = image_index[grouped.objects_of(rows)]
+    assert sorted(found.tolist()) == sorted(image_index[np.isin(image_index, rows)].tolist())
+    assert sorted(image_index[shuffled][scattered.objects_of(rows)].tolist()) == sorted(
+        found.tolist()
+    )
