@@ -227,6 +227,7 @@ def compare_cache_layouts(thumbs: Sequence[Thumbnail], root: Path) -> None:
     def sqlite_put() -> None:
         for thumb in stored:
             sqlite.put(spec, thumb)
+        sqlite.flush()  # writes are queued: time them until they have landed
 
     def sqlite_get() -> None:
         for thumb in stored:

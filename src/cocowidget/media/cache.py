@@ -26,17 +26,21 @@ entries are dropped. Default location: ``$COCOWIDGET_CACHE_DIR``, else
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
 import os
+import queue
 import sqlite3
 import struct
 import threading
 import time
 import warnings
+import weakref
 import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 
 from cocowidget.media.decode import FileIdentity
@@ -65,6 +69,7 @@ _ENTRY_OVERHEAD = 512
 _SCHEMA_VERSION = 1
 _MAGIC = b"CWR1"
 _HEADER = struct.Struct("<4sII")  # magic, crc32 of the rest, metadata length
+_WRITE_BATCH = 256
 
 
 def default_cache_dir() -> Path:
@@ -131,7 +136,13 @@ class MemoryCache:
 
 
 class DiskCache:
-    """Renderings in one SQLite file; safe to share between threads."""
+    """Renderings in one SQLite file; safe to share between threads.
+
+    Writes are behind: :meth:`put` queues the entry (visible to :meth:`get` at once) and a
+    writer thread stores queued entries in one transaction per batch, which costs a small
+    fraction of a transaction per entry and keeps SQLite off the rendering threads.
+    :meth:`flush` waits for the queue; :meth:`close` and interpreter exit flush it.
+    """
 
     def __init__(self, directory: str | os.PathLike[str], *, max_bytes: int = DEFAULT_DISK_BYTES):
         if max_bytes < 0:
@@ -142,6 +153,10 @@ class DiskCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._connection = _open_database(self.directory / DATABASE_NAME)
         self._nbytes = self._stored_bytes()
+        self._pending: dict[tuple[str, str], Thumbnail] = {}
+        self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        atexit.register(_flush_at_exit, weakref.ref(self))
 
     @property
     def path(self) -> Path:
@@ -149,19 +164,26 @@ class DiskCache:
 
     @property
     def nbytes(self) -> int:
+        """Bytes stored (after pending writes)."""
+        self.flush()
         return self._nbytes
 
     def __len__(self) -> int:
+        self.flush()
         with self._lock:
             row = self._connection.execute("SELECT count(*) FROM renderings").fetchone()
         return int(row[0])
 
     def get(self, identity: FileIdentity, spec: RenderSpec) -> Thumbnail | None:
+        key = (identity.path, spec.cache_key)
         try:
             with self._lock:
+                pending = self._pending.get(key)
+                if pending is not None:
+                    return pending if pending.file == identity else None
                 row = self._connection.execute(
                     "SELECT size, mtime_ns, payload FROM renderings WHERE path = ? AND params = ?",
-                    (identity.path, spec.cache_key),
+                    key,
                 ).fetchone()
         except sqlite3.Error as error:
             _log.warning("thumbnail cache read failed: %s", error)
@@ -174,46 +196,92 @@ class DiskCache:
         return thumbnail
 
     def put(self, spec: RenderSpec, thumbnail: Thumbnail) -> None:
-        """Store ``thumbnail`` (ignored if it has no file identity)."""
-        identity = thumbnail.file
-        if identity is None:
+        """Queue ``thumbnail`` for storing (ignored if it has no file identity)."""
+        if thumbnail.file is None:
             return
-        payload = _encode_payload(thumbnail)
-        try:
-            with self._lock:
-                self._connection.execute(
-                    "INSERT OR REPLACE INTO renderings"
-                    " (path, params, size, mtime_ns, nbytes, payload) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        identity.path,
-                        spec.cache_key,
-                        identity.size,
-                        identity.mtime_ns,
-                        len(payload),
-                        payload,
-                    ),
+        key = (thumbnail.file.path, spec.cache_key)
+        with self._lock:
+            self._pending[key] = thumbnail
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_queued, name="cocowidget-cache-writer", daemon=True
                 )
-                self._nbytes += len(payload)
-                if self._nbytes > self.max_bytes:
-                    self._evict()
-        except sqlite3.Error as error:
-            _log.warning("thumbnail cache write failed: %s", error)
+                self._writer.start()
+        self._queue.put(key)
+
+    def flush(self) -> None:
+        """Wait until every queued entry is stored."""
+        self._queue.join()
 
     def clear(self) -> None:
+        self.flush()
         with self._lock:
             self._connection.execute("DELETE FROM renderings")
             self._nbytes = 0
 
     def close(self) -> None:
+        self.flush()
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            self._queue.put(None)
+            writer.join()
         with self._lock:
             self._connection.close()
+
+    # -- writer thread ---------------------------------------------------------------------
+    def _write_queued(self) -> None:
+        while True:
+            keys = [self._queue.get()]
+            while len(keys) < _WRITE_BATCH:  # take whatever else is waiting
+                try:
+                    keys.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._store([key for key in keys if key is not None])
+            except Exception:
+                # Whatever went wrong, the thread must live on, or flush() would hang.
+                _log.exception("thumbnail cache writer failed")
+            finally:
+                for _ in keys:
+                    self._queue.task_done()
+            if None in keys:
+                return
+
+    def _store(self, keys: list[tuple[str, str]]) -> None:
+        with self._lock:
+            thumbnails = {key: self._pending[key] for key in keys if key in self._pending}
+        rows = [
+            (path, params, thumbnail.file.size, thumbnail.file.mtime_ns, _encode_payload(thumbnail))
+            for (path, params), thumbnail in thumbnails.items()
+            if thumbnail.file is not None
+        ]
+        try:
+            with self._lock, _transaction(self._connection):  # one for the whole batch
+                self._connection.executemany(
+                    "INSERT OR REPLACE INTO renderings"
+                    " (path, params, size, mtime_ns, nbytes, payload)"
+                    " VALUES (?1, ?2, ?3, ?4, length(?5), ?5)",
+                    rows,
+                )
+                self._nbytes += sum(len(row[4]) for row in rows)
+                if self._nbytes > self.max_bytes:
+                    self._evict()
+        except sqlite3.Error as error:
+            _log.warning("thumbnail cache write failed: %s", error)
+        finally:
+            with self._lock:
+                for key, thumbnail in thumbnails.items():
+                    if self._pending.get(key) is thumbnail:  # not replaced meanwhile
+                        del self._pending[key]
 
     def _stored_bytes(self) -> int:
         row = self._connection.execute("SELECT total(nbytes) FROM renderings").fetchone()
         return int(row[0])
 
     def _evict(self) -> None:
-        # Other processes write too, so count afresh before deciding what to drop.
+        # Other processes may write too, so count afresh before deciding what to drop.
         self._nbytes = self._stored_bytes()
         excess = self._nbytes - int(self.max_bytes * 0.9)
         if excess <= 0:
@@ -229,6 +297,24 @@ class DiskCache:
         if last_rowid is not None:
             self._connection.execute("DELETE FROM renderings WHERE rowid <= ?", (last_rowid,))
         self._nbytes = self._stored_bytes()
+
+
+@contextlib.contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    # The connection is in autocommit mode (isolation_level=None): transactions are explicit.
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _flush_at_exit(cache: weakref.ref[DiskCache]) -> None:
+    alive = cache()
+    if alive is not None:
+        alive.flush()
 
 
 class ThumbnailCache:

@@ -95,6 +95,19 @@ def test_disk_round_trip(tmp_path: Path) -> None:
     assert reopened.nbytes == cache.nbytes > 1000
 
 
+def test_queued_writes_are_visible_and_land_on_flush(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+    thumbs = [fake(f"/{i}.jpg") for i in range(300)]
+    for thumb in thumbs:
+        cache.put(SPEC, thumb)
+    assert all(t.file is not None and cache.get(t.file, SPEC) == t for t in thumbs)
+    cache.flush()
+    with sqlite3.connect(tmp_path / DATABASE_NAME) as db:
+        assert db.execute("SELECT count(*) FROM renderings").fetchone()[0] == 300
+    cache.close()
+    assert DiskCache(tmp_path).get(FileIdentity("/7.jpg", 10, 1), SPEC) == thumbs[7]
+
+
 def test_disk_keeps_failures_of_existing_files(tmp_path: Path) -> None:
     cache = DiskCache(tmp_path)
     failed = Thumbnail.failed("truncated JPEG", FileIdentity("/t.jpg", 5, 5), (640, 480))
@@ -132,6 +145,7 @@ def test_corrupt_entry_is_ignored_then_rewritten(tmp_path: Path) -> None:
     thumb = fake("/a.jpg")
     assert thumb.file is not None
     cache.put(SPEC, thumb)
+    cache.flush()
     with sqlite3.connect(tmp_path / DATABASE_NAME) as db:
         payload = db.execute("SELECT payload FROM renderings").fetchone()[0]
         flipped = payload[:-5] + bytes([payload[-5] ^ 1]) + payload[-4:]
@@ -141,7 +155,8 @@ def test_corrupt_entry_is_ignored_then_rewritten(tmp_path: Path) -> None:
         db.execute("UPDATE renderings SET payload = ?", (b"garbage",))
     assert cache.get(thumb.file, SPEC) is None  # unparseable
     cache.put(SPEC, thumb)
-    assert cache.get(thumb.file, SPEC) == thumb
+    cache.flush()
+    assert cache.get(thumb.file, SPEC) == thumb  # rewritten, read back from the file
 
 
 def test_a_database_file_that_is_not_one_is_moved_aside(tmp_path: Path) -> None:
@@ -166,6 +181,8 @@ def test_two_caches_share_one_directory(tmp_path: Path) -> None:
     first, second = DiskCache(tmp_path), DiskCache(tmp_path)  # say, two notebooks
     first.put(SPEC, fake("/a.jpg"))
     second.put(SPEC, fake("/b.jpg"))
+    first.flush()
+    second.flush()
     assert first.get(FileIdentity("/b.jpg", 10, 1), SPEC) is not None
     assert second.get(FileIdentity("/a.jpg", 10, 1), SPEC) is not None
 
