@@ -190,8 +190,8 @@ def sample_scene(seed: int, spec: ImageSpec, content_index: int | None = None) -
         crowd = _crowd(rng, spec, horizon, CATEGORY_INDEX[CROWD_CATEGORIES[theme]])
         if crowd is not None:
             objects.append(crowd)
-    # Negative binomial: mean ~7.4, a long tail to 40 and ~5 % of images empty.
-    count = min(int(rng.negative_binomial(2, 2 / (2 + 7.4))), MAX_OBJECTS)
+    # Negative binomial: mean ~7.3, a long tail to 40 and ~5 % of images empty.
+    count = min(int(rng.negative_binomial(2, 2 / (2 + 7.3))), MAX_OBJECTS)
     categories = rng.choice(len(CATEGORIES), size=count, p=THEME_WEIGHTS[theme])
     sizes = [_object_size(rng, int(c), spec) for c in categories]
     # Big things stand behind small ones, so draw (and keep) them first.
