@@ -140,8 +140,10 @@ def _match_bucket(
         choice = _choose(
             ious[row_start[:n] + k], limits, taken[:n], crowd[:n], ignore[:n]
         )  # (n, T, A)
-        slot, t, a = np.nonzero(choice >= 0)
-        taken[slot, t, a, choice[slot, t, a]] = True
+        # Mark the chosen slots through flat indices: taken[:n] is a contiguous prefix.
+        made = (choice >= 0).reshape(-1)
+        cells = np.arange(choice.size, dtype=np.int64) * width + choice.reshape(-1)
+        taken[:n].reshape(-1)[cells[made]] = True
         matched_gt = np.where(choice >= 0, choice + group_gt_start[:n, None, None], -1)
         matches[:, :, group_dt_start[:n] + k] = matched_gt.transpose(1, 2, 0)
 
