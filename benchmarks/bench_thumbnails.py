@@ -25,12 +25,14 @@ import argparse
 import hashlib
 import io
 import os
+import pickle
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +48,7 @@ from cocowidget.media import (
     render_preview,
 )
 from cocowidget.media.cache import DiskCache, MemoryCache
+from cocowidget.media.decode import FileIdentity
 from cocowidget.media.executors import (
     default_executor,
     default_worker_count,
@@ -187,76 +190,66 @@ def latencies_ms(render: Callable[[Path], object], paths: Sequence[Path]) -> lis
 
 # -- disk cache layout ---------------------------------------------------------------------
 class ShardedFiles:
-    """The alternative to one SQLite file: a file per entry in 256 shard directories."""
+    """The alternative design: a pickled Thumbnail per file, in 256 shard directories."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        for shard in range(256):
+            (root / f"{shard:02x}").mkdir(parents=True, exist_ok=True)
 
-    def _path(self, path: str, params: str) -> Path:
-        digest = hashlib.blake2b(f"{path}\0{params}".encode(), digest_size=16).hexdigest()
+    def _path(self, identity: FileIdentity, spec: RenderSpec) -> Path:
+        key = f"{identity.path}\0{identity.size}\0{identity.mtime_ns}\0{spec.cache_key}"
+        digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
         return self.root / digest[:2] / digest[2:]
 
-    def put(self, path: str, params: str, payload: bytes) -> None:
-        target = self._path(path, params)
-        target.parent.mkdir(exist_ok=True)
+    def put(self, spec: RenderSpec, thumbnail: Thumbnail) -> None:
+        assert thumbnail.file is not None
+        target = self._path(thumbnail.file, spec)
         temporary = target.with_suffix(".tmp")
-        temporary.write_bytes(payload)
-        temporary.replace(target)  # atomic, as the SQLite store is
+        temporary.write_bytes(pickle.dumps(thumbnail, protocol=pickle.HIGHEST_PROTOCOL))
+        temporary.replace(target)  # atomic, as an SQLite transaction is
 
-    def get(self, path: str, params: str) -> bytes | None:
+    def get(self, identity: FileIdentity, spec: RenderSpec) -> Thumbnail | None:
         try:
-            return self._path(path, params).read_bytes()
+            thumbnail: Thumbnail = pickle.loads(self._path(identity, spec).read_bytes())
         except FileNotFoundError:
             return None
+        return thumbnail
 
 
 def compare_cache_layouts(thumbs: Sequence[Thumbnail], root: Path) -> None:
-    """Store and read back the same thumbnails in DiskCache and in sharded files."""
+    """Store and read back the same thumbnails in DiskCache and in a file per entry."""
     spec = RenderSpec("thumbnail", THUMBNAIL_SIDE, THUMBNAIL_QUALITY)
+    stored = [t for t in thumbs if t.file is not None and t.data is not None]
     sqlite = DiskCache(root / "sqlite")
     files = ShardedFiles(root / "files")
-    for shard in range(256):
-        (files.root / f"{shard:02x}").mkdir(parents=True, exist_ok=True)
-    stored = [t for t in thumbs if t.file is not None and t.data is not None]
 
-    def timed(run: Callable[[], None]) -> float:
+    def per_entry_us(run: Callable[[], None]) -> float:
         start = time.perf_counter()
         run()
         return (time.perf_counter() - start) / len(stored) * 1e6
 
-    def sqlite_put() -> None:
+    def store(cache: DiskCache | ShardedFiles) -> None:
         for thumb in stored:
-            sqlite.put(spec, thumb)
-        sqlite.flush()  # writes are queued: time them until they have landed
+            cache.put(spec, thumb)
+        if isinstance(cache, DiskCache):
+            cache.flush()  # its writes are queued: time them until they have landed
 
-    def sqlite_get() -> None:
+    def read(cache: DiskCache | ShardedFiles) -> None:
         for thumb in stored:
-            assert thumb.file is not None and sqlite.get(thumb.file, spec) is not None
+            assert thumb.file is not None and cache.get(thumb.file, spec) == thumb
 
-    def files_put() -> None:
-        for thumb in stored:
-            assert thumb.file is not None and thumb.data is not None
-            files.put(thumb.file.path, spec.cache_key, thumb.data)
-
-    def files_get() -> None:
-        for thumb in stored:
-            assert thumb.file is not None
-            assert files.get(thumb.file.path, spec.cache_key) is not None
-
-    timings = [timed(f) for f in (sqlite_put, sqlite_get, files_put, files_get)]
-    sqlite_bytes = sum(f.stat().st_blocks * 512 for f in sqlite.directory.iterdir())
-    entry_files = [f for f in files.root.rglob("*") if f.is_file()]
-    files_bytes = sum(f.stat().st_blocks * 512 for f in entry_files)
     print(f"\ndisk cache layout, {len(stored)} thumbnails (page cache warm):")
-    print(f"  {'':<24} {'store':>10} {'read':>10} {'on disk':>10} {'files':>8}")
-    print(
-        f"  {'one SQLite file (used)':<24} {timings[0]:7.1f} us {timings[1]:7.1f} us"
-        f" {sqlite_bytes / 2**20:7.1f} MB {len(list(sqlite.directory.iterdir())):8d}"
-    )
-    print(
-        f"  {'sharded files':<24} {timings[2]:7.1f} us {timings[3]:7.1f} us"
-        f" {files_bytes / 2**20:7.1f} MB {len(entry_files):8d}"
-    )
+    print(f"  {'':<30} {'store':>10} {'read':>10} {'on disk':>10} {'files':>8}")
+    for name, cache, directory in (
+        ("one SQLite file (DiskCache)", sqlite, sqlite.directory),
+        ("a file per entry, 256 shards", files, files.root),
+    ):
+        writing = per_entry_us(partial(store, cache))
+        reading = per_entry_us(partial(read, cache))
+        on_disk = [f for f in directory.rglob("*") if f.is_file()]
+        size = sum(f.stat().st_blocks * 512 for f in on_disk) / 2**20
+        print(f"  {name:<30} {writing:7.1f} us {reading:7.1f} us {size:7.1f} MB {len(on_disk):8d}")
     sqlite.close()
 
 

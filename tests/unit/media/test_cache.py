@@ -90,6 +90,7 @@ def test_disk_round_trip(tmp_path: Path) -> None:
     cache.put(SPEC, thumb)
     assert cache.get(thumb.file, SPEC) == thumb
     assert cache.get(thumb.file, RenderSpec("thumbnail", 256, 81)) is None
+    cache.flush()
     reopened = DiskCache(tmp_path)
     assert reopened.get(thumb.file, SPEC) == thumb
     assert reopened.nbytes == cache.nbytes > 1000
