@@ -7,7 +7,7 @@ one run:
 - the naive baseline: full decode, ``convert("RGB")``, ``thumbnail()``, JPEG encode, on
   one thread and on a thread per core;
 - the pipeline cold (empty caches, workers already started) with the default executor (a
-  process pool) and with a thread pool; and the start of the default pool's workers;
+  thread pool) and with a process pool, interleaved; and the start of the process pool;
 - the pipeline warm: from the memory LRU, and from the disk cache alone;
 - the disk cache layout: one SQLite file (as used) against a file per entry;
 - hover previews (1024 px): naive full decode + resize + encode against ``render_preview``,
@@ -50,8 +50,9 @@ from cocowidget.media import (
 from cocowidget.media.cache import DiskCache, MemoryCache
 from cocowidget.media.decode import FileIdentity
 from cocowidget.media.executors import (
-    default_executor,
     default_worker_count,
+    process_executor,
+    shared_executor,
     thread_executor,
 )
 from cocowidget.media.thumbnail import THUMBNAIL_QUALITY, RenderSpec
@@ -163,9 +164,9 @@ def cold_rate(paths: Sequence[Path], executor: Executor, cache_root: Path) -> fl
 
 
 def pool_start_seconds(workers: int) -> float:
-    """From creating the default executor to every worker answering."""
+    """From creating a process pool to every worker answering."""
     start = time.perf_counter()
-    executor = default_executor(workers)
+    executor = process_executor(workers)
     pids: set[int] = set()
     while len(pids) < workers:
         pids.update(executor.map(slow_pid, range(workers * 4)))
@@ -298,13 +299,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         def record(name: str, value: float) -> None:
             runs.setdefault(name, []).append(value)
 
-        default = default_executor(workers)
-        with thread_executor(workers) as threads:
+        default = shared_executor()
+        with process_executor(workers) as processes:
             for _ in range(args.repeat):  # interleaved, so that load changes hit all alike
                 record("naive1", on_threads(naive_thumbnail, paths, 1))
                 record("naive2", on_threads(naive_thumbnail, paths, workers))
                 record("cold", cold_rate(paths, default, root / "cache"))
-                record("cold_threads", cold_rate(paths, threads, root / "cache"))
+                record("cold_processes", cold_rate(paths, processes, root / "cache"))
             warm_dir = root / "cache" / "warm"
             warm_cache = ThumbnailCache(MemoryCache(), DiskCache(warm_dir))
             with ThumbnailService(warm_cache, default) as service:
@@ -315,13 +316,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 disk_only = ThumbnailCache(None, DiskCache(warm_dir))
                 with ThumbnailService(disk_only, default) as service:
                     record("warm_disk", service_rate(service, paths))
-            with ThumbnailService(ThumbnailCache.disabled(), threads) as service:
+            with ThumbnailService(ThumbnailCache.disabled(), default) as service:
                 rendered = [thumb for _, thumb in service.thumbnails(paths)]
-        default.shutdown()
         pool_start = pool_start_seconds(workers)
 
         def report(label: str, name: str) -> None:
             row(label, statistics.median(runs[name]), "images/s", naive1)
+            print(f"  {'':<62} runs: {', '.join(f'{value:.0f}' for value in runs[name])}")
 
         print(
             f"\nthumbnails, long side {THUMBNAIL_SIDE} px, {len(paths)} images"
@@ -332,10 +333,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         report(f"baseline: naive, {workers} threads", "naive2")
         kind = type(default).__name__
         report(f"pipeline cold (empty caches), default executor {kind}({workers})", "cold")
-        report(f"pipeline cold (empty caches), ThreadPoolExecutor({workers})", "cold_threads")
+        report(f"pipeline cold (empty caches), ProcessPoolExecutor({workers})", "cold_processes")
         report("pipeline warm, memory LRU hits", "warm_memory")
         report("pipeline warm, disk cache hits (new service, empty memory)", "warm_disk")
-        row("default executor: start of its worker processes (once)", pool_start, "s")
+        row(f"ProcessPoolExecutor({workers}): start of its workers (once)", pool_start, "s")
 
         sizes = [len(t.data or b"") for t in rendered]
         row("thumbnail size, mean", statistics.mean(sizes) / 1024, "KiB")

@@ -1,18 +1,16 @@
-"""The default executor for rendering thumbnails: a process pool, one worker per core.
+"""Executors for rendering: one thread pool shared by all services, or a process pool.
 
-Why processes and not threads: Pillow releases the GIL while decoding and resampling (and,
-through a file descriptor, while encoding), but opening a file, parsing its markers,
-choosing a scale, measuring statistics and the executor's own bookkeeping are Python and
-hold it. Measured on this project's 2-core machine, that share keeps two threads well
-short of two cores (``benchmarks/bench_thumbnails.py`` prints both), while two worker
-processes come close to twice one core. Processes also isolate the notebook kernel from a
-decoder that crashes or runs out of memory on a hostile file.
-
-All services share one such pool (:func:`shared_executor`), started on first use.
-Workers start with ``forkserver`` where available (forking a Jupyter kernel's threads is
-unsafe) and ``spawn`` elsewhere, import only what rendering needs, and ignore SIGINT so
-that interrupting a notebook cell does not kill the pool. Where processes cannot be used
-(no POSIX semaphores in some sandboxes), a thread pool is used instead, with a warning.
+Why threads by default: Pillow releases the GIL while it decodes, resamples and converts,
+and, when it writes to a file descriptor, while it encodes (which is why thumbnails are
+encoded into an in-memory file, see :mod:`cocowidget.media.thumbnail`). What still holds
+the GIL is the Python around those calls, a small share. Measured on this project's
+2-core machine, while other work loaded it, a thread pool rendered as many thumbnails per
+second as a process pool of the same size (``benchmarks/bench_thumbnails.py`` prints
+both in one run), and it starts at once, where worker processes take about two seconds
+to import and hold some 50 MB each. A process pool still has its uses: it isolates the
+notebook kernel from a decoder that crashes on a hostile file, and it scales past the
+GIL on machines with many cores. :func:`process_executor` builds one fit for notebooks;
+pass it to :class:`~cocowidget.media.service.ThumbnailService`.
 """
 
 from __future__ import annotations
@@ -21,10 +19,9 @@ import multiprocessing
 import os
 import signal
 import threading
-import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-__all__ = ["default_executor", "default_worker_count", "shared_executor", "thread_executor"]
+__all__ = ["default_worker_count", "process_executor", "shared_executor", "thread_executor"]
 
 
 def default_worker_count() -> int:
@@ -34,55 +31,45 @@ def default_worker_count() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def default_executor(workers: int | None = None) -> Executor:
-    """A process pool of ``workers`` (default: one per core), or threads if unavailable."""
-    count = workers or default_worker_count()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool: ProcessPoolExecutor | None = None
-    try:
-        pool = ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
-        # Start the workers now, in the background: a pool starts one per waiting task, and
-        # their imports (about half a second) then overlap with showing the widget.
-        for _ in range(count):
-            pool.submit(os.getpid)
-    except (NotImplementedError, OSError, ImportError) as error:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        warnings.warn(
-            f"cannot start worker processes ({error}); rendering thumbnails on threads",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return thread_executor(count)
-    return pool
-
-
 _shared: Executor | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_executor(*, replacing: Executor | None = None) -> Executor:
-    """The process-wide :func:`default_executor`, created on first use.
+def shared_executor() -> Executor:
+    """The process-wide default: a :func:`thread_executor`, created on first use.
 
-    Every service without an executor of its own shares it, so a notebook with several
-    grids starts its worker processes once. Pass the pool that broke as ``replacing`` to
-    get a fresh one (once, however many callers noticed).
+    Every service without an executor of its own uses it, so several grids in one
+    notebook share one pool sized to the machine instead of each adding threads.
     """
     global _shared
     with _shared_lock:
-        if _shared is None or (replacing is not None and _shared is replacing):
-            if _shared is not None:
-                _shared.shutdown(wait=False, cancel_futures=True)
-            _shared = default_executor()
+        if _shared is None:
+            _shared = thread_executor()
         return _shared
 
 
 def thread_executor(workers: int | None = None) -> ThreadPoolExecutor:
-    """A thread pool of ``workers`` (default: one per core) named for debugging."""
+    """A thread pool of ``workers`` (default: one per core), named for debugging."""
     return ThreadPoolExecutor(
         workers or default_worker_count(), thread_name_prefix="cocowidget-media"
     )
+
+
+def process_executor(workers: int | None = None) -> ProcessPoolExecutor:
+    """A process pool of ``workers`` (default: one per core) fit for a notebook kernel.
+
+    Workers start with ``forkserver`` where available (forking a kernel's threads is
+    unsafe) and ``spawn`` elsewhere; they ignore SIGINT, so that interrupting a cell does
+    not kill the pool; and they are started at once, in the background, so that their
+    imports overlap with showing a widget.
+    """
+    count = workers or default_worker_count()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool = ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
+    for _ in range(count):  # a pool starts one worker per waiting task
+        pool.submit(os.getpid)
+    return pool
 
 
 def _ignore_interrupts() -> None:

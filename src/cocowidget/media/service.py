@@ -15,14 +15,14 @@ both tiers as they complete. Only thumbnails go to the disk cache; previews and 
 (ten times larger, requested one at a time) stay in memory, and run on a thread of their
 own, so that a hover preview never waits behind a batch of thumbnails.
 
-The default executor is a process pool with one worker per core, shared by all services
-(:mod:`cocowidget.media.executors` says why), replaced by a fresh one if a worker dies.
-Any ``concurrent.futures.Executor`` may be passed instead, a ``ThreadPoolExecutor`` or a
-distributed one: the work function is top-level, its arguments are a path and a
+The default executor is a thread pool with one thread per core, shared by all services
+(:mod:`cocowidget.media.executors` says why). Any ``concurrent.futures.Executor`` may be
+passed instead, a process pool (``executors.process_executor()``) or a distributed one:
+the work function is top-level, its arguments are a path and a
 :class:`~cocowidget.media.thumbnail.RenderSpec`, its result a ``Thumbnail``, all
 picklable, and workers never touch the cache. ``close()`` shuts down no executor. If an
-executor fails a task (a crashed worker), its future still resolves to a placeholder
-``Thumbnail`` whose ``error`` says so.
+executor fails a task or refuses it (a crashed worker process, a lost remote worker), the
+future still resolves to a placeholder ``Thumbnail`` whose ``error`` says so.
 
 Futures not yet started can be cancelled, one by one (``future.cancel()``) or all at once
 (:meth:`ThumbnailService.cancel_pending`). A bad file never raises: its future's result
@@ -69,7 +69,7 @@ class ThumbnailService:
 
     ``cache``: a :class:`ThumbnailCache`; ``None`` means ``ThumbnailCache.default()``
     (memory + disk at the default location); ``ThumbnailCache.disabled()`` turns caching
-    off. ``executor``: any ``concurrent.futures.Executor``; ``None`` means the process
+    off. ``executor``: any ``concurrent.futures.Executor``; ``None`` means the thread
     pool shared by all services (:func:`~cocowidget.media.executors.shared_executor`).
     ``max_side``/``quality``: the thumbnails'; ``preview_side``: the previews' and
     regions' largest long side. ``image_dir``: resolve relative names inside it, refusing
@@ -90,7 +90,6 @@ class ThumbnailService:
         max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         self.cache = cache if cache is not None else ThumbnailCache.default()
-        self._shares_default = executor is None
         self.executor: Executor = executor or shared_executor()
         self._closed = False
         # Previews and regions answer a pointer at rest: they get their own thread so they
@@ -231,15 +230,10 @@ class ThumbnailService:
         return None
 
     def _submit_to_pool(self, path: str, spec: RenderSpec) -> Future[Thumbnail]:
-        executor = self.executor
         try:
-            return executor.submit(render_file, path, spec)
-        except BrokenExecutor:
-            if not self._shares_default:
-                raise
-        # A worker died (killed, out of memory): replace the shared pool.
-        self.executor = shared_executor(replacing=executor)
-        return self.executor.submit(render_file, path, spec)
+            return self.executor.submit(render_file, path, spec)
+        except BrokenExecutor as error:  # a process pool whose worker died, say
+            return _resolved(Thumbnail.failed(f"rendering failed ({type(error).__name__})"))
 
     def _finished(self, spec: RenderSpec, future: Future[Thumbnail]) -> None:
         with self._lock:

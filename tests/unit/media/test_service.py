@@ -16,7 +16,7 @@ import pytest
 
 from cocowidget.media import service as service_module
 from cocowidget.media.cache import DiskCache, MemoryCache, ThumbnailCache
-from cocowidget.media.executors import shared_executor, thread_executor
+from cocowidget.media.executors import process_executor, shared_executor, thread_executor
 from cocowidget.media.service import ThumbnailService
 from cocowidget.media.thumbnail import render_file, render_thumbnail
 
@@ -245,30 +245,41 @@ def test_a_closed_service_refuses_requests_and_leaves_executors_running(
     assert threads.submit(abs, -3).result() == 3
 
 
-def test_default_executor_is_one_process_pool_for_all_services(
-    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
-) -> None:
+def test_default_executor_is_one_thread_pool_for_all_services(cache: ThumbnailCache) -> None:
     with ThumbnailService(cache) as service, ThumbnailService(cache) as other:
-        assert isinstance(service.executor, ProcessPoolExecutor)
+        assert isinstance(service.executor, ThreadPoolExecutor)
         assert other.executor is service.executor is shared_executor()
+    assert shared_executor().submit(abs, -2).result(timeout=60) == 2  # still running
+
+
+@pytest.fixture
+def processes() -> Iterator[ProcessPoolExecutor]:
+    with process_executor(2) as executor:
+        yield executor
+
+
+def test_a_process_pool_renders_the_same(
+    images: list[Path],
+    cache: ThumbnailCache,
+    threads: ThreadPoolExecutor,
+    processes: ProcessPoolExecutor,
+) -> None:
+    with ThumbnailService(cache, processes) as service:
         in_processes = [thumb for _, thumb in service.thumbnails(images)]
         assert service.submit(images[0]).done()  # results reached the memory LRU
     assert cache.disk is not None and len(cache.disk) == len(images)
     with ThumbnailService(ThumbnailCache.disabled(), threads) as in_process:
         in_threads = [thumb for _, thumb in in_process.thumbnails(images)]
     assert in_processes == in_threads
-    assert shared_executor().submit(abs, -2).result(timeout=60) == 2  # still running
 
 
-def test_a_broken_pool_is_replaced(images: list[Path]) -> None:
-    with ThumbnailService(ThumbnailCache.disabled()) as service:
-        broken = service.executor
-        crash = broken.submit(os._exit, 1)  # a worker dies; the pool breaks
+def test_a_broken_process_pool_gives_placeholders(images: list[Path]) -> None:
+    with process_executor(1) as pool, ThumbnailService(ThumbnailCache.disabled(), pool) as service:
+        crash = pool.submit(os._exit, 1)  # the worker dies; the pool breaks
         with pytest.raises(BrokenProcessPool):
             crash.result(timeout=60)
-        again = service.submit(images[1]).result(timeout=60)
-        assert again.error is None and again.width == 72
-        assert service.executor is not broken and service.executor is shared_executor()
+        thumb = service.submit(images[1]).result(timeout=60)
+    assert thumb.error == "rendering failed (BrokenProcessPool)"
 
 
 def ignores_interrupts(pid: int) -> bool:
@@ -280,20 +291,23 @@ def ignores_interrupts(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-def test_worker_processes_survive_an_interrupt(images: list[Path]) -> None:
-    with ThumbnailService(ThumbnailCache.disabled()) as service:
+def test_worker_processes_survive_an_interrupt(
+    images: list[Path], processes: ProcessPoolExecutor
+) -> None:
+    with ThumbnailService(ThumbnailCache.disabled(), processes) as service:
         assert service.submit(images[0]).result(timeout=60).error is None
-        processes = getattr(service.executor, "_processes", None)
-        if not processes:
+        workers = getattr(processes, "_processes", None)
+        if not workers:
             pytest.skip("this Python's ProcessPoolExecutor does not expose its workers")
+        pids = set(workers)
         deadline = time.monotonic() + 60
-        while not all(ignores_interrupts(pid) for pid in processes):
+        while not all(ignores_interrupts(pid) for pid in pids):
             assert time.monotonic() < deadline, "workers never started"
             time.sleep(0.05)
-        for pid in list(processes):
+        for pid in pids:
             os.kill(pid, signal.SIGINT)  # what "interrupt kernel" does to the process group
         assert service.submit(images[1]).result(timeout=60).error is None
-        assert set(getattr(service.executor, "_processes", {})) == set(processes)
+        assert set(getattr(processes, "_processes", {})) == pids  # the same workers
 
 
 def test_executor_failures_become_placeholders(images: list[Path], cache: ThumbnailCache) -> None:
