@@ -18,6 +18,7 @@ comparable between a 320 px and a 6000 px image, and independent of the thumbnai
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,11 +43,27 @@ def measure_pixels(decoded: DecodedImage) -> PixelStatistics:
     """Statistics of a decoded image, at ANALYSIS_SIDE whatever scale it was decoded at."""
     # Resampling one luma channel costs a third of resampling RGB.
     analysed = decoded.luma().resample(ANALYSIS_SIDE, upscale=True)
-    luma = np.asarray(analysed, dtype=np.float32) * np.float32(1 / 255)
-    brightness = float(luma.mean(dtype=np.float64))
-    contrast = float(luma.std(dtype=np.float64))
-    if luma.shape[0] < 3 or luma.shape[1] < 3:
+    # Mean and deviation from the 256-bin histogram (exact for 8-bit luma), the Laplacian
+    # in 16-bit integers and its variance from two sums: a third of the time of the
+    # textbook float expressions, which matters at hundreds of images per second.
+    histogram = np.asarray(analysed.histogram(), dtype=np.float64)
+    count = histogram.sum()
+    mean = float(histogram @ _LEVELS) / count
+    variance = max(0.0, float(histogram @ _LEVELS_SQUARED) / count - mean * mean)
+    brightness, contrast = mean / 255, math.sqrt(variance) / 255
+    if analysed.width < 3 or analysed.height < 3:
         return PixelStatistics(brightness, contrast, 0.0)
-    centre = luma[1:-1, 1:-1]
-    laplacian = luma[:-2, 1:-1] + luma[2:, 1:-1] + luma[1:-1, :-2] + luma[1:-1, 2:] - 4 * centre
-    return PixelStatistics(brightness, contrast, float(laplacian.var(dtype=np.float64)))
+    luma = np.asarray(analysed, dtype=np.int16)
+    laplacian = (
+        (luma[:-2, 1:-1] + luma[2:, 1:-1] + luma[1:-1, :-2] + luma[1:-1, 2:] - 4 * luma[1:-1, 1:-1])
+        .ravel()
+        .astype(np.float32)
+    )
+    n = laplacian.size
+    first = float(laplacian.sum(dtype=np.float64)) / n
+    second = float(np.dot(laplacian, laplacian)) / n
+    return PixelStatistics(brightness, contrast, max(0.0, second - first * first) / 255**2)
+
+
+_LEVELS = np.arange(256, dtype=np.float64)
+_LEVELS_SQUARED = _LEVELS * _LEVELS

@@ -67,7 +67,7 @@ __all__ = [
 
 # Bump whenever a change here or in decode/modes/statistics alters output for the same
 # input, so disk caches written by older code are not served.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 
 # 320 px: the grid's default 160 px cell at a device pixel ratio of 2, and cells up to
 # 320 px at 1; and COCO's 640 px originals at exactly 1/2 DCT scale, so most COCO
