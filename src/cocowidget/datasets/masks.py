@@ -71,17 +71,19 @@ def counts(rle: Rle) -> npt.NDArray[np.int64]:
 
 def decode_box(rle: Rle, x: int, y: int, w: int, h: int) -> npt.NDArray[np.bool_]:
     """The mask inside the box (x, y, w, h) that contains all of it (its `toBbox`),
-    expanding only the box's columns rather than the whole image."""
+    expanding only the runs in the box's columns rather than the whole image."""
     height = int(rle["size"][0])
-    ends = np.cumsum(counts(rle))
-    starts = np.concatenate(([0], ends[:-1]))
-    first, stop = x * height, (x + w) * height
-    # Runs of ones are the odd ones; all of them lie inside the box's columns.
-    change = np.zeros(stop - first + 1, dtype=np.int8)
-    change[starts[1::2] - first] = 1
-    change[ends[1::2] - first] = -1
-    columns = np.cumsum(change[:-1], dtype=np.int8).astype(bool).reshape(w, height)
-    box: npt.NDArray[np.bool_] = columns.T[y : y + h]
+    runs = counts(rle)
+    ends = np.cumsum(runs)
+    first, stop = x * height, (x + w) * height  # the box's columns, column-major
+    lo = int(np.searchsorted(ends, first, side="right"))
+    hi = int(np.searchsorted(ends, stop, side="left")) + 1
+    lengths = runs[lo:hi].copy()
+    lengths[0] = ends[lo] - first
+    lengths[-1] -= ends[hi - 1] - stop
+    ones = (np.arange(lo, hi) & 1).astype(bool)  # runs alternate, zeros first
+    columns = np.repeat(ones, lengths).reshape(w, height)
+    box: npt.NDArray[np.bool_] = np.ascontiguousarray(columns.T[y : y + h])
     return box
 
 
