@@ -3,14 +3,14 @@
 Why threads by default: Pillow releases the GIL while it decodes, resamples and converts,
 and, when it writes to a file descriptor, while it encodes (which is why thumbnails are
 encoded into an in-memory file, see :mod:`cocowidget.media.thumbnail`). What still holds
-the GIL is the Python around those calls, a small share. Measured on this project's
-2-core machine, while other work loaded it, a thread pool rendered as many thumbnails per
-second as a process pool of the same size (``benchmarks/bench_thumbnails.py`` prints
-both in one run), and it starts at once, where worker processes take about two seconds
-to import and hold some 50 MB each. A process pool still has its uses: it isolates the
-notebook kernel from a decoder that crashes on a hostile file, and it scales past the
-GIL on machines with many cores. :func:`process_executor` builds one fit for notebooks;
-pass it to :class:`~cocowidget.media.service.ThumbnailService`.
+the GIL is the Python around those calls: about a sixth of a thumbnail's 3 ms of CPU.
+Measured on this project's 2-core machine (``benchmarks/bench_thumbnails.py`` runs both,
+interleaved), while other work loaded it, neither pool was consistently faster: each won
+some runs, by up to a third. The thread pool starts at once, where worker processes
+take 1.5-2 seconds to import and hold some 50 MB each. A process pool still has uses: it
+isolates the notebook kernel from a decoder that crashes on a hostile file, and it scales
+past the GIL on machines with many cores. :func:`process_executor` builds one fit for
+notebooks; pass it to :class:`~cocowidget.media.service.ThumbnailService`.
 """
 
 from __future__ import annotations
