@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from cocowidget.datasets import masks, shapes
 from cocowidget.datasets.categories import CATEGORIES, FREQUENCY
@@ -241,59 +240,53 @@ def _position(
     occlude what is behind them.
     """
     allow_overlap = rng.random() < OVERLAP_PROBABILITY
-    # All candidate spots at once: the first few at full size, then ever smaller.
-    shrink = np.maximum(np.arange(PLACEMENT_TRIES) - SHRINK_AFTER + 1, 0)
-    scale = SHRINK_ON_RETRY**shrink
-    w, h = size[0] * scale, size[1] * scale
-    x_lo, x_hi = 0.3 * w, spec.width - 0.3 * w
-    y_lo = np.maximum(0.3 * h, horizon * spec.height - 0.4 * h)
-    y_hi = spec.height - 0.3 * h
-    u = rng.random((2, PLACEMENT_TRIES))
-    cx = np.where(x_hi > x_lo, x_lo + u[0] * (x_hi - x_lo), spec.width / 2)
-    cy = np.where(y_hi > y_lo, y_lo + u[1] * (y_hi - y_lo), y_hi)
+    anywhere = allow_overlap or occupied is None
+    u = rng.random((2, PLACEMENT_TRIES)).tolist()
     points = np.vstack(outline)
-    lo, hi = points.min(axis=0) - 1, points.max(axis=0) + 1  # + pixel edges
-    candidates = np.column_stack(
-        (cx + lo[0] * scale, cy + lo[1] * scale, cx + hi[0] * scale, cy + hi[1] * scale)
-    )
-    if allow_overlap or occupied is None:
-        free = np.ones(PLACEMENT_TRIES, dtype=bool)  # anywhere will do
-    else:
-        free = ~_boxes_overlap(candidates, np.array(boxes).reshape(-1, 4))
-    # Spots whose box is free are safe; try those first, then the others by mask.
-    order = [int(i) for i in np.flatnonzero(free)] + [int(i) for i in np.flatnonzero(~free)]
+    lo_x, lo_y = (points.min(axis=0) - 1).tolist()  # + pixel edges
+    hi_x, hi_y = (points.max(axis=0) + 1).tolist()
+    blocked: list[tuple[float, float, float, Box]] = []
+    for attempt in range(PLACEMENT_TRIES):
+        scale = SHRINK_ON_RETRY ** max(0, attempt - SHRINK_AFTER + 1)
+        w, h = size[0] * scale, size[1] * scale
+        x_lo, x_hi = 0.3 * w, spec.width - 0.3 * w
+        y_lo, y_hi = max(0.3 * h, horizon * spec.height - 0.4 * h), spec.height - 0.3 * h
+        cx = x_lo + u[0][attempt] * (x_hi - x_lo) if x_hi > x_lo else spec.width / 2
+        cy = y_lo + u[1][attempt] * (y_hi - y_lo) if y_hi > y_lo else y_hi
+        box = (cx + lo_x * scale, cy + lo_y * scale, cx + hi_x * scale, cy + hi_y * scale)
+        if anywhere or not _overlaps_any(box, boxes):
+            placed = _place_at(outline, scale, cx, cy, box, spec)
+            if placed is not None:
+                return placed
+        else:
+            blocked.append((scale, cx, cy, box))
+    # No spot with a free box: the first whose mask touches nothing, else the least hidden.
     best: tuple[shapes.Parts, Box, masks.Rle] | None = None
     best_hidden = math.inf
-    for i in order:
-        parts = shapes.clip_to_image(
-            [p * scale[i] + (cx[i], cy[i]) for p in outline], spec.width, spec.height
-        )
-        if not parts:
+    for scale, cx, cy, box in blocked:
+        placed = _place_at(outline, scale, cx, cy, box, spec)
+        if placed is None or occupied is None:
             continue
-        box: Box = (candidates[i, 0], candidates[i, 1], candidates[i, 2], candidates[i, 3])
-        rle = masks.polygon_rle(parts, spec.height, spec.width)
-        if free[i] or occupied is None:
-            return parts, box, rle
-        hidden = masks.overlap(rle, occupied)
+        hidden = masks.overlap(placed[2], occupied)
         if hidden == 0:
-            return parts, box, rle
+            return placed
         if hidden < best_hidden:
-            best, best_hidden = (parts, box, rle), hidden
+            best, best_hidden = placed, hidden
     return best
 
 
-def _boxes_overlap(
-    candidates: npt.NDArray[np.float64], boxes: npt.NDArray[np.float64]
-) -> npt.NDArray[np.bool_]:
-    """For each candidate box (x0, y0, x1, y1), whether it overlaps any of `boxes`."""
-    ix = np.minimum(candidates[:, None, 2], boxes[None, :, 2]) - np.maximum(
-        candidates[:, None, 0], boxes[None, :, 0]
-    )
-    iy = np.minimum(candidates[:, None, 3], boxes[None, :, 3]) - np.maximum(
-        candidates[:, None, 1], boxes[None, :, 1]
-    )
-    overlapping: npt.NDArray[np.bool_] = np.any((ix > 0) & (iy > 0), axis=1)
-    return overlapping
+def _place_at(
+    outline: shapes.Parts, scale: float, cx: float, cy: float, box: Box, spec: ImageSpec
+) -> tuple[shapes.Parts, Box, masks.Rle] | None:
+    parts = shapes.clip_to_image([p * scale + (cx, cy) for p in outline], spec.width, spec.height)
+    if not parts:
+        return None
+    return parts, box, masks.polygon_rle(parts, spec.height, spec.width)
+
+
+def _overlaps_any(box: Box, boxes: list[Box]) -> bool:
+    x0, y0, x1, y1 = box
+    return any(b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3] for b in boxes)
 
 
 def vertex_count(rng: np.random.Generator, w: float, h: float) -> int:

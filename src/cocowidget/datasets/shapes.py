@@ -271,14 +271,14 @@ def place(
     """Map unit-box parts onto `box` = (centre x, centre y, width, height) in pixels."""
     cx, cy, w, h = box
     c, s = math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))
+    sx = -w if mirror else w
+    # Scale (and mirror) about the box centre, then rotate: one 2x2 linear map.
+    linear = np.array([[c * sx, s * sx], [-s * h, c * h]])
+    offset = np.array([cx, cy])
     placed = []
     for part in parts:
-        x = (part[:, 0] - 0.5) * w
-        if mirror:
-            x = -x
-        y = (part[:, 1] - 0.5) * h
         noise = rng.standard_normal((len(part), 2)) * jitter_px
-        placed.append(np.column_stack((cx + c * x - s * y, cy + s * x + c * y)) + noise)
+        placed.append((part - 0.5) @ linear + offset + noise)
     return placed
 
 
