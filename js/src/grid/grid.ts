@@ -28,6 +28,11 @@ export interface GridModel {
   score_threshold: number;
   show_masks: boolean;
   show_boxes: boolean;
+  color_by: "category" | "match";
+  iou_threshold: number;
+  evaluation_counts: { tp?: number; fp?: number; fn?: number };
+  _iou_thresholds: number[];
+  _evaluated_run: string;
 }
 
 const OVERSCAN_ROWS = 2;
@@ -107,7 +112,9 @@ export class GridView {
     });
     model.on("change:_categories", () => this.readCategories());
     model.on("change:_emphasis", () => this.redrawOverlays());
-    for (const trait of ["show_ground_truth", "visible_runs", "score_threshold", "show_masks", "show_boxes"]) {
+    model.on("change:evaluation_counts", () => this.updateStatus());
+    const overlayTraits = ["show_ground_truth", "visible_runs", "score_threshold", "show_masks", "show_boxes"];
+    for (const trait of [...overlayTraits, "color_by", "iou_threshold", "_iou_thresholds", "_evaluated_run"]) {
       model.on(`change:${trait}`, () => {
         this.overlayOptions = this.readOverlayOptions();
         this.redrawOverlays();
@@ -158,7 +165,14 @@ export class GridView {
   private readOverlayOptions(): OverlayOptions {
     const runs = this.model.get("_runs") ?? [];
     const visible = new Set(this.model.get("visible_runs") ?? []);
+    const thresholds = this.model.get("_iou_thresholds") ?? [];
+    const iou = this.model.get("iou_threshold");
+    const iouIndex = Math.max(0, thresholds.findIndex((t) => Math.abs(t - iou) < 1e-9));
+    const evaluated = this.model.get("_evaluated_run");
     return {
+      colorByMatch: this.model.get("color_by") === "match" && evaluated !== "",
+      iouIndex,
+      evaluatedSource: runs.indexOf(evaluated) + 1,
       showGroundTruth: this.model.get("show_ground_truth"),
       visibleRuns: new Set(runs.map((_, i) => i + 1).filter((k) => visible.has(runs[k - 1]))),
       scoreThreshold: this.model.get("score_threshold"),
@@ -366,6 +380,12 @@ export class GridView {
     const noun = this.model.get("_item_kind") === "object" ? "objects" : "images";
     const parts = [shown === total ? `${total} ${noun}` : `${shown} of ${total} ${noun}`];
     if (this.selection.count) parts.push(`${this.selection.count} selected`);
+    const counts = this.model.get("evaluation_counts") ?? {};
+    if (counts.tp !== undefined) {
+      const iou = this.model.get("iou_threshold").toFixed(2);
+      const score = this.model.get("score_threshold").toFixed(2);
+      parts.push(`TP ${counts.tp} · FP ${counts.fp} · FN ${counts.fn} at IoU ${iou}, score ≥ ${score}`);
+    }
     this.status.textContent = parts.join(" · ");
   }
 

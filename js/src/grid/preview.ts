@@ -3,7 +3,7 @@
 import { copyBytes } from "../buffers";
 import { categoryColor } from "../overlay/colors";
 import { OverlayArrays, OverlayRecord, overlayArrays, toOverlay } from "../overlay/decode";
-import { drawOverlay, visibleObjects } from "../overlay/draw";
+import { drawOverlay, matchStatus, OUTCOME_LABELS, visibleObjects } from "../overlay/draw";
 import type { Category, Overlay, OverlayOptions } from "../overlay/types";
 import { CancelledError, RpcClient } from "../rpc";
 
@@ -210,7 +210,10 @@ export class Preview {
       if (object.score !== null) parts.push(`score ${object.score.toFixed(2)}`);
       parts.push(object.source === 0 ? "ground truth" : this.context.runName(object.source));
       if (object.crowd) parts.push("crowd");
-      if (object.status) parts.push(object.status.toUpperCase());
+      const options = this.context.options();
+      const status = matchStatus(object, options);
+      if (status === "fp") parts.push(`FP: ${OUTCOME_LABELS[object.m?.oc?.[options.iouIndex] ?? 4]}`);
+      else if (status) parts.push(status === "fn" ? "MISSED" : status.toUpperCase());
       const text = document.createElement("span");
       text.textContent = parts.join(" · ");
       item.append(swatch, text);

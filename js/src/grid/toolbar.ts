@@ -1,6 +1,7 @@
 // The grid's controls: thumbnail size, overlay toggles, score threshold, sort order.
 // Every control writes a trait; Python is the single source of truth.
 import type { AnyModel } from "@anywidget/types";
+import { STATUS_COLORS } from "../overlay/colors";
 import type { GridModel } from "./grid";
 
 function labelled(text: string, control: HTMLElement): HTMLLabelElement {
@@ -94,6 +95,8 @@ export function buildToolbar(model: AnyModel<GridModel>): HTMLElement {
   bar.append(labelled("masks", checkbox(model, "show_masks")));
   bar.append(labelled("boxes", checkbox(model, "show_boxes")));
 
+  bar.append(buildMatchControls(model));
+
   const sort = document.createElement("select");
   sort.className = "cw-sort";
   const renderSort = () => {
@@ -121,4 +124,57 @@ export function buildToolbar(model: AnyModel<GridModel>): HTMLElement {
   renderSort();
   bar.append(labelled("sort", sort));
   return bar;
+}
+
+/** Colour by category or by match status, and the IoU threshold; shown with an evaluation. */
+function buildMatchControls(model: AnyModel<GridModel>): HTMLElement {
+  const group = document.createElement("span");
+  group.className = "cw-match-controls";
+  const colorBy = document.createElement("select");
+  for (const [value, text] of [["category", "category"], ["match", "match (TP/FP/missed)"]]) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = text;
+    colorBy.append(option);
+  }
+  colorBy.addEventListener("change", () => {
+    model.set("color_by", colorBy.value as GridModel["color_by"]);
+    model.save_changes();
+  });
+  const iou = document.createElement("select");
+  iou.className = "cw-iou";
+  iou.addEventListener("change", () => {
+    model.set("iou_threshold", Number(iou.value));
+    model.save_changes();
+  });
+  const render = () => {
+    group.hidden = !model.get("_evaluated_run");
+    colorBy.value = model.get("color_by");
+    iou.replaceChildren();
+    for (const threshold of model.get("_iou_thresholds") ?? []) {
+      const option = document.createElement("option");
+      option.value = String(threshold);
+      option.textContent = threshold.toFixed(2);
+      iou.append(option);
+    }
+    const current = model.get("iou_threshold");
+    for (const option of iou.options) if (Math.abs(Number(option.value) - current) < 1e-9) option.selected = true;
+  };
+  for (const trait of ["_evaluated_run", "_iou_thresholds", "color_by", "iou_threshold"]) model.on(`change:${trait}`, render);
+  render();
+  const legend = document.createElement("span");
+  legend.className = "cw-legend";
+  for (const [status, text] of [["tp", "TP"], ["fp", "FP (dashed)"], ["matched", "found"], ["fn", "missed"], ["ignored", "ignored"]]) {
+    const item = document.createElement("span");
+    const swatch = document.createElement("span");
+    swatch.className = "cw-swatch";
+    swatch.style.background = STATUS_COLORS[status];
+    item.append(swatch, document.createTextNode(text));
+    legend.append(item);
+  }
+  const syncLegend = () => (legend.hidden = model.get("color_by") !== "match");
+  model.on("change:color_by", syncLegend);
+  syncLegend();
+  group.append(labelled("colour", colorBy), labelled("IoU", iou), legend);
+  return group;
 }

@@ -7,10 +7,11 @@ export function categoryColor(categoryId: number, alpha = 1): string {
   return `hsla(${hue.toFixed(1)}, 80%, ${lightness}%, ${alpha})`;
 }
 
+// Match colours, told apart also by line style (FP dashed) for colour-blind readers.
 export const STATUS_COLORS: Record<string, string> = {
-  tp: "#2e7d32",
-  fp: "#d32f2f",
-  fn: "#f9a825",
-  gt: "#1e88e5",
-  ignored: "#9e9e9e",
+  tp: "#2e9e44", // true positive detection
+  fp: "#e53935", // false positive detection
+  matched: "#1e88e5", // ground truth that was found
+  fn: "#ffb300", // ground truth that was missed
+  ignored: "#9e9e9e", // crowd regions and detections matched to them
 };

@@ -5,6 +5,32 @@ import type { Overlay, OverlayObject, OverlayOptions } from "./types";
 
 const maskCache = new WeakMap<OverlayObject, HTMLCanvasElement>();
 
+export const OUTCOME_LABELS = [
+  "true positive",
+  "duplicate",
+  "localisation error",
+  "class confusion",
+  "background",
+  "ignored",
+  "not evaluated",
+];
+
+/** "tp", "fp", "ignored" (detections), "matched", "fn", "ignored" (ground truth), or null. */
+export function matchStatus(object: OverlayObject, options: OverlayOptions): string | null {
+  const m = object.m;
+  if (!m || !options.colorByMatch) return null;
+  const bit = 1 << options.iouIndex;
+  if (object.source === 0) {
+    if (m.gi) return "ignored";
+    return (m.ms?.[options.iouIndex] ?? -1) >= options.scoreThreshold ? "matched" : "fn";
+  }
+  if (object.source !== options.evaluatedSource) return null;
+  if (!m.ev) return "ignored";
+  if ((m.tp ?? 0) & bit) return "tp";
+  if ((m.ign ?? 0) & bit) return "ignored";
+  return "fp";
+}
+
 export function visibleObjects(overlay: Overlay, options: OverlayOptions): OverlayObject[] {
   return overlay.objects.filter((object) =>
     object.source === 0
@@ -32,10 +58,11 @@ export function drawOverlay(
   const emphasised = emphasis ?? (overlay.emphasis ? new Set(overlay.emphasis) : undefined);
   for (const object of visibleObjects(overlay, options)) {
     const dimmed = emphasised !== undefined && emphasised.size > 0 && !emphasised.has(object.id);
-    const color = object.status ? STATUS_COLORS[object.status] ?? categoryColor(object.category) : categoryColor(object.category);
+    const status = matchStatus(object, options);
+    const color = status ? STATUS_COLORS[status] : categoryColor(object.category);
     ctx.globalAlpha = dimmed ? 0.25 : 1;
     if (options.masks) drawMask(ctx, overlay, object, sx, sy, color);
-    if (options.boxes || (!object.poly && !object.rle)) drawBox(ctx, object, sx, sy, color, options.lineWidth);
+    if (options.boxes || (!object.poly && !object.rle)) drawBox(ctx, object, status, sx, sy, color, options.lineWidth);
   }
   ctx.globalAlpha = 1;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -44,6 +71,7 @@ export function drawOverlay(
 function drawBox(
   ctx: CanvasRenderingContext2D,
   object: OverlayObject,
+  status: string | null,
   sx: number,
   sy: number,
   color: string,
@@ -54,7 +82,7 @@ function drawBox(
   ctx.lineWidth = lineWidth;
   // Predictions are drawn dashed so they read apart from ground truth at a glance;
   // false positives get a tighter dash.
-  if (object.status === "fp") ctx.setLineDash([3, 2]);
+  if (status === "fp") ctx.setLineDash([3, 2]);
   else if (object.source !== 0) ctx.setLineDash([6, 3]);
   else ctx.setLineDash([]);
   ctx.strokeRect(x * sx, y * sy, Math.max(w * sx, 1), Math.max(h * sy, 1));

@@ -11,7 +11,17 @@ export interface OverlayObject {
   area: number;
   poly: number[] | null; // [start, ring length, ring length, ...] into coords (x,y pairs)
   rle: RleRecord | null;
-  status?: string | null; // evaluation status, e.g. "tp", "fp", "fn"
+  m: MatchRecord | null; // evaluation data (views/matches.py), when the grid has one
+}
+
+/** Per IoU threshold: bit k of tp/ign is threshold k; ms[k] the matching detection's score. */
+export interface MatchRecord {
+  tp?: number; // detections: matched at threshold k
+  ign?: number; // detections: ignored (crowd or area range) at threshold k
+  ev?: boolean; // detections: evaluated at all (within maxDets)
+  oc?: number[]; // detections: outcome code per threshold (DetectionOutcome)
+  ms?: number[]; // ground truth: score of the detection that matched it, -1 if none
+  gi?: boolean; // ground truth: ignored (crowd)
 }
 
 export interface RleRecord {
@@ -36,6 +46,9 @@ export interface Category {
 }
 
 export interface OverlayOptions {
+  colorByMatch: boolean;
+  iouIndex: number; // which evaluated IoU threshold colours matches
+  evaluatedSource: number; // the run the evaluation is of (its source number), 0 if none
   showGroundTruth: boolean;
   visibleRuns: Set<number>;
   scoreThreshold: number;

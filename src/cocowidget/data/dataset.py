@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +57,9 @@ from cocowidget.data.statistics import (
     object_statistics,
 )
 from cocowidget.data.table import Table
+
+if TYPE_CHECKING:
+    from cocowidget.evaluation.result import Evaluation
 
 PathLike = str | os.PathLike[str]
 
@@ -551,6 +554,26 @@ class CocoDataset:
                 )
 
     # -- subsets and export --------------------------------------------------------------
+    def evaluate(self, run: str, iou_type: str = "bbox", **options: Any) -> Evaluation:
+        """Evaluate prediction run ``run`` exactly as pycocotools' COCOeval does.
+
+        Returns an :class:`~cocowidget.evaluation.Evaluation` (stats, per-class, per-image,
+        per-detection and per-object tables) and adds its per-image results as image
+        columns named ``"<run>.ap"``, ``"<run>.fp"``, ... (``"<run>.segm.ap"`` for masks),
+        so grids sort by them and explorers chart them. ``options`` go to
+        :func:`cocowidget.evaluation.evaluate` (``params``, thresholds).
+        """
+        # Imported here: evaluation builds on this module.
+        from cocowidget.evaluation import evaluate_dataset
+        from cocowidget.evaluation.columns import attach_columns
+
+        if iou_type not in ("bbox", "segm"):
+            raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
+        self._objects(run)  # a clear KeyError for an unknown run
+        evaluation = evaluate_dataset(self, run, iou_type, **options)  # type: ignore[arg-type]
+        attach_columns(self, run, evaluation)
+        return evaluation
+
     def subset(self, image_ids: npt.ArrayLike) -> CocoDataset:
         """A dataset of the given images (in the given order, repeats removed) with their
         annotations and detections. Categories are all kept; their statistics are

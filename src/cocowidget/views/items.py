@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cocowidget.data.table import Table
+from cocowidget.views.matches import MatchData
 from cocowidget.views.overlays import ObjectLayer, OverlayBatch
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class ImageItems:
 
     def __init__(self, dataset: CocoDataset) -> None:
         self.dataset = dataset
+        self.matches: MatchData | None = None
 
     @property
     def table(self) -> Table:
@@ -59,11 +61,8 @@ class ImageItems:
     def overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
         images = self.dataset.images
         image_id = int(images["id"][row])
-        return batch.add(
-            int(images["width"][row]),
-            int(images["height"][row]),
-            image_layers(self.dataset, image_id),
-        )
+        layers = image_layers(self.dataset, image_id, self.matches)
+        return batch.add(int(images["width"][row]), int(images["height"][row]), layers)
 
     preview_overlay = overlay
 
@@ -78,6 +77,7 @@ class ObjectItems:
     ) -> None:
         self.dataset = dataset
         self.run = run
+        self.matches: MatchData | None = None
         table = dataset.annotations if run is None else dataset.predictions[run]
         if ids is not None:
             wanted = np.asarray(list(ids), dtype=np.int64)
@@ -128,7 +128,9 @@ class ObjectItems:
         """The object alone, in the coordinates of its crop."""
         image = int(self._image_rows[row])
         image_id = int(self.dataset.images["id"][image])
-        layer = _object_layer(self.dataset, self.run, image_id, int(self._table["id"][row]))
+        layer = _object_layer(
+            self.dataset, self.run, image_id, int(self._table["id"][row]), self.matches
+        )
         left, top, right, bottom = self.crop_box(row)
         record = batch.add(
             int(self.dataset.images["width"][image]),
@@ -145,7 +147,7 @@ class ObjectItems:
         record = batch.add(
             int(images["width"][image]),
             int(images["height"][image]),
-            image_layers(self.dataset, int(images["id"][image])),
+            image_layers(self.dataset, int(images["id"][image]), self.matches),
         )
         record["emphasis"] = [int(self._table["id"][row])]
         return record
@@ -159,16 +161,31 @@ class ObjectItems:
         )
 
 
-def image_layers(dataset: CocoDataset, image_id: int) -> list[ObjectLayer]:
+def image_layers(
+    dataset: CocoDataset, image_id: int, matches: MatchData | None = None
+) -> list[ObjectLayer]:
     """Ground truth and every prediction run of one image (toggling runs only redraws)."""
-    layers = [object_layer(dataset, image_id, None, 0)]
+    layers = [object_layer(dataset, image_id, None, 0, matches)]
     for k, run in enumerate(dataset.predictions, start=1):
-        layers.append(object_layer(dataset, image_id, run, k))
+        layers.append(object_layer(dataset, image_id, run, k, matches))
     return layers
 
 
-def object_layer(dataset: CocoDataset, image_id: int, run: str | None, source: int) -> ObjectLayer:
+def object_layer(
+    dataset: CocoDataset,
+    image_id: int,
+    run: str | None,
+    source: int,
+    matches: MatchData | None = None,
+) -> ObjectLayer:
     objects = dataset.objects_of(image_id, run)
+    match_records = None
+    if matches is not None:
+        rows = dataset.object_rows(image_id, run)
+        if run is None:
+            match_records = matches.ground_truth(rows)
+        elif run == matches.run:
+            match_records = matches.detections(rows)
     return ObjectLayer(
         source=source,
         ids=objects["id"],
@@ -178,14 +195,19 @@ def object_layer(dataset: CocoDataset, image_id: int, run: str | None, source: i
         iscrowd=_column_or(objects, "iscrowd", 0),
         segmentations=dataset.segmentations_of(image_id, run),
         scores=objects.get("score"),
+        matches=match_records,
     )
 
 
 def _object_layer(
-    dataset: CocoDataset, run: str | None, image_id: int, object_id: int
+    dataset: CocoDataset,
+    run: str | None,
+    image_id: int,
+    object_id: int,
+    matches: MatchData | None,
 ) -> ObjectLayer:
     source = 0 if run is None else list(dataset.predictions).index(run) + 1
-    layer = object_layer(dataset, image_id, run, source)
+    layer = object_layer(dataset, image_id, run, source, matches)
     keep = np.flatnonzero(layer.ids == object_id)
     return ObjectLayer(
         source=layer.source,
@@ -196,6 +218,7 @@ def _object_layer(
         iscrowd=layer.iscrowd[keep],
         segmentations=[layer.segmentations[int(k)] for k in keep],
         scores=None if layer.scores is None else layer.scores[keep],
+        matches=None if layer.matches is None else [layer.matches[int(k)] for k in keep],
     )
 
 

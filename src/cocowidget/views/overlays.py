@@ -27,7 +27,7 @@ class ObjectLayer:
     iscrowd: np.ndarray
     segmentations: Sequence[Any]  # as read: polygon list, RLE dict, or None
     scores: np.ndarray | None = None
-    statuses: Sequence[str | None] | None = None
+    matches: Sequence[dict[str, Any]] | None = None  # see views/matches.py
 
 
 @dataclass
@@ -63,7 +63,7 @@ class OverlayBatch:
             "area": float(layer.areas[i]),
             "poly": None,
             "rle": None,
-            "status": None if layer.statuses is None else layer.statuses[i],
+            "m": None if layer.matches is None else layer.matches[i],
         }
         segmentation = layer.segmentations[i] if i < len(layer.segmentations) else None
         if isinstance(segmentation, list) and segmentation:

@@ -15,6 +15,7 @@ import numpy as np
 import traitlets
 
 from cocowidget.views.items import ImageItems, ObjectItems
+from cocowidget.views.matches import MatchData
 from cocowidget.views.ordering import ImageOrder, sort_rows
 from cocowidget.views.overlays import OverlayBatch
 from cocowidget.widgets.futures import gather
@@ -23,6 +24,8 @@ from cocowidget.widgets.rpc import Reply, RpcWidget
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
     from cocowidget.data.table import Table
+    from cocowidget.evaluation.operating_point import Counts
+    from cocowidget.evaluation.result import Evaluation
     from cocowidget.media import Thumbnail, ThumbnailService
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -61,6 +64,12 @@ class ThumbnailGrid(RpcWidget):
     score_threshold = traitlets.Float(0.3, min=0.0, max=1.0).tag(sync=True)
     show_masks = traitlets.Bool(True).tag(sync=True)
     show_boxes = traitlets.Bool(True).tag(sync=True)
+    # Evaluation: colour by match status at (iou_threshold, score_threshold).
+    color_by = traitlets.Enum(["category", "match"], "category").tag(sync=True)
+    iou_threshold = traitlets.Float(0.5).tag(sync=True)
+    evaluation_counts = traitlets.Dict(read_only=True).tag(sync=True)
+    _iou_thresholds = traitlets.List(traitlets.Float()).tag(sync=True)
+    _evaluated_run = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -68,6 +77,7 @@ class ThumbnailGrid(RpcWidget):
         *,
         thumbnails: ThumbnailService | None = None,
         executor: Executor | None = None,
+        evaluation: Evaluation | None = None,
         **kwargs: Any,
     ) -> None:
         self.dataset = items.dataset
@@ -88,9 +98,67 @@ class ThumbnailGrid(RpcWidget):
         ]
         self._sortable_columns = _sortable_columns(items.table)
         self._apply_order()
+        if evaluation is not None:
+            self.evaluation = evaluation
         self.serve("thumbnails", self._serve_thumbnails)
         self.serve("preview", self._serve_preview)
         self.serve("full_image", self._serve_full_image)
+
+    # -- evaluation ------------------------------------------------------------------------
+    @property
+    def evaluation(self) -> Evaluation | None:
+        """The evaluation whose matches colour the overlays (``color_by="match"``)."""
+        matches = self._items.matches
+        return None if matches is None else matches.evaluation
+
+    @evaluation.setter
+    def evaluation(self, evaluation: Evaluation | None) -> None:
+        if evaluation is None:
+            self._items.matches = None
+            self._evaluated_run = ""
+            self.color_by = "category"
+        else:
+            run = _run_of(self.dataset, evaluation)
+            self._items.matches = MatchData(evaluation, run)
+            self._iou_thresholds = self._items.matches.iou_thresholds
+            self._evaluated_run = run
+            self.iou_threshold = min(self._iou_thresholds, key=lambda t: abs(t - 0.5))
+            self.color_by = "match"
+        self._update_counts()
+        self._render_version += 1
+
+    @property
+    def image_counts(self) -> Counts | None:
+        """Per-image TP / FP / FN (aligned with ``evaluation.image_ids``) at the grid's
+        current IoU and score thresholds; recomputed from stored matches, not re-evaluated."""
+        evaluation = self.evaluation
+        if evaluation is None:
+            return None
+        return evaluation.image_counts(self.iou_threshold, self.score_threshold)
+
+    @traitlets.validate("iou_threshold")
+    def _check_iou(self, proposal: dict[str, Any]) -> float:
+        value = float(proposal["value"])
+        if self._iou_thresholds and not any(abs(value - t) < 1e-9 for t in self._iou_thresholds):
+            raise traitlets.TraitError(
+                f"iou_threshold must be one of the evaluated thresholds {self._iou_thresholds}"
+            )
+        return value
+
+    @traitlets.observe("iou_threshold", "score_threshold")
+    def _on_threshold(self, _change: dict[str, Any]) -> None:
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        counts = self.image_counts
+        totals: dict[str, int] = {}
+        if counts is not None:
+            totals = {
+                "tp": int(counts.tp.sum()),
+                "fp": int(counts.fp.sum()),
+                "fn": int(counts.fn.sum()),
+            }
+        self.set_trait("evaluation_counts", totals)
 
     # -- what is shown ---------------------------------------------------------------------
     def show(self, ids: Iterable[int] | None = None) -> None:
@@ -228,6 +296,15 @@ class ObjectGrid(ThumbnailGrid):
         kwargs.setdefault("thumbnail_size", 128)
         items = ObjectItems(dataset, run, ids)
         super().__init__(items, thumbnails=thumbnails, executor=executor, **kwargs)
+
+
+def _run_of(dataset: CocoDataset, evaluation: Evaluation) -> str:
+    """The prediction run an evaluation was made of (its detection ids and count)."""
+    detection_ids = evaluation.detections["id"]
+    for name, table in dataset.predictions.items():
+        if len(table) == len(detection_ids) and np.array_equal(table["id"], detection_ids):
+            return name
+    raise ValueError("this evaluation is not of any prediction run of the grid's dataset")
 
 
 _SHARED_SERVICES: dict[int, ThumbnailService] = {}
