@@ -349,6 +349,19 @@ class ThumbnailCache:
         return cls(MemoryCache(memory_bytes), disk)
 
     @classmethod
+    def shared(cls) -> ThumbnailCache:
+        """One :meth:`default` cache for the whole process, created on first use.
+
+        Services without a cache of their own use it, so two grids over the same images
+        share their warm thumbnails and one memory bound.
+        """
+        global _shared_cache
+        with _shared_cache_lock:
+            if _shared_cache is None:
+                _shared_cache = cls.default()
+            return _shared_cache
+
+    @classmethod
     def memory_only(cls, memory_bytes: int = DEFAULT_MEMORY_BYTES) -> ThumbnailCache:
         return cls(MemoryCache(memory_bytes), None)
 
@@ -356,6 +369,10 @@ class ThumbnailCache:
     def disabled(cls) -> ThumbnailCache:
         """No caching at all: every request renders."""
         return cls(None, None)
+
+
+_shared_cache: ThumbnailCache | None = None
+_shared_cache_lock = threading.Lock()
 
 
 # -- SQLite ------------------------------------------------------------------------------

@@ -67,14 +67,14 @@ PathLike = str | os.PathLike[str]
 class ThumbnailService:
     """Background rendering of thumbnails, previews and regions, with caching.
 
-    ``cache``: a :class:`ThumbnailCache`; ``None`` means ``ThumbnailCache.default()``
-    (memory + disk at the default location); ``ThumbnailCache.disabled()`` turns caching
-    off. ``executor``: any ``concurrent.futures.Executor``; ``None`` means the thread
-    pool shared by all services (:func:`~cocowidget.media.executors.shared_executor`).
-    ``max_side``/``quality``: the thumbnails'; ``preview_side``: the previews' and
-    regions' largest long side. ``image_dir``: resolve relative names inside it, refusing
-    escapes unless ``allow_outside``. ``max_pixels``: larger images are refused as
-    decompression bombs.
+    ``cache``: a :class:`ThumbnailCache`; ``None`` means ``ThumbnailCache.shared()``
+    (memory + disk at the default location, one for the process);
+    ``ThumbnailCache.disabled()`` turns caching off. ``executor``: any
+    ``concurrent.futures.Executor``; ``None`` means the thread pool shared by all services
+    (:func:`~cocowidget.media.executors.shared_executor`). ``max_side``/``quality``: the
+    thumbnails'; ``preview_side``: the previews' and regions' largest long side.
+    ``image_dir``: resolve relative names inside it, refusing escapes unless
+    ``allow_outside``. ``max_pixels``: larger images are refused as decompression bombs.
     """
 
     def __init__(
@@ -89,7 +89,7 @@ class ThumbnailService:
         allow_outside: bool = False,
         max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
-        self.cache = cache if cache is not None else ThumbnailCache.default()
+        self.cache = cache if cache is not None else ThumbnailCache.shared()
         self.executor: Executor = executor or shared_executor()
         self._closed = False
         # Previews and regions answer a pointer at rest: they get their own thread so they

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cocowidget.media import cache as cache_module
 from cocowidget.media.cache import (
     CACHE_DIR_ENV,
     DATABASE_NAME,
@@ -225,3 +226,11 @@ def test_disabled_and_memory_only() -> None:
     memory_only = ThumbnailCache.memory_only(1000)
     assert memory_only.disk is None and memory_only.memory is not None
     assert memory_only.memory.max_bytes == 1000
+
+
+def test_shared_cache_is_one_default_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "shared"))
+    monkeypatch.setattr(cache_module, "_shared_cache", None)
+    shared = ThumbnailCache.shared()
+    assert ThumbnailCache.shared() is shared
+    assert shared.disk is not None and shared.disk.directory == tmp_path / "shared"
