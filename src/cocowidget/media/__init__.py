@@ -8,11 +8,13 @@ Works on file paths only; it never imports widget code or the dataset classes.
   :func:`compute_pixel_statistics` measures brightness, contrast and sharpness.
 - :class:`ThumbnailService` does the same in the background through a
   :class:`ThumbnailCache` (memory LRU in front of an SQLite file) on any
-  ``concurrent.futures`` executor.
+  ``concurrent.futures`` executor: by default one thread pool for the process;
+  :func:`process_executor` makes a process pool fit for notebooks.
 """
 
 from cocowidget.media.cache import DiskCache, MemoryCache, ThumbnailCache, default_cache_dir
 from cocowidget.media.decode import DEFAULT_MAX_PIXELS, FileIdentity, ImageDecodeError
+from cocowidget.media.executors import process_executor
 from cocowidget.media.paths import UnsafePathError, resolve_image_path
 from cocowidget.media.service import ThumbnailService
 from cocowidget.media.statistics import ANALYSIS_SIDE, PixelStatistics
@@ -42,6 +44,7 @@ __all__ = [
     "UnsafePathError",
     "compute_pixel_statistics",
     "default_cache_dir",
+    "process_executor",
     "render_preview",
     "render_region",
     "render_thumbnail",
