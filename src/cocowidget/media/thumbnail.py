@@ -12,7 +12,7 @@ shows in a placeholder.
   long side between :data:`PREVIEW_MIN_SIDE` and :data:`PREVIEW_SIDE` (whichever the
   cheapest JPEG decode scale gives), or the original's size if smaller; never upscaled.
   A 4000x3000 photo, for instance, decodes at 1/4 scale straight to 1000x750 instead of
-  at 1/2 scale and resampled to 1024x768, about three times faster.
+  at 1/2 scale and resampled to 1024x768: measured here, 73 ms instead of 106 ms.
 - :func:`render_region` -- a crop of the full-resolution original for deeper zoom.
 - :func:`compute_pixel_statistics` -- only the statistics, by the thumbnail's code path
   (identical numbers to a thumbnail of ``max_side <= ANALYSIS_SIDE``).
