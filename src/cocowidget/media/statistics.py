@@ -12,8 +12,9 @@ comparable between a 320 px and a 6000 px image, and independent of the thumbnai
 - ``contrast`` = standard deviation of ``Y`` (0 flat .. 0.5 half black, half white);
 - ``sharpness`` = variance of the 4-neighbour Laplacian of ``Y``
   (``Y[x-1,y] + Y[x+1,y] + Y[x,y-1] + Y[x,y+1] - 4 Y[x,y]``, interior pixels only).
-  0 for a flat or very smooth image; typical photographs give roughly 0.005 to 0.1, blurred
-  or out-of-focus images less, noisy ones more.
+  0 for a flat or very smooth image. On the 160 COCO images of ``coco_tiny`` the middle
+  90 % lie between 0.006 and 0.09 (median 0.02); blurred images score lower, noisy ones
+  higher.
 """
 
 from __future__ import annotations
