@@ -11,9 +11,11 @@ stores and reads back the same 600 thumbnails both ways. Measured on this (busy)
 machine, storing costs 66 us an entry here (batched; 16 KiB pages) against 104 us for a
 file per entry, and reading 44 us against 35 us: no decisive difference in speed. But a
 dataset of 100,000 images leaves one file to copy, measure or delete instead of
-100,000; each entry carries its file identity and metadata in columns; SQLite writes are
-atomic, so a crash never leaves half an entry; and two notebooks (two processes) can
-share one cache directory safely.
+100,000; a row is keyed by path and rendering with the file identity in columns, so a
+changed file replaces its row rather than leaving a stale file behind; SQLite writes
+are atomic, so a crash never leaves half an entry; and two notebooks (two processes)
+can share one cache directory safely.
+
 The database runs in WAL mode with ``synchronous=NORMAL``: a crash may lose the last few
 entries, which are simply rendered again.
 
