@@ -1,0 +1,343 @@
+"""Which images and objects show a given kind of error, from an evaluation's tables.
+
+Everything is at an *operating point*: one of the evaluated IoU thresholds ``t`` and a
+score threshold ``s`` (defaults: the evaluation's own, ``iou_threshold`` and
+``score_threshold``), the way the grid colours its overlays:
+
+- a detection *counts* when COCOeval evaluated it (``evaluated``) and it scores ``>= s``;
+  a counted detection is a false positive when COCOeval's ``fp`` is set at ``t``, and the
+  reason is its ``outcome`` at ``t`` (duplicate, localisation, confusion, background;
+  see :mod:`cocowidget.evaluation.detections_table`). COCOeval matches in descending
+  score order, so dropping the detections below ``s`` changes no match and no reason.
+- a ground-truth object is *missed* when COCOeval counts it (evaluated, not ignored: not
+  a crowd region, area inside ``area_ranges[0]``) and no true positive scoring ``>= s``
+  claimed it at ``t``.
+
+Sizes are COCO's area ranges of the evaluation (``params.area_labels``, e.g. ``"small"``:
+area in ``[0, 32²]``, bounds included as COCOeval includes them), on the ``area`` field.
+
+Image ids come back unique and ascending, object ids in table order (the order of
+``ds.predictions[run]`` and ``ds.annotations`` for an evaluation made by
+``ds.evaluate``). Pure numpy over :class:`~cocowidget.evaluation.Evaluation` tables: no
+widget code, usable from a script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from cocowidget.evaluation.outcomes import (
+    FALSE_POSITIVE_REASONS,
+    DetectionOutcome,
+    GroundTruthStatus,
+)
+
+if TYPE_CHECKING:
+    from cocowidget.evaluation.result import Evaluation
+
+BoolArray = npt.NDArray[np.bool_]
+IdArray = npt.NDArray[np.int64]
+
+Reason = Literal["duplicate", "localisation", "confusion", "background"]
+#: What a class filter shows: every image with the class, or only those where the class
+#: has false positives, or missed objects.
+ImageFilter = Literal["all", "false_positives", "missed"]
+IMAGE_FILTERS: tuple[ImageFilter, ...] = ("all", "false_positives", "missed")
+
+_REASONS: dict[str, DetectionOutcome] = {code.label: code for code in FALSE_POSITIVE_REASONS}
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """An evaluated IoU threshold (and its index among them) and a score threshold."""
+
+    iou_threshold: float
+    iou_index: int
+    score_threshold: float
+
+    @classmethod
+    def of(
+        cls,
+        evaluation: Evaluation,
+        iou_threshold: float | None = None,
+        score_threshold: float | None = None,
+    ) -> OperatingPoint:
+        iou = evaluation.iou_threshold if iou_threshold is None else float(iou_threshold)
+        score = evaluation.score_threshold if score_threshold is None else float(score_threshold)
+        return cls(iou, evaluation.params.iou_index(iou), score)
+
+
+# -- object masks ----------------------------------------------------------------------------
+def false_positive_mask(
+    evaluation: Evaluation,
+    *,
+    category_id: int | None = None,
+    reason: Reason | DetectionOutcome | Collection[Reason | DetectionOutcome] | None = None,
+    confused_with: int | None = None,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> BoolArray:
+    """Rows of ``evaluation.detections`` that are counted false positives.
+
+    ``category_id``: only detections labelled with that class. ``reason``: one reason or
+    several. ``confused_with``: only false positives lying on an object of that
+    (ground-truth) class, i.e. the class the detector mistook for ``category_id``; the
+    overlap is the detection's best with another class (``confusion_category_id``), so
+    this keeps confusions and poorly placed hits on that class.
+    """
+    point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
+    detections = evaluation.detections
+    mask = _counted_detections(evaluation, point) & detections["fp"][:, point.iou_index]
+    if category_id is not None:
+        mask &= detections["category_id"] == _known_category(evaluation, category_id)
+    if reason is not None:
+        codes = _reason_codes(reason)
+        mask &= np.isin(detections["outcome"][:, point.iou_index], codes)
+    if confused_with is not None:
+        wanted = _known_category(evaluation, confused_with)
+        mask &= detections["confusion_category_id"] == wanted
+    result: BoolArray = mask
+    return result
+
+
+def missed_mask(
+    evaluation: Evaluation,
+    *,
+    category_id: int | None = None,
+    size: str | None = None,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> BoolArray:
+    """Rows of ``evaluation.ground_truth`` that are counted and missed; ``size`` is an area
+    label of the evaluation (``"small"``, ``"medium"``, ``"large"``)."""
+    point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
+    truth = evaluation.ground_truth
+    status = truth["status"][:, point.iou_index]
+    counted = (status == GroundTruthStatus.MATCHED) | (status == GroundTruthStatus.MISSED)
+    # A match by a detection below the score threshold is no match at this point.
+    found = (status == GroundTruthStatus.MATCHED) & (
+        truth["matched_score"][:, point.iou_index] >= point.score_threshold
+    )
+    mask = counted & ~found
+    if category_id is not None:
+        mask &= truth["category_id"] == _known_category(evaluation, category_id)
+    if size is not None:
+        lo, hi = _area_range(evaluation, size)
+        area = truth["area"]
+        mask &= (area >= lo) & (area <= hi)
+    result: BoolArray = mask
+    return result
+
+
+def class_detection_mask(
+    evaluation: Evaluation, category_id: int, *, score_threshold: float | None = None
+) -> BoolArray:
+    """Rows of ``evaluation.detections`` labelled ``category_id`` that count."""
+    point = OperatingPoint.of(evaluation, None, score_threshold)
+    detections = evaluation.detections
+    wanted = _known_category(evaluation, category_id)
+    result: BoolArray = _counted_detections(evaluation, point) & (
+        detections["category_id"] == wanted
+    )
+    return result
+
+
+def class_truth_mask(evaluation: Evaluation, category_id: int) -> BoolArray:
+    """Rows of ``evaluation.ground_truth`` of class ``category_id`` in evaluated images,
+    crowd regions included (an image with a crowd of people shows people)."""
+    truth = evaluation.ground_truth
+    wanted = _known_category(evaluation, category_id)
+    result: BoolArray = truth["evaluated"].astype(bool) & (truth["category_id"] == wanted)
+    return result
+
+
+# -- object ids ------------------------------------------------------------------------------
+def false_positive_ids(
+    evaluation: Evaluation,
+    *,
+    category_id: int | None = None,
+    reason: Reason | DetectionOutcome | Collection[Reason | DetectionOutcome] | None = None,
+    confused_with: int | None = None,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> IdArray:
+    """Detection ids of the false positives :func:`false_positive_mask` selects (for an
+    ``ObjectGrid(ds, run=...)``)."""
+    mask = false_positive_mask(
+        evaluation,
+        category_id=category_id,
+        reason=reason,
+        confused_with=confused_with,
+        iou_threshold=iou_threshold,
+        score_threshold=score_threshold,
+    )
+    return _ids(evaluation.detections["id"], mask)
+
+
+def missed_ids(
+    evaluation: Evaluation,
+    *,
+    category_id: int | None = None,
+    size: str | None = None,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> IdArray:
+    """Annotation ids of the missed objects :func:`missed_mask` selects (for an
+    ``ObjectGrid(ds)`` of annotations)."""
+    mask = missed_mask(
+        evaluation,
+        category_id=category_id,
+        size=size,
+        iou_threshold=iou_threshold,
+        score_threshold=score_threshold,
+    )
+    return _ids(evaluation.ground_truth["id"], mask)
+
+
+# -- image ids -------------------------------------------------------------------------------
+def images_with_false_positives(
+    evaluation: Evaluation,
+    *,
+    category_id: int | None = None,
+    reason: Reason | DetectionOutcome | Collection[Reason | DetectionOutcome] | None = None,
+    confused_with: int | None = None,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> IdArray:
+    """Ids of the images with at least one false positive as :func:`false_positive_mask`
+    selects them."""
+    mask = false_positive_mask(
+        evaluation,
+        category_id=category_id,
+        reason=reason,
+        confused_with=confused_with,
+        iou_threshold=iou_threshold,
+        score_threshold=score_threshold,
+    )
+    return _unique_ids(evaluation.detections["image_id"], mask)
+
+
+def images_with_missed(
+    evaluation: Evaluation,
+    *,
+    category_id: int | None = None,
+    size: str | None = None,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> IdArray:
+    """Ids of the images with at least one missed object as :func:`missed_mask` selects
+    them."""
+    mask = missed_mask(
+        evaluation,
+        category_id=category_id,
+        size=size,
+        iou_threshold=iou_threshold,
+        score_threshold=score_threshold,
+    )
+    return _unique_ids(evaluation.ground_truth["image_id"], mask)
+
+
+def images_with_class(
+    evaluation: Evaluation,
+    category_id: int,
+    *,
+    ground_truth: bool = True,
+    detections: bool = True,
+    score_threshold: float | None = None,
+) -> IdArray:
+    """Ids of the images holding an object of the class (:func:`class_truth_mask`) or a
+    counted detection of it (:func:`class_detection_mask`), or either (the default)."""
+    parts = [np.empty(0, dtype=np.int64)]
+    if ground_truth:
+        truth = evaluation.ground_truth
+        parts.append(truth["image_id"][class_truth_mask(evaluation, category_id)])
+    if detections:
+        found = class_detection_mask(evaluation, category_id, score_threshold=score_threshold)
+        parts.append(evaluation.detections["image_id"][found])
+    return np.unique(np.concatenate(parts).astype(np.int64))
+
+
+def class_images(
+    evaluation: Evaluation,
+    category_id: int | None,
+    image_filter: ImageFilter = "all",
+    *,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> IdArray | None:
+    """What a class filter shows: with ``"all"``, the images with the class (``None``
+    when no class is chosen: every image); with ``"false_positives"`` or ``"missed"``,
+    the images where the class (any class if ``None``) has such errors."""
+    if image_filter == "all":
+        if category_id is None:
+            return None
+        return images_with_class(evaluation, category_id, score_threshold=score_threshold)
+    if image_filter == "false_positives":
+        return images_with_false_positives(
+            evaluation,
+            category_id=category_id,
+            iou_threshold=iou_threshold,
+            score_threshold=score_threshold,
+        )
+    if image_filter == "missed":
+        return images_with_missed(
+            evaluation,
+            category_id=category_id,
+            iou_threshold=iou_threshold,
+            score_threshold=score_threshold,
+        )
+    raise ValueError(f"image_filter must be one of {IMAGE_FILTERS}, not {image_filter!r}")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _counted_detections(evaluation: Evaluation, point: OperatingPoint) -> BoolArray:
+    detections = evaluation.detections
+    result: BoolArray = detections["evaluated"].astype(bool) & (
+        detections["score"] >= point.score_threshold
+    )
+    return result
+
+
+def _known_category(evaluation: Evaluation, category_id: int) -> int:
+    value = int(category_id)
+    if value not in set(evaluation.category_ids.tolist()):
+        raise KeyError(f"category {value} was not evaluated")
+    return value
+
+
+def _reason_codes(
+    reason: Reason | DetectionOutcome | Collection[Reason | DetectionOutcome],
+) -> list[int]:
+    items = [reason] if isinstance(reason, str | DetectionOutcome) else list(reason)
+    codes = []
+    for item in items:
+        if isinstance(item, DetectionOutcome) and item in FALSE_POSITIVE_REASONS:
+            codes.append(int(item))
+        elif isinstance(item, str) and item in _REASONS:
+            codes.append(int(_REASONS[item]))
+        else:
+            raise ValueError(
+                f"unknown false-positive reason {item!r}; reasons are: {', '.join(_REASONS)}"
+            )
+    return codes
+
+
+def _area_range(evaluation: Evaluation, size: str) -> tuple[float, float]:
+    params = evaluation.params
+    if size not in params.area_labels:
+        raise ValueError(f"unknown size {size!r}; sizes are: {', '.join(params.area_labels)}")
+    lo, hi = params.area_ranges[params.area_labels.index(size)]
+    return float(lo), float(hi)
+
+
+def _ids(ids: np.ndarray, mask: BoolArray) -> IdArray:
+    return np.asarray(ids[mask], dtype=np.int64)
+
+
+def _unique_ids(image_ids: np.ndarray, mask: BoolArray) -> IdArray:
+    return np.unique(np.asarray(image_ids[mask], dtype=np.int64))
