@@ -32,7 +32,7 @@ What the data looks like
 * Objects are painted through the masks pycocotools rasterises from their annotations,
   so overlays match pixels exactly. Annotation rules:
     - an object nothing covers: its polygon (~89 %), 2-decimal coordinates, vertex
-      count growing with size (median 16, like COCO); some have several parts (a thin
+      count growing with size (median 17; COCO: 16); some have several parts (a thin
       post in front splits them);
     - an object partly covered by objects in front: its visible pixels as compressed
       RLE (~10 %); objects more than 70 % hidden are left out of the scene altogether;
