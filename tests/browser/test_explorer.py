@@ -53,6 +53,15 @@ def brush(page: Page, chart: Locator, start: float, end: float) -> None:
     page.mouse.up()
 
 
+def wait_for_release(notebook: NotebookPage, key: str) -> None:
+    """Until the kernel has handled the end of the brush: ipywidgets holds a model's
+    updates back while the kernel is busy, so a cell can overtake the release."""
+    for _ in range(100):
+        if notebook.value(f"not explorer.charts[{key!r}].selector.brushing"):
+            return
+    raise AssertionError(f"the release of the {key} brush never reached the kernel")
+
+
 def filtered_bar_heights(chart: Locator) -> list[float]:
     """Pixel heights of the second mark's bars: the filtered distribution."""
     heights: list[float] = chart.evaluate(
@@ -82,6 +91,7 @@ def test_brushing_a_histogram_filters_the_grid_like_numpy(
 
     brush(page, width_chart, 0.3, 0.75)
     expect(status(page)).to_contain_text(" of 80 images", timeout=20_000)
+    wait_for_release(notebook, "width")
 
     filters = python_filters(notebook)
     assert list(filters) == ["width"]

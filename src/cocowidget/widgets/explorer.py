@@ -72,6 +72,8 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         self._origin: str | None = None
         self.grid = grid or CocoGrid(dataset, height=height - 40, **grid_options)
         self.charts: dict[str, Chart] = {}
+        self._histogram_charts: dict[str, HistogramChart] = {}
+        self._category_charts: dict[str, CategoryChart] = {}
 
         self._status = widgets.HTML()
         self._status.add_class("cw-explorer-status")
@@ -84,11 +86,6 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         self._reset_button.on_click(lambda _: self.reset())
         self._note = widgets.HTML()
         self._note.add_class("cw-explorer-note")
-        header = widgets.HBox(
-            [self._status, self._chips, self._reset_button],
-            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
-        )
-        header.add_class("cw-explorer-header")
         self._histograms = widgets.GridBox(
             layout=widgets.Layout(
                 grid_template_columns="repeat(auto-fill, minmax(270px, 1fr))",
@@ -97,6 +94,29 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
             )
         )
         self._bar_charts = widgets.VBox(layout=widgets.Layout(width="100%", grid_gap="8px"))
+        super().__init__([self._header(), self._body(height)])
+        self.add_class("cw-explorer")
+
+        skipped = []
+        for key in columns if columns is not None else IMAGE_CHARTS + OBJECT_CHARTS:
+            if columns is None and not self._has_values(key):
+                skipped.append(key)
+                continue
+            self.add_chart(key, refresh=False)
+        self._note.value = _skipped_note(skipped)
+        self.grid.observe(lambda _: self._update_emphasis(), "sort_by")
+        self._refresh()
+
+    def _header(self) -> widgets.HBox:
+        header = widgets.HBox(
+            [self._status, self._chips, self._reset_button],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        header.add_class("cw-explorer-header")
+        return header
+
+    def _body(self, height: int) -> widgets.HBox:
+        """Charts in a scrolling panel beside the grid; below it when the page is narrow."""
         panel = widgets.VBox(
             [self._histograms, self._bar_charts, self._note],
             layout=widgets.Layout(
@@ -112,22 +132,10 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         grid_box = widgets.Box(
             [self.grid], layout=widgets.Layout(flex="1 1 480px", min_width="320px")
         )
-        body = widgets.HBox(
+        return widgets.HBox(
             [panel, grid_box],
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px"),
         )
-        super().__init__([header, body])
-        self.add_class("cw-explorer")
-
-        skipped = []
-        for key in columns if columns is not None else IMAGE_CHARTS + OBJECT_CHARTS:
-            if columns is None and not self._has_values(key):
-                skipped.append(key)
-                continue
-            self.add_chart(key, refresh=False)
-        self._note.value = _skipped_note(skipped)
-        self.grid.observe(lambda _: self._update_emphasis(), "sort_by")
-        self._refresh()
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -171,21 +179,29 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         if ref.key in self.charts:
             return self.charts[ref.key]
         chart: Chart
+        values = self._filter_set.filters
+        own, filtering = values.get(ref.key), bool(values)
         if isinstance(column, NumericColumn):
-            chart = HistogramChart(
+            histogram = HistogramChart(
                 ref,
                 describe(ref),
                 self._distributions.bins(ref.key),
                 on_interval=self._from_chart,
                 throttle=self._throttle,
             )
+            self._histogram_charts[ref.key] = chart = histogram
             self._histograms.children = (*self._histograms.children, chart.widget)
+            if refresh:
+                histogram.update(self._distributions.histogram(ref.key), own, filtering)
         else:
-            chart = CategoryChart(ref, describe(ref), column.labels, on_set=self._from_chart)
+            bars = CategoryChart(ref, describe(ref), column.labels, on_set=self._from_chart)
+            self._category_charts[ref.key] = chart = bars
             self._bar_charts.children = (*self._bar_charts.children, chart.widget)
+            if refresh:
+                bars.update(self._distributions.categories(ref.key), own, filtering)
         self.charts[ref.key] = chart
         if refresh:
-            self._update_chart(chart)
+            chart.show_filter(own)
         return chart
 
     # -- filters ---------------------------------------------------------------------------
@@ -211,26 +227,26 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
 
     # -- presenting ------------------------------------------------------------------------
     def _refresh(self) -> None:
+        # The grid first: its new order leaves for the browser before any chart is
+        # counted. Then every chart is counted before any is redrawn, so their updates
+        # reach the browser back to back and repaint in one frame, not one per chart.
         filters = self._filter_set
         if filters.filters:
             self.grid.show(self.dataset.images["id"][filters.rows()])
         else:
             self.grid.show(None)
         self._update_emphasis()
-        for chart in self.charts.values():
-            self._update_chart(chart)
+        histograms = {key: self._distributions.histogram(key) for key in self._histogram_charts}
+        categories = {key: self._distributions.categories(key) for key in self._category_charts}
+        values = filters.filters
+        for key, histogram in self._histogram_charts.items():
+            histogram.update(histograms[key], values.get(key), bool(values))
+        for key, bars in self._category_charts.items():
+            bars.update(categories[key], values.get(key), bool(values))
+        for key, chart in self.charts.items():
+            if key != self._origin:
+                chart.show_filter(values.get(key))
         self._update_header()
-
-    def _update_chart(self, chart: Chart) -> None:
-        values = self._filter_set.filters
-        own = values.get(chart.key)
-        filtering = bool(values)
-        if isinstance(chart, HistogramChart):
-            chart.update(self._distributions.histogram(chart.key), own, filtering)
-        else:
-            chart.update(self._distributions.categories(chart.key), own, filtering)
-        if chart.key != self._origin:
-            chart.show_filter(own)
 
     def _update_emphasis(self) -> None:
         if not self._filter_set.has_object_filters:
