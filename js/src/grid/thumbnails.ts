@@ -34,6 +34,7 @@ interface Batch {
   controller: AbortController;
 }
 
+const FIRST_BATCH_SIZE = 12;
 const BATCH_SIZE = 48;
 
 export class ThumbnailStore {
@@ -66,8 +67,10 @@ export class ThumbnailStore {
       if (!batch.rows.some((row) => keep.has(row))) batch.controller.abort();
     }
     const missing = rows.filter((row) => !this.cache.has(row) && !this.inFlight.has(row));
-    for (let i = 0; i < missing.length; i += BATCH_SIZE) {
-      this.fetch(missing.slice(i, i + BATCH_SIZE));
+    // A small first batch puts the first pictures on screen sooner; larger ones follow.
+    let size = FIRST_BATCH_SIZE;
+    for (let i = 0; i < missing.length; i += size, size = BATCH_SIZE) {
+      this.fetch(missing.slice(i, i + size));
     }
   }
 
