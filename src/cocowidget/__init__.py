@@ -4,6 +4,8 @@ from cocowidget import datasets
 from cocowidget.data import Table
 from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.problems import CocoFormatError
+from cocowidget.evaluation.compare_columns import compare_columns
+from cocowidget.widgets.evaluation import EvaluationView
 from cocowidget.widgets.explorer import CocoExplorer
 from cocowidget.widgets.grid import CocoGrid, ObjectGrid
 
@@ -13,8 +15,10 @@ __all__ = [
     "CocoExplorer",
     "CocoFormatError",
     "CocoGrid",
+    "EvaluationView",
     "ObjectGrid",
     "Table",
     "__version__",
+    "compare_columns",
     "datasets",
 ]

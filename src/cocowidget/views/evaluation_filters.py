@@ -48,6 +48,7 @@ Reason = Literal["duplicate", "localisation", "confusion", "background"]
 #: has false positives, or missed objects.
 ImageFilter = Literal["all", "false_positives", "missed"]
 IMAGE_FILTERS: tuple[ImageFilter, ...] = ("all", "false_positives", "missed")
+REASONS: tuple[Reason, ...] = ("duplicate", "localisation", "confusion", "background")
 
 _REASONS: dict[str, DetectionOutcome] = {code.label: code for code in FALSE_POSITIVE_REASONS}
 
@@ -267,12 +268,15 @@ def class_images(
     category_id: int | None,
     image_filter: ImageFilter = "all",
     *,
+    reason: Reason | None = None,
+    size: str | None = None,
     iou_threshold: float | None = None,
     score_threshold: float | None = None,
 ) -> IdArray | None:
     """What a class filter shows: with ``"all"``, the images with the class (``None``
-    when no class is chosen: every image); with ``"false_positives"`` or ``"missed"``,
-    the images where the class (any class if ``None``) has such errors."""
+    when no class is chosen: every image); with ``"false_positives"`` (of one ``reason``
+    if given) or ``"missed"`` (objects of one ``size`` if given), the images where the
+    class (any class if ``None``) has such errors."""
     if image_filter == "all":
         if category_id is None:
             return None
@@ -281,6 +285,7 @@ def class_images(
         return images_with_false_positives(
             evaluation,
             category_id=category_id,
+            reason=reason,
             iou_threshold=iou_threshold,
             score_threshold=score_threshold,
         )
@@ -288,10 +293,51 @@ def class_images(
         return images_with_missed(
             evaluation,
             category_id=category_id,
+            size=size,
             iou_threshold=iou_threshold,
             score_threshold=score_threshold,
         )
     raise ValueError(f"image_filter must be one of {IMAGE_FILTERS}, not {image_filter!r}")
+
+
+@dataclass(frozen=True)
+class ErrorCounts:
+    """False positives by reason and missed objects by size (the evaluation's area
+    labels after ``"all"``), at one operating point."""
+
+    false_positives: dict[str, int]
+    missed: dict[str, int]
+
+
+def error_counts(
+    evaluation: Evaluation,
+    category_id: int | None = None,
+    *,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> ErrorCounts:
+    """How many false positives of each reason and missed objects of each size the class
+    (every class if ``None``) has."""
+    point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
+    iou, score = point.iou_threshold, point.score_threshold
+    wrong = false_positive_mask(
+        evaluation, category_id=category_id, iou_threshold=iou, score_threshold=score
+    )
+    reasons = evaluation.detections["outcome"][:, point.iou_index]
+    missed = missed_mask(
+        evaluation, category_id=category_id, iou_threshold=iou, score_threshold=score
+    )
+    area = evaluation.ground_truth["area"]
+    params = evaluation.params
+    by_size = {}
+    for label, (lo, hi) in zip(params.area_labels[1:], params.area_ranges[1:], strict=True):
+        by_size[label] = int((missed & (area >= lo) & (area <= hi)).sum())
+    return ErrorCounts(
+        false_positives={
+            name: int((wrong & (reasons == code)).sum()) for name, code in _REASONS.items()
+        },
+        missed=by_size,
+    )
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from cocowidget.evaluation.result import Evaluation
 from cocowidget.views.evaluation_filters import (
     OperatingPoint,
     class_images,
+    error_counts,
     false_positive_ids,
     false_positive_mask,
     images_with_class,
@@ -308,6 +309,41 @@ def test_class_images_dispatch(demo_case: Case) -> None:
     assert any_missed.tolist() == images_with_missed(ev).tolist()
     # A class's errors lie in images that have the class.
     assert set(expected.tolist()) <= set(images_with_class(ev, 3, score_threshold=0.2).tolist())
+
+
+@pytest.mark.parametrize(("iou", "score"), POINTS)
+def test_error_counts_by_reason_and_size(case: Case, iou: float, score: float) -> None:
+    wrong = reference_false_positives(case, iou, score)
+    for row in wrong:
+        row["reason"], _ = reference_reason(case, row["id"], iou)
+    missed = reference_missed(case, iou, score)
+    sizes = {"small": (0, 32**2), "medium": (32**2, 96**2), "large": (96**2, 1e10)}
+    for category in [None, *category_ids(case)]:
+        of_class = {} if category is None else {"category_id": category}
+        counts = error_counts(case.ev, category, iou_threshold=iou, score_threshold=score)
+        assert counts.false_positives == {
+            reason: len(id_list(wrong, reason=reason, **of_class))
+            for reason in ("duplicate", "localisation", "confusion", "background")
+        }
+        missed_of_class = [r for r in missed if category in (None, r["category_id"])]
+        assert counts.missed == {
+            size: sum(1 for r in missed_of_class if lo <= r["area"] <= hi)
+            for size, (lo, hi) in sizes.items()
+        }
+
+
+def test_class_images_of_one_reason_or_size(demo_case: Case) -> None:
+    ev = demo_case.ev
+    point = {"iou_threshold": 0.5, "score_threshold": 0.3}
+    for reason in ("duplicate", "background"):
+        found = class_images(ev, None, "false_positives", reason=reason, **point)
+        assert found is not None
+        expected = images_with_false_positives(ev, reason=reason, **point)
+        assert found.tolist() == expected.tolist()
+        assert 0 < len(found) < len(images_with_false_positives(ev, **point))
+    small = class_images(ev, 1, "missed", size="small", **point)
+    assert small is not None
+    assert small.tolist() == images_with_missed(ev, category_id=1, size="small", **point).tolist()
 
 
 # -- defaults and errors -------------------------------------------------------------------

@@ -1,0 +1,178 @@
+"""What the evaluation charts draw, shaped from an evaluation's numbers (no widget code).
+
+- :func:`stat_rows`: COCO's 12 summary numbers as two labelled rows (AP, AR);
+- :func:`class_labels`: one distinct axis label per class;
+- :func:`precision_curves`: interpolated precision–recall curves per class, at one IoU
+  threshold or averaged over all of them, and their mean (the curve COCO's AP integrates);
+- :func:`confusion_view`: the confusion matrix cut to the classes most involved in
+  mix-ups, with background and missed kept, counts or shares of the true class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from cocowidget.evaluation.confusion import ConfusionMatrix
+    from cocowidget.evaluation.result import Evaluation
+
+FloatArray = npt.NDArray[np.float64]
+
+BACKGROUND_LABEL = "(background)"
+MISSED_LABEL = "(missed)"
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One summary number: a short label, what it measures, and its value (NaN where
+    COCOeval reports -1, nothing to measure)."""
+
+    label: str
+    meaning: str
+    value: float
+
+
+def stat_rows(evaluation: Evaluation) -> tuple[list[Stat], list[Stat]]:
+    """``COCOeval.stats`` as an average-precision row and an average-recall row."""
+    params = evaluation.params
+    values = [np.nan if v < 0 else float(v) for v in evaluation.stats.tolist()]
+    first, last = params.iou_thresholds[0], params.iou_thresholds[-1]
+    ious = f"IoU {first:.2f}:{last:.2f}"
+    most = params.max_detections[-1]
+    dets = [params.max_detections[min(m, len(params.max_detections) - 1)] for m in range(3)]
+    precision = [
+        Stat("AP", f"{ious}, all sizes", values[0]),
+        Stat("AP50", "IoU 0.50, all sizes", values[1]),
+        Stat("AP75", "IoU 0.75, all sizes", values[2]),
+        Stat("small", f"{ious}, area < 32²", values[3]),
+        Stat("medium", f"{ious}, 32² < area < 96²", values[4]),
+        Stat("large", f"{ious}, area > 96²", values[5]),
+    ]
+    recall = [
+        Stat(f"AR{dets[0]}", f"{ious}, {dets[0]} detection per image", values[6]),
+        Stat(f"AR{dets[1]}", f"{ious}, {dets[1]} detections per image", values[7]),
+        Stat(f"AR{dets[2]}", f"{ious}, {dets[2]} detections per image", values[8]),
+        Stat("small", f"{ious}, area < 32², {most} detections", values[9]),
+        Stat("medium", f"{ious}, 32² < area < 96², {most} detections", values[10]),
+        Stat("large", f"{ious}, area > 96², {most} detections", values[11]),
+    ]
+    return precision, recall
+
+
+def class_labels(category_ids: npt.ArrayLike, names: npt.ArrayLike | None) -> list[str]:
+    """A label per class for a chart axis: its name, with the id added where two classes
+    share a name (an ordinal axis needs distinct labels); the id where there is no name."""
+    ids = [int(i) for i in np.asarray(category_ids).tolist()]
+    if names is None:
+        return [str(i) for i in ids]
+    texts = [str(n) for n in np.asarray(names, dtype=object).tolist()]
+    seen: dict[str, int] = {}
+    for text in texts:
+        seen[text] = seen.get(text, 0) + 1
+    return [
+        f"{text} ({i})" if seen[text] > 1 or not text else text
+        for text, i in zip(texts, ids, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class PrecisionCurves:
+    """``precision[k]`` over ``recall`` for each evaluated class (NaN rows for classes
+    without ground truth), ``mean`` over the classes that have some, and ``ap[k]``, the
+    mean of each curve: the class's AP at this IoU (or AP@[.50:.95] averaged)."""
+
+    recall: FloatArray
+    precision: FloatArray
+    mean: FloatArray
+    ap: FloatArray
+
+    @property
+    def has_truth(self) -> npt.NDArray[np.bool_]:
+        return np.asarray(~np.isnan(self.precision).any(axis=1), dtype=bool)
+
+
+def precision_curves(evaluation: Evaluation, iou_threshold: float | None) -> PrecisionCurves:
+    """Curves at one evaluated IoU threshold, or averaged over all (``None``); area
+    ``'all'`` and the most detections, as COCO's AP."""
+    precision = evaluation.pr_curves["precision"]  # (K, T, R), -1 without ground truth
+    if iou_threshold is None:
+        chosen = precision
+    else:
+        t = evaluation.params.iou_index(iou_threshold)
+        chosen = precision[:, t : t + 1, :]
+    missing = (chosen < 0).any(axis=(1, 2))
+    curves = chosen.mean(axis=1)
+    curves[missing] = np.nan
+    recall = evaluation.recall_thresholds.astype(np.float64)
+    with_truth = curves[~missing]
+    mean = with_truth.mean(axis=0) if len(with_truth) else np.full(len(recall), np.nan)
+    return PrecisionCurves(recall=recall, precision=curves, mean=mean, ap=curves.mean(axis=1))
+
+
+ConfusionMode = Literal["errors", "counts", "shares"]
+
+
+@dataclass(frozen=True)
+class ConfusionView:
+    """Rows: true classes, then background; columns: predicted classes, then missed.
+
+    ``values`` is what to colour (NaN where nothing is drawn), ``counts`` the objects,
+    ``row_totals`` each true class's objects (detections, for background)."""
+
+    rows: list[str]
+    columns: list[str]
+    category_ids: list[int]
+    values: FloatArray
+    counts: npt.NDArray[np.int64]
+    row_totals: npt.NDArray[np.int64]
+    classes_total: int
+
+
+def confusion_view(
+    matrix: ConfusionMatrix,
+    labels: list[str],
+    *,
+    mode: ConfusionMode = "errors",
+    max_classes: int = 20,
+) -> ConfusionView:
+    """The classes most involved in mix-ups (objects of one class detected as another,
+    counted both ways), at most ``max_classes``, in their original order; background and
+    missed always stay. ``mode``: ``"errors"`` blanks the diagonal (correct detections)
+    so mix-ups stand out, ``"counts"`` shows every count, ``"shares"`` divides each row
+    by the true class's objects."""
+    counts = matrix.counts
+    k = len(matrix.category_ids)
+    between = counts[:k, :k].copy()
+    np.fill_diagonal(between, 0)
+    involvement = between.sum(axis=0) + between.sum(axis=1)
+    if k > max_classes:
+        keep = np.sort(np.argsort(-involvement, kind="stable")[:max_classes])
+    else:
+        keep = np.arange(k)
+    index = np.append(keep, k)
+    shown = counts[np.ix_(index, index)]
+    totals = counts[index].sum(axis=1)
+    values = shown.astype(np.float64)
+    if mode == "errors":
+        diagonal = np.arange(len(keep))
+        values[diagonal, diagonal] = np.nan
+    elif mode == "shares":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = values / totals[:, None]
+    elif mode != "counts":
+        raise ValueError(f"mode must be 'errors', 'counts' or 'shares', not {mode!r}")
+    values[values == 0] = np.nan  # empty cells stay blank, so the eye finds the others
+    names = [labels[i] for i in keep.tolist()]
+    return ConfusionView(
+        rows=[*names, BACKGROUND_LABEL],
+        columns=[*names, MISSED_LABEL],
+        category_ids=[int(matrix.category_ids[i]) for i in keep.tolist()],
+        values=values,
+        counts=shown.astype(np.int64),
+        row_totals=totals.astype(np.int64),
+        classes_total=k,
+    )

@@ -1,0 +1,209 @@
+"""Per-class AP as horizontal bars: AP@[.50:.95] in front of AP50, click a bar to pick."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+
+from cocowidget.views.evaluation_charts import class_labels
+from cocowidget.widgets.charts.style import (
+    CATEGORY_MAX_HEIGHT,
+    CATEGORY_ROW_PX,
+    FILTERED_COLOR,
+    FULL_COLOR,
+)
+
+if TYPE_CHECKING:
+    from cocowidget.data.table import Table
+
+PickCallback = Callable[[int | None], None]
+SORTS = {"worst AP": "ap", "most objects": "n_gt", "A–Z": "name"}
+
+
+class ClassApChart:
+    """One bar pair per evaluated class. Hover shows the class's AP, AP50 and counts at
+    the operating point; clicking a bar calls ``on_pick(category_id)``, clicking the
+    background ``on_pick(None)``.
+
+    ``table`` is an evaluation's class table (``Evaluation.class_table``): ``ap``,
+    ``ap50``, ``n_gt``, ``n_dt``, ``tp``, ``fp``, ``fn``, and ``name`` if classes have
+    names. Names reach the browser only as axis ticks and tooltip labels (text nodes).
+    """
+
+    def __init__(self, table: Table, *, on_pick: PickCallback, sort: str = "ap") -> None:
+        self._on_pick = on_pick
+        self._table = table
+        self.category_ids: list[int] = [int(i) for i in table["category_id"].tolist()]
+        self.labels = class_labels(table["category_id"], table.get("name"))
+        self._picked: int | None = None
+        self._syncing = False
+        self.order = np.arange(len(self.labels))
+
+        self.sort = widgets.ToggleButtons(
+            options=list(SORTS),
+            value=next(key for key, value in SORTS.items() if value == sort),
+            tooltips=["lowest AP at the top", "most ground-truth objects at the top", "by name"],
+            style={"button_width": "auto"},
+        )
+        title = widgets.Label("AP per class")
+        title.add_class("cw-chart-title")
+        legend = widgets.Label("dark: AP@[.50:.95] · light: AP50")
+        legend.add_class("cw-chart-note")
+        header = widgets.HBox(
+            [widgets.VBox([title, legend]), self.sort],
+            layout=widgets.Layout(justify_content="space-between", flex_flow="row wrap"),
+        )
+        header.add_class("cw-chart-header")
+
+        self.tooltip = ClassTooltip()
+        names = bq.OrdinalScale()
+        values = bq.LinearScale(min=0.0, max=1.0)
+        options: dict[str, Any] = {
+            "scales": {"x": names, "y": values},
+            "orientation": "horizontal",
+            "padding": 0.2,
+            "stroke_width": 0,
+            "interactions": {"click": "select", "hover": "tooltip"},
+            "unselected_style": {"opacity": 0.35},
+            "tooltip": self.tooltip.widget,
+            "tooltip_style": {"opacity": 1.0},
+        }
+        self._names = names
+        self.ap50_bars = bq.Bars(colors=[FULL_COLOR], **options)
+        self.ap_bars = bq.Bars(colors=[FILTERED_COLOR], **options)
+        for bars in (self.ap50_bars, self.ap_bars):
+            bars.observe(self._on_selected, "selected")
+            bars.on_hover(self._on_hover)
+        self.figure = bq.Figure(
+            marks=[self.ap50_bars, self.ap_bars],
+            axes=[
+                bq.Axis(scale=names, side="left", grid_lines="none"),
+                bq.Axis(
+                    scale=values,
+                    label="average precision",
+                    tick_format=".1f",
+                    grid_lines="dashed",
+                    num_ticks=5,
+                ),
+            ],
+            fig_margin={"top": 6, "bottom": 40, "left": 120, "right": 16},
+            display_toolbar=False,
+            padding_y=0.0,
+            animation_duration=0,
+            min_aspect_ratio=0.01,
+            max_aspect_ratio=100,
+        )
+        frame = widgets.Box(
+            [self.figure],
+            layout=widgets.Layout(max_height=CATEGORY_MAX_HEIGHT, overflow="hidden auto"),
+        )
+        self.widget = widgets.VBox([header, frame])
+        self.widget.add_class("cw-chart")
+        self.widget.add_class("cw-class-ap")
+        self._draw()
+        self.sort.observe(lambda _: self._draw(), "value")
+
+    # -- Python → chart ------------------------------------------------------------------------
+    def update(self, table: Table) -> None:
+        """New counts (the operating point moved); AP does not depend on it."""
+        self._table = table
+
+    def show_pick(self, category_id: int | None) -> None:
+        self._picked = category_id
+        self._show_selection()
+
+    @property
+    def shown_category_ids(self) -> list[int]:
+        """Category ids from the top bar down."""
+        return [self.category_ids[i] for i in self.order[::-1].tolist()]
+
+    # -- drawing -------------------------------------------------------------------------------
+    def _draw(self) -> None:
+        key = SORTS[self.sort.value]
+        table = self._table
+        if key == "name":
+            names = [label.lower() for label in self.labels]
+            top_first = np.argsort(names, kind="stable")
+        elif key == "n_gt":
+            top_first = np.argsort(-table["n_gt"], kind="stable")
+        else:  # worst first; classes without ground truth (no AP) last
+            ap = table["ap"]
+            top_first = np.argsort(np.where(np.isnan(ap), np.inf, ap), kind="stable")
+        # The band scale puts the first domain value at the bottom.
+        self.order = top_first[::-1]
+        names = [self.labels[i] for i in self.order.tolist()]
+        height = max(120, CATEGORY_ROW_PX * len(names) + 50)
+        self.figure.layout = widgets.Layout(width="100%", height=f"{height}px")
+        self._syncing = True
+        try:
+            with self.ap50_bars.hold_sync(), self.ap_bars.hold_sync():
+                self._names.domain = names
+                self.ap50_bars.x = names
+                self.ap50_bars.y = np.nan_to_num(table["ap50"][self.order], nan=0.0)
+                self.ap_bars.x = names
+                self.ap_bars.y = np.nan_to_num(table["ap"][self.order], nan=0.0)
+        finally:
+            self._syncing = False
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        selected = None
+        if self._picked is not None and self._picked in self.category_ids:
+            row = self.category_ids.index(self._picked)
+            selected = np.flatnonzero(self.order == row)
+        self._syncing = True
+        try:
+            self.ap50_bars.selected = selected
+            self.ap_bars.selected = selected
+        finally:
+            self._syncing = False
+
+    # -- chart → Python ------------------------------------------------------------------------
+    def _on_selected(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        chosen = [] if change["new"] is None else [int(i) for i in change["new"]]
+        rows = [int(self.order[i]) for i in chosen if 0 <= i < len(self.order)]
+        picked = None
+        if rows:
+            # One class at a time: of a ctrl-click's several bars, the newly clicked one.
+            fresh = [self.category_ids[r] for r in rows if self.category_ids[r] != self._picked]
+            picked = fresh[-1] if fresh else self.category_ids[rows[0]]
+        self._picked = picked
+        self._show_selection()
+        self._on_pick(picked)
+
+    def _on_hover(self, _mark: Any, content: dict[str, Any]) -> None:
+        data = content.get("data") or {}
+        index = data.get("index")
+        if index is None or not 0 <= int(index) < len(self.order):
+            return
+        row = int(self.order[int(index)])
+        self.tooltip.show(self.labels[row], self._table, row)
+
+
+class ClassTooltip:
+    """The text shown beside a hovered bar: the class, AP and AP50, then counts."""
+
+    def __init__(self) -> None:
+        self.name = widgets.Label()
+        self.name.add_class("cw-tooltip-title")
+        self.scores = widgets.Label()
+        self.counts = widgets.Label()
+        self.widget = widgets.VBox([self.name, self.scores, self.counts])
+        self.widget.add_class("cw-tooltip")
+
+    def show(self, label: str, table: Table, row: int) -> None:
+        ap, ap50 = float(table["ap"][row]), float(table["ap50"][row])
+        n_gt = int(table["n_gt"][row])
+        tp, fp, fn = (int(table[c][row]) for c in ("tp", "fp", "fn"))
+        self.name.value = label
+        if np.isnan(ap):
+            self.scores.value = "no ground truth: no AP"
+        else:
+            self.scores.value = f"AP {ap:.3f} · AP50 {ap50:.3f}"
+        self.counts.value = f"{n_gt:,} objects · TP {tp:,} · FP {fp:,} · missed {fn:,}"

@@ -1,0 +1,241 @@
+"""EvaluationView from Python: picking a class (as a bar click does), narrowing to its
+errors, thresholds from the grid, and the charts' numbers and texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+import traitlets
+
+import cocowidget as cw
+from cocowidget.datasets import DemoPaths, generate_coco_dict
+from cocowidget.evaluation.result import Evaluation
+from cocowidget.media import ThumbnailCache, ThumbnailService
+from cocowidget.views.evaluation_filters import (
+    error_counts,
+    images_with_class,
+    images_with_false_positives,
+    images_with_missed,
+)
+
+
+@pytest.fixture(scope="module")
+def evaluated(demo: DemoPaths) -> tuple[cw.CocoDataset, Evaluation]:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    ds.add_predictions(demo.predictions, name="sim")
+    return ds, ds.evaluate("sim")
+
+
+@pytest.fixture
+def view(evaluated: tuple[cw.CocoDataset, Evaluation]) -> cw.EvaluationView:
+    ds, ev = evaluated
+    return cw.EvaluationView(ds, ev, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
+
+
+def click_class_bar(view: cw.EvaluationView, category_id: int) -> None:
+    """What bqplot does on a click: the bar's index becomes the mark's selection."""
+    chart = view.class_chart
+    row = chart.category_ids.index(category_id)
+    chart.ap_bars.selected = np.flatnonzero(chart.order == row)
+
+
+def shown(view: cw.EvaluationView) -> list[int]:
+    return sorted(view.grid.shown_ids)
+
+
+def test_starts_with_every_image_worst_first(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    ds, ev = evaluated
+    assert view.selected_class is None and view.image_filter == "all"
+    assert view.grid.sort_by == "sim.ap"
+    assert view.grid.evaluation is ev
+    assert shown(view) == sorted(ds.images["id"].tolist()) == view.filtered_ids
+    rows = view.summary.rows
+    assert [s["text"] for s in rows[0]["stats"]] == [f"{v:.3f}" for v in ev.stats[:6]]
+    assert [s["text"] for s in rows[1]["stats"]] == [f"{v:.3f}" for v in ev.stats[6:]]
+    assert view._reset_button.disabled
+
+
+def test_clicking_a_class_bar_shows_its_images_and_its_curve(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    _, ev = evaluated
+    seen: list[Any] = []
+    view.observe(lambda change: seen.append(change["new"]), "selected_class")
+    car = 3
+    click_class_bar(view, car)
+    assert view.selected_class == car and seen == [car]
+    expected = images_with_class(ev, car, score_threshold=view.grid.score_threshold).tolist()
+    assert 0 < len(expected) < len(ev.image_ids)
+    assert shown(view) == expected == view.filtered_ids
+    # Its precision–recall curve at IoU .50 is drawn bold; its mean is the class's AP50.
+    row = ev.category_ids.tolist().index(car)
+    curve = view.curves.picked_line
+    assert curve.visible
+    np.testing.assert_array_equal(curve.y, ev.pr_curves["precision"][row, 0])
+    assert np.mean(curve.y) == pytest.approx(ev.classes["ap50"][row])
+    assert not view._reset_button.disabled
+    # The chart shows the pick on both bar marks.
+    assert (
+        view.class_chart.ap50_bars.selected.tolist() == view.class_chart.ap_bars.selected.tolist()
+    )
+
+
+def test_background_click_and_reset_show_everything(view: cw.EvaluationView) -> None:
+    click_class_bar(view, 3)
+    view.class_chart.ap_bars.selected = None  # bqplot clears on a background click
+    assert view.selected_class is None
+    assert len(view.grid.shown_ids) == len(view.dataset.images)
+    view.selected_class = 1
+    view.image_filter = "missed"
+    view.reset()
+    assert (view.selected_class, view.image_filter, view.error_kind) == (None, "all", None)
+    assert len(view.grid.shown_ids) == len(view.dataset.images)
+    assert view.class_chart.ap_bars.selected is None
+
+
+def test_ctrl_click_keeps_one_class(view: cw.EvaluationView) -> None:
+    chart = view.class_chart
+    first, second = (
+        int(np.flatnonzero(chart.order == chart.category_ids.index(c))[0]) for c in (1, 3)
+    )
+    chart.ap_bars.selected = np.array([first])
+    chart.ap_bars.selected = np.array([first, second])
+    assert view.selected_class == 3
+    assert chart.ap_bars.selected.tolist() == [second]
+
+
+def test_false_positive_and_missed_filters_follow_the_grid_thresholds(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    _, ev = evaluated
+    view.selected_class = 1
+    view._filter_buttons.value = "false_positives"  # the toggle above the grid
+    assert view.image_filter == "false_positives"
+    grid = view.grid
+    expected = images_with_false_positives(
+        ev, category_id=1, iou_threshold=grid.iou_threshold, score_threshold=grid.score_threshold
+    )
+    assert shown(view) == expected.tolist() and len(expected)
+    grid.score_threshold = 0.7
+    grid.iou_threshold = 0.75
+    expected = images_with_false_positives(
+        ev, category_id=1, iou_threshold=0.75, score_threshold=0.7
+    )
+    assert shown(view) == expected.tolist()
+    view.image_filter = "missed"
+    expected = images_with_missed(ev, category_id=1, iou_threshold=0.75, score_threshold=0.7)
+    assert shown(view) == expected.tolist() and len(expected)
+    assert "IoU 0.75, score ≥ 0.70" in view._status.value
+    # Without a class: any class's errors.
+    view.selected_class = None
+    expected = images_with_missed(ev, iou_threshold=0.75, score_threshold=0.7)
+    assert shown(view) == expected.tolist()
+
+
+def test_errors_chart_counts_and_narrows_to_one_kind(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    _, ev = evaluated
+    view.selected_class = 1
+    errors = view.errors
+    counts = error_counts(ev, 1, iou_threshold=0.5, score_threshold=view.grid.score_threshold)
+    expected = [*counts.false_positives.values(), *counts.missed.values()]
+    assert errors.bars.y.tolist()[::-1] == expected
+    assert "person" in errors.title.value
+    # A click on "FP: background" (bars are drawn bottom-up).
+    index = len(errors.kinds) - 1 - errors.kinds.index(("false_positives", "background"))
+    errors.bars.selected = np.array([index])
+    assert (view.image_filter, view.error_kind) == ("false_positives", "background")
+    expected_ids = images_with_false_positives(
+        ev, category_id=1, reason="background", score_threshold=view.grid.score_threshold
+    )
+    assert shown(view) == expected_ids.tolist() and len(expected_ids)
+    # Switching to missed objects drops the reason; a size fits.
+    view.image_filter = "missed"
+    assert view.error_kind is None
+    view.error_kind = "small"
+    expected_ids = images_with_missed(
+        ev, category_id=1, size="small", score_threshold=view.grid.score_threshold
+    )
+    assert shown(view) == expected_ids.tolist()
+    with pytest.raises(traitlets.TraitError, match="small"):
+        view.error_kind = "background"
+    errors.bars.selected = None
+    assert view.error_kind is None and view.image_filter == "missed"
+
+
+def test_unknown_class_is_refused(view: cw.EvaluationView) -> None:
+    with pytest.raises(traitlets.TraitError, match="999"):
+        view.selected_class = 999
+
+
+def test_hover_texts_and_confusion_counts(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    _, ev = evaluated
+    chart = view.class_chart
+    top = int(chart.order[-1])  # the top bar: the worst AP
+    chart._on_hover(chart.ap_bars, {"data": {"index": len(chart.order) - 1}})
+    classes = view.evaluation.class_table(view.grid.iou_threshold, view.grid.score_threshold)
+    assert chart.tooltip.name.value == str(classes["name"][top])
+    assert chart.tooltip.scores.value == (
+        f"AP {classes['ap'][top]:.3f} · AP50 {classes['ap50'][top]:.3f}"
+    )
+    assert f"FP {classes['fp'][top]:,}" in chart.tooltip.counts.value
+    assert chart.shown_category_ids[0] == int(classes["category_id"][np.nanargmin(classes["ap"])])
+
+    confusion = view.confusion
+    assert confusion is not None and confusion.view is not None
+    matrix = ev.confusion_matrix(view.grid.iou_threshold, view.grid.score_threshold)
+    np.testing.assert_array_equal(confusion.view.counts, matrix.counts)
+    k = len(ev.category_ids)
+    off = matrix.counts[:k, :k] - np.diag(np.diag(matrix.counts[:k, :k]))
+    i, j = np.unravel_index(np.argmax(off), off.shape)
+    confusion._on_hover(confusion.heatmap, {"data": {"rowNum": int(i), "columnNum": int(j)}})
+    assert confusion.tooltip.value.startswith(f"{off[i, j]:,} {confusion.view.rows[i]} objects")
+    assert f"as {confusion.view.columns[j]}" in confusion.tooltip.value
+    # Mix-ups mode leaves out the diagonal (drawn at the faint end, 0).
+    assert confusion.heatmap.color[0, 0] == 0 and matrix.counts[0, 0] > 0
+
+
+def test_iou_toggle_redraws_the_curves(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    _, ev = evaluated
+    view.selected_class = 1
+    view.curves.iou.value = -1.0  # .50:.95
+    row = ev.category_ids.tolist().index(1)
+    np.testing.assert_allclose(
+        view.curves.picked_line.y, ev.pr_curves["precision"][row].mean(axis=0)
+    )
+    assert np.mean(view.curves.picked_line.y) == pytest.approx(ev.classes["ap"][row])
+
+
+def all_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
+    yield root
+    for child in getattr(root, "children", ()):
+        yield from all_widgets(child)
+
+
+def test_class_names_are_never_html() -> None:
+    data, results = generate_coco_dict(12, seed=2)
+    data["categories"][0]["name"] = "<img src=x onerror=alert(1)>"
+    ds = cw.CocoDataset.from_coco(data)
+    ds.add_predictions(results, name="run")
+    view = cw.EvaluationView(ds, ds.evaluate("run"))
+    category = int(data["categories"][0]["id"])
+    view.selected_class = category
+    view.class_chart._on_hover(
+        None, {"data": {"index": int(np.flatnonzero(view.class_chart.order == 0)[0])}}
+    )
+    assert view.class_chart.tooltip.name.value == "<img src=x onerror=alert(1)>"
+    # Text reaches the browser through Labels, axis ticks and textContent only.
+    found = list(all_widgets(view))
+    assert not [w for w in found if isinstance(w, widgets.HTML | widgets.HTMLMath)]
+    assert any(isinstance(w, widgets.Label) and "<img" in w.value for w in found)
