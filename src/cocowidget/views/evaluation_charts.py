@@ -74,7 +74,7 @@ def class_labels(category_ids: npt.ArrayLike, names: npt.ArrayLike | None) -> li
     for text in texts:
         seen[text] = seen.get(text, 0) + 1
     return [
-        f"{text} ({i})" if seen[text] > 1 or not text else text
+        f"{text} ({i})".strip() if seen[text] > 1 or not text else text
         for text, i in zip(texts, ids, strict=True)
     ]
 
@@ -118,7 +118,8 @@ ConfusionMode = Literal["errors", "counts", "shares"]
 
 @dataclass(frozen=True)
 class ConfusionView:
-    """Rows: true classes, then background; columns: predicted classes, then missed.
+    """Rows: true classes (then background, if ``with_background``); columns: predicted
+    classes (then missed).
 
     ``values`` is what to colour (NaN where nothing is drawn), ``counts`` the objects,
     ``row_totals`` each true class's objects (detections, for background)."""
@@ -130,6 +131,7 @@ class ConfusionView:
     counts: npt.NDArray[np.int64]
     row_totals: npt.NDArray[np.int64]
     classes_total: int
+    with_background: bool
 
 
 def confusion_view(
@@ -140,10 +142,14 @@ def confusion_view(
     max_classes: int = 20,
 ) -> ConfusionView:
     """The classes most involved in mix-ups (objects of one class detected as another,
-    counted both ways), at most ``max_classes``, in their original order; background and
-    missed always stay. ``mode``: ``"errors"`` blanks the diagonal (correct detections)
-    so mix-ups stand out, ``"counts"`` shows every count, ``"shares"`` divides each row
-    by the true class's objects."""
+    counted both ways), at most ``max_classes``, in their original order.
+
+    ``mode``: ``"errors"`` shows only the mix-ups between classes (no diagonal, no
+    background row or missed column, whose counts would drown them); ``"counts"`` every
+    count; ``"shares"`` each row divided by the true class's objects (or background's
+    detections)."""
+    if mode not in ("errors", "counts", "shares"):
+        raise ValueError(f"mode must be 'errors', 'counts' or 'shares', not {mode!r}")
     counts = matrix.counts
     k = len(matrix.category_ids)
     between = counts[:k, :k].copy()
@@ -153,26 +159,27 @@ def confusion_view(
         keep = np.sort(np.argsort(-involvement, kind="stable")[:max_classes])
     else:
         keep = np.arange(k)
-    index = np.append(keep, k)
+    with_background = mode != "errors"
+    index = np.append(keep, k) if with_background else keep
     shown = counts[np.ix_(index, index)]
     totals = counts[index].sum(axis=1)
     values = shown.astype(np.float64)
     if mode == "errors":
-        diagonal = np.arange(len(keep))
-        values[diagonal, diagonal] = np.nan
+        np.fill_diagonal(values, np.nan)
     elif mode == "shares":
         with np.errstate(invalid="ignore", divide="ignore"):
             values = values / totals[:, None]
-    elif mode != "counts":
-        raise ValueError(f"mode must be 'errors', 'counts' or 'shares', not {mode!r}")
     values[values == 0] = np.nan  # empty cells stay blank, so the eye finds the others
     names = [labels[i] for i in keep.tolist()]
+    extra_row = [BACKGROUND_LABEL] if with_background else []
+    extra_column = [MISSED_LABEL] if with_background else []
     return ConfusionView(
-        rows=[*names, BACKGROUND_LABEL],
-        columns=[*names, MISSED_LABEL],
+        rows=[*names, *extra_row],
+        columns=[*names, *extra_column],
         category_ids=[int(matrix.category_ids[i]) for i in keep.tolist()],
         values=values,
         counts=shown.astype(np.int64),
         row_totals=totals.astype(np.int64),
         classes_total=k,
+        with_background=with_background,
     )

@@ -193,15 +193,27 @@ def test_hover_texts_and_confusion_counts(
     confusion = view.confusion
     assert confusion is not None and confusion.view is not None
     matrix = ev.confusion_matrix(view.grid.iou_threshold, view.grid.score_threshold)
-    np.testing.assert_array_equal(confusion.view.counts, matrix.counts)
     k = len(ev.category_ids)
+    # Mix-ups: class against class, the diagonal left out (drawn at the faint end, 0).
+    np.testing.assert_array_equal(confusion.view.counts, matrix.counts[:k, :k])
+    assert confusion.heatmap.color[0, 0] == 0 and matrix.counts[0, 0] > 0
     off = matrix.counts[:k, :k] - np.diag(np.diag(matrix.counts[:k, :k]))
     i, j = np.unravel_index(np.argmax(off), off.shape)
+    assert confusion.heatmap.color[i, j] == off.max() == confusion._colors.max
     confusion._on_hover(confusion.heatmap, {"data": {"rowNum": int(i), "columnNum": int(j)}})
     assert confusion.tooltip.value.startswith(f"{off[i, j]:,} {confusion.view.rows[i]} objects")
     assert f"as {confusion.view.columns[j]}" in confusion.tooltip.value
-    # Mix-ups mode leaves out the diagonal (drawn at the faint end, 0).
-    assert confusion.heatmap.color[0, 0] == 0 and matrix.counts[0, 0] > 0
+    # Everything: background detections in the last row, missed objects in the last column.
+    confusion.mode.value = "all"
+    np.testing.assert_array_equal(confusion.view.counts, matrix.counts)
+    assert confusion.view.rows[-1] == "(background)"
+    assert confusion.view.columns[-1] == "(missed)"
+    confusion._on_hover(confusion.heatmap, {"data": {"rowNum": 0, "columnNum": k}})
+    assert confusion.tooltip.value.startswith(f"{matrix.counts[0, k]:,} person objects missed")
+    confusion._on_hover(confusion.heatmap, {"data": {"rowNum": k, "columnNum": 0}})
+    assert confusion.tooltip.value == (
+        f"{matrix.counts[k, 0]:,} detections of person matched no object"
+    )
 
 
 def test_iou_toggle_redraws_the_curves(

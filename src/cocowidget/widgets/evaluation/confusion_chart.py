@@ -36,8 +36,8 @@ class ConfusionChart:
             options=list(MODES),
             value="mix-ups",
             tooltips=[
-                "counts, correct detections left out",
-                "counts, correct detections included",
+                "objects of one class detected as another",
+                "every count: correct detections, background, missed objects",
                 "share of each true class's objects",
             ],
             style={"button_width": "auto"},
@@ -118,7 +118,7 @@ class ConfusionChart:
             self.heatmap.color = np.nan_to_num(view.values, nan=0.0)
         self._colors.max = float(finite.max()) if finite.size else 1.0
         matrix = self._matrix
-        shown = len(view.rows) - 1
+        shown = len(view.category_ids)
         cut = (
             f" · the {shown} classes most mixed up, of {view.classes_total}"
             if shown < view.classes_total
@@ -142,9 +142,13 @@ class ConfusionChart:
         total = int(view.row_totals[i])
         share = f" ({100 * count / total:.0f}% of {total:,})" if total else ""
         truth, predicted = view.rows[i], view.columns[j]
-        if i == len(view.rows) - 1:
+        background = view.with_background and i == len(view.rows) - 1
+        missed = view.with_background and j == len(view.columns) - 1
+        if background and missed:
+            self.tooltip.value = ""
+        elif background:
             self.tooltip.value = f"{count:,} detections of {predicted} matched no object"
-        elif j == len(view.columns) - 1:
+        elif missed:
             self.tooltip.value = f"{count:,} {truth} objects missed{share}"
         elif i == j:
             self.tooltip.value = f"{count:,} {truth} objects detected correctly{share}"
