@@ -61,6 +61,18 @@ def test_class_bar_click_filters_the_grid(notebook: NotebookPage, demo: DemoPath
     assert notebook.value("view.image_filter") == "false_positives"
     assert sorted(notebook.value("view.grid.shown_ids")) == wrong
 
+    # The grid's score slider is the view's operating point too.
+    slider = page.locator(".cw-evaluation .cw-threshold")
+    slider.evaluate("el => { el.value = '0.8'; el.dispatchEvent(new Event('input')); }")
+    expect(page.locator(".cw-class-filter-status")).to_contain_text("score ≥ 0.80")
+    confident = notebook.value(
+        f"ef.images_with_false_positives(ev, category_id={worst},"
+        " iou_threshold=view.grid.iou_threshold, score_threshold=0.8).tolist()"
+    )
+    assert len(confident) < len(wrong)
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(confident)} of {total} images")
+    assert sorted(notebook.value("view.grid.shown_ids")) == confident
+
     page.locator(".cw-class-filter button", has_text="Show all").click()
     expect(page.locator(GRID_STATUS)).not_to_contain_text(" of ")
     expect(page.locator(GRID_STATUS)).to_contain_text(f"{total} images")

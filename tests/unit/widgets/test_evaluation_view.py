@@ -132,6 +132,8 @@ def test_false_positive_and_missed_filters_follow_the_grid_thresholds(
     expected = images_with_missed(ev, category_id=1, iou_threshold=0.75, score_threshold=0.7)
     assert shown(view) == expected.tolist() and len(expected)
     assert "IoU 0.75, score ≥ 0.70" in view._status.value
+    assert view.class_chart.tooltip.point.value == "at IoU 0.75, score ≥ 0.70"
+    assert "at IoU 0.75, score ≥ 0.70" in view.errors.note.value
     # Without a class: any class's errors.
     view.selected_class = None
     expected = images_with_missed(ev, iou_threshold=0.75, score_threshold=0.7)

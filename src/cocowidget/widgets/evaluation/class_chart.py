@@ -108,9 +108,10 @@ class ClassApChart:
         self.sort.observe(lambda _: self._draw(), "value")
 
     # -- Python → chart ------------------------------------------------------------------------
-    def update(self, table: Table) -> None:
-        """New counts (the operating point moved); AP does not depend on it."""
+    def update(self, table: Table, point: str) -> None:
+        """New counts at the operating point ``point`` (as text); AP does not depend on it."""
         self._table = table
+        self.tooltip.point.value = point
 
     def show_pick(self, category_id: int | None) -> None:
         self._picked = category_id
@@ -194,7 +195,9 @@ class ClassTooltip:
         self.name.add_class("cw-tooltip-title")
         self.scores = widgets.Label()
         self.counts = widgets.Label()
-        self.widget = widgets.VBox([self.name, self.scores, self.counts])
+        self.point = widgets.Label()
+        self.point.add_class("cw-chart-note")
+        self.widget = widgets.VBox([self.name, self.scores, self.counts, self.point])
         self.widget.add_class("cw-tooltip")
 
     def show(self, label: str, table: Table, row: int) -> None:

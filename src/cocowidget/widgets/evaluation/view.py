@@ -85,7 +85,9 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         labels = class_labels(evaluation.category_ids, evaluation.classes.get("name"))
         self._labels = dict(zip(evaluation.category_ids.tolist(), labels, strict=True))
         self.summary = SummaryTable(evaluation, caption=self._caption())
-        self.class_chart = ClassApChart(self._class_table(), on_pick=self._from_chart)
+        classes = self._class_table()
+        self.class_chart = ClassApChart(classes, on_pick=self._from_chart)
+        self.class_chart.update(classes, self._point_text())
         self.curves = PrecisionRecallChart(evaluation, labels)
         self.confusion = ConfusionChart(labels) if confusion else None
         if self.confusion is not None:
@@ -234,7 +236,7 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         self._status.value = self._status_text()
 
     def _on_operating_point(self) -> None:
-        self.class_chart.update(self._class_table())
+        self.class_chart.update(self._class_table(), self._point_text())
         if self.confusion is not None:
             self.confusion.update(self._confusion_matrix())
         self._refresh()
