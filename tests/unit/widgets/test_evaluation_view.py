@@ -253,3 +253,16 @@ def test_class_names_are_never_html() -> None:
     found = list(all_widgets(view))
     assert not [w for w in found if isinstance(w, widgets.HTML | widgets.HTMLMath)]
     assert any(isinstance(w, widgets.Label) and "<img" in w.value for w in found)
+
+
+def test_mask_evaluation_sorts_by_its_own_column(
+    evaluated: tuple[cw.CocoDataset, Evaluation],
+) -> None:
+    ds, _ = evaluated
+    masks = ds.evaluate("sim", iou_type="segm")
+    view = cw.EvaluationView(ds, masks, confusion=False)
+    assert view.grid.sort_by == "sim.segm.ap"
+    assert view.grid.evaluation is masks
+    assert view.confusion is None
+    assert view.summary.caption.startswith("run sim · masks")
+    assert view.summary.rows[0]["stats"][0]["text"] == f"{masks.stats[0]:.3f}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import ipywidgets as widgets
 import numpy as np
@@ -11,7 +11,13 @@ import traitlets
 from cocowidget.evaluation.columns import column_prefix
 from cocowidget.evaluation.compare_columns import run_name
 from cocowidget.views.evaluation_charts import class_labels
-from cocowidget.views.evaluation_filters import IMAGE_FILTERS, REASONS, class_images, error_counts
+from cocowidget.views.evaluation_filters import (
+    IMAGE_FILTERS,
+    REASONS,
+    Reason,
+    class_images,
+    error_counts,
+)
 from cocowidget.widgets.charts.throttle import Throttle
 from cocowidget.widgets.evaluation.class_chart import ClassApChart
 from cocowidget.widgets.evaluation.confusion_chart import ConfusionChart
@@ -23,6 +29,7 @@ from cocowidget.widgets.grid import CocoGrid
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
     from cocowidget.data.table import Table
+    from cocowidget.evaluation.confusion import ConfusionMatrix
     from cocowidget.evaluation.result import Evaluation
 
 FILTER_BUTTONS = {
@@ -123,8 +130,8 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         if self.confusion is not None:
             right.append(self.confusion.widget)
         columns = [
-            widgets.VBox([self.class_chart.widget, self.errors.widget], layout=_COLUMN),
-            widgets.VBox(right, layout=_COLUMN),
+            widgets.VBox([self.class_chart.widget, self.errors.widget], layout=_column()),
+            widgets.VBox(right, layout=_column()),
         ]
         charts = widgets.HBox(
             columns, layout=widgets.Layout(flex_flow="row wrap", grid_gap="8px", width="100%")
@@ -223,8 +230,8 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
             self.evaluation,
             picked,
             self.image_filter,
-            reason=kind if fp else None,  # type: ignore[arg-type]  # validated
-            size=kind if not fp else None,
+            reason=cast("Reason", kind) if fp else None,  # validated: one of REASONS
+            size=None if fp else kind,
             **point,
         )
         self.grid.show(self._filtered)
@@ -244,7 +251,7 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     def _class_table(self) -> Table:
         return self.evaluation.class_table(self.grid.iou_threshold, self.grid.score_threshold)
 
-    def _confusion_matrix(self) -> Any:
+    def _confusion_matrix(self) -> ConfusionMatrix:
         return self.evaluation.confusion_matrix(self.grid.iou_threshold, self.grid.score_threshold)
 
     def _caption(self) -> str:
@@ -278,7 +285,9 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         return f"at IoU {self.grid.iou_threshold:.2f}, score ≥ {self.grid.score_threshold:.2f}"
 
 
-_COLUMN = widgets.Layout(flex="1 1 360px", min_width="300px", grid_gap="8px")
+def _column() -> widgets.Layout:
+    # Two columns side by side, one above the other when the notebook is narrow.
+    return widgets.Layout(flex="1 1 360px", min_width="300px", grid_gap="8px")
 
 
 def _run_or_none(dataset: CocoDataset, evaluation: Evaluation) -> str | None:
