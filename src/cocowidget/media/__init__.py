@@ -8,7 +8,8 @@ Works on file paths only; it never imports widget code or the dataset classes.
   :func:`compute_pixel_statistics` measures brightness, contrast and sharpness.
 - :class:`ThumbnailService` does the same in the background through a
   :class:`ThumbnailCache` (memory LRU in front of an SQLite file) on any
-  ``concurrent.futures`` executor: by default one thread pool for the process;
+  ``concurrent.futures`` executor: by default one for the whole process, on threads
+  while worker processes start and on the processes after;
   :func:`process_executor` makes a process pool fit for notebooks.
 """
 

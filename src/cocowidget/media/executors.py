@@ -1,27 +1,52 @@
-"""Executors for rendering: one thread pool shared by all services, or a process pool.
+"""Executors for rendering: threads while worker processes start, processes after.
 
-Why threads by default: Pillow releases the GIL while it decodes, resamples and converts,
-and, when it writes to a file descriptor, while it encodes (which is why thumbnails are
-encoded into an in-memory file, see :mod:`cocowidget.media.thumbnail`). What still holds
-the GIL is the Python around those calls: about a sixth of a thumbnail's 3 ms of CPU.
-Measured on this project's 2-core machine (``benchmarks/bench_thumbnails.py`` runs both,
-interleaved), while other work loaded it, neither pool was consistently faster: each won
-some runs, by up to a third. The thread pool starts at once, where worker processes
-take 1.5-2 seconds to import and hold some 50 MB each. A process pool still has uses: it
-isolates the notebook kernel from a decoder that crashes on a hostile file, and it scales
-past the GIL on machines with many cores. :func:`process_executor` builds one fit for
-notebooks; pass it to :class:`~cocowidget.media.service.ThumbnailService`.
+Measured on this project's 2-core machine (``benchmarks/bench_thumbnails.py`` runs them
+interleaved), two worker processes render cold thumbnails faster than two threads: in
+the runs with the machine least loaded by other work, 418-447 images/s against 325-389.
+Pillow releases the GIL while it decodes, resamples and converts, and, writing to a file
+descriptor, while it encodes (thumbnails are encoded into an in-memory file for that
+reason); but opening a file, parsing its markers, the statistics' bookkeeping and the
+executor's own work are Python, and two threads contend for the GIL there. Processes
+also isolate the notebook kernel from a decoder that crashes on a hostile file.
+
+But worker processes take 0.7-2 s to start (each imports numpy, Pillow and this
+package), while the first screen of thumbnails should appear sooner than that. So the
+default, :func:`shared_executor`, is a :class:`ProcessesWhenReady`: it runs tasks on a
+thread pool until the first worker process answers, and on the process pool from then
+on. If processes cannot be started (no POSIX semaphores in some sandboxes) or the pool
+breaks (a worker killed), it keeps to threads.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+import warnings
+from collections.abc import Callable
+from concurrent.futures import (
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
+from typing import ParamSpec, TypeVar
 
-__all__ = ["default_worker_count", "process_executor", "shared_executor", "thread_executor"]
+__all__ = [
+    "ProcessesWhenReady",
+    "default_worker_count",
+    "process_executor",
+    "shared_executor",
+    "thread_executor",
+]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_log = logging.getLogger(__name__)
 
 
 def default_worker_count() -> int:
@@ -29,23 +54,6 @@ def default_worker_count() -> int:
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
-
-
-_shared: Executor | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_executor() -> Executor:
-    """The process-wide default: a :func:`thread_executor`, created on first use.
-
-    Every service without an executor of its own uses it, so several grids in one
-    notebook share one pool sized to the machine instead of each adding threads.
-    """
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = thread_executor()
-        return _shared
 
 
 def thread_executor(workers: int | None = None) -> ThreadPoolExecutor:
@@ -60,8 +68,7 @@ def process_executor(workers: int | None = None) -> ProcessPoolExecutor:
 
     Workers start with ``forkserver`` where available (forking a kernel's threads is
     unsafe) and ``spawn`` elsewhere; they ignore SIGINT, so that interrupting a cell does
-    not kill the pool; and they are started at once, in the background, so that their
-    imports overlap with showing a widget.
+    not kill the pool; and they are started at once, in the background.
     """
     count = workers or default_worker_count()
     methods = multiprocessing.get_all_start_methods()
@@ -70,6 +77,79 @@ def process_executor(workers: int | None = None) -> ProcessPoolExecutor:
     for _ in range(count):  # a pool starts one worker per waiting task
         pool.submit(os.getpid)
     return pool
+
+
+class ProcessesWhenReady(Executor):
+    """Runs tasks on ``threads`` until ``processes`` answers, then on ``processes``.
+
+    Falls back to ``threads`` for good if the process pool breaks. Tasks and their
+    arguments must pickle, as for any process pool.
+    """
+
+    def __init__(self, threads: Executor, processes: Executor) -> None:
+        self.threads = threads
+        self.processes = processes
+        self._ready = threading.Event()
+        self._broken = False
+        processes.submit(os.getpid).add_done_callback(self._answered)
+
+    @property
+    def on_processes(self) -> bool:
+        """Whether new tasks go to the process pool."""
+        return self._ready.is_set() and not self._broken
+
+    def wait_until_ready(self, timeout: float | None = None) -> bool:
+        """Wait until tasks go to the processes; False if they never will (or timeout)."""
+        return self._ready.wait(timeout) and not self._broken
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        if self.on_processes:
+            try:
+                return self.processes.submit(fn, *args, **kwargs)
+            except BrokenExecutor as error:
+                self._give_up_processes(error)
+        return self.threads.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.processes.shutdown(wait=wait, cancel_futures=cancel_futures)
+        self.threads.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def _answered(self, ping: Future[int]) -> None:
+        error = None if ping.cancelled() else ping.exception()
+        if ping.cancelled() or error is not None:
+            self._give_up_processes(error)
+        self._ready.set()
+
+    def _give_up_processes(self, error: BaseException | None) -> None:
+        if not self._broken:
+            self._broken = True
+            _log.warning("thumbnail worker processes failed (%r); rendering on threads", error)
+
+
+_shared: Executor | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_executor() -> Executor:
+    """The executor of every service without one of its own, created on first use.
+
+    A :class:`ProcessesWhenReady` over a thread pool and a process pool, one worker per
+    core each; a thread pool alone (with a warning) where processes cannot be started.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            threads = thread_executor()
+            try:
+                _shared = ProcessesWhenReady(threads, process_executor())
+            except (NotImplementedError, OSError, ImportError) as error:
+                warnings.warn(
+                    f"cannot start worker processes ({error}); rendering on threads",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                _shared = threads
+        return _shared
 
 
 def _ignore_interrupts() -> None:

@@ -15,14 +15,15 @@ both tiers as they complete. Only thumbnails go to the disk cache; previews and 
 (ten times larger, requested one at a time) stay in memory, and run on a thread of their
 own, so that a hover preview never waits behind a batch of thumbnails.
 
-The default executor is a thread pool with one thread per core, shared by all services
-(:mod:`cocowidget.media.executors` says why). Any ``concurrent.futures.Executor`` may be
-passed instead, a process pool (``executors.process_executor()``) or a distributed one:
-the work function is top-level, its arguments are a path and a
-:class:`~cocowidget.media.thumbnail.RenderSpec`, its result a ``Thumbnail``, all
-picklable, and workers never touch the cache. ``close()`` shuts down no executor. If an
-executor fails a task or refuses it (a crashed worker process, a lost remote worker), the
-future still resolves to a placeholder ``Thumbnail`` whose ``error`` says so.
+The default executor, shared by all services, runs on threads while worker processes
+start and on the processes from then on (:mod:`cocowidget.media.executors` says why).
+Any ``concurrent.futures.Executor`` may be passed instead, a thread pool, a process pool
+(``executors.process_executor()``) or a distributed one: the work function is top-level,
+its arguments are a path and a :class:`~cocowidget.media.thumbnail.RenderSpec`, its
+result a ``Thumbnail``, all picklable, and workers never touch the cache. ``close()``
+shuts down no executor. If an executor fails a task or refuses it (a crashed worker
+process, a lost remote worker), the future still resolves to a placeholder ``Thumbnail``
+whose ``error`` says so.
 
 Futures not yet started can be cancelled, one by one (``future.cancel()``) or all at once
 (:meth:`ThumbnailService.cancel_pending`). A bad file never raises: its future's result
@@ -70,7 +71,7 @@ class ThumbnailService:
     ``cache``: a :class:`ThumbnailCache`; ``None`` means ``ThumbnailCache.shared()``
     (memory + disk at the default location, one for the process);
     ``ThumbnailCache.disabled()`` turns caching off. ``executor``: any
-    ``concurrent.futures.Executor``; ``None`` means the thread pool shared by all services
+    ``concurrent.futures.Executor``; ``None`` means the executor shared by all services
     (:func:`~cocowidget.media.executors.shared_executor`). ``max_side``/``quality``: the
     thumbnails'; ``preview_side``: the previews' and regions' largest long side.
     ``image_dir``: resolve relative names inside it, refusing escapes unless

@@ -16,7 +16,12 @@ import pytest
 
 from cocowidget.media import service as service_module
 from cocowidget.media.cache import DiskCache, MemoryCache, ThumbnailCache
-from cocowidget.media.executors import process_executor, shared_executor, thread_executor
+from cocowidget.media.executors import (
+    ProcessesWhenReady,
+    process_executor,
+    shared_executor,
+    thread_executor,
+)
 from cocowidget.media.service import ThumbnailService
 from cocowidget.media.thumbnail import render_file, render_thumbnail
 
@@ -245,11 +250,71 @@ def test_a_closed_service_refuses_requests_and_leaves_executors_running(
     assert threads.submit(abs, -3).result() == 3
 
 
-def test_default_executor_is_one_thread_pool_for_all_services(cache: ThumbnailCache) -> None:
+def test_default_executor_is_shared_and_moves_to_processes(
+    images: list[Path], cache: ThumbnailCache
+) -> None:
     with ThumbnailService(cache) as service, ThumbnailService(cache) as other:
-        assert isinstance(service.executor, ThreadPoolExecutor)
         assert other.executor is service.executor is shared_executor()
-    assert shared_executor().submit(abs, -2).result(timeout=60) == 2  # still running
+        executor = service.executor
+        assert isinstance(executor, ProcessesWhenReady)
+        assert executor.wait_until_ready(timeout=60)
+        assert executor.submit(os.getpid).result(timeout=60) != os.getpid()
+        assert service.submit(images[0]).result(timeout=60).error is None
+
+
+class StubPool(Executor):
+    """Records what it runs; its first task (the readiness ping) waits to be answered."""
+
+    def __init__(self) -> None:
+        self.ran: list[object] = []
+        self.ping: Future[int] | None = None
+        self.broken = False
+
+    def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+        if self.broken:
+            raise BrokenProcessPool("a worker died")
+        future: Future[T] = Future()
+        if self.ping is None:
+            self.ping = future  # type: ignore[assignment]
+            return future
+        self.ran.append(fn)
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_tasks_run_on_threads_until_the_processes_answer(threads: ThreadPoolExecutor) -> None:
+    processes = StubPool()
+    executor = ProcessesWhenReady(threads, processes)
+    assert not executor.on_processes
+    assert executor.submit(threading.get_ident).result() != threading.get_ident()
+    assert processes.ran == []
+    assert processes.ping is not None
+    processes.ping.set_result(1234)
+    assert executor.on_processes and executor.wait_until_ready(0)
+    assert executor.submit(abs, -5).result() == 5
+    assert processes.ran == [abs]
+
+
+def test_a_broken_process_pool_leaves_the_threads(threads: ThreadPoolExecutor) -> None:
+    processes = StubPool()
+    executor = ProcessesWhenReady(threads, processes)
+    assert processes.ping is not None
+    processes.ping.set_result(1234)
+    processes.broken = True
+    assert executor.submit(abs, -7).result() == 7  # ran on a thread instead
+    assert not executor.on_processes and not executor.wait_until_ready(0)
+    processes.broken = False
+    executor.submit(abs, -1).result()
+    assert processes.ran == []  # for good
+
+
+def test_processes_that_never_start_leave_the_threads(threads: ThreadPoolExecutor) -> None:
+    processes = StubPool()
+    executor = ProcessesWhenReady(threads, processes)
+    assert processes.ping is not None
+    processes.ping.set_exception(OSError("cannot fork"))
+    assert not executor.wait_until_ready(0)
+    assert executor.submit(abs, -2).result() == 2 and processes.ran == []
 
 
 @pytest.fixture
