@@ -37,6 +37,7 @@ export interface GridModel {
 
 const OVERSCAN_ROWS = 2;
 const SETTLE_MS = 100;
+const PREFETCH_ROWS = 12;
 const CAPTION_HEIGHT = 18;
 const GAP = 4;
 
@@ -149,6 +150,10 @@ export class GridView {
     this.scroller.scrollTop = 0;
     for (const cell of this.cells.values()) this.release(cell);
     this.cells.clear();
+    // The first rows are on screen at any width: ask for them before the first layout,
+    // which waits until the grid is attached and measured.
+    const first = Array.from(this.order.subarray(0, PREFETCH_ROWS));
+    this.thumbnails.want(first, new Set(first));
     this.schedule();
   }
 
