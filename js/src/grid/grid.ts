@@ -18,7 +18,7 @@ export interface GridModel {
   _categories: Category[];
   _runs: string[]; // prediction runs; source k in overlays is _runs[k - 1]
   _sortable_columns: string[];
-  _emphasis: Record<string, number[]>; // image id -> object ids to emphasise
+  _emphasis: Record<string, number[]>; // image id -> annotation ids to emphasise
   selected: number[];
   sort_by: string | null;
   thumbnail_size: number;
@@ -329,7 +329,8 @@ export class GridView {
     cell.canvas.width = pixelWidth;
     cell.canvas.height = pixelHeight;
     const emphasis = this.model.get("_emphasis")?.[String(id)];
-    drawOverlay(cell.canvas, thumb.overlay, this.overlayOptions, emphasis ? new Set(emphasis) : undefined);
+    const keys = emphasis ? new Set(emphasis.map((objectId) => `0:${objectId}`)) : undefined;
+    drawOverlay(cell.canvas, thumb.overlay, this.overlayOptions, keys);
     cell.drawn = thumb;
   }
 

@@ -7,7 +7,7 @@ export interface OverlayRecord {
   height: number;
   objects: OverlayObject[];
   view?: [number, number, number, number];
-  emphasis?: number[];
+  emphasis?: string[];
 }
 
 export interface OverlayArrays {

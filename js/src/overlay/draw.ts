@@ -44,7 +44,7 @@ export function drawOverlay(
   canvas: HTMLCanvasElement,
   overlay: Overlay,
   options: OverlayOptions,
-  emphasis?: Set<number>,
+  emphasis?: Set<string>,
 ): void {
   const ctx = canvas.getContext("2d");
   if (!ctx) return;
@@ -55,9 +55,11 @@ export function drawOverlay(
   const sy = canvas.height / height;
   // Geometry is in image pixels; a crop shows only part of the image.
   ctx.translate(-left * sx, -top * sy);
+  // Annotation and detection ids overlap, so an emphasised object is named by its source
+  // too ("source:id"); the grid's `_emphasis` trait names ground truth.
   const emphasised = emphasis ?? (overlay.emphasis ? new Set(overlay.emphasis) : undefined);
   for (const object of visibleObjects(overlay, options)) {
-    const dimmed = emphasised !== undefined && emphasised.size > 0 && !emphasised.has(object.id);
+    const dimmed = emphasised !== undefined && emphasised.size > 0 && !emphasised.has(`${object.source}:${object.id}`);
     const status = matchStatus(object, options);
     const color = status ? STATUS_COLORS[status] : categoryColor(object.category);
     ctx.globalAlpha = dimmed ? 0.25 : 1;

@@ -34,7 +34,7 @@ export interface Overlay {
   width: number; // original image size the geometry refers to
   height: number;
   view: [number, number, number, number] | null; // the part of the image shown (crops)
-  emphasis: number[] | null; // object ids to emphasise (the others are dimmed)
+  emphasis: string[] | null; // "source:id" of objects to emphasise (the others are dimmed)
   objects: OverlayObject[];
   coords: Float32Array;
   counts: Uint32Array;

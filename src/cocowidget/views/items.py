@@ -149,7 +149,8 @@ class ObjectItems:
             int(images["height"][image]),
             image_layers(self.dataset, int(images["id"][image]), self.matches),
         )
-        record["emphasis"] = [int(self._table["id"][row])]
+        source = 0 if self.run is None else list(self.dataset.predictions).index(self.run) + 1
+        record["emphasis"] = [f"{source}:{int(self._table['id'][row])}"]
         return record
 
     def _region(self, service: ThumbnailService, row: int, side: int) -> Future[Thumbnail]:
