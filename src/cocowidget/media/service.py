@@ -35,9 +35,10 @@ is a :class:`~cocowidget.media.thumbnail.Thumbnail` with ``error`` set. With
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import os
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -61,6 +62,8 @@ from cocowidget.media.thumbnail import (
 )
 
 __all__ = ["ThumbnailService"]
+
+_log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
 
@@ -206,10 +209,10 @@ class ThumbnailService:
             inner = self._submit_to_pool(path, spec)
         else:
             inner = self._interactive.submit(render_file, path, spec)
-        future = _RenderFuture(inner)
+        future = _RenderFuture(inner, partial(self._store, spec))
         with self._lock:
             self._pending.add(future)
-        future.add_done_callback(partial(self._finished, spec))
+        future.add_done_callback(self._forget)
         return future
 
     def _cached(self, path: str, spec: RenderSpec) -> Thumbnail | None:
@@ -236,16 +239,15 @@ class ThumbnailService:
         except BrokenExecutor as error:  # a process pool whose worker died, say
             return _resolved(Thumbnail.failed(f"rendering failed ({type(error).__name__})"))
 
-    def _finished(self, spec: RenderSpec, future: Future[Thumbnail]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-        if future.cancelled():
-            return
-        thumbnail = future.result()
+    def _store(self, spec: RenderSpec, thumbnail: Thumbnail) -> None:
         if self.cache.memory is not None:
             self.cache.memory.put(spec, thumbnail)
         if self.cache.disk is not None and spec.kind == "thumbnail":
             self.cache.disk.put(spec, thumbnail)
+
+    def _forget(self, future: Future[Thumbnail]) -> None:
+        with self._lock:
+            self._pending.discard(future)
 
     def _locate(self, file: PathLike) -> str:
         if self.image_dir is None:
@@ -258,12 +260,15 @@ class _RenderFuture(Future[Thumbnail]):
 
     An executor can fail a task without running it (a crashed worker process, a lost
     distributed worker); the widget must still get a :class:`Thumbnail` with a reason.
-    Cancelling cancels the task if it has not started.
+    ``store`` sees the result before anyone waiting on the future does, so a request
+    made right after a result arrives is answered from the cache. Cancelling cancels
+    the task if it has not started.
     """
 
-    def __init__(self, inner: Future[Thumbnail]) -> None:
+    def __init__(self, inner: Future[Thumbnail], store: Callable[[Thumbnail], None]) -> None:
         super().__init__()
         self._inner = inner
+        self._store = store
         inner.add_done_callback(self._forward)
 
     def cancel(self) -> bool:
@@ -280,10 +285,14 @@ class _RenderFuture(Future[Thumbnail]):
             return
         error = inner.exception()
         if error is None:
-            self.set_result(inner.result())
+            thumbnail = inner.result()
+            try:
+                self._store(thumbnail)
+            except Exception:  # a cache failure must not leave the caller waiting forever
+                _log.exception("could not cache a rendering of %s", thumbnail.file)
         else:
-            reason = f"rendering failed ({type(error).__name__}: {error})"
-            self.set_result(Thumbnail.failed(reason))
+            thumbnail = Thumbnail.failed(f"rendering failed ({type(error).__name__}: {error})")
+        self.set_result(thumbnail)
 
 
 def _identity(path: str) -> FileIdentity | None:
