@@ -38,7 +38,7 @@ chromium:
 	bash scripts/ensure-chromium.sh
 
 test: js lint typecheck chromium
-	$(VENV)/bin/pytest tests
+	$(VENV)/bin/pytest
 
 bench: js
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

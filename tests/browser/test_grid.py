@@ -41,12 +41,16 @@ def test_thumbnails_arrive_as_binary_and_selection_returns_to_python(
     assert page.locator(".cw-cell img[src^='data:']").count() == 0
     ids = notebook.value("grid.shown_ids[:6]")
 
+    selected = page.locator(".cw-cell.cw-selected")
     cell(notebook, 0).click()
+    expect(selected).to_have_count(1)
     cell(notebook, 3).click(modifiers=["Shift"])
+    expect(selected).to_have_count(4)
     cell(notebook, 5).click(modifiers=["Control"])
+    expect(selected).to_have_count(5)
     cell(notebook, 1).click(modifiers=["Control"])
+    expect(selected).to_have_count(4)
     expected = [ids[0], ids[2], ids[3], ids[5]]
-    page.wait_for_function("() => document.querySelectorAll('.cw-cell.cw-selected').length === 4")
     assert sorted(notebook.value("grid.selected")) == sorted(expected)
     assert notebook.value("len(grid.selected_dataset())") == 4
 
