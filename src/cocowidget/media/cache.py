@@ -7,9 +7,10 @@ from: its size and modification time (nanoseconds) must match the file's now. A 
 file is therefore re-rendered, and its new rendering replaces the old row.
 
 Why one SQLite file and not one file per thumbnail: ``benchmarks/bench_thumbnails.py``
-stores and reads back the same 600 thumbnails both ways. Measured on this (busy) 2-core
-machine, storing costs 66 us an entry here (batched; 16 KiB pages) against 104 us for a
-file per entry, and reading 44 us against 35 us: no decisive difference in speed. But a
+stores and reads back the same 600 thumbnails both ways. Over five runs on this (busy)
+2-core machine, storing cost 41-91 us an entry here (batched; 16 KiB pages) against
+72-126 us for a file per entry, and reading 31-44 us against 34-37 us: no decisive
+difference in speed. But a
 dataset of 100,000 images leaves one file to copy, measure or delete instead of
 100,000; a row is keyed by path and rendering with the file identity in columns, so a
 changed file replaces its row rather than leaving a stale file behind; SQLite writes
