@@ -1,15 +1,37 @@
-"""cocowidget: explore COCO datasets and model predictions inside Jupyter."""
+"""cocowidget: explore COCO datasets and model predictions inside Jupyter.
 
-from cocowidget import datasets
-from cocowidget.data import Table
-from cocowidget.data.dataset import CocoDataset
-from cocowidget.data.problems import CocoFormatError
-from cocowidget.evaluation.compare_columns import compare_columns
-from cocowidget.widgets.evaluation import EvaluationView
-from cocowidget.widgets.explorer import CocoExplorer
-from cocowidget.widgets.grid import CocoGrid, ObjectGrid
+Names are imported on first use, so a script that only loads data (or a thumbnail worker
+process) never imports the widget stack (ipywidgets, anywidget, bqplot).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cocowidget import datasets
+    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.data.problems import CocoFormatError
+    from cocowidget.data.table import Table
+    from cocowidget.evaluation.compare_columns import compare_columns
+    from cocowidget.widgets.evaluation import EvaluationView
+    from cocowidget.widgets.explorer import CocoExplorer
+    from cocowidget.widgets.grid import CocoGrid, ObjectGrid
 
 __version__ = "0.1.0"
+
+_WHERE = {
+    "CocoDataset": "cocowidget.data.dataset",
+    "CocoFormatError": "cocowidget.data.problems",
+    "Table": "cocowidget.data.table",
+    "compare_columns": "cocowidget.evaluation.compare_columns",
+    "EvaluationView": "cocowidget.widgets.evaluation",
+    "CocoExplorer": "cocowidget.widgets.explorer",
+    "CocoGrid": "cocowidget.widgets.grid",
+    "ObjectGrid": "cocowidget.widgets.grid",
+}
+
 __all__ = [
     "CocoDataset",
     "CocoExplorer",
@@ -22,3 +44,17 @@ __all__ = [
     "compare_columns",
     "datasets",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "datasets":
+        return importlib.import_module("cocowidget.datasets")
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cocowidget' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
