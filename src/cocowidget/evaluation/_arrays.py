@@ -62,3 +62,13 @@ def take_or(values: np.ndarray, index: IntArray, fill: float) -> np.ndarray:
         return np.full(index.shape, fill)
     taken: np.ndarray = np.where(index >= 0, values[np.maximum(index, 0)], fill)
     return taken
+
+
+def spread_rows(
+    values: np.ndarray, rows: IntArray, n: int, fill: object, dtype: np.dtype
+) -> np.ndarray:
+    """An ``n``-row array holding ``values`` at ``rows`` and ``fill`` elsewhere (results of
+    the evaluated objects, spread back over every input object)."""
+    out = np.full((n, *values.shape[1:]), fill, dtype=dtype)
+    out[rows] = values
+    return out

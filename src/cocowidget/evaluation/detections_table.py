@@ -48,7 +48,13 @@ from __future__ import annotations
 import numpy as np
 
 from cocowidget.data.table import Table
-from cocowidget.evaluation._arrays import FloatArray, IntArray, best_per_segment, take_or
+from cocowidget.evaluation._arrays import (
+    FloatArray,
+    IntArray,
+    best_per_segment,
+    spread_rows,
+    take_or,
+)
 from cocowidget.evaluation.core import Core
 from cocowidget.evaluation.outcomes import DetectionOutcome
 
@@ -118,9 +124,7 @@ def detections_table(core: Core, *, background_iou: float = BACKGROUND_IOU) -> T
     matched_iou = core.pairs.lookup(dets.reshape(-1), matched.reshape(-1)).reshape(matched.shape)
 
     def spread(values: np.ndarray, fill: object, dtype: np.dtype) -> np.ndarray:
-        out = np.full((n, *values.shape[1:]), fill, dtype=dtype)
-        out[rows] = values
-        return out
+        return spread_rows(values, rows, n, fill, dtype)
 
     evaluated = np.zeros(n, dtype=bool)
     evaluated[rows] = True

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from cocowidget.data.table import Table
-from cocowidget.evaluation._arrays import best_per_key, take_or
+from cocowidget.evaluation._arrays import best_per_key, spread_rows, take_or
 from cocowidget.evaluation.core import Core
 from cocowidget.evaluation.outcomes import GroundTruthStatus
 
@@ -69,9 +69,7 @@ def ground_truth_table(core: Core) -> Table:
     best_det = np.where(overlaps, take_or(pairs.det, first, -1), -1)
 
     def spread(values: np.ndarray, fill: object, dtype: np.dtype) -> np.ndarray:
-        out = np.full((n, *values.shape[1:]), fill, dtype=dtype)
-        out[rows] = values
-        return out
+        return spread_rows(values, rows, n, fill, dtype)
 
     evaluated = np.zeros(n, dtype=bool)
     evaluated[rows] = True
