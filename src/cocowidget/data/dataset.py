@@ -49,7 +49,7 @@ from cocowidget.data.problems import (
     ProblemLog,
     problems_table,
 )
-from cocowidget.data.segment_scan import mask_areas
+from cocowidget.data.segment_scan import mask_areas, segmentation_values
 from cocowidget.data.statistics import (
     PIXEL_STATISTICS,
     category_statistics,
@@ -329,6 +329,12 @@ class CocoDataset:
         objects = self._objects(run)
         rows = objects.rows_of(self.image_row(image_id))
         return [segmentation_value(objects, row) for row in range(rows.start, rows.stop)]
+
+    def segmentations(self, run: str | None = None) -> list[Any]:
+        """Every object's segmentation as read, aligned with the rows of
+        :attr:`annotations` (or of ``predictions[run]``); ``None`` where an object has
+        none or it is malformed. One bulk pass: use it rather than a loop over images."""
+        return segmentation_values(self._objects(run))
 
     def annotation_rle(self, annotation_id: int, run: str | None = None) -> dict[str, Any]:
         """Compressed RLE of one annotation's mask (as ``COCO.annToRLE``)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,9 +31,18 @@ def _rows_with_segmentation(objects: ObjectTable) -> np.ndarray:
     return np.flatnonzero(present)
 
 
+@dataclass(frozen=True, slots=True)
+class Untyped:
+    """A segmentation the typed decoder refused, as plain Python values: it may hold
+    anything, so only the full checker may judge it."""
+
+    value: Any
+
+
 def _parse_chunk(raws: Sequence[Raw | bytes]) -> list[Any]:
     """Parsed segmentations: typed in one msgspec call when all are valid, else one by
-    one; a malformed one comes as plain Python values (or a ``ValueError`` if not JSON)."""
+    one; one the typed decoder refuses comes as :class:`Untyped` (or a ``ValueError`` if
+    it is not JSON)."""
     values = segments.decode_typed_chunk(raws)
     if values is not None:
         return values
@@ -41,7 +51,7 @@ def _parse_chunk(raws: Sequence[Raw | bytes]) -> list[Any]:
         value = segments.decode_typed_one(raw)
         if value is None:
             try:
-                value = segments.parse(raw)
+                value = Untyped(segments.parse(raw))
             except ValueError as error:
                 value = error
         parsed.append(value)
@@ -70,6 +80,8 @@ def _typed_issue(value: Any, height: int, width: int) -> SegmentationIssue | Non
         return None if value else segments.check_segmentation(value, height, width)
     if isinstance(value, ValueError):
         return SegmentationIssue("invalid_segmentation", "", f"not valid JSON: {value}")
+    if isinstance(value, Untyped):
+        return segments.check_segmentation(value.value, height, width)
     return segments.check_segmentation(value, height, width)
 
 
@@ -124,9 +136,36 @@ def scan_segmentations(
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Untyped):
+        return value.value
     if isinstance(value, RleRecord):
         return {"size": list(value.size), "counts": value.counts}
     return value
+
+
+def segmentation_values(objects: ObjectTable) -> list[Any]:
+    """Every row's segmentation as read (polygon lists or RLE dicts), in bulk; ``None``
+    where a row has none or it is malformed. Row by row this is
+    ``masks.segmentation_value``; parsing in typed chunks makes it several times faster."""
+    values: list[Any] = [None] * len(objects)
+    for row, value in _parsed(objects):
+        # Inline checks for the common valid shapes; anything else takes the full checker.
+        if isinstance(value, RleRecord):
+            counts = value.counts
+            if isinstance(counts, str) and segments.RLE_STRING.fullmatch(counts) is not None:
+                values[row] = {"size": list(value.size), "counts": counts}
+                continue
+        elif isinstance(value, list) and value and all(_even_polygon(p) for p in value):
+            values[row] = value
+            continue
+        if _typed_issue(value, 0, 0) is None:
+            values[row] = _plain(value)
+    return values
+
+
+def _even_polygon(polygon: list[float]) -> bool:
+    n = len(polygon)
+    return n >= 6 and not n % 2
 
 
 def mask_areas(objects: ObjectTable, images: Table) -> np.ndarray:

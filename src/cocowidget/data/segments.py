@@ -183,7 +183,7 @@ def _check_rle(rle: dict[str, Any], height: int, width: int) -> SegmentationIssu
     return rle_values_issue(size[0], size[1], counts, height, width)
 
 
-_RLE_STRING = re.compile("[0-o]*")  # LEB128-like digits: characters 48 ('0') .. 111 ('o')
+RLE_STRING = re.compile("[0-o]*")  # LEB128-like digits: characters 48 ('0') .. 111 ('o')
 
 
 def rle_values_issue(
@@ -200,7 +200,7 @@ def rle_values_issue(
                 f"run lengths add up to {total} pixels; size {rle_height}x{rle_width} "
                 f"has {rle_height * rle_width}",
             )
-    elif _RLE_STRING.fullmatch(counts) is None:
+    elif RLE_STRING.fullmatch(counts) is None:
         bad = next(c for c in counts if not 48 <= ord(c) < 112)
         return SegmentationIssue(
             "invalid_segmentation",

@@ -27,14 +27,13 @@ if TYPE_CHECKING:
 def _segmentations(ds: CocoDataset, objects: Table, run: str | None) -> list[Any]:
     """Segmentations aligned with ``objects`` rows (as read; a box polygon where absent).
     Rows of unknown images belong to no image and stay ``None``: they are not evaluated."""
-    values: list[Any] = [None] * len(objects)
+    values = ds.segmentations(run)
     boxes = objects["bbox"]
-    for image_id in ds.images["id"].tolist():
-        rows = ds.object_rows(image_id, run)
-        for row, value in zip(
-            range(rows.start, rows.stop), ds.segmentations_of(image_id, run), strict=True
-        ):
-            values[row] = box_polygon(boxes[row].tolist()) if value is None else value
+    in_image = objects["image_index"] >= 0
+    for row in np.flatnonzero(in_image & np.fromiter((v is None for v in values), bool)):
+        values[row] = box_polygon(boxes[row].tolist())
+    for row in np.flatnonzero(~in_image):
+        values[row] = None
     return values
 
 

@@ -78,3 +78,43 @@ def test_subset_keeps_the_requested_order_and_drops_repeats() -> None:
     assert subset.annotations["image_index"].tolist() == [1, 1, 1]
     with pytest.raises(KeyError, match=r"unknown image ids: \[99\]"):
         dataset.subset([99])
+
+
+MALFORMED_SEGMENTATIONS: list[object] = [
+    [[1, 2, "x", 4, 5, 6]],  # a string among the coordinates
+    [5],  # a number where a polygon belongs
+    [[1, 2, 3, 4, 5]],  # an odd number of coordinates
+    [[1, 2, 3, 4]],  # fewer than three points
+    [],
+    [[]],
+    {"size": [64, 64], "counts": "0\x7f"},  # characters outside '0'..'o'
+    {"size": [64, 64], "counts": [1, 2]},  # runs that do not cover the size
+    {"size": [64], "counts": "PP"},
+    {"counts": "PP"},
+    "not a segmentation",
+]
+
+
+@pytest.mark.parametrize("chunk", [2, 20_000])
+def test_bulk_segmentations_equal_the_per_image_accessor(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cocowidget.data import segment_scan
+
+    monkeypatch.setattr(segment_scan, "CHUNK", chunk)
+    document = small_coco()
+    template = document["annotations"][0]
+    for n, segmentation in enumerate(MALFORMED_SEGMENTATIONS):
+        document["annotations"].append({**template, "id": 1000 + n, "segmentation": segmentation})
+    dataset = CocoDataset.from_coco(document, strict=False)
+    bulk = dataset.segmentations()
+    per_image: list[object] = [None] * len(dataset.annotations)
+    for image_id in dataset.images["id"].tolist():
+        rows = dataset.object_rows(image_id)
+        per_image[rows.start : rows.stop] = dataset.segmentations_of(image_id)
+    assert bulk == per_image
+    ids = dataset.annotations["id"].tolist()
+    for n in range(len(MALFORMED_SEGMENTATIONS)):
+        assert bulk[ids.index(1000 + n)] is None, MALFORMED_SEGMENTATIONS[n]
+    assert any(isinstance(value, list) for value in bulk)
+    assert any(isinstance(value, dict) for value in bulk)

@@ -112,6 +112,7 @@ def test_segmentation_checks() -> None:
     document["annotations"][1]["segmentation"] = [[1, 2, 3, 4]]
     document["annotations"][2]["segmentation"] = {"size": [10, 10], "counts": [100]}
     document["annotations"][3]["segmentation"] = {"counts": "abc"}
+    document["annotations"][4]["segmentation"] = [[1, 2, "x", 4, 5, 6]]
     problems = problems_of(CocoDataset.from_coco(document))
     segmentation_kinds = {"empty_segmentation", "invalid_segmentation", "rle_size_mismatch"}
     found = {p["annotation_id"]: p for p in problems if p["kind"] in segmentation_kinds}
@@ -122,6 +123,9 @@ def test_segmentation_checks() -> None:
     assert found[3]["kind"] == "rle_size_mismatch"
     assert found[4]["kind"] == "invalid_segmentation"
     assert "'size' is missing" in found[4]["message"]
+    assert found[5]["kind"] == "invalid_segmentation"
+    assert found[5]["json_path"] == "annotations[4].segmentation[0][2]"
+    assert "expected a finite number, got the string 'x'" in found[5]["message"]
     without_scan = problems_of(CocoDataset.from_coco(document), check_segmentations=False)
     assert not kinds(without_scan) & segmentation_kinds
 
