@@ -6,7 +6,7 @@ score threshold, the confusion matrix and run comparisons never redo the matchin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -140,8 +140,10 @@ def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalPar
     return Core(
         params=params,
         iou_type=iou_type,
-        gt=gt,
-        dt=dt,
+        # Segmentations are spent once the IoUs are known; parsed polygons are the
+        # largest part of the inputs, so an evaluation kept in a notebook does not hold them.
+        gt=replace(gt, segmentation=None),
+        dt=replace(dt, segmentation=None),
         layout=layout,
         pairs=pairs,
         gt_ignore=gt_ignore,

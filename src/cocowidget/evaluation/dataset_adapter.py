@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cocowidget.evaluation.engine import evaluate
+from cocowidget.evaluation.engine import evaluate, paused_gc
 from cocowidget.evaluation.inputs import Detections, GroundTruth, box_polygon
 from cocowidget.evaluation.params import IouType
 from cocowidget.evaluation.result import Evaluation
@@ -79,8 +79,9 @@ def evaluate_dataset(
     ``ds.predictions[run]`` and ``ds.annotations``.
     """
     masks = iou_type == "segm"
-    gt = ground_truth_from_dataset(ds, with_masks=masks)
-    dt = detections_from_dataset(ds, run, with_masks=masks)
-    if len(dt) and np.isnan(dt.score).any():
-        raise ValueError(f"run {run!r} has detections without a score")
-    return evaluate(gt, dt, iou_type, **options)
+    with paused_gc():
+        gt = ground_truth_from_dataset(ds, with_masks=masks)
+        dt = detections_from_dataset(ds, run, with_masks=masks)
+        if len(dt) and np.isnan(dt.score).any():
+            raise ValueError(f"run {run!r} has detections without a score")
+        return evaluate(gt, dt, iou_type, **options)
