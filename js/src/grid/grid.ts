@@ -7,7 +7,7 @@ import type { Category, OverlayOptions } from "../overlay/types";
 import { RpcClient } from "../rpc";
 import { Preview, ZOOM_IN, ZOOM_OUT } from "./preview";
 import { Selection } from "./selection";
-import { Thumbnail, ThumbnailStore } from "./thumbnails";
+import { Thumbnail, ThumbnailResponse, ThumbnailStore } from "./thumbnails";
 import { buildToolbar } from "./toolbar";
 
 export interface GridModel {
@@ -19,6 +19,7 @@ export interface GridModel {
   _runs: string[]; // prediction runs; source k in overlays is _runs[k - 1]
   _sortable_columns: string[];
   _emphasis: Record<string, number[]>; // image id -> annotation ids to emphasise
+  _initial_batch: { result?: ThumbnailResponse; buffers?: DataView[] }; // cached first screen
   selected: number[];
   sort_by: string | null;
   thumbnail_size: number;
@@ -121,6 +122,8 @@ export class GridView {
         this.redrawOverlays();
       });
     }
+    const initial = model.get("_initial_batch");
+    if (initial?.result && initial.buffers) this.thumbnails.seed(initial.result, initial.buffers);
     this.readCategories();
     this.readIds();
     this.readOrder();

@@ -25,7 +25,7 @@ interface ThumbnailMeta {
   overlay: OverlayRecord | null;
 }
 
-interface ThumbnailResponse extends OverlayArrays {
+export interface ThumbnailResponse extends OverlayArrays {
   items: ThumbnailMeta[];
 }
 
@@ -74,6 +74,11 @@ export class ThumbnailStore {
     }
   }
 
+  /** Store thumbnails that came without a request (a grid's initial state). */
+  seed(response: ThumbnailResponse, buffers: DataView[]): void {
+    this.storeAll(response, buffers);
+  }
+
   /** Forget everything (e.g. the rendering parameters changed). */
   clear(): void {
     this.generation++;
@@ -94,14 +99,18 @@ export class ThumbnailStore {
         batch.controller.signal,
       );
       if (generation !== this.generation) return;
-      const [coords, counts] = overlayArrays(result, buffers);
-      for (const item of result.items) this.store(item, buffers, coords, counts);
+      this.storeAll(result, buffers);
       this.onLoaded(result.items.map((item) => item.row));
     } catch (error) {
       if (!(error instanceof CancelledError)) console.error("cocowidget: thumbnails", error);
     } finally {
       for (const row of rows) if (this.inFlight.get(row) === batch) this.inFlight.delete(row);
     }
+  }
+
+  private storeAll(response: ThumbnailResponse, buffers: DataView[]): void {
+    const [coords, counts] = overlayArrays(response, buffers);
+    for (const item of response.items) this.store(item, buffers, coords, counts);
   }
 
   private store(item: ThumbnailMeta, buffers: DataView[], coords: Float32Array, counts: Uint32Array): void {

@@ -119,10 +119,7 @@ class ThumbnailService:
     # -- requests --------------------------------------------------------------------------
     def submit(self, file: PathLike, *, max_side: int | None = None) -> Future[Thumbnail]:
         """A thumbnail of ``file`` (long side ``max_side``, default the service's)."""
-        spec = self._thumbnail
-        if max_side is not None and max_side != spec.max_side:
-            spec = replace(spec, max_side=max_side)
-        return self._submit(file, spec)
+        return self._submit(file, self._thumbnail_spec(max_side))
 
     def submit_preview(self, file: PathLike, *, max_side: int | None = None) -> Future[Thumbnail]:
         """A hover-zoom preview of ``file`` from the original (never upscaled)."""
@@ -142,10 +139,24 @@ class ThumbnailService:
 
         Raises ``ValueError`` at once for an empty box.
         """
-        spec = replace(self._preview, kind="region", box=enclosing_box(box))
-        if max_side is not None:
-            spec = replace(spec, max_side=max_side, min_side=min(PREVIEW_MIN_SIDE, max_side))
-        return self._submit(file, spec)
+        return self._submit(file, self._region_spec(box, max_side))
+
+    def cached(
+        self,
+        file: PathLike,
+        *,
+        max_side: int | None = None,
+        box: tuple[float, float, float, float] | None = None,
+    ) -> Thumbnail | None:
+        """What :meth:`submit` (or :meth:`submit_region`, given ``box``) would give, if it
+        is cached (``None`` if not). It never renders, so it answers at once: a grid puts
+        its first screen in its initial state this way, sparing a round trip."""
+        spec = self._thumbnail_spec(max_side) if box is None else self._region_spec(box, max_side)
+        try:
+            path = self._locate(file)
+        except UnsafePathError as error:
+            return Thumbnail.failed(f"unsafe path: {error}")
+        return self._cached(path, spec)
 
     def thumbnails(
         self, files: Iterable[PathLike], *, as_completed: bool = False
@@ -195,6 +206,20 @@ class ThumbnailService:
         self.close()
 
     # -- internals -------------------------------------------------------------------------
+    def _thumbnail_spec(self, max_side: int | None) -> RenderSpec:
+        spec = self._thumbnail
+        if max_side is not None and max_side != spec.max_side:
+            spec = replace(spec, max_side=max_side)
+        return spec
+
+    def _region_spec(
+        self, box: tuple[float, float, float, float], max_side: int | None
+    ) -> RenderSpec:
+        spec = replace(self._preview, kind="region", box=enclosing_box(box))
+        if max_side is not None:
+            spec = replace(spec, max_side=max_side, min_side=min(PREVIEW_MIN_SIDE, max_side))
+        return spec
+
     def _submit(self, file: PathLike, spec: RenderSpec) -> Future[Thumbnail]:
         if self._closed:
             raise RuntimeError("this ThumbnailService is closed")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,6 +48,9 @@ class ImageItems:
 
     def thumbnail(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return _submit(self.dataset, row, service.submit)
+
+    def cached_thumbnail(self, service: ThumbnailService, row: int) -> Thumbnail | None:
+        return _lookup(self.dataset, row, service.cached)
 
     def preview(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return _submit(self.dataset, row, service.submit_preview)
@@ -113,6 +115,14 @@ class ObjectItems:
 
     def thumbnail(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return self._region(service, row, service.max_side)
+
+    def cached_thumbnail(self, service: ThumbnailService, row: int) -> Thumbnail | None:
+        box = self.crop_box(row)
+        return _lookup(
+            self.dataset,
+            int(self._image_rows[row]),
+            lambda path: service.cached(path, box=box, max_side=service.max_side),
+        )
 
     def preview(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return _submit(self.dataset, int(self._image_rows[row]), service.submit_preview)
@@ -229,18 +239,27 @@ def _column_or(table: Table, name: str, default: float) -> np.ndarray:
 
 
 def _submit(dataset: CocoDataset, image_row: int, submit: Any) -> Future[Thumbnail]:
-    from cocowidget.media import Thumbnail
-
-    path: Path | None = dataset.image_path_at(image_row)
+    path = dataset.image_path_at(image_row)
     if path is None:
-        reason = (
-            "no image_dir given"
-            if dataset.image_dir is None
-            else "file name leads outside image_dir"
-        )
         done: Future[Thumbnail] = Future()
         done.set_running_or_notify_cancel()
-        done.set_result(Thumbnail.failed(reason))
+        done.set_result(_unlocated(dataset))
         return done
     future: Future[Thumbnail] = submit(path)
     return future
+
+
+def _lookup(dataset: CocoDataset, image_row: int, lookup: Any) -> Thumbnail | None:
+    path = dataset.image_path_at(image_row)
+    if path is None:
+        return _unlocated(dataset)
+    cached: Thumbnail | None = lookup(path)
+    return cached
+
+
+def _unlocated(dataset: CocoDataset) -> Thumbnail:
+    from cocowidget.media import Thumbnail
+
+    if dataset.image_dir is None:
+        return Thumbnail.failed("no image_dir given")
+    return Thumbnail.failed("file name leads outside image_dir")

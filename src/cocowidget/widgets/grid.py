@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 MAX_BATCH = 256
+INITIAL_BATCH = 24  # about the first screen at the default size
 
 Items = ImageItems | ObjectItems
 
@@ -53,6 +54,10 @@ class ThumbnailGrid(RpcWidget):
     _runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _sortable_columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _emphasis = traitlets.Dict().tag(sync=True)
+    # The first screen's thumbnails that were cached when the grid was made, in the
+    # thumbnails reply format ({"result": ..., "buffers": [...]}): a view shows them
+    # without asking the kernel, which answers only after a round trip.
+    _initial_batch = traitlets.Dict().tag(sync=True)
 
     selected = traitlets.List(traitlets.Int()).tag(sync=True)
     sort_by = traitlets.Unicode(None, allow_none=True).tag(sync=True)
@@ -87,6 +92,7 @@ class ThumbnailGrid(RpcWidget):
         self._thumbnails = thumbnails or _shared_service(executor)
         runs = list(self.dataset.predictions)
         kwargs.setdefault("visible_runs", runs)
+        self._opening_deferred = True
         super().__init__(**kwargs)
         self._item_kind = items.kind
         self._image_ids = self._order_index.image_ids.astype("<f8").tobytes()
@@ -103,6 +109,16 @@ class ThumbnailGrid(RpcWidget):
         self.serve("thumbnails", self._serve_thumbnails)
         self.serve("preview", self._serve_preview)
         self.serve("full_image", self._serve_full_image)
+        self._initial_batch = self._cached_batch(self._shown_rows[:INITIAL_BATCH].tolist())
+        self._opening_deferred = False
+        self.open()
+
+    def open(self) -> None:
+        # ipywidgets opens the comm at the end of Widget.__init__, and every trait set
+        # after it would follow as a message of its own: open once the state is complete,
+        # so that the browser gets it all with the comm.
+        if not getattr(self, "_opening_deferred", False):
+            super().open()
 
     # -- evaluation ------------------------------------------------------------------------
     @property
@@ -205,6 +221,10 @@ class ThumbnailGrid(RpcWidget):
     def _on_caption(self, _change: dict[str, Any]) -> None:
         self._render_version += 1
 
+    @traitlets.observe("_render_version")
+    def _on_render_version(self, _change: dict[str, Any]) -> None:
+        self._initial_batch = {}  # rendered with the old parameters
+
     def _apply_order(self) -> None:
         rows = self._base_rows
         if self.sort_by:
@@ -224,6 +244,20 @@ class ThumbnailGrid(RpcWidget):
         return gather(
             futures, lambda thumbs: _thumbnail_reply(rows, thumbs, captions, overlays, arrays)
         )
+
+    def _cached_batch(self, rows: list[int]) -> dict[str, Any]:
+        """The thumbnails reply for those of ``rows`` that are cached (rendering none)."""
+        cached = [(row, self._items.cached_thumbnail(self._thumbnails, row)) for row in rows]
+        hits = [(row, thumb) for row, thumb in cached if thumb is not None]
+        if not hits:
+            return {}
+        rows = [row for row, _ in hits]
+        batch = OverlayBatch()
+        overlays = [self._items.overlay(row, batch) for row in rows]
+        result, buffers = _thumbnail_reply(
+            rows, [thumb for _, thumb in hits], self._captions(rows), overlays, batch.buffers()
+        )
+        return {"result": result, "buffers": buffers}
 
     def _serve_preview(self, params: dict[str, Any]) -> Future[Reply]:
         return self._serve_image(params, self._items.preview)

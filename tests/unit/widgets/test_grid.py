@@ -94,6 +94,52 @@ def test_thumbnail_batch_has_images_overlays_and_captions(grid: cw.CocoGrid) -> 
     assert items[0]["caption"] == grid.dataset.images["file_name"][0]
 
 
+def test_the_comm_opens_with_the_whole_state(
+    dataset: cw.CocoDataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import comm
+    from ipywidgets.widgets.widget import _put_buffers
+
+    opened: list[dict[str, Any]] = []
+    create = comm.create_comm
+
+    def record(**kwargs: Any) -> Any:
+        state = json.loads(json.dumps(kwargs["data"]["state"]))
+        _put_buffers(state, kwargs["data"]["buffer_paths"], kwargs["buffers"])
+        made = create(**kwargs)
+        if state["_model_name"] == "AnyModel":  # not the grid's Layout
+            opened.append(state)
+            made.send = lambda *a, **k: pytest.fail("a message after the comm opened")  # type: ignore[method-assign]
+        return made
+
+    monkeypatch.setattr(comm, "create_comm", record)
+    service = ThumbnailService(cache=ThumbnailCache.memory_only())
+    list(service.thumbnails([dataset.image_path_at(row) for row in (0, 1, 2)]))
+    grid = cw.CocoGrid(dataset, thumbnails=service, sort_by="-object_count")
+    (state,) = opened
+    order = np.frombuffer(bytes(state["_order"]), "<i4")
+    assert order.tolist() == np.frombuffer(grid._order, "<i4").tolist()
+    assert len(np.frombuffer(bytes(state["_image_ids"]), "<f8")) == len(dataset.images)
+    assert state["_runs"] == ["sim"]
+    # The cached thumbnails among the first shown rows come with the state: exactly those.
+    first = set(order[:24].tolist())
+    batch = state["_initial_batch"]
+    rows = [item["row"] for item in batch["result"]["items"]]
+    assert set(rows) == first & {0, 1, 2} and rows
+    for item in batch["result"]["items"]:
+        assert bytes(batch["buffers"][item["buffer"]])[:2] == b"\xff\xd8"
+        assert item["caption"] == dataset.images["file_name"][item["row"]]
+
+
+def test_the_initial_batch_is_dropped_when_rendering_changes(dataset: cw.CocoDataset) -> None:
+    service = ThumbnailService(cache=ThumbnailCache.memory_only())
+    list(service.thumbnails([dataset.image_path_at(row) for row in range(4)]))
+    grid = cw.CocoGrid(dataset, thumbnails=service)
+    assert len(grid._initial_batch["result"]["items"]) == 4
+    grid.caption = "id"
+    assert grid._initial_batch == {}
+
+
 def test_bad_requests_answer_with_an_error(grid: cw.CocoGrid) -> None:
     captured = Captured()
     grid.send = captured  # type: ignore[method-assign]
