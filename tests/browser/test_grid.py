@@ -116,3 +116,38 @@ def test_keyboard_moves_focus_and_selects(notebook: NotebookPage, coco_tiny: Pat
     keyboard.press("Escape")
     expect(page.locator(".cw-cell.cw-selected")).to_have_count(0)
     assert notebook.value("grid.selected") == []
+
+
+def test_a_warm_grid_shows_its_first_screen_without_asking_the_kernel(
+    notebook: NotebookPage, coco_tiny: Path
+) -> None:
+    open_grid(notebook, coco_tiny / "annotations/instances_val2017.json", coco_tiny / "val2017")
+    page = notebook.page
+    page.wait_for_function(
+        """() => [...document.querySelectorAll(".cw-cell:not([hidden])")]
+                 .every(c => !c.classList.contains('cw-loading'))"""
+    )
+    # The same images again: their thumbnails are cached, so they come with the state.
+    notebook.run(
+        "asked = []\n"
+        "again = cw.CocoGrid(ds)\n"
+        "serve = again._handlers['thumbnails']\n"
+        "again.serve('thumbnails', lambda p: (asked.extend(p['rows']), serve(p))[1])\n"
+        "again"
+    )
+    second = page.locator(".cw-grid").last
+    expect(second.locator("img.cw-thumb[src^='blob:']").first).to_be_visible(timeout=30_000)
+    page.wait_for_function(
+        """() => { const grids = document.querySelectorAll('.cw-grid');
+                   const grid = grids[grids.length - 1];
+                   return [...grid.querySelectorAll('.cw-cell:not([hidden])')]
+                     .every(c => !c.classList.contains('cw-loading')); }"""
+    )
+    items = "again._initial_batch['result']['items']"
+    seeded = set(notebook.value(f"[item['row'] for item in {items}]"))
+    assert seeded == set(notebook.value("again._shown_rows[:24].tolist()"))
+    asked = set(notebook.value("asked"))
+    assert asked, "the rows after the first screen are still requested"
+    assert not asked & seeded
+    shown = second.locator(".cw-cell[data-position='0'] img.cw-thumb")
+    assert shown.evaluate("img => img.complete && img.naturalWidth > 0")
