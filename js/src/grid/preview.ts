@@ -22,6 +22,18 @@ interface ImageResponse extends OverlayArrays {
   overlay: OverlayRecord | null;
 }
 
+interface Loaded {
+  response: ImageResponse;
+  buffers: DataView[];
+  url: string | null; // the image, decoded once already, so that showing it is immediate
+}
+
+interface Pending {
+  row: number;
+  controller: AbortController;
+  loaded: Promise<Loaded>;
+}
+
 export interface PreviewContext {
   options(): OverlayOptions;
   categories(): Map<number, Category>;
@@ -38,6 +50,7 @@ export class Preview {
   private readonly list = document.createElement("ol");
   private timer = 0;
   private controller: AbortController | null = null;
+  private pending: Pending | null = null;
   private row = -1;
   private url: string | null = null;
   private overlay: Overlay | null = null;
@@ -70,11 +83,15 @@ export class Preview {
   rest(row: number, pointer: { x: number; y: number }): void {
     clearTimeout(this.timer);
     if (row === this.row && this.visible) return;
-    this.timer = window.setTimeout(() => this.open(row, pointer), REST_MS);
+    // Asked for at once and shown once the pointer rests: the kernel's round trip and the
+    // decoding overlap the wait instead of following it.
+    if (this.pending?.row !== row) this.prefetch(row);
+    this.timer = window.setTimeout(() => void this.open(row, pointer), REST_MS);
   }
 
   hide(): void {
     clearTimeout(this.timer);
+    this.discardPending();
     this.controller?.abort();
     this.controller = null;
     this.row = -1;
@@ -103,18 +120,48 @@ export class Preview {
     }
   }
 
-  private async open(row: number, pointer: { x: number; y: number }): Promise<void> {
-    this.controller?.abort();
+  private prefetch(row: number): void {
+    this.discardPending();
     const controller = new AbortController();
-    this.controller = controller;
+    const loaded = this.fetch(row, "preview", controller.signal).then(async ({ response, buffers }) => {
+      let url: string | null = null;
+      if (response.buffer >= 0) {
+        url = URL.createObjectURL(new Blob([copyBytes(buffers[response.buffer])], { type: response.mime }));
+        const image = new Image();
+        image.src = url;
+        await image.decode().catch(() => undefined); // a broken image shows as one
+      }
+      return { response, buffers, url };
+    });
+    this.pending = { row, controller, loaded };
+  }
+
+  /** Abandon the preview asked for but not shown (the pointer moved on). */
+  private discardPending(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = null;
+    pending.controller.abort();
+    pending.loaded.then(({ url }) => {
+      if (url && url !== this.url) URL.revokeObjectURL(url);
+    }, () => undefined);
+  }
+
+  private async open(row: number, pointer: { x: number; y: number }): Promise<void> {
+    const pending = this.pending;
+    if (pending?.row !== row) return;
     try {
-      const response = await this.fetch(row, "preview", controller.signal);
-      if (controller.signal.aborted) return;
+      const loaded = await pending.loaded;
+      if (this.pending !== pending) return; // superseded or hidden meanwhile
+      this.pending = null;
+      this.controller?.abort();
+      this.controller = pending.controller;
       this.row = row;
       this.zoom = 1;
       this.fullResolution = false;
-      this.show(response, pointer);
+      this.show(loaded, pointer);
     } catch (error) {
+      if (this.pending === pending) this.pending = null;
       if (!(error instanceof CancelledError)) console.error("cocowidget: preview", error);
     }
   }
@@ -124,15 +171,14 @@ export class Preview {
     return { response: result, buffers };
   }
 
-  private show({ response, buffers }: { response: ImageResponse; buffers: DataView[] }, pointer: { x: number; y: number }): void {
+  private show({ response, buffers, url }: Loaded, pointer: { x: number; y: number }): void {
     this.title.textContent = response.caption;
     const [coords, counts] = overlayArrays(response, buffers);
     this.overlay = response.overlay ? toOverlay(response.overlay, coords, counts) : null;
     if (this.url) URL.revokeObjectURL(this.url);
-    this.url = null;
-    if (response.buffer >= 0) {
-      this.url = URL.createObjectURL(new Blob([copyBytes(buffers[response.buffer])], { type: response.mime }));
-      this.img.src = this.url;
+    this.url = url;
+    if (url) {
+      this.img.src = url;
     } else {
       this.img.removeAttribute("src");
       this.title.textContent = `${response.caption} — ${response.error ?? "unavailable"}`;
