@@ -241,20 +241,11 @@ export class GridView {
         this.cells.delete(position);
       }
     }
-    // Fetch what is visible first, then the overscan around it.
+    // Fetch what is visible first, then the overscan around it; ask before painting, so
+    // the kernel works while the browser draws what it has.
     const visibleFirst = Math.floor(top / this.cellHeight) * this.columns;
     const byDistance: number[] = [];
-    for (let position = first; position <= last; position++) {
-      let cell = this.cells.get(position);
-      if (!cell) {
-        cell = this.acquire();
-        cell.position = position;
-        this.cells.set(position, cell);
-      }
-      this.place(cell);
-      this.paint(cell);
-      byDistance.push(position);
-    }
+    for (let position = first; position <= last; position++) byDistance.push(position);
     byDistance.sort((a, b) => Math.abs(a - visibleFirst) - Math.abs(b - visibleFirst));
     const wanted = byDistance.map((position) => this.order[position]);
     // While the user flings through thousands of rows, requesting every row passed over
@@ -264,6 +255,17 @@ export class GridView {
     clearTimeout(this.settleTimer);
     if (fast) this.settleTimer = window.setTimeout(() => this.schedule(), SETTLE_MS);
     else this.thumbnails.want(wanted, new Set(wanted));
+
+    for (let position = first; position <= last; position++) {
+      let cell = this.cells.get(position);
+      if (!cell) {
+        cell = this.acquire();
+        cell.position = position;
+        this.cells.set(position, cell);
+      }
+      this.place(cell);
+      this.paint(cell);
+    }
     this.updateStatus();
   }
 

@@ -1,9 +1,9 @@
 // Draws boxes, polygons and RLE masks of one image onto a canvas at any scale.
 import { categoryColor, STATUS_COLORS } from "./colors";
-import { decodeRleString } from "./rle";
+import { decodeRleString, sampleRle } from "./rle";
 import type { Overlay, OverlayObject, OverlayOptions } from "./types";
 
-const maskCache = new WeakMap<OverlayObject, HTMLCanvasElement>();
+const maskCache = new WeakMap<OverlayObject, MaskRaster>();
 
 export const OUTCOME_LABELS = [
   "true positive",
@@ -121,49 +121,72 @@ function drawMask(
     ctx.lineWidth = 1;
     ctx.stroke();
   } else if (object.rle) {
-    const mask = rleCanvas(overlay, object, color);
+    const [height, width] = object.rle.size;
+    const mask = rleCanvas(overlay, object, color, sx, sy);
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(mask, 0, 0, mask.width * sx, mask.height * sy);
+    ctx.drawImage(mask, 0, 0, width * sx, height * sy);
   }
 }
 
-/** Rasterise an uncompressed COCO RLE (column-major runs) once, tinted; crowds hatched. */
-function rleCanvas(overlay: Overlay, object: OverlayObject, color: string): HTMLCanvasElement {
+interface MaskRaster {
+  canvas: HTMLCanvasElement;
+  color: string;
+}
+
+/**
+ * An RLE mask tinted with `color` (crowds hatched), rasterised at the size it is drawn at
+ * (never above the image's own): cached per object and colour.
+ */
+function rleCanvas(overlay: Overlay, object: OverlayObject, color: string, sx: number, sy: number): HTMLCanvasElement {
+  const [height, width] = object.rle!.size;
+  const targetWidth = Math.max(1, Math.min(width, Math.ceil(width * sx)));
+  const targetHeight = Math.max(1, Math.min(height, Math.ceil(height * sy)));
   const cached = maskCache.get(object);
-  if (cached) return cached;
+  if (cached && cached.color === color && cached.canvas.width >= targetWidth && cached.canvas.height >= targetHeight) {
+    return cached.canvas;
+  }
   const rle = object.rle!;
-  const [height, width] = rle.size;
   const runs = rle.string !== null
     ? decodeRleString(rle.string)
     : overlay.counts.subarray(rle.runs![0], rle.runs![0] + rle.runs![1]);
+  const covered = sampleRle(runs, height, width, targetWidth, targetHeight);
   const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
+  canvas.width = targetWidth;
+  canvas.height = targetHeight;
   const ctx = canvas.getContext("2d")!;
-  ctx.fillStyle = color;
-  ctx.fillRect(0, 0, 1, 1);
-  const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
-  const image = ctx.createImageData(width, height);
+  const [r, g, b] = rgb(color);
+  const image = ctx.createImageData(targetWidth, targetHeight);
   const pixels = image.data;
-  let index = 0;
-  for (let k = 0; k < runs.length; k++) {
-    const run = runs[k];
-    if (k % 2 === 1) {
-      for (let p = index; p < index + run; p++) {
-        const row = p % height;
-        const column = (p - row) / height;
-        // Crowd regions are hatched, so they read apart from single objects.
-        if (object.crowd && ((row + column) >> 2) % 2 === 0) continue;
-        const o = 4 * (row * width + column);
-        pixels[o] = r;
-        pixels[o + 1] = g;
-        pixels[o + 2] = b;
-        pixels[o + 3] = object.crowd ? 150 : 95;
-      }
-    }
-    index += run;
+  const alpha = object.crowd ? 150 : 95;
+  for (let p = 0; p < covered.length; p++) {
+    if (!covered[p]) continue;
+    // Crowd regions are hatched (in drawn pixels), so they read apart from single objects.
+    if (object.crowd && (((p % targetWidth) + Math.floor(p / targetWidth)) >> 2) % 2 === 0) continue;
+    const o = 4 * p;
+    pixels[o] = r;
+    pixels[o + 1] = g;
+    pixels[o + 2] = b;
+    pixels[o + 3] = alpha;
   }
   ctx.putImageData(image, 0, 0);
-  maskCache.set(object, canvas);
+  maskCache.set(object, { canvas, color });
   return canvas;
+}
+
+const colorCache = new Map<string, [number, number, number]>();
+
+/** Any CSS colour as RGB, as the browser parses it. */
+function rgb(color: string): [number, number, number] {
+  let value = colorCache.get(color);
+  if (!value) {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+    ctx.fillStyle = color;
+    ctx.fillRect(0, 0, 1, 1);
+    const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+    value = [r, g, b];
+    colorCache.set(color, value);
+  }
+  return value;
 }
