@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,8 @@ from cocowidget.evaluation.outcomes import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from cocowidget.evaluation.result import Evaluation
 
 BoolArray = npt.NDArray[np.bool_]
@@ -49,6 +51,8 @@ Reason = Literal["duplicate", "localisation", "confusion", "background"]
 ImageFilter = Literal["all", "false_positives", "missed"]
 IMAGE_FILTERS: tuple[ImageFilter, ...] = ("all", "false_positives", "missed")
 REASONS: tuple[Reason, ...] = ("duplicate", "localisation", "confusion", "background")
+#: One reason or several, by name or code.
+Reasons = Reason | DetectionOutcome | Collection[Reason | DetectionOutcome]
 
 _REASONS: dict[str, DetectionOutcome] = {code.label: code for code in FALSE_POSITIVE_REASONS}
 
@@ -78,7 +82,7 @@ def false_positive_mask(
     evaluation: Evaluation,
     *,
     category_id: int | None = None,
-    reason: Reason | DetectionOutcome | Collection[Reason | DetectionOutcome] | None = None,
+    reason: Reasons | None = None,
     confused_with: int | None = None,
     iou_threshold: float | None = None,
     score_threshold: float | None = None,
@@ -157,90 +161,57 @@ def class_truth_mask(evaluation: Evaluation, category_id: int) -> BoolArray:
     return result
 
 
+class PointQuery(TypedDict, total=False):
+    """An operating point as keywords (``None``: the evaluation's own threshold)."""
+
+    iou_threshold: float | None
+    score_threshold: float | None
+
+
+class FalsePositiveQuery(PointQuery, total=False):
+    """The keywords of :func:`false_positive_mask`, which the id and image functions of
+    false positives take too."""
+
+    category_id: int | None
+    reason: Reasons | None
+    confused_with: int | None
+
+
+class MissedQuery(PointQuery, total=False):
+    """The keywords of :func:`missed_mask`, which the id and image functions of missed
+    objects take too."""
+
+    category_id: int | None
+    size: str | None
+
+
 # -- object ids ------------------------------------------------------------------------------
-def false_positive_ids(
-    evaluation: Evaluation,
-    *,
-    category_id: int | None = None,
-    reason: Reason | DetectionOutcome | Collection[Reason | DetectionOutcome] | None = None,
-    confused_with: int | None = None,
-    iou_threshold: float | None = None,
-    score_threshold: float | None = None,
-) -> IdArray:
+def false_positive_ids(evaluation: Evaluation, **query: Unpack[FalsePositiveQuery]) -> IdArray:
     """Detection ids of the false positives :func:`false_positive_mask` selects (for an
     ``ObjectGrid(ds, run=...)``)."""
-    mask = false_positive_mask(
-        evaluation,
-        category_id=category_id,
-        reason=reason,
-        confused_with=confused_with,
-        iou_threshold=iou_threshold,
-        score_threshold=score_threshold,
-    )
-    return _ids(evaluation.detections["id"], mask)
+    return _ids(evaluation.detections["id"], false_positive_mask(evaluation, **query))
 
 
-def missed_ids(
-    evaluation: Evaluation,
-    *,
-    category_id: int | None = None,
-    size: str | None = None,
-    iou_threshold: float | None = None,
-    score_threshold: float | None = None,
-) -> IdArray:
+def missed_ids(evaluation: Evaluation, **query: Unpack[MissedQuery]) -> IdArray:
     """Annotation ids of the missed objects :func:`missed_mask` selects (for an
     ``ObjectGrid(ds)`` of annotations)."""
-    mask = missed_mask(
-        evaluation,
-        category_id=category_id,
-        size=size,
-        iou_threshold=iou_threshold,
-        score_threshold=score_threshold,
-    )
-    return _ids(evaluation.ground_truth["id"], mask)
+    return _ids(evaluation.ground_truth["id"], missed_mask(evaluation, **query))
 
 
 # -- image ids -------------------------------------------------------------------------------
 def images_with_false_positives(
-    evaluation: Evaluation,
-    *,
-    category_id: int | None = None,
-    reason: Reason | DetectionOutcome | Collection[Reason | DetectionOutcome] | None = None,
-    confused_with: int | None = None,
-    iou_threshold: float | None = None,
-    score_threshold: float | None = None,
+    evaluation: Evaluation, **query: Unpack[FalsePositiveQuery]
 ) -> IdArray:
     """Ids of the images with at least one false positive as :func:`false_positive_mask`
     selects them."""
-    mask = false_positive_mask(
-        evaluation,
-        category_id=category_id,
-        reason=reason,
-        confused_with=confused_with,
-        iou_threshold=iou_threshold,
-        score_threshold=score_threshold,
-    )
+    mask = false_positive_mask(evaluation, **query)
     return _unique_ids(evaluation.detections["image_id"], mask)
 
 
-def images_with_missed(
-    evaluation: Evaluation,
-    *,
-    category_id: int | None = None,
-    size: str | None = None,
-    iou_threshold: float | None = None,
-    score_threshold: float | None = None,
-) -> IdArray:
+def images_with_missed(evaluation: Evaluation, **query: Unpack[MissedQuery]) -> IdArray:
     """Ids of the images with at least one missed object as :func:`missed_mask` selects
     them."""
-    mask = missed_mask(
-        evaluation,
-        category_id=category_id,
-        size=size,
-        iou_threshold=iou_threshold,
-        score_threshold=score_threshold,
-    )
-    return _unique_ids(evaluation.ground_truth["image_id"], mask)
+    return _unique_ids(evaluation.ground_truth["image_id"], missed_mask(evaluation, **query))
 
 
 def images_with_class(
@@ -281,22 +252,13 @@ def class_images(
         if category_id is None:
             return None
         return images_with_class(evaluation, category_id, score_threshold=score_threshold)
+    point = PointQuery(iou_threshold=iou_threshold, score_threshold=score_threshold)
     if image_filter == "false_positives":
         return images_with_false_positives(
-            evaluation,
-            category_id=category_id,
-            reason=reason,
-            iou_threshold=iou_threshold,
-            score_threshold=score_threshold,
+            evaluation, category_id=category_id, reason=reason, **point
         )
     if image_filter == "missed":
-        return images_with_missed(
-            evaluation,
-            category_id=category_id,
-            size=size,
-            iou_threshold=iou_threshold,
-            score_threshold=score_threshold,
-        )
+        return images_with_missed(evaluation, category_id=category_id, size=size, **point)
     raise ValueError(f"image_filter must be one of {IMAGE_FILTERS}, not {image_filter!r}")
 
 
@@ -356,9 +318,7 @@ def _known_category(evaluation: Evaluation, category_id: int) -> int:
     return value
 
 
-def _reason_codes(
-    reason: Reason | DetectionOutcome | Collection[Reason | DetectionOutcome],
-) -> list[int]:
+def _reason_codes(reason: Reasons) -> list[int]:
     items = [reason] if isinstance(reason, str | DetectionOutcome) else list(reason)
     codes = []
     for item in items:

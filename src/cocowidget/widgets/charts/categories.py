@@ -12,13 +12,8 @@ import numpy as np
 from cocowidget.views.columns import ColumnRef, Description
 from cocowidget.views.distributions import CategoryCounts
 from cocowidget.views.filters import FilterValue, ValueSet
+from cocowidget.widgets.charts.bars import LayeredBars, scroll_frame
 from cocowidget.widgets.charts.readout import HoverReadout
-from cocowidget.widgets.charts.style import (
-    CATEGORY_MAX_HEIGHT,
-    CATEGORY_ROW_PX,
-    FILTERED_COLOR,
-    FULL_COLOR,
-)
 
 SetCallback = Callable[[str, ValueSet | None], None]
 #: Log axes start here, so a class with no objects is a bar of no length, not log(0).
@@ -53,7 +48,6 @@ class CategoryChart:
         self.labels = labels
         self._on_set = on_set
         self._max_bars = max_bars
-        self._syncing = False
         self._full = np.zeros(len(labels), dtype=np.int64)
         self._filtered = np.zeros(len(labels), dtype=np.int64)
         self._chosen: frozenset[Any] = frozenset()
@@ -80,9 +74,7 @@ class CategoryChart:
         )
         header.add_class("cw-chart-header")
         self.readout = HoverReadout(noun=ref.noun, orientation="horizontal")
-        self._frame = widgets.Box(
-            layout=widgets.Layout(max_height=CATEGORY_MAX_HEIGHT, overflow="hidden auto")
-        )
+        self._frame = scroll_frame()
         self.widget = widgets.VBox([header, self._frame, self.readout])
         self.widget.add_class("cw-chart")
         self.widget.add_class("cw-categories")
@@ -109,40 +101,22 @@ class CategoryChart:
     def _build(self) -> None:
         """A new figure (bqplot cannot swap a mark's scale in place)."""
         log = SCALES[self.scale.value] == "log"
-        self._names = bq.OrdinalScale()
         self._counts: Any = bq.LogScale(min=LOG_FLOOR) if log else bq.LinearScale(min=0)
-        scales = {"x": self._names, "y": self._counts}
-        options: dict[str, Any] = {
-            "scales": scales,
-            "orientation": "horizontal",
-            "padding": 0.15,
-            "stroke_width": 0,
-            "base": LOG_FLOOR if log else 0.0,
-            "interactions": {"click": "select"},
-            "unselected_style": {"opacity": 0.35},
-        }
-        self.full_bars = bq.Bars(colors=[FULL_COLOR], **options)
-        self.filtered_bars = bq.Bars(colors=[FILTERED_COLOR], **options)
-        for bars in (self.full_bars, self.filtered_bars):
-            bars.observe(self._on_selected, "selected")
-        self.figure = bq.Figure(
-            marks=[self.full_bars, self.filtered_bars],
-            axes=[
-                bq.Axis(scale=self._names, side="left", grid_lines="none"),
-                bq.Axis(
-                    scale=self._counts,
-                    label=f"{self.ref.noun} ({'log scale' if log else 'linear'})",
-                    tick_format="~s",
-                    grid_lines="dashed",
-                ),
-            ],
-            fig_margin={"top": 6, "bottom": 40, "left": 120, "right": 16},
-            display_toolbar=False,
-            padding_y=0.0,
-            animation_duration=0,
-            min_aspect_ratio=0.01,
-            max_aspect_ratio=100,
+        self.bars = LayeredBars(
+            self._counts,
+            bq.Axis(
+                scale=self._counts,
+                label=f"{self.ref.noun} ({'log scale' if log else 'linear'})",
+                tick_format="~s",
+                grid_lines="dashed",
+            ),
+            on_select=self._on_selected,
+            padding=0.15,
+            base=LOG_FLOOR if log else 0.0,
+            interactions={"click": "select"},
         )
+        self.full_bars, self.filtered_bars = self.bars.marks
+        self.figure = self.bars.figure
         self._frame.children = [self.figure]
         self._redraw()
 
@@ -156,18 +130,9 @@ class CategoryChart:
             shown = shown[::-1]  # the band scale puts the first domain value at the bottom
         self._order = shown
         names = [str(self.labels[i]) for i in shown]
-        height = max(120, CATEGORY_ROW_PX * len(shown) + 50)
-        self.figure.layout = widgets.Layout(width="100%", height=f"{height}px")
-        self._syncing = True
-        try:
-            with self.full_bars.hold_sync(), self.filtered_bars.hold_sync():
-                self._names.domain = names
-                self.full_bars.x = names
-                self.full_bars.y = self._heights(self._full[shown])
-                self.filtered_bars.x = names
-                self.filtered_bars.y = self._heights(self._filtered[shown])
-        finally:
-            self._syncing = False
+        self.bars.draw(
+            names, self._heights(self._full[shown]), self._heights(self._filtered[shown])
+        )
         with self.readout.hold_sync():
             self.readout.labels = names
             self.readout.full = self._full[shown].tolist()
@@ -191,13 +156,7 @@ class CategoryChart:
 
     def _show_selection(self) -> None:
         chosen = [i for i, label in enumerate(self._order) if self.labels[label] in self._chosen]
-        selected = np.array(chosen, dtype=np.int64) if chosen else None
-        self._syncing = True
-        try:
-            self.full_bars.selected = selected
-            self.filtered_bars.selected = selected
-        finally:
-            self._syncing = False
+        self.bars.select(np.array(chosen, dtype=np.int64) if chosen else None)
 
     def _update_title(self) -> None:
         total = len(self.labels)
@@ -213,10 +172,7 @@ class CategoryChart:
         return "hover a bar for counts · click to filter, ctrl-click to add"
 
     # -- chart → Python ------------------------------------------------------------------------
-    def _on_selected(self, change: dict[str, Any]) -> None:
-        if self._syncing:
-            return
-        indices = [] if change["new"] is None else [int(i) for i in change["new"]]
+    def _on_selected(self, indices: list[int]) -> None:
         chosen = frozenset(self.labels[self._order[i]] for i in indices if i < len(self._order))
         self._chosen = chosen
         self._show_selection()  # the other mark shows the same selection

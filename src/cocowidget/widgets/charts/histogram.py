@@ -16,6 +16,7 @@ from cocowidget.views.columns import ColumnRef, Description
 from cocowidget.views.distributions import Histogram
 from cocowidget.views.filters import FilterValue, Interval
 from cocowidget.views.formatting import format_count, format_interval, format_number
+from cocowidget.widgets.charts.bars import figure
 from cocowidget.widgets.charts.readout import HoverReadout
 from cocowidget.widgets.charts.style import (
     BRUSH_COLOR,
@@ -84,9 +85,9 @@ class HistogramChart:
             tick_format="~s",
             grid_lines="dashed",
         )
-        self.figure = bq.Figure(
-            marks=[self.full_bars, self.filtered_bars],
-            axes=[
+        self.figure = figure(
+            [self.full_bars, self.filtered_bars],
+            [
                 bq.Axis(
                     scale=x_scale,
                     label=description.label,
@@ -96,12 +97,8 @@ class HistogramChart:
                 self._y_axis,
             ],
             interaction=self.selector,
-            display_toolbar=False,
             fig_margin=dict(MARGIN),
             padding_y=0.0,
-            animation_duration=0,
-            min_aspect_ratio=0.01,
-            max_aspect_ratio=100,
             layout=widgets.Layout(
                 width="100%", height=HISTOGRAM_HEIGHT, min_height=HISTOGRAM_HEIGHT
             ),

@@ -10,12 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from cocowidget.views.evaluation_charts import class_labels
-from cocowidget.widgets.charts.style import (
-    CATEGORY_MAX_HEIGHT,
-    CATEGORY_ROW_PX,
-    FILTERED_COLOR,
-    FULL_COLOR,
-)
+from cocowidget.widgets.charts.bars import LayeredBars, pick_one, scroll_frame
 
 if TYPE_CHECKING:
     from cocowidget.data.table import Table
@@ -40,7 +35,6 @@ class ClassApChart:
         self.category_ids: list[int] = [int(i) for i in table["category_id"].tolist()]
         self.labels = class_labels(table["category_id"], table.get("name"))
         self._picked: int | None = None
-        self._syncing = False
         self.order = np.arange(len(self.labels))
 
         self.sort = widgets.ToggleButtons(
@@ -60,47 +54,27 @@ class ClassApChart:
         header.add_class("cw-chart-header")
 
         self.tooltip = ClassTooltip()
-        names = bq.OrdinalScale()
         values = bq.LinearScale(min=0.0, max=1.0)
-        options: dict[str, Any] = {
-            "scales": {"x": names, "y": values},
-            "orientation": "horizontal",
-            "padding": 0.2,
-            "stroke_width": 0,
-            "interactions": {"click": "select", "hover": "tooltip"},
-            "unselected_style": {"opacity": 0.35},
-            "tooltip": self.tooltip.widget,
-            "tooltip_style": {"opacity": 1.0},
-        }
-        self._names = names
-        self.ap50_bars = bq.Bars(colors=[FULL_COLOR], **options)
-        self.ap_bars = bq.Bars(colors=[FILTERED_COLOR], **options)
-        for bars in (self.ap50_bars, self.ap_bars):
-            bars.observe(self._on_selected, "selected")
+        self.bars = LayeredBars(
+            values,
+            bq.Axis(
+                scale=values,
+                label="average precision",
+                tick_format=".1f",
+                grid_lines="dashed",
+                num_ticks=5,
+            ),
+            on_select=self._on_selected,
+            padding=0.2,
+            interactions={"click": "select", "hover": "tooltip"},
+            tooltip=self.tooltip.widget,
+            tooltip_style={"opacity": 1.0},
+        )
+        self.ap50_bars, self.ap_bars = self.bars.marks
+        for bars in self.bars.marks:
             bars.on_hover(self._on_hover)
-        self.figure = bq.Figure(
-            marks=[self.ap50_bars, self.ap_bars],
-            axes=[
-                bq.Axis(scale=names, side="left", grid_lines="none"),
-                bq.Axis(
-                    scale=values,
-                    label="average precision",
-                    tick_format=".1f",
-                    grid_lines="dashed",
-                    num_ticks=5,
-                ),
-            ],
-            fig_margin={"top": 6, "bottom": 40, "left": 120, "right": 16},
-            display_toolbar=False,
-            padding_y=0.0,
-            animation_duration=0,
-            min_aspect_ratio=0.01,
-            max_aspect_ratio=100,
-        )
-        frame = widgets.Box(
-            [self.figure],
-            layout=widgets.Layout(max_height=CATEGORY_MAX_HEIGHT, overflow="hidden auto"),
-        )
+        self.figure = self.bars.figure
+        frame = scroll_frame(self.figure)
         self.widget = widgets.VBox([header, frame])
         self.widget.add_class("cw-chart")
         self.widget.add_class("cw-class-ap")
@@ -137,18 +111,11 @@ class ClassApChart:
         # The band scale puts the first domain value at the bottom.
         self.order = top_first[::-1]
         names = [self.labels[i] for i in self.order.tolist()]
-        height = max(120, CATEGORY_ROW_PX * len(names) + 50)
-        self.figure.layout = widgets.Layout(width="100%", height=f"{height}px")
-        self._syncing = True
-        try:
-            with self.ap50_bars.hold_sync(), self.ap_bars.hold_sync():
-                self._names.domain = names
-                self.ap50_bars.x = names
-                self.ap50_bars.y = np.nan_to_num(table["ap50"][self.order], nan=0.0)
-                self.ap_bars.x = names
-                self.ap_bars.y = np.nan_to_num(table["ap"][self.order], nan=0.0)
-        finally:
-            self._syncing = False
+        self.bars.draw(
+            names,
+            np.nan_to_num(table["ap50"][self.order], nan=0.0),
+            np.nan_to_num(table["ap"][self.order], nan=0.0),
+        )
         self._show_selection()
 
     def _show_selection(self) -> None:
@@ -156,24 +123,13 @@ class ClassApChart:
         if self._picked is not None and self._picked in self.category_ids:
             row = self.category_ids.index(self._picked)
             selected = np.flatnonzero(self.order == row)
-        self._syncing = True
-        try:
-            self.ap50_bars.selected = selected
-            self.ap_bars.selected = selected
-        finally:
-            self._syncing = False
+        self.bars.select(selected)
 
     # -- chart → Python ------------------------------------------------------------------------
-    def _on_selected(self, change: dict[str, Any]) -> None:
-        if self._syncing:
-            return
-        chosen = [] if change["new"] is None else [int(i) for i in change["new"]]
-        rows = [int(self.order[i]) for i in chosen if 0 <= i < len(self.order)]
-        picked = None
-        if rows:
-            # One class at a time: of a ctrl-click's several bars, the newly clicked one.
-            fresh = [self.category_ids[r] for r in rows if self.category_ids[r] != self._picked]
-            picked = fresh[-1] if fresh else self.category_ids[rows[0]]
+    def _on_selected(self, indices: list[int]) -> None:
+        rows = [int(self.order[i]) for i in indices if 0 <= i < len(self.order)]
+        # One class at a time: of a ctrl-click's several bars, the newly clicked one.
+        picked = pick_one([self.category_ids[r] for r in rows], self._picked)
         self._picked = picked
         self._show_selection()
         self._on_pick(picked)

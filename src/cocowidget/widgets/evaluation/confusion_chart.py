@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from cocowidget.views.evaluation_charts import ConfusionMode, ConfusionView, confusion_view
+from cocowidget.widgets.charts.bars import figure
 
 if TYPE_CHECKING:
     from cocowidget.evaluation.confusion import ConfusionMatrix
@@ -62,9 +63,9 @@ class ConfusionChart:
             tooltip_style={"opacity": 1.0},
         )
         self.heatmap.on_hover(self._on_hover)
-        self.figure = bq.Figure(
-            marks=[self.heatmap],
-            axes=[
+        self.figure = figure(
+            [self.heatmap],
+            [
                 bq.Axis(
                     scale=columns,
                     label="predicted",
@@ -83,10 +84,6 @@ class ConfusionChart:
                 ),
             ],
             fig_margin={"top": 8, "bottom": 100, "left": 124, "right": 10},
-            display_toolbar=False,
-            animation_duration=0,
-            min_aspect_ratio=0.01,
-            max_aspect_ratio=100,
         )
         self.note = widgets.Label()
         self.note.add_class("cw-chart-note")

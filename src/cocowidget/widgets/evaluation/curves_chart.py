@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from cocowidget.views.evaluation_charts import PrecisionCurves, precision_curves
+from cocowidget.widgets.charts.bars import figure
 from cocowidget.widgets.charts.style import FILTERED_COLOR, FULL_COLOR, MARGIN
 
 if TYPE_CHECKING:
@@ -64,9 +65,9 @@ class PrecisionRecallChart:
         self.picked_line = bq.Lines(
             scales=scales, colors=[FILTERED_COLOR], stroke_width=3, interactions={}
         )
-        self.figure = bq.Figure(
-            marks=[self.class_lines, self.mean_line, self.picked_line],
-            axes=[
+        self.figure = figure(
+            [self.class_lines, self.mean_line, self.picked_line],
+            [
                 bq.Axis(scale=x, label="recall", tick_format=".1f", grid_lines="dashed"),
                 bq.Axis(
                     scale=y,
@@ -78,10 +79,6 @@ class PrecisionRecallChart:
                 ),
             ],
             fig_margin=dict(MARGIN),
-            display_toolbar=False,
-            animation_duration=0,
-            min_aspect_ratio=0.01,
-            max_aspect_ratio=100,
             layout=widgets.Layout(width="100%", height=CURVES_HEIGHT, min_height=CURVES_HEIGHT),
         )
         self.caption = widgets.Label()

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from cocowidget.views.evaluation_filters import REASONS, ErrorCounts, ImageFilter
+from cocowidget.widgets.charts.bars import figure, pick_one
 from cocowidget.widgets.charts.histogram import count_ticks
 from cocowidget.widgets.charts.style import CATEGORY_ROW_PX, MARGIN
 
@@ -68,18 +69,11 @@ class ErrorsChart:
             scale=self._counts, label="count", tick_format="~s", grid_lines="dashed"
         )
         height = CATEGORY_ROW_PX * 2 * len(self.labels) + 50
-        self.figure = bq.Figure(
-            marks=[self.bars],
-            axes=[
-                bq.Axis(scale=names, side="left", grid_lines="none"),
-                self._count_axis,
-            ],
+        self.figure = figure(
+            [self.bars],
+            [bq.Axis(scale=names, side="left", grid_lines="none"), self._count_axis],
             fig_margin={**MARGIN, "left": 120, "right": 16},
-            display_toolbar=False,
             padding_y=0.0,
-            animation_duration=0,
-            min_aspect_ratio=0.01,
-            max_aspect_ratio=100,
             layout=widgets.Layout(width="100%", height=f"{height}px"),
         )
         self.note = widgets.Label()
@@ -118,8 +112,7 @@ class ErrorsChart:
             return
         chosen = [] if change["new"] is None else [int(i) for i in change["new"]]
         kinds = [self.kinds[len(self.kinds) - 1 - i] for i in chosen if 0 <= i < len(self.kinds)]
-        fresh = [k for k in kinds if k != self._picked]
-        picked = (fresh[-1] if fresh else kinds[0]) if kinds else None
+        picked = pick_one(kinds, self._picked)
         self.show_pick(picked)
         self._on_pick(picked)
 
