@@ -16,6 +16,10 @@ score threshold ``s`` (defaults: the evaluation's own, ``iou_threshold`` and
 Sizes are COCO's area ranges of the evaluation (``params.area_labels``, e.g. ``"small"``:
 area in ``[0, 32²]``, bounds included as COCOeval includes them), on the ``area`` field.
 
+The cells of the confusion matrix (:func:`confusion_cell`) come from its own,
+class-agnostic matching at the same operating point (see
+:mod:`cocowidget.evaluation.confusion`).
+
 Image ids come back unique and ascending, object ids in table order (the order of
 ``ds.predictions[run]`` and ``ds.annotations`` for an evaluation made by
 ``ds.evaluate``). Pure numpy over :class:`~cocowidget.evaluation.Evaluation` tables: no
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
+from cocowidget.evaluation.matching import greedy_match
 from cocowidget.evaluation.outcomes import (
     FALSE_POSITIVE_REASONS,
     DetectionOutcome,
@@ -302,6 +307,118 @@ def error_counts(
     )
 
 
+# -- confusion matrix cells ------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConfusionCell:
+    """What one cell of ``evaluation.confusion_matrix(t, s)`` counts.
+
+    The row is ``true_category_id`` (``None``: background, detections that matched no
+    object), the column ``predicted_category_id`` (``None``: missed, objects that no
+    detection matched). ``detection_ids`` (in the order of ``evaluation.detections``) and
+    ``annotation_ids`` are the matched pairs, aligned: ``detection_ids[k]`` matched
+    ``annotation_ids[k]``. Background has detections and no objects, missed objects and
+    no detections; the cell's count is the length of the one that is not empty.
+    ``image_ids``: the images they lie in, unique and ascending.
+    """
+
+    true_category_id: int | None
+    predicted_category_id: int | None
+    detection_ids: IdArray
+    annotation_ids: IdArray
+    image_ids: IdArray
+
+    @property
+    def count(self) -> int:
+        return max(len(self.detection_ids), len(self.annotation_ids))
+
+
+def confusion_cell(
+    evaluation: Evaluation,
+    true_category_id: int | None,
+    predicted_category_id: int | None,
+    **point: Unpack[PointQuery],
+) -> ConfusionCell:
+    """The detections and objects behind one cell of the confusion matrix at the
+    operating point: for two classes, objects of ``true_category_id`` matched by a
+    detection labelled ``predicted_category_id`` (on the diagonal: correct detections).
+    Matching is the matrix's class-agnostic one, so the cell's count is exactly what
+    ``evaluation.confusion_matrix`` counts there."""
+    at = OperatingPoint.of(evaluation, point.get("iou_threshold"), point.get("score_threshold"))
+    truth_class = _category_or_none(evaluation, true_category_id)
+    predicted_class = _category_or_none(evaluation, predicted_category_id)
+    detections, truth = evaluation.detections, evaluation.ground_truth
+    det_rows, gt_rows, found, counted = _class_agnostic_matches(evaluation, at)
+    none = np.empty(0, dtype=np.int64)
+    labelled = detections["category_id"][det_rows] == predicted_class
+    if predicted_class is None:  # the missed column (empty against background)
+        missed = counted & ~found & (truth["category_id"] == truth_class)
+        cell_dets, cell_objects = none, none if truth_class is None else np.flatnonzero(missed)
+    elif truth_class is None:  # the background row
+        cell_dets, cell_objects = np.sort(det_rows[labelled & (gt_rows < 0)]), none
+    else:
+        on = np.maximum(gt_rows, 0)
+        hit = labelled & (gt_rows >= 0) & counted[on] & (truth["category_id"][on] == truth_class)
+        order = np.argsort(det_rows[hit], kind="stable")  # table order
+        cell_dets, cell_objects = det_rows[hit][order], gt_rows[hit][order]
+    images = np.concatenate(
+        [detections["image_id"][cell_dets], truth["image_id"][cell_objects]]
+    ).astype(np.int64)
+    return ConfusionCell(
+        true_category_id=truth_class,
+        predicted_category_id=predicted_class,
+        detection_ids=np.asarray(detections["id"][cell_dets], dtype=np.int64),
+        annotation_ids=np.asarray(truth["id"][cell_objects], dtype=np.int64),
+        image_ids=np.unique(images),
+    )
+
+
+def _class_agnostic_matches(
+    evaluation: Evaluation, point: OperatingPoint
+) -> tuple[IdArray, IdArray, BoolArray, BoolArray]:
+    """The confusion matrix's matching (:mod:`cocowidget.evaluation.confusion`), kept
+    per object: the rows of ``evaluation.detections`` that take part (evaluated, scoring
+    ``>= s``), the row of ``evaluation.ground_truth`` each matched (-1: none), and per
+    ground-truth row whether a detection matched it and whether it counts (evaluated,
+    not ignored). The matrix leaves out detections matched to an object that does not
+    count (a crowd region, or one outside the area range)."""
+    # The evaluation keeps the IoUs of every (detection, object) pair of an image only
+    # in its core; the confusion module counts these matches but does not return them.
+    core = evaluation._core
+    layout, pairs = core.layout, core.pairs
+    score = core.dt_score
+    dets = np.flatnonzero(score >= point.score_threshold)
+    # Visiting order of COCOeval with useCats=0: by image, descending score, then class
+    # and rank (the confusion module's order).
+    dets = dets[
+        np.lexsort(
+            (layout.dt_rank[dets], layout.dt_category[dets], -score[dets], layout.dt_image[dets])
+        )
+    ]
+    visit = np.full(len(score), -1, dtype=np.int64)
+    visit[dets] = np.arange(len(dets))
+    with_det = visit[pairs.det] >= 0
+    ignored = core.gt_ignore[:1]
+    matched = greedy_match(
+        det_group=layout.dt_image[dets],
+        gt_group=layout.gt_image,
+        gt_crowd=core.gt_crowd,
+        gt_ignore=ignored,
+        pair_det=visit[pairs.det[with_det]],
+        pair_gt=pairs.gt[with_det],
+        pair_iou=pairs.iou[with_det],
+        iou_thresholds=np.array([point.iou_threshold], dtype=np.float64),
+        n_groups=layout.n_images,
+    )[0, 0]
+    det_rows = layout.dt_rows[dets]
+    gt_rows = np.where(matched >= 0, layout.gt_rows[np.maximum(matched, 0)], -1)
+    n_truth = len(evaluation.ground_truth)
+    found = np.zeros(n_truth, dtype=bool)
+    found[gt_rows[gt_rows >= 0]] = True
+    counted = np.zeros(n_truth, dtype=bool)
+    counted[layout.gt_rows[~ignored[0]]] = True
+    return det_rows.astype(np.int64), gt_rows.astype(np.int64), found, counted
+
+
 # -- helpers ---------------------------------------------------------------------------------
 def _counted_detections(evaluation: Evaluation, point: OperatingPoint) -> BoolArray:
     detections = evaluation.detections
@@ -316,6 +433,10 @@ def _known_category(evaluation: Evaluation, category_id: int) -> int:
     if value not in set(evaluation.category_ids.tolist()):
         raise KeyError(f"category {value} was not evaluated")
     return value
+
+
+def _category_or_none(evaluation: Evaluation, category_id: int | None) -> int | None:
+    return None if category_id is None else _known_category(evaluation, category_id)
 
 
 def _reason_codes(reason: Reasons) -> list[int]:

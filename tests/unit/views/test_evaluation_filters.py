@@ -3,6 +3,8 @@ positives and which objects are missed; pycocotools' IoU says why a detection is
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
+from pycocotools.cocoeval import COCOeval
 
 from cocowidget.data.dataset import CocoDataset
 from cocowidget.datasets import DemoPaths
@@ -18,6 +21,7 @@ from cocowidget.evaluation.result import Evaluation
 from cocowidget.views.evaluation_filters import (
     OperatingPoint,
     class_images,
+    confusion_cell,
     error_counts,
     false_positive_ids,
     false_positive_mask,
@@ -344,6 +348,157 @@ def test_class_images_of_one_reason_or_size(demo_case: Case) -> None:
     small = class_images(ev, 1, "missed", size="small", **point)
     assert small is not None
     assert small.tolist() == images_with_missed(ev, category_id=1, size="small", **point).tolist()
+
+
+# -- confusion matrix cells ------------------------------------------------------------------
+@dataclass
+class AgnosticMatches:
+    """pycocotools' class-agnostic matching (COCOeval with ``useCats = 0``) at one
+    operating point: matched (detection id, annotation id) pairs, detections that
+    matched nothing, counted objects nothing matched."""
+
+    pairs: list[tuple[int, int]]
+    unmatched: list[int]
+    missed: list[int]
+
+
+@pytest.fixture(scope="module")
+def agnostic(case: Case) -> COCOeval:
+    coco = quiet_coco(case.gt)
+    evaluator = COCOeval(coco, load_results(coco, case.results), "bbox")
+    evaluator.params.useCats = 0
+    with contextlib.redirect_stdout(io.StringIO()):
+        evaluator.evaluate()
+    # COCOeval without classes keeps an image's 100 best detections; cocowidget's matrix
+    # keeps 100 per image and class: the same while no image has more than 100.
+    per_image = np.bincount([r["image_id"] for r in case.results])
+    assert per_image.max() <= evaluator.params.maxDets[-1]
+    return evaluator
+
+
+def reference_agnostic(
+    case: Case, evaluator: COCOeval, iou: float, score: float
+) -> AgnosticMatches:
+    """Dropping the detections below ``score`` changes no match of the others (greedy in
+    descending score order), so one evaluation serves every score threshold."""
+    t = int(np.argmin(np.abs(evaluator.params.iouThrs - iou)))
+    scores = {k + 1: r["score"] for k, r in enumerate(case.results)}
+    out = AgnosticMatches([], [], [])
+    for e in evaluator.evalImgs[: len(evaluator.params.imgIds)]:  # area 'all'
+        if e is None:
+            continue
+        for d, det_id in enumerate(e["dtIds"]):
+            matched = int(e["dtMatches"][t, d])
+            if scores[det_id] < score or (matched and e["dtIgnore"][t, d]):
+                continue  # below the threshold, or on a crowd region: not in the matrix
+            if matched:
+                out.pairs.append((det_id, matched))
+            else:
+                out.unmatched.append(det_id)
+        for g, gt_id in enumerate(e["gtIds"]):
+            claimer = int(e["gtMatches"][t, g])
+            if not e["gtIgnore"][g] and (claimer == 0 or scores[claimer] < score):
+                out.missed.append(gt_id)
+    return out
+
+
+@pytest.mark.parametrize(("iou", "score"), POINTS)
+def test_confusion_cells_are_pycocotools_class_agnostic_matches(
+    case: Case, agnostic: COCOeval, iou: float, score: float
+) -> None:
+    ev = case.ev
+    reference = reference_agnostic(case, agnostic, iou, score)
+    det_class = {k + 1: r["category_id"] for k, r in enumerate(case.results)}
+    det_image = {k + 1: r["image_id"] for k, r in enumerate(case.results)}
+    gt_class = {a["id"]: a["category_id"] for a in case.gt["annotations"]}
+    gt_image = {a["id"]: a["image_id"] for a in case.gt["annotations"]}
+    matrix = ev.confusion_matrix(iou, score)
+    classes = [*category_ids(case), None]
+    assert matrix.category_ids.tolist() == classes[:-1]
+    point = {"iou_threshold": iou, "score_threshold": score}
+    checked = 0
+    for i, truth in enumerate(classes):
+        for j, predicted in enumerate(classes):
+            if truth is None and predicted is None:
+                expected_pairs: list[tuple[int, int]] = []
+                images = set()
+            elif truth is None:  # background: detections that matched nothing
+                dets = sorted(d for d in reference.unmatched if det_class[d] == predicted)
+                expected_pairs = [(d, -1) for d in dets]
+                images = {det_image[d] for d in dets}
+            elif predicted is None:  # missed objects
+                objects = sorted(g for g in reference.missed if gt_class[g] == truth)
+                expected_pairs = [(-1, g) for g in objects]
+                images = {gt_image[g] for g in objects}
+            else:
+                expected_pairs = sorted(
+                    (d, g)
+                    for d, g in reference.pairs
+                    if det_class[d] == predicted and gt_class[g] == truth
+                )
+                images = {det_image[d] for d, _ in expected_pairs}
+            if not expected_pairs and (i + j) % 23:
+                continue  # most empty cells: a sample of them is enough (the run is slow)
+            cell = confusion_cell(ev, truth, predicted, **point)
+            found = _cell_pairs(cell.detection_ids.tolist(), cell.annotation_ids.tolist())
+            assert sorted(found) == expected_pairs, (truth, predicted)
+            assert cell.image_ids.tolist() == sorted(images), (truth, predicted)
+            assert cell.count == len(expected_pairs) == matrix.counts[i, j], (truth, predicted)
+            assert (cell.true_category_id, cell.predicted_category_id) == (truth, predicted)
+            checked += 1
+    # Every kind of cell was there to check: mix-ups, hits, background and missed.
+    off_diagonal = matrix.counts[:-1, :-1].sum() - np.trace(matrix.counts[:-1, :-1])
+    assert off_diagonal > 0 and np.trace(matrix.counts) > 0
+    assert matrix.counts[-1].sum() > 0 and matrix.counts[:, -1].sum() > 0
+    assert checked > len(classes)
+
+
+def _cell_pairs(detections: list[int], annotations: list[int]) -> list[tuple[int, int]]:
+    if not detections:
+        return [(-1, g) for g in annotations]
+    if not annotations:
+        return [(d, -1) for d in detections]
+    return list(zip(detections, annotations, strict=True))
+
+
+def test_confusion_cell_ids_are_in_table_order(demo_case: Case) -> None:
+    # Each image's detections in reverse file order: lowest score first, so the matching
+    # (highest score first) visits them in another order than the table's.
+    ds = CocoDataset.from_coco(demo_case.gt)
+    ds.add_predictions(demo_case.results[::-1], name="reversed")
+    ev = ds.evaluate("reversed")
+    detections, truth = ev.detections, ev.ground_truth
+    row_of = {int(i): row for row, i in enumerate(detections["id"].tolist())}
+    counts = ev.confusion_matrix(0.5, 0.0).counts[:-1, :-1].copy()
+    np.fill_diagonal(counts, 0)
+    mixed = [int(ev.category_ids[k]) for k in np.unravel_index(counts.argmax(), counts.shape)]
+    for truth_class, predicted in [(3, 3), (None, 3), (mixed[0], mixed[1])]:
+        cell = confusion_cell(ev, truth_class, predicted, iou_threshold=0.5, score_threshold=0)
+        rows = [row_of[i] for i in cell.detection_ids.tolist()]
+        assert len(rows) > 1 and rows == sorted(rows), (truth_class, predicted)
+    cell = confusion_cell(ev, 3, 3, iou_threshold=0.5, score_threshold=0.0)
+    assert len(cell.detection_ids) == len(cell.annotation_ids)
+    labelled = detections["category_id"][np.isin(detections["id"], cell.detection_ids)]
+    assert set(labelled.tolist()) == {3}
+    assert set(truth["category_id"][np.isin(truth["id"], cell.annotation_ids)].tolist()) == {3}
+
+
+def test_confusion_cell_arguments(demo_case: Case) -> None:
+    ev = demo_case.ev
+    nothing = confusion_cell(ev, None, None)
+    assert nothing.count == 0 and nothing.image_ids.size == 0
+    default = confusion_cell(ev, 1, None)
+    at_default = confusion_cell(
+        ev, 1, None, iou_threshold=ev.iou_threshold, score_threshold=ev.score_threshold
+    )
+    assert default.annotation_ids.tolist() == at_default.annotation_ids.tolist()
+    assert default.count == ev.confusion_matrix(ev.iou_threshold).counts[0, -1] > 0
+    with pytest.raises(KeyError, match="999"):
+        confusion_cell(ev, 999, 1)
+    with pytest.raises(KeyError, match="999"):
+        confusion_cell(ev, None, 999)
+    with pytest.raises(ValueError, match=r"0\.55"):
+        confusion_cell(ev, 1, 1, iou_threshold=0.52)
 
 
 # -- defaults and errors -------------------------------------------------------------------

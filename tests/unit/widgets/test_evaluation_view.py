@@ -16,6 +16,7 @@ from cocowidget.datasets import DemoPaths, generate_coco_dict
 from cocowidget.evaluation.result import Evaluation
 from cocowidget.media import ThumbnailCache, ThumbnailService
 from cocowidget.views.evaluation_filters import (
+    confusion_cell,
     error_counts,
     images_with_class,
     images_with_false_positives,
@@ -45,6 +46,30 @@ def click_class_bar(view: cw.EvaluationView, category_id: int) -> None:
 
 def shown(view: cw.EvaluationView) -> list[int]:
     return sorted(view.grid.shown_ids)
+
+
+def click_confusion_cell(view: cw.EvaluationView, row: int, column: int) -> None:
+    """What bqplot sends on a click on a heatmap cell: an element_click message."""
+    assert view.confusion is not None
+    heatmap = view.confusion.heatmap
+    data = {"rowNum": row, "columnNum": column, "color": 1.0}
+    heatmap._handle_custom_msgs(heatmap, {"event": "element_click", "data": data})
+
+
+def click_curve(view: cw.EvaluationView, category_id: int) -> None:
+    """A click on a class's faint precision–recall curve (bqplot sends the line's index)."""
+    lines = view.curves.class_lines
+    index = view.curves.drawn_category_ids.index(category_id)
+    lines._handle_custom_msgs(lines, {"event": "element_click", "data": {"index": index}})
+
+
+def most_mixed_up(view: cw.EvaluationView) -> tuple[int, int]:
+    """Row and column of the largest off-diagonal count in the matrix as drawn."""
+    assert view.confusion is not None and view.confusion.view is not None
+    counts = view.confusion.view.counts[: len(view.confusion.view.category_ids)].copy()
+    np.fill_diagonal(counts, 0)
+    row, column = np.unravel_index(counts.argmax(), counts.shape)
+    return int(row), int(column)
 
 
 def test_starts_with_every_image_worst_first(
@@ -266,3 +291,148 @@ def test_mask_evaluation_sorts_by_its_own_column(
     assert view.confusion is None
     assert view.summary.caption.startswith("run sim · masks")
     assert view.summary.rows[0]["stats"][0]["text"] == f"{masks.stats[0]:.3f}"
+
+
+def test_clicking_a_confusion_cell_shows_the_images_of_its_confusions(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    _, ev = evaluated
+    assert view.confusion is not None and view.confusion.view is not None
+    seen: list[Any] = []
+    view.observe(lambda change: seen.append(change["new"]), "confusion_detection_ids")
+    row, column = most_mixed_up(view)
+    truth, predicted = (view.confusion.view.category_ids[k] for k in (row, column))
+    click_confusion_cell(view, row, column)
+    assert view.confusion_cell == (truth, predicted)
+    grid = view.grid
+    point = {"iou_threshold": grid.iou_threshold, "score_threshold": grid.score_threshold}
+    expected = confusion_cell(ev, truth, predicted, **point)
+    count = int(view.confusion.view.counts[row, column])
+    assert expected.count == count > 0
+    assert view.confusion_detection_ids == expected.detection_ids.tolist()
+    assert view.confusion_annotation_ids == expected.annotation_ids.tolist()
+    assert seen == [expected.detection_ids.tolist()]
+    assert shown(view) == expected.image_ids.tolist() == view.filtered_ids
+    assert 0 < len(expected.image_ids) < len(ev.image_ids)
+    names = dict(zip(ev.category_ids.tolist(), ev.classes["name"].tolist(), strict=True))
+    assert view._status.value.startswith(
+        f"{count} {names[truth]} objects detected as {names[predicted]}: "
+        f"{len(expected.image_ids)} of "
+    )
+    assert view.confusion.heatmap.selected.tolist() == [[row, column]]
+    assert not view._reset_button.disabled
+    # The operating point moves: the cell's detections follow.
+    grid.score_threshold = 0.6
+    view._on_operating_point()  # what the throttle calls after the slider moves
+    stricter = confusion_cell(ev, truth, predicted, iou_threshold=0.5, score_threshold=0.6)
+    assert view.confusion_detection_ids == stricter.detection_ids.tolist()
+    assert shown(view) == stricter.image_ids.tolist()
+    # A second click on the cell lets go of it.
+    click_confusion_cell(view, row, column)
+    assert view.confusion_cell is None
+    assert view.confusion_detection_ids == [] == view.confusion_annotation_ids
+    assert len(view.grid.shown_ids) == len(view.dataset.images)
+    assert view.confusion.heatmap.selected is None
+    assert view._reset_button.disabled
+
+
+def test_background_and_missed_cells(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    _, ev = evaluated
+    confusion = view.confusion
+    assert confusion is not None
+    confusion.mode.value = "all"  # background row and missed column are drawn
+    assert confusion.view is not None
+    k = len(confusion.view.category_ids)
+    click_confusion_cell(view, k, 0)  # background row, first class
+    person = confusion.view.category_ids[0]
+    assert view.confusion_cell == (None, person)
+    background = confusion_cell(ev, None, person, score_threshold=view.grid.score_threshold)
+    assert view.confusion_detection_ids == background.detection_ids.tolist()
+    assert view.confusion_annotation_ids == []
+    assert background.count == confusion.view.counts[k, 0] > 0
+    assert view._status.value.startswith(f"{background.count} detections of person on no object")
+    click_confusion_cell(view, 0, k)  # first class, missed column
+    missed = confusion_cell(ev, person, None, score_threshold=view.grid.score_threshold)
+    assert view.confusion_cell == (person, None)
+    assert view.confusion_annotation_ids == missed.annotation_ids.tolist()
+    assert view.confusion_detection_ids == []
+    assert shown(view) == missed.image_ids.tolist()
+    assert view._status.value.startswith(f"{missed.count} person objects missed")
+    # Background against missed counts nothing: the click is ignored.
+    click_confusion_cell(view, k, k)
+    assert view.confusion_cell == (person, None)
+    # In mix-ups mode the missed column is not drawn: the pick stays, unoutlined.
+    confusion.mode.value = "mix-ups"
+    assert confusion.heatmap.selected is None and view.confusion_cell == (person, None)
+    confusion.mode.value = "all"
+    assert confusion.heatmap.selected.tolist() == [[0, k]]
+
+
+def test_a_cell_and_a_class_filter_exclude_each_other(view: cw.EvaluationView) -> None:
+    row, column = most_mixed_up(view)
+    view.selected_class = 1
+    view.image_filter = "false_positives"
+    view.error_kind = "background"
+    click_confusion_cell(view, row, column)
+    assert view.confusion_cell is not None
+    assert (view.selected_class, view.image_filter, view.error_kind) == (None, "all", None)
+    assert view.class_chart.ap_bars.selected is None
+    assert view.errors.bars.selected is None
+    cell_images = shown(view)
+    # A class bar click lets go of the cell.
+    click_class_bar(view, 3)
+    assert view.confusion_cell is None and view.confusion_detection_ids == []
+    assert view.selected_class == 3
+    assert shown(view) != cell_images
+    # So does the error toggle; "Show all" lets go of everything.
+    click_confusion_cell(view, row, column)
+    assert view.selected_class is None
+    view._filter_buttons.value = "missed"
+    assert view.confusion_cell is None and view.image_filter == "missed"
+    click_confusion_cell(view, row, column)
+    view.reset()
+    assert view.confusion_cell is None
+    assert len(view.grid.shown_ids) == len(view.dataset.images)
+
+
+def test_confusion_cell_is_checked(view: cw.EvaluationView) -> None:
+    with pytest.raises(traitlets.TraitError, match="999"):
+        view.confusion_cell = (999, 1)
+    with pytest.raises(traitlets.TraitError, match="counts nothing"):
+        view.confusion_cell = (None, None)
+    view.confusion_cell = (1, None)  # from Python as well as from a click
+    assert view.confusion is not None
+    assert view.confusion.heatmap.selected is None  # not drawn in mix-ups mode
+    assert view.confusion_annotation_ids and view.confusion_detection_ids == []
+    with pytest.raises(traitlets.TraitError):
+        view.confusion_detection_ids = [1]  # read-only
+
+
+def test_clicking_a_curve_picks_its_class(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    _, ev = evaluated
+    click_curve(view, 3)
+    assert view.selected_class == 3
+    expected = images_with_class(ev, 3, score_threshold=view.grid.score_threshold)
+    assert shown(view) == expected.tolist()
+    assert view.curves.picked_line.visible
+    assert view.class_chart.ap_bars.selected is not None  # the bar shows the pick too
+    click_curve(view, 1)
+    assert view.selected_class == 1
+    # A click on the bold curve, or on the picked class's faint one, lets go.
+    picked = view.curves.picked_line
+    picked._handle_custom_msgs(picked, {"event": "element_click", "data": {"index": 0}})
+    assert view.selected_class is None
+    assert not view.curves.picked_line.visible
+    click_curve(view, 3)
+    click_curve(view, 3)
+    assert view.selected_class is None
+    # Hovering names the curve.
+    lines = view.curves.class_lines
+    index = view.curves.drawn_category_ids.index(3)
+    lines._handle_custom_msgs(lines, {"event": "hover", "data": {"index": index}})
+    assert view.curves.tooltip.value.startswith("car: AP ")
+    assert lines.labels[index] == "car"

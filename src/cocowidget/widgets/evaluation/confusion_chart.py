@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
@@ -10,6 +11,7 @@ import numpy as np
 
 from cocowidget.views.evaluation_charts import ConfusionMode, ConfusionView, confusion_view
 from cocowidget.widgets.charts.bars import figure
+from cocowidget.widgets.charts.style import FILTERED_COLOR
 
 if TYPE_CHECKING:
     from cocowidget.evaluation.confusion import ConfusionMatrix
@@ -22,16 +24,33 @@ COLORS = ["rgba(66, 146, 198, 0.07)", "rgba(8, 81, 156, 1)"]
 CELL_PX = 18
 MAX_CLASSES = 20
 
+#: A cell: (true class, predicted class) as category ids; ``None`` for the background
+#: row or the missed column.
+ConfusionPick = tuple[int | None, int | None]
+PickCallback = Callable[[ConfusionPick | None], None]
+
 
 class ConfusionChart:
     """Rows are true classes (then background: detections that match nothing), columns
     predicted classes (then missed: objects nothing matched). Hover a cell for its
-    count. With many classes only the ``max_classes`` most mixed up are drawn."""
+    count. With many classes only the ``max_classes`` most mixed up are drawn.
 
-    def __init__(self, labels: list[str], *, max_classes: int = MAX_CLASSES) -> None:
+    Clicking a cell calls ``on_pick((true_id, predicted_id))`` (``None`` for background
+    or missed); clicking the picked cell again calls ``on_pick(None)``.
+    """
+
+    def __init__(
+        self,
+        labels: list[str],
+        *,
+        on_pick: PickCallback | None = None,
+        max_classes: int = MAX_CLASSES,
+    ) -> None:
         self._labels = labels
+        self._on_pick = on_pick
         self._max_classes = max_classes
         self._matrix: ConfusionMatrix | None = None
+        self._picked: ConfusionPick | None = None
         self.view: ConfusionView | None = None
         self.mode = widgets.ToggleButtons(
             options=list(MODES),
@@ -61,8 +80,11 @@ class ConfusionChart:
             interactions={"hover": "tooltip"},
             tooltip=self.tooltip,
             tooltip_style={"opacity": 1.0},
+            # Shown for a pick set through show_pick; clicks go to _on_click.
+            selected_style={"stroke": FILTERED_COLOR, "stroke-width": "3px"},
         )
         self.heatmap.on_hover(self._on_hover)
+        self.heatmap.on_element_click(self._on_click)
         self.figure = figure(
             [self.heatmap],
             [
@@ -96,6 +118,25 @@ class ConfusionChart:
         self._matrix = matrix
         self._draw()
 
+    def show_pick(self, cell: ConfusionPick | None) -> None:
+        """Outline the cell (if drawn: the classes may be cut, the mode may hide
+        background and missed)."""
+        self._picked = cell
+        view = self.view
+        where = None if view is None or cell is None else _position(view, cell)
+        self.heatmap.selected = None if where is None else np.array([where])
+
+    def cell_at(self, row: int, column: int) -> ConfusionPick | None:
+        """The cell drawn at ``row``, ``column``; ``None`` outside the matrix and for
+        background against missed (which counts nothing)."""
+        view = self.view
+        if view is None or not (0 <= row < len(view.rows) and 0 <= column < len(view.columns)):
+            return None
+        ids = view.category_ids
+        truth = ids[row] if row < len(ids) else None
+        predicted = ids[column] if column < len(ids) else None
+        return None if truth is None and predicted is None else (truth, predicted)
+
     def _draw(self) -> None:
         if self._matrix is None:
             return
@@ -114,6 +155,7 @@ class ConfusionChart:
             self.heatmap.column = np.array(view.columns, dtype=object)
             self.heatmap.color = np.nan_to_num(view.values, nan=0.0)
         self._colors.max = float(finite.max()) if finite.size else 1.0
+        self.show_pick(self._picked)
         matrix = self._matrix
         shown = len(view.category_ids)
         cut = (
@@ -124,8 +166,20 @@ class ConfusionChart:
         self.title.value = f"Confusion at IoU {matrix.iou_threshold:.2f}{cut}"
         self.note.value = (
             f"class-agnostic matching, score ≥ {matrix.score_threshold:.2f}"
-            " · hover a cell for its count"
+            " · click a cell for its images"
         )
+
+    def _on_click(self, _mark: Any, content: dict[str, Any]) -> None:
+        data = content.get("data") or {}
+        if "rowNum" not in data or "columnNum" not in data:
+            return
+        cell = self.cell_at(int(data["rowNum"]), int(data["columnNum"]))
+        if cell is None:
+            return
+        picked = None if cell == self._picked else cell  # a second click lets go
+        self.show_pick(picked)
+        if self._on_pick is not None:
+            self._on_pick(picked)
 
     def _on_hover(self, _mark: Any, content: dict[str, Any]) -> None:
         view = self.view
@@ -151,3 +205,14 @@ class ConfusionChart:
             self.tooltip.value = f"{count:,} {truth} objects detected correctly{share}"
         else:
             self.tooltip.value = f"{count:,} {truth} objects detected as {predicted}{share}"
+
+
+def _position(view: ConfusionView, cell: ConfusionPick) -> tuple[int, int] | None:
+    """Row and column of a cell in the drawn matrix, or ``None`` if it is not drawn."""
+    extra = len(view.category_ids) if view.with_background else None  # background, missed
+    row, column = (extra if c is None else _index(view.category_ids, c) for c in cell)
+    return None if row is None or column is None else (row, column)
+
+
+def _index(values: list[int], value: int) -> int | None:
+    return values.index(value) if value in values else None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
 import ipywidgets as widgets
@@ -18,14 +19,23 @@ if TYPE_CHECKING:
 MEAN_COLOR = "var(--jp-ui-font-color2, #616161)"
 CURVES_HEIGHT = "300px"
 
+PickCallback = Callable[[int | None], None]
+
 
 class PrecisionRecallChart:
     """COCO's interpolated precision at each recall threshold, per class, at the IoU the
-    toggle picks (.50, .75, or averaged over .50:.95: the curves COCO's AP averages)."""
+    toggle picks (.50, .75, or averaged over .50:.95: the curves COCO's AP averages).
 
-    def __init__(self, evaluation: Evaluation, labels: list[str]) -> None:
+    Clicking a class's curve calls ``on_pick(category_id)``; clicking the picked (bold)
+    curve calls ``on_pick(None)``.
+    """
+
+    def __init__(
+        self, evaluation: Evaluation, labels: list[str], *, on_pick: PickCallback | None = None
+    ) -> None:
         self._evaluation = evaluation
         self._labels = labels
+        self._on_pick = on_pick
         self._category_ids = [int(i) for i in evaluation.category_ids.tolist()]
         self._picked: int | None = None
         options = [("IoU .50:.95", -1.0)]
@@ -52,9 +62,19 @@ class PrecisionRecallChart:
 
         x, y = bq.LinearScale(min=0.0, max=1.0), bq.LinearScale(min=0.0, max=1.0)
         scales = {"x": x, "y": y}
+        self.tooltip = widgets.Label()
+        self.tooltip.add_class("cw-tooltip")
         self.class_lines = bq.Lines(
-            scales=scales, colors=[FULL_COLOR], stroke_width=1, opacities=[0.8], interactions={}
+            scales=scales,
+            colors=[FULL_COLOR],
+            stroke_width=1,
+            opacities=[0.8],
+            interactions={"hover": "tooltip"},
+            tooltip=self.tooltip,
+            tooltip_style={"opacity": 1.0},
         )
+        self.class_lines.on_hover(self._on_hover)
+        self.class_lines.on_element_click(self._on_click)
         self.mean_line = bq.Lines(
             scales=scales,
             colors=[MEAN_COLOR],
@@ -65,6 +85,7 @@ class PrecisionRecallChart:
         self.picked_line = bq.Lines(
             scales=scales, colors=[FILTERED_COLOR], stroke_width=3, interactions={}
         )
+        self.picked_line.on_element_click(lambda _mark, _content: self._pick(None))
         self.figure = figure(
             [self.class_lines, self.mean_line, self.picked_line],
             [
@@ -107,12 +128,20 @@ class PrecisionRecallChart:
         self.curves = self._curves()
         self._draw()
 
+    @property
+    def drawn_category_ids(self) -> list[int]:
+        """Category ids of the faint curves, in drawing order (classes with ground truth)."""
+        rows = np.flatnonzero(self.curves.has_truth).tolist()
+        return [self._category_ids[row] for row in rows]
+
     def _draw(self) -> None:
         curves = self.curves
         drawn = curves.precision[curves.has_truth]
         with self.class_lines.hold_sync():
             self.class_lines.x = curves.recall
             self.class_lines.y = drawn if len(drawn) else np.zeros((0, len(curves.recall)))
+            rows = np.flatnonzero(curves.has_truth).tolist()
+            self.class_lines.labels = [self._labels[row] for row in rows]
         with self.mean_line.hold_sync():
             self.mean_line.x = curves.recall
             self.mean_line.y = np.nan_to_num(curves.mean, nan=0.0)
@@ -138,4 +167,32 @@ class PrecisionRecallChart:
         self.caption.value = (
             f"{self._labels[row]}: AP {float(curves.ap[row]):.3f} {where}"
             " · dashed: mean of all classes"
+        )
+
+    # -- chart → Python ------------------------------------------------------------------------
+    def _class_of(self, content: dict[str, Any]) -> int | None:
+        index = (content.get("data") or {}).get("index")
+        drawn = self.drawn_category_ids
+        if index is None or not 0 <= int(index) < len(drawn):
+            return None
+        return drawn[int(index)]
+
+    def _on_click(self, _mark: Any, content: dict[str, Any]) -> None:
+        category_id = self._class_of(content)
+        if category_id is not None:
+            # A second click on the picked class lets go.
+            self._pick(None if category_id == self._picked else category_id)
+
+    def _pick(self, category_id: int | None) -> None:
+        self.show_pick(category_id)
+        if self._on_pick is not None:
+            self._on_pick(category_id)
+
+    def _on_hover(self, _mark: Any, content: dict[str, Any]) -> None:
+        category_id = self._class_of(content)
+        if category_id is None:
+            return
+        row = self._category_ids.index(category_id)
+        self.tooltip.value = (
+            f"{self._labels[row]}: AP {float(self.curves.ap[row]):.3f} · click to pick"
         )

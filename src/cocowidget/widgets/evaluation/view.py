@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import ipywidgets as widgets
@@ -14,13 +16,15 @@ from cocowidget.views.evaluation_charts import class_labels
 from cocowidget.views.evaluation_filters import (
     IMAGE_FILTERS,
     REASONS,
+    PointQuery,
     Reason,
     class_images,
+    confusion_cell,
     error_counts,
 )
 from cocowidget.widgets.charts.throttle import Throttle
 from cocowidget.widgets.evaluation.class_chart import ClassApChart
-from cocowidget.widgets.evaluation.confusion_chart import ConfusionChart
+from cocowidget.widgets.evaluation.confusion_chart import ConfusionChart, ConfusionPick
 from cocowidget.widgets.evaluation.curves_chart import PrecisionRecallChart
 from cocowidget.widgets.evaluation.errors_chart import ErrorKind, ErrorsChart
 from cocowidget.widgets.evaluation.summary import SummaryTable
@@ -43,17 +47,27 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     """The summary numbers, AP per class, precision–recall curves and the confusion
     matrix of one evaluation, above a :class:`CocoGrid` coloured by match status.
 
-    Clicking a class bar picks the class: the grid shows the images with it (ground
-    truth, or a detection above the grid's score threshold), its precision–recall curve
-    is drawn bold and the errors chart counts its mistakes. The buttons above the grid
-    narrow that to the images where the class has false positives, or missed objects
-    (with no class picked: any class); a bar of the errors chart narrows it to one
-    reason or size. The grid's IoU and score thresholds are the operating point. "Show
-    all" undoes everything.
+    Clicking a class bar, or a class's precision–recall curve, picks the class: the grid
+    shows the images with it (ground truth, or a detection above the grid's score
+    threshold), its precision–recall curve is drawn bold and the errors chart counts its
+    mistakes. The buttons above the grid narrow that to the images where the class has
+    false positives, or missed objects (with no class picked: any class); a bar of the
+    errors chart narrows it to one reason or size.
+
+    Clicking a cell of the confusion matrix shows instead the images where objects of
+    the row's class were matched by detections of the column's class (background: the
+    column's detections that matched nothing; missed: the row's objects nothing
+    matched), with the matrix's own class-agnostic matching. A cell and a class filter
+    exclude each other; clicking the picked cell or curve again lets go of it. The
+    grid's IoU and score thresholds are the operating point. "Show all" undoes
+    everything.
 
     State in Python, assignable and observable: :attr:`selected_class` (a category id or
-    ``None``), :attr:`image_filter` (``"all"``, ``"false_positives"``, ``"missed"``) and
-    :attr:`error_kind` (a false-positive reason or an object size, or ``None``); then
+    ``None``), :attr:`image_filter` (``"all"``, ``"false_positives"``, ``"missed"``),
+    :attr:`error_kind` (a false-positive reason or an object size, or ``None``) and
+    :attr:`confusion_cell` (``(true_id, predicted_id)``, ``None`` in it for background or
+    missed; or ``None``); read-only: :attr:`confusion_detection_ids` and
+    :attr:`confusion_annotation_ids` (the cell's matched pairs at the operating point),
     :attr:`filtered_ids`, and :attr:`grid` (``view.grid.selected``). ``grid_options`` go
     to the grid (by default sorted worst AP first).
     """
@@ -62,6 +76,24 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     image_filter = traitlets.Enum(IMAGE_FILTERS, "all", help="which images of the class to show")
     error_kind = traitlets.Unicode(
         None, allow_none=True, help="false-positive reason or missed-object size"
+    )
+    # (traitlets types a Tuple trait as never None)
+    confusion_cell = cast(
+        "traitlets.TraitType[ConfusionPick | None, ConfusionPick | None]",
+        traitlets.Tuple(
+            traitlets.Int(None, allow_none=True),
+            traitlets.Int(None, allow_none=True),
+            default_value=None,
+            allow_none=True,
+            help="(true class, predicted class) of the picked confusion-matrix cell; None"
+            " in it stands for background (row) or missed (column)",
+        ),
+    )
+    confusion_detection_ids = traitlets.List(
+        traitlets.Int(), read_only=True, help="detections the picked cell counts"
+    )
+    confusion_annotation_ids = traitlets.List(
+        traitlets.Int(), read_only=True, help="objects the picked cell counts"
     )
 
     def __init__(
@@ -87,6 +119,9 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
             grid.evaluation = evaluation
         self.grid = grid
         self._filtered: np.ndarray | None = None
+        self._cell_count = 0
+        self._holding = 0  # > 0: choices are changing together, one refresh at the end
+        self._exclusive = False  # a cell pushing out the class filter, or the reverse
         self._throttle: Throttle[None] = Throttle(lambda _: self._on_operating_point(), throttle)
 
         labels = class_labels(evaluation.category_ids, evaluation.classes.get("name"))
@@ -95,8 +130,10 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         classes = self._class_table()
         self.class_chart = ClassApChart(classes, on_pick=self._from_chart)
         self.class_chart.update(classes, self._point_text())
-        self.curves = PrecisionRecallChart(evaluation, labels)
-        self.confusion = ConfusionChart(labels) if confusion else None
+        self.curves = PrecisionRecallChart(evaluation, labels, on_pick=self._from_chart)
+        self.confusion = (
+            ConfusionChart(labels, on_pick=self._from_confusion_chart) if confusion else None
+        )
         if self.confusion is not None:
             self.confusion.update(self._confusion_matrix())
         self._sizes = tuple(evaluation.params.area_labels[1:])
@@ -114,7 +151,9 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         )
         traitlets.link((self._filter_buttons, "value"), (self, "image_filter"))
         self._reset_button = widgets.Button(
-            description="Show all", icon="undo", tooltip="Forget the class and the filter"
+            description="Show all",
+            icon="undo",
+            tooltip="Forget the class, the filter and the confusion cell",
         )
         self._reset_button.layout.width = "auto"
         self._reset_button.on_click(lambda _: self.reset())
@@ -147,27 +186,24 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     # -- state -----------------------------------------------------------------------------
     @property
     def filtered_ids(self) -> list[int]:
-        """Ids of the images the class and the filter let through (ascending); every
-        image of the dataset when neither is set."""
+        """Ids of the images the class and the filter, or the confusion cell, let through
+        (ascending); every image of the dataset when none is set."""
         if self._filtered is None:
             return [int(i) for i in self.dataset.images["id"].tolist()]
         return [int(i) for i in self._filtered.tolist()]
 
     def reset(self) -> None:
-        """No class, every image."""
-        with self.hold_trait_notifications():
+        """No class, no cell, every image."""
+        with self._one_refresh(), self.hold_trait_notifications():
             self.selected_class = None
             self.image_filter = "all"
             self.error_kind = None
+            self.confusion_cell = None
 
     @traitlets.validate("selected_class")
     def _check_class(self, proposal: dict[str, Any]) -> int | None:
         value = proposal["value"]
-        if value is None:
-            return None
-        if int(value) not in self._labels:
-            raise traitlets.TraitError(f"category {value} was not evaluated")
-        return int(value)
+        return None if value is None else self._evaluated(value)
 
     @traitlets.validate("error_kind")
     def _check_error_kind(self, proposal: dict[str, Any]) -> str | None:
@@ -182,19 +218,55 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
             )
         return str(value)
 
-    @traitlets.observe("selected_class", "image_filter", "error_kind")
+    @traitlets.validate("confusion_cell")
+    def _check_cell(self, proposal: dict[str, Any]) -> ConfusionPick | None:
+        value = proposal["value"]
+        if value is None:
+            return None
+        truth, predicted = (None if c is None else self._evaluated(c) for c in value)
+        if truth is None and predicted is None:
+            raise traitlets.TraitError("background against missed is no cell: it counts nothing")
+        return (truth, predicted)
+
+    def _evaluated(self, category_id: int) -> int:
+        if int(category_id) not in self._labels:
+            raise traitlets.TraitError(f"category {category_id} was not evaluated")
+        return int(category_id)
+
+    @traitlets.observe("selected_class", "image_filter", "error_kind", "confusion_cell")
     def _on_choice(self, change: dict[str, Any]) -> None:
-        kind = self.error_kind
-        if (
-            change["name"] == "image_filter"
-            and kind is not None
-            and kind not in self._error_kinds()
-        ):
-            # A reason or size of the previous kind of error means nothing now; clearing
-            # it comes back here and refreshes.
-            self.error_kind = None
-            return
-        self._refresh()
+        with self._one_refresh():
+            kind = self.error_kind
+            if change["name"] == "image_filter" and kind not in (None, *self._error_kinds()):
+                # A reason or size of the previous kind of error means nothing now.
+                self.error_kind = None
+            if self._exclusive:
+                return
+            self._exclusive = True
+            try:
+                if change["name"] == "confusion_cell":
+                    if change["new"] is not None:  # a cell replaces the class filter
+                        self.selected_class = None
+                        self.image_filter = "all"
+                        self.error_kind = None
+                elif self._filtering_by_class():  # and the reverse
+                    self.confusion_cell = None
+            finally:
+                self._exclusive = False
+
+    @contextmanager
+    def _one_refresh(self) -> Iterator[None]:
+        """Refresh once, after every change made inside (and the ones they cause)."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+            if not self._holding:
+                self._refresh()
+
+    def _filtering_by_class(self) -> bool:
+        return self.selected_class is not None or self.image_filter != "all"
 
     def _error_kinds(self) -> tuple[str, ...]:
         """The reasons or sizes ``error_kind`` may take with the current filter."""
@@ -207,8 +279,11 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     def _from_chart(self, category_id: int | None) -> None:
         self.selected_class = category_id
 
+    def _from_confusion_chart(self, cell: ConfusionPick | None) -> None:
+        self.confusion_cell = cell
+
     def _from_errors_chart(self, kind: ErrorKind | None) -> None:
-        with self.hold_trait_notifications():
+        with self._one_refresh(), self.hold_trait_notifications():
             if kind is None:
                 self.error_kind = None
             else:
@@ -221,25 +296,38 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         self.curves.show_pick(picked)
         kind = self.error_kind
         self.errors.show_pick(None if kind is None else (self.image_filter, kind))
-        point = {
-            "iou_threshold": self.grid.iou_threshold,
-            "score_threshold": self.grid.score_threshold,
-        }
-        fp = self.image_filter == "false_positives"
-        self._filtered = class_images(
-            self.evaluation,
-            picked,
-            self.image_filter,
-            reason=cast("Reason", kind) if fp else None,  # validated: one of REASONS
-            size=None if fp else kind,
-            **point,
+        cell = self.confusion_cell
+        if self.confusion is not None:
+            self.confusion.show_pick(cell)
+        point = PointQuery(
+            iou_threshold=self.grid.iou_threshold, score_threshold=self.grid.score_threshold
         )
+        fp = self.image_filter == "false_positives"
+        detections: list[int] = []
+        annotations: list[int] = []
+        if cell is not None:
+            truth, predicted = cell
+            found = confusion_cell(self.evaluation, truth, predicted, **point)
+            self._filtered = found.image_ids
+            self._cell_count = found.count
+            detections, annotations = found.detection_ids.tolist(), found.annotation_ids.tolist()
+        else:
+            self._filtered = class_images(
+                self.evaluation,
+                picked,
+                self.image_filter,
+                reason=cast("Reason", kind) if fp else None,  # validated: one of REASONS
+                size=None if fp else kind,
+                **point,
+            )
+        self.set_trait("confusion_detection_ids", detections)
+        self.set_trait("confusion_annotation_ids", annotations)
         self.grid.show(self._filtered)
         subject = "every class" if picked is None else self._labels[picked]
         self.errors.update(
             error_counts(self.evaluation, picked, **point), subject, self._point_text()
         )
-        self._reset_button.disabled = picked is None and self.image_filter == "all"
+        self._reset_button.disabled = not self._filtering_by_class() and cell is None
         self._status.value = self._status_text()
 
     def _on_operating_point(self) -> None:
@@ -266,6 +354,8 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     def _status_text(self) -> str:
         total = len(self.dataset.images)
         shown = total if self._filtered is None else len(self._filtered)
+        if self.confusion_cell is not None:
+            return f"{self._cell_text()}: {shown:,} of {total:,} images {self._point_text()}"
         picked = self.selected_class
         name = self._labels[picked] if picked is not None else ""
         if self.image_filter == "all":
@@ -280,6 +370,17 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         of_class = f" of {name}" if picked is not None else ""
         prefix = f"{name}: " if picked is not None else ""
         return f"{prefix}{shown:,} of {total:,} images with {what}{of_class} {self._point_text()}"
+
+    def _cell_text(self) -> str:
+        truth, predicted = cast("ConfusionPick", self.confusion_cell)
+        count = self._cell_count
+        if truth is None:
+            return f"{count:,} detections of {self._labels[cast('int', predicted)]} on no object"
+        if predicted is None:
+            return f"{count:,} {self._labels[truth]} objects missed"
+        if truth == predicted:
+            return f"{count:,} {self._labels[truth]} objects detected correctly"
+        return f"{count:,} {self._labels[truth]} objects detected as {self._labels[predicted]}"
 
     def _point_text(self) -> str:
         return f"at IoU {self.grid.iou_threshold:.2f}, score ≥ {self.grid.score_threshold:.2f}"
