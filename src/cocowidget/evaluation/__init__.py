@@ -14,7 +14,7 @@ from cocowidget.evaluation.coco_adapter import (
     ground_truth_from_dict,
 )
 from cocowidget.evaluation.compare import RunComparison, compare_runs
-from cocowidget.evaluation.confusion import ConfusionMatrix
+from cocowidget.evaluation.confusion import ConfusionMatches, ConfusionMatrix
 from cocowidget.evaluation.dataset_adapter import (
     detections_from_dataset,
     evaluate_dataset,
@@ -29,6 +29,7 @@ from cocowidget.evaluation.result import STAT_NAMES, Evaluation
 
 __all__ = [
     "STAT_NAMES",
+    "ConfusionMatches",
     "ConfusionMatrix",
     "Counts",
     "DetectionOutcome",

@@ -13,7 +13,12 @@ from cocowidget.evaluation.classes_table import (
     classes_table,
     pr_curves_table,
 )
-from cocowidget.evaluation.confusion import ConfusionMatrix, confusion_matrix
+from cocowidget.evaluation.confusion import (
+    ConfusionMatches,
+    ConfusionMatrix,
+    confusion_matches,
+    confusion_matrix,
+)
 from cocowidget.evaluation.core import Core
 from cocowidget.evaluation.detections_table import BACKGROUND_IOU, detections_table
 from cocowidget.evaluation.ground_truth_table import ground_truth_table
@@ -212,6 +217,14 @@ class Evaluation:
         IoU threshold works, since this matches afresh from the stored IoUs."""
         score = self.score_threshold if score_threshold is None else float(score_threshold)
         return confusion_matrix(self._core, iou_threshold, score)
+
+    def confusion_matches(
+        self, iou_threshold: float = 0.5, score_threshold: float | None = None
+    ) -> ConfusionMatches:
+        """The per-object matching that :meth:`confusion_matrix` counts: which detection
+        matched which ground-truth object, as rows of the result tables."""
+        score = self.score_threshold if score_threshold is None else float(score_threshold)
+        return confusion_matches(self._core, iou_threshold, score)
 
     # -- helpers ----------------------------------------------------------------------
     def _operating_point(

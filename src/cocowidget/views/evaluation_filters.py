@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-from cocowidget.evaluation.matching import greedy_match
 from cocowidget.evaluation.outcomes import (
     FALSE_POSITIVE_REASONS,
     DetectionOutcome,
@@ -375,48 +374,13 @@ def confusion_cell(
 def _class_agnostic_matches(
     evaluation: Evaluation, point: OperatingPoint
 ) -> tuple[IdArray, IdArray, BoolArray, BoolArray]:
-    """The confusion matrix's matching (:mod:`cocowidget.evaluation.confusion`), kept
-    per object: the rows of ``evaluation.detections`` that take part (evaluated, scoring
-    ``>= s``), the row of ``evaluation.ground_truth`` each matched (-1: none), and per
-    ground-truth row whether a detection matched it and whether it counts (evaluated,
-    not ignored). The matrix leaves out detections matched to an object that does not
-    count (a crowd region, or one outside the area range)."""
-    # The evaluation keeps the IoUs of every (detection, object) pair of an image only
-    # in its core; the confusion module counts these matches but does not return them.
-    core = evaluation._core
-    layout, pairs = core.layout, core.pairs
-    score = core.dt_score
-    dets = np.flatnonzero(score >= point.score_threshold)
-    # Visiting order of COCOeval with useCats=0: by image, descending score, then class
-    # and rank (the confusion module's order).
-    dets = dets[
-        np.lexsort(
-            (layout.dt_rank[dets], layout.dt_category[dets], -score[dets], layout.dt_image[dets])
-        )
-    ]
-    visit = np.full(len(score), -1, dtype=np.int64)
-    visit[dets] = np.arange(len(dets))
-    with_det = visit[pairs.det] >= 0
-    ignored = core.gt_ignore[:1]
-    matched = greedy_match(
-        det_group=layout.dt_image[dets],
-        gt_group=layout.gt_image,
-        gt_crowd=core.gt_crowd,
-        gt_ignore=ignored,
-        pair_det=visit[pairs.det[with_det]],
-        pair_gt=pairs.gt[with_det],
-        pair_iou=pairs.iou[with_det],
-        iou_thresholds=np.array([point.iou_threshold], dtype=np.float64),
-        n_groups=layout.n_images,
-    )[0, 0]
-    det_rows = layout.dt_rows[dets]
-    gt_rows = np.where(matched >= 0, layout.gt_rows[np.maximum(matched, 0)], -1)
-    n_truth = len(evaluation.ground_truth)
-    found = np.zeros(n_truth, dtype=bool)
-    found[gt_rows[gt_rows >= 0]] = True
-    counted = np.zeros(n_truth, dtype=bool)
-    counted[layout.gt_rows[~ignored[0]]] = True
-    return det_rows.astype(np.int64), gt_rows.astype(np.int64), found, counted
+    """The confusion matrix's matching: detection rows taking part, the ground-truth row
+    each matched (-1: none), and per ground-truth row whether a detection matched it and
+    whether it counts."""
+    matches = evaluation.confusion_matches(point.iou_threshold, point.score_threshold)
+    found = np.zeros(len(matches.counted), dtype=bool)
+    found[matches.matched_rows[matches.matched_rows >= 0]] = True
+    return matches.detection_rows, matches.matched_rows, found, matches.counted
 
 
 # -- helpers ---------------------------------------------------------------------------------
