@@ -5,22 +5,27 @@
     service = ThumbnailService(image_dir="coco/val2017")
     future = service.submit("000000000139.jpg")          # Future[Thumbnail]
     for index, thumb in service.thumbnails(names, as_completed=True): ...
+    with service.batch():                                  # a screenful at once
+        futures = [service.submit(name) for name in names]
     service.cancel_pending()                               # the user scrolled on
 
 Requests whose file is unchanged (one ``stat``: same size and mtime) are answered at
 once, in the calling thread, from the memory LRU or else the disk cache (a few
 microseconds each). Only the rest go to the executor, which runs
-:func:`~cocowidget.media.thumbnail.render_file` and nothing else; results are stored in
-both tiers as they complete. Only thumbnails go to the disk cache; previews and regions
-(ten times larger, requested one at a time) stay in memory, and run on a thread of their
-own, so that a hover preview never waits behind a batch of thumbnails.
+:func:`~cocowidget.media.thumbnail.render_file` (or, for thumbnails submitted inside
+:meth:`ThumbnailService.batch`, :func:`~cocowidget.media.thumbnail.render_files` on a few
+files per task) and nothing else; results are stored in both tiers as they complete.
+Only thumbnails go to the disk cache; previews and regions (ten times larger, requested
+one at a time) stay in memory, and run on a thread of their own, so that a hover preview
+never waits behind a batch of thumbnails.
 
 The default executor, shared by all services, runs on threads while worker processes
 start and on the processes from then on (:mod:`cocowidget.media.executors` says why).
 Any ``concurrent.futures.Executor`` may be passed instead, a thread pool, a process pool
 (``executors.process_executor()``) or a distributed one: the work function is top-level,
-its arguments are a path and a :class:`~cocowidget.media.thumbnail.RenderSpec`, its
-result a ``Thumbnail``, all picklable, and workers never touch the cache. ``close()``
+its arguments are a path (or a list of paths) and a
+:class:`~cocowidget.media.thumbnail.RenderSpec`, its result a ``Thumbnail`` (or a list),
+all picklable, and workers never touch the cache. ``close()``
 shuts down no executor. If an executor fails a task or refuses it (a crashed worker
 process, a lost remote worker), the future still resolves to a placeholder ``Thumbnail``
 whose ``error`` says so.
@@ -35,10 +40,11 @@ is a :class:`~cocowidget.media.thumbnail.Thumbnail` with ``error`` set. With
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -47,7 +53,7 @@ from types import TracebackType
 
 from cocowidget.media.cache import ThumbnailCache
 from cocowidget.media.decode import DEFAULT_MAX_PIXELS, FileIdentity
-from cocowidget.media.executors import shared_executor
+from cocowidget.media.executors import default_worker_count, shared_executor
 from cocowidget.media.paths import UnsafePathError, resolve_image_path
 from cocowidget.media.thumbnail import (
     PREVIEW_MIN_SIDE,
@@ -59,11 +65,17 @@ from cocowidget.media.thumbnail import (
     Thumbnail,
     enclosing_box,
     render_file,
+    render_files,
 )
 
 __all__ = ["ThumbnailService"]
 
 _log = logging.getLogger(__name__)
+
+# Files per executor task inside batch(): measured with two worker processes on 600
+# COCO-like JPEGs, 4 per task rendered 470 images/s against 406 at one per task; more
+# per task gains nothing and delays the first results.
+_MAX_FILES_PER_TASK = 4
 
 PathLike = str | os.PathLike[str]
 
@@ -111,6 +123,7 @@ class ThumbnailService:
         )
         self._pending: set[Future[Thumbnail]] = set()
         self._lock = threading.Lock()
+        self._batching = threading.local()
 
     @property
     def max_side(self) -> int:
@@ -141,6 +154,23 @@ class ThumbnailService:
         """
         return self._submit(file, self._region_spec(box, max_side))
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Thumbnails submitted in this block (from this thread) that need rendering go to
+        the executor when it ends, a few files per task rather than one, which renders
+        a screenful faster. Their futures resolve only after the block: do not wait on
+        them inside it."""
+        if getattr(self._batching, "queued", None) is not None:  # nested: the outer sends
+            yield
+            return
+        queued: list[tuple[str, RenderSpec, Future[Thumbnail]]] = []
+        self._batching.queued = queued
+        try:
+            yield
+        finally:
+            self._batching.queued = None
+            self._send_queued(queued)
+
     def cached(
         self,
         file: PathLike,
@@ -165,7 +195,8 @@ class ThumbnailService:
 
         Stopping the iteration early cancels the renderings not yet started.
         """
-        futures = [self.submit(file) for file in files]
+        with self.batch():
+            futures = [self.submit(file) for file in files]
         try:
             if as_completed:
                 index = {future: i for i, future in enumerate(futures)}
@@ -259,10 +290,24 @@ class ThumbnailService:
         return None
 
     def _submit_to_pool(self, path: str, spec: RenderSpec) -> Future[Thumbnail]:
+        queued = getattr(self._batching, "queued", None)
+        if queued is not None:
+            future: Future[Thumbnail] = Future()
+            queued.append((path, spec, future))
+            return future
         try:
             return self.executor.submit(render_file, path, spec)
         except BrokenExecutor as error:  # a process pool whose worker died, say
             return _resolved(Thumbnail.failed(f"rendering failed ({type(error).__name__})"))
+
+    def _send_queued(self, queued: list[tuple[str, RenderSpec, Future[Thumbnail]]]) -> None:
+        by_spec: dict[RenderSpec, list[tuple[str, Future[Thumbnail]]]] = {}
+        for path, spec, future in queued:
+            by_spec.setdefault(spec, []).append((path, future))
+        for spec, items in by_spec.items():
+            size = max(1, min(_MAX_FILES_PER_TASK, len(items) // (2 * default_worker_count())))
+            for start in range(0, len(items), size):
+                _Task.send(self.executor, spec, items[start : start + size])
 
     def _store(self, spec: RenderSpec, thumbnail: Thumbnail) -> None:
         if self.cache.memory is not None:
@@ -318,6 +363,52 @@ class _RenderFuture(Future[Thumbnail]):
         else:
             thumbnail = Thumbnail.failed(f"rendering failed ({type(error).__name__}: {error})")
         self.set_result(thumbnail)
+
+
+class _Task:
+    """One executor task rendering several files, each with a future of its own.
+
+    A file's future is cancelled alone; the task is cancelled once all of them are (if
+    it has not started)."""
+
+    @classmethod
+    def send(
+        cls, executor: Executor, spec: RenderSpec, items: list[tuple[str, Future[Thumbnail]]]
+    ) -> None:
+        futures = [future for _, future in items]
+        try:
+            task = executor.submit(render_files, [path for path, _ in items], spec)
+        except BrokenExecutor as error:  # a process pool whose worker died, say
+            for future in futures:
+                if future.set_running_or_notify_cancel():
+                    future.set_exception(error)
+            return
+        cls(task, futures)
+
+    def __init__(self, task: Future[list[Thumbnail]], futures: list[Future[Thumbnail]]) -> None:
+        self._task = task
+        self._futures = futures
+        for future in futures:
+            future.add_done_callback(self._on_file_done)
+        task.add_done_callback(self._on_task_done)
+
+    def _on_file_done(self, future: Future[Thumbnail]) -> None:
+        if future.cancelled() and all(f.cancelled() for f in self._futures):
+            self._task.cancel()
+
+    def _on_task_done(self, task: Future[list[Thumbnail]]) -> None:
+        if task.cancelled():  # all files' futures were, or the executor shut down
+            for future in self._futures:
+                future.cancel()
+            return
+        error = task.exception()
+        for i, future in enumerate(self._futures):
+            if not future.set_running_or_notify_cancel():
+                continue
+            if error is None:
+                future.set_result(task.result()[i])
+            else:
+                future.set_exception(error)
 
 
 def _identity(path: str) -> FileIdentity | None:

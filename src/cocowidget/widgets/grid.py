@@ -236,7 +236,8 @@ class ThumbnailGrid(RpcWidget):
     # -- requests from the browser ---------------------------------------------------------
     def _serve_thumbnails(self, params: dict[str, Any]) -> Future[Reply]:
         rows = _valid_rows(params.get("rows"), len(self._order_index))
-        futures = [self._items.thumbnail(self._thumbnails, row) for row in rows]
+        with self._thumbnails.batch():
+            futures = [self._items.thumbnail(self._thumbnails, row) for row in rows]
         captions = self._captions(rows)
         batch = OverlayBatch()
         overlays = [self._items.overlay(row, batch) for row in rows]

@@ -416,3 +416,102 @@ def test_previews_do_not_wait_behind_thumbnails(
     assert preview.error is None
     assert not any(future.done() for future in queued)
     service.close(wait=False)
+
+
+class RecordingExecutor(Executor):
+    """Forwards to another executor and keeps each task's function and future."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+        self.tasks: list[tuple[Callable[..., object], Future[object]]] = []
+
+    def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+        future = self.inner.submit(fn, *args, **kwargs)
+        self.tasks.append((fn, future))  # type: ignore[arg-type]
+        return future
+
+
+@pytest.fixture
+def many_images(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    return [save(noise_rgb(40 + i, 30, seed=i), folder / f"{i}.jpg") for i in range(24)]
+
+
+def test_a_batch_sends_several_files_per_task(
+    many_images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    recording = RecordingExecutor(threads)
+    with ThumbnailService(cache, recording) as service:
+        with service.batch():
+            futures = [service.submit(path) for path in many_images]
+            assert recording.tasks == []  # sent when the block ends
+        results = [future.result(timeout=10) for future in futures]
+        assert all(service.submit(path).done() for path in many_images)  # cached
+    assert len(recording.tasks) == len(many_images) // 4
+    for thumb, path in zip(results, many_images, strict=True):
+        assert thumb.data == render_thumbnail(path).data
+
+
+def test_a_small_batch_keeps_every_worker_busy(
+    images: list[Path], cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    recording = RecordingExecutor(threads)
+    with ThumbnailService(cache, recording) as service:
+        with service.batch():
+            futures = [service.submit(path) for path in images[:3]]
+        assert [f.result(timeout=10).error for f in futures] == [None] * 3
+    assert len(recording.tasks) == 3  # too few files to share tasks among the workers
+
+
+def test_a_batch_task_is_cancelled_once_all_its_files_are(
+    many_images: list[Path],
+    cache: ThumbnailCache,
+    blocked_executor: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    executor, release = blocked_executor
+    recording = RecordingExecutor(executor)
+    service = ThumbnailService(cache, recording)
+    with service.batch():
+        futures = [service.submit(path) for path in many_images[:8]]  # two per task
+    assert len(recording.tasks) == 4
+    assert all(future.cancel() for future in futures[:1] + futures[2:])
+    release.set()
+    assert futures[1].result(timeout=10).error is None
+    assert futures[0].cancelled()
+    assert [task.cancelled() for _, task in recording.tasks] == [False, True, True, True]
+
+
+def test_batched_files_are_not_left_waiting_when_the_executor_shuts_down(
+    many_images: list[Path],
+    cache: ThumbnailCache,
+    blocked_executor: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    executor, release = blocked_executor
+    service = ThumbnailService(cache, executor)
+    with service.batch():
+        futures = [service.submit(path) for path in many_images]
+    executor.shutdown(wait=False, cancel_futures=True)
+    release.set()
+    assert all(future.cancelled() for future in futures)
+
+
+def test_a_batch_on_a_failing_executor_gives_placeholders(
+    images: list[Path], cache: ThumbnailCache
+) -> None:
+    class Broken(Executor):
+        def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+            raise BrokenProcessPool("a worker died")
+
+    class LostWorker(Executor):
+        def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+            future: Future[T] = Future()
+            future.set_exception(ConnectionError("worker lost"))
+            return future
+
+    for executor, reason in [(Broken(), "BrokenProcessPool"), (LostWorker(), "ConnectionError")]:
+        with ThumbnailService(cache, executor) as service:
+            with service.batch():
+                futures = [service.submit(path) for path in images]
+            errors = {future.result(timeout=10).error for future in futures}
+        assert len(errors) == 1 and errors.pop().startswith(f"rendering failed ({reason}")  # type: ignore[union-attr]
