@@ -14,9 +14,9 @@ from cocowidget.evaluation._arrays import BoolArray, FloatArray, IntArray
 from cocowidget.evaluation.accumulate import Accumulated, accumulate, summarize
 from cocowidget.evaluation.flags import MatchFlags, gt_ignore_flags, match_flags
 from cocowidget.evaluation.inputs import Detections, GroundTruth
-from cocowidget.evaluation.iou import ImagePairs, box_pair_iou, mask_pair_iou, pair_indices
+from cocowidget.evaluation.iou import ImagePairs, box_pair_iou, pair_indices
 from cocowidget.evaluation.layout import Layout, build_layout
-from cocowidget.evaluation.masks import to_rles
+from cocowidget.evaluation.mask_pairs import MaskBlock, mask_ious
 from cocowidget.evaluation.matching import greedy_match
 from cocowidget.evaluation.params import EvalParams, IouType
 
@@ -80,19 +80,16 @@ def image_pair_ious(
     rows_of_layout_image = np.array(
         [image_row[int(i)] for i in layout.image_ids.tolist()], dtype=np.int64
     )
-    heights = gt.image_height[rows_of_layout_image]
-    widths = gt.image_width[rows_of_layout_image]
-    gt_rles = to_rles(
-        [gt.segmentation[r] for r in layout.gt_rows.tolist()],
-        heights[layout.gt_image],
-        widths[layout.gt_image],
+    block = MaskBlock(
+        gt_segmentations=[gt.segmentation[r] for r in layout.gt_rows.tolist()],
+        gt_image=layout.gt_image,
+        gt_crowd=crowd,
+        dt_segmentations=[dt.segmentation[r] for r in layout.dt_rows.tolist()],
+        dt_image=layout.dt_image,
+        heights=gt.image_height[rows_of_layout_image],
+        widths=gt.image_width[rows_of_layout_image],
     )
-    dt_rles = to_rles(
-        [dt.segmentation[r] for r in layout.dt_rows.tolist()],
-        heights[layout.dt_image],
-        widths[layout.dt_image],
-    )
-    iou = mask_pair_iou(layout.dt_image, layout.gt_image, layout.n_images, dt_rles, gt_rles, crowd)
+    iou = mask_ious(block)
     return ImagePairs(det=det, gt=truth, iou=iou)
 
 
