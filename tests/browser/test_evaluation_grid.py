@@ -74,6 +74,17 @@ def test_match_colours_worst_first_thresholds_and_false_positive_view(
     )
     objects = page.locator(".cw-grid").last
     expect(objects.locator(".cw-grid-status")).to_contain_text("objects")
+    # Its counts are of the crops shown, at the evaluation's score threshold.
+    counts = notebook.value("objects.evaluation_counts")
+    assert counts == notebook.value(
+        "{'tp': 0, 'fp': int(__import__('numpy').isin(objects.shown_ids,"
+        " __import__('cocowidget.views.evaluation_filters', fromlist=['x'])"
+        ".false_positive_ids(ev)).sum())}"
+    )
+    assert 0 < counts["fp"] < notebook.value("len(objects.shown_ids)")
+    status = objects.locator(".cw-grid-status")
+    expect(status).to_contain_text(f"TP 0 · FP {counts['fp']} at IoU 0.50, score ≥ 0.50")
+    expect(status).not_to_contain_text("FN")
     expect(objects.locator(LOADED).first).to_be_visible(timeout=30_000)
     first = objects.locator(".cw-cell[data-position='0']")
     second = objects.locator(".cw-cell[data-position='1']")

@@ -392,10 +392,13 @@ export class GridView {
     const parts = [shown === total ? `${total} ${noun}` : `${shown} of ${total} ${noun}`];
     if (this.selection.count) parts.push(`${this.selection.count} selected`);
     const counts = this.model.get("evaluation_counts") ?? {};
-    if (counts.tp !== undefined) {
+    // Image grids count all three; crops of detections TP and FP, of annotations TP and FN.
+    const present = (["tp", "fp", "fn"] as const).filter((key) => counts[key] !== undefined);
+    if (present.length) {
       const iou = this.model.get("iou_threshold").toFixed(2);
       const score = this.model.get("score_threshold").toFixed(2);
-      parts.push(`TP ${counts.tp} · FP ${counts.fp} · FN ${counts.fn} at IoU ${iou}, score ≥ ${score}`);
+      const text = present.map((key) => `${key.toUpperCase()} ${counts[key]}`).join(" · ");
+      parts.push(`${text} at IoU ${iou}, score ≥ ${score}`);
     }
     this.status.textContent = parts.join(" · ");
   }

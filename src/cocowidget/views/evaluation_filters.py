@@ -126,12 +126,7 @@ def missed_mask(
     label of the evaluation (``"small"``, ``"medium"``, ``"large"``)."""
     point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
     truth = evaluation.ground_truth
-    status = truth["status"][:, point.iou_index]
-    counted = (status == GroundTruthStatus.MATCHED) | (status == GroundTruthStatus.MISSED)
-    # A match by a detection below the score threshold is no match at this point.
-    found = (status == GroundTruthStatus.MATCHED) & (
-        truth["matched_score"][:, point.iou_index] >= point.score_threshold
-    )
+    counted, found = _counted_and_found(evaluation, point)
     mask = counted & ~found
     if category_id is not None:
         mask &= truth["category_id"] == _known_category(evaluation, category_id)
@@ -140,6 +135,34 @@ def missed_mask(
         area = truth["area"]
         mask &= (area >= lo) & (area <= hi)
     result: BoolArray = mask
+    return result
+
+
+def true_positive_mask(
+    evaluation: Evaluation,
+    *,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> BoolArray:
+    """Rows of ``evaluation.detections`` that are counted true positives."""
+    point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
+    tp = evaluation.detections["tp"][:, point.iou_index].astype(bool)
+    result: BoolArray = _counted_detections(evaluation, point) & tp
+    return result
+
+
+def found_mask(
+    evaluation: Evaluation,
+    *,
+    iou_threshold: float | None = None,
+    score_threshold: float | None = None,
+) -> BoolArray:
+    """Rows of ``evaluation.ground_truth`` that are counted and found (the complement of
+    :func:`missed_mask` among counted objects)."""
+    counted, found = _counted_and_found(
+        evaluation, OperatingPoint.of(evaluation, iou_threshold, score_threshold)
+    )
+    result: BoolArray = counted & found
     return result
 
 
@@ -384,6 +407,19 @@ def _class_agnostic_matches(
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _counted_and_found(
+    evaluation: Evaluation, point: OperatingPoint
+) -> tuple[BoolArray, BoolArray]:
+    truth = evaluation.ground_truth
+    status = truth["status"][:, point.iou_index]
+    counted = (status == GroundTruthStatus.MATCHED) | (status == GroundTruthStatus.MISSED)
+    # A match by a detection below the score threshold is no match at this point.
+    found = (status == GroundTruthStatus.MATCHED) & (
+        truth["matched_score"][:, point.iou_index] >= point.score_threshold
+    )
+    return counted, found
+
+
 def _counted_detections(evaluation: Evaluation, point: OperatingPoint) -> BoolArray:
     detections = evaluation.detections
     result: BoolArray = detections["evaluated"].astype(bool) & (

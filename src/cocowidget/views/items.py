@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cocowidget.data.table import Table
+from cocowidget.views import evaluation_filters as filters
 from cocowidget.views.matches import MatchData
 from cocowidget.views.overlays import ObjectLayer, OverlayBatch
 
@@ -45,6 +46,19 @@ class ImageItems:
     @property
     def ids(self) -> np.ndarray:
         return self.dataset.images["id"]
+
+    def evaluation_counts(self, rows: np.ndarray, iou: float, score: float) -> dict[str, int]:
+        """TP, FP and FN summed over the images at ``rows`` (none without matches)."""
+        if self.matches is None:
+            return {}
+        evaluation = self.matches.evaluation
+        counts = evaluation.image_counts(iou, score)
+        shown = np.isin(evaluation.image_ids, self.ids[rows])
+        return {
+            "tp": int(counts.tp[shown].sum()),
+            "fp": int(counts.fp[shown].sum()),
+            "fn": int(counts.fn[shown].sum()),
+        }
 
     def thumbnail(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return _submit(self.dataset, row, service.submit)
@@ -98,6 +112,31 @@ class ObjectItems:
     @property
     def ids(self) -> np.ndarray:
         return self._table["id"]
+
+    def evaluation_counts(self, rows: np.ndarray, iou: float, score: float) -> dict[str, int]:
+        """Among the objects at ``rows``: TP and FP if they are the evaluated run's
+        detections, TP (found) and FN (missed) if they are annotations."""
+        matches = self.matches
+        if matches is None or (self.run is not None and self.run != matches.run):
+            return {}
+        evaluation = matches.evaluation
+        shown = self.ids[rows]
+        if self.run is None:
+            truth_ids = evaluation.ground_truth["id"]
+            found = filters.found_mask(evaluation, iou_threshold=iou, score_threshold=score)
+            missed = filters.missed_mask(evaluation, iou_threshold=iou, score_threshold=score)
+            return {
+                "tp": _count_in(shown, truth_ids[found]),
+                "fn": _count_in(shown, truth_ids[missed]),
+            }
+        detection_ids = evaluation.detections["id"]
+        tp = detection_ids[
+            filters.true_positive_mask(evaluation, iou_threshold=iou, score_threshold=score)
+        ]
+        fp = detection_ids[
+            filters.false_positive_mask(evaluation, iou_threshold=iou, score_threshold=score)
+        ]
+        return {"tp": _count_in(shown, tp), "fp": _count_in(shown, fp)}
 
     def crop_box(self, row: int) -> tuple[float, float, float, float]:
         """The region shown for an object: its box with some context, inside the image."""
@@ -231,6 +270,10 @@ def _object_layer(
         scores=None if layer.scores is None else layer.scores[keep],
         matches=None if layer.matches is None else [layer.matches[int(k)] for k in keep],
     )
+
+
+def _count_in(shown: np.ndarray, ids: np.ndarray) -> int:
+    return int(np.isin(shown, ids).sum())
 
 
 def _column_or(table: Table, name: str, default: float) -> np.ndarray:

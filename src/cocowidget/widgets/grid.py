@@ -89,6 +89,7 @@ class ThumbnailGrid(RpcWidget):
         self._items = items
         self._order_index = ImageOrder(items.ids)
         self._base_rows = np.arange(len(self._order_index), dtype=np.int64)
+        self._shown_rows = self._base_rows  # threshold observers may count before sorting
         self._thumbnails = thumbnails or _shared_service(executor)
         runs = list(self.dataset.predictions)
         kwargs.setdefault("visible_runs", runs)
@@ -106,6 +107,8 @@ class ThumbnailGrid(RpcWidget):
         self._apply_order()
         if evaluation is not None:
             self.evaluation = evaluation
+            if "score_threshold" in kwargs:  # asked for, rather than the evaluation's
+                self.score_threshold = kwargs["score_threshold"]
         self.serve("thumbnails", self._serve_thumbnails)
         self.serve("preview", self._serve_preview)
         self.serve("full_image", self._serve_full_image)
@@ -123,7 +126,11 @@ class ThumbnailGrid(RpcWidget):
     # -- evaluation ------------------------------------------------------------------------
     @property
     def evaluation(self) -> Evaluation | None:
-        """The evaluation whose matches colour the overlays (``color_by="match"``)."""
+        """The evaluation whose matches colour the overlays (``color_by="match"``).
+
+        Setting it moves ``score_threshold`` to the evaluation's, so the grid's counts
+        (``evaluation_counts``: TP / FP / FN among the shown items) agree with its tables.
+        """
         matches = self._items.matches
         return None if matches is None else matches.evaluation
 
@@ -139,6 +146,8 @@ class ThumbnailGrid(RpcWidget):
             self._iou_thresholds = self._items.matches.iou_thresholds
             self._evaluated_run = run
             self.iou_threshold = min(self._iou_thresholds, key=lambda t: abs(t - 0.5))
+            # The evaluation's tables count at its score threshold: start from the same.
+            self.score_threshold = evaluation.score_threshold
             self.color_by = "match"
         self._update_counts()
         self._render_version += 1
@@ -166,15 +175,10 @@ class ThumbnailGrid(RpcWidget):
         self._update_counts()
 
     def _update_counts(self) -> None:
-        counts = self.image_counts
-        totals: dict[str, int] = {}
-        if counts is not None:
-            totals = {
-                "tp": int(counts.tp.sum()),
-                "fp": int(counts.fp.sum()),
-                "fn": int(counts.fn.sum()),
-            }
-        self.set_trait("evaluation_counts", totals)
+        counts = self._items.evaluation_counts(
+            self._shown_rows, self.iou_threshold, self.score_threshold
+        )
+        self.set_trait("evaluation_counts", counts)
 
     # -- what is shown ---------------------------------------------------------------------
     def show(self, ids: Iterable[int] | None = None) -> None:
@@ -184,6 +188,7 @@ class ThumbnailGrid(RpcWidget):
         else:
             self._base_rows = self._order_index.rows_of(ids)
         self._apply_order()
+        self._update_counts()
 
     @property
     def shown_ids(self) -> list[int]:

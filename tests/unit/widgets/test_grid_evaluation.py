@@ -1,0 +1,96 @@
+"""A grid with an evaluation: its score threshold starts at the evaluation's, and its
+counts are of the items it shows (images, detection crops or annotation crops)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cocowidget as cw
+from cocowidget.datasets import DemoPaths
+from cocowidget.evaluation.result import Evaluation
+from cocowidget.media import ThumbnailCache, ThumbnailService
+from cocowidget.views import evaluation_filters as ef
+
+
+@pytest.fixture(scope="module")
+def evaluated(demo: DemoPaths) -> tuple[cw.CocoDataset, Evaluation]:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    ds.add_predictions(demo.predictions, name="sim")
+    return ds, ds.evaluate("sim", score_threshold=0.5)
+
+
+@pytest.fixture(scope="module")
+def service() -> ThumbnailService:
+    return ThumbnailService(cache=ThumbnailCache.disabled())
+
+
+def test_the_grid_starts_at_the_evaluations_score_threshold(
+    evaluated: tuple[cw.CocoDataset, Evaluation], service: ThumbnailService
+) -> None:
+    ds, ev = evaluated
+    assert cw.CocoGrid(ds, thumbnails=service).score_threshold == 0.3  # no evaluation
+    grid = cw.CocoGrid(ds, evaluation=ev, thumbnails=service)
+    assert grid.score_threshold == ev.score_threshold == 0.5
+    chosen = cw.CocoGrid(ds, evaluation=ev, score_threshold=0.2, thumbnails=service)
+    assert chosen.score_threshold == 0.2
+
+
+def test_image_counts_are_of_the_shown_images(
+    evaluated: tuple[cw.CocoDataset, Evaluation], service: ThumbnailService
+) -> None:
+    ds, ev = evaluated
+    grid = cw.CocoGrid(ds, evaluation=ev, thumbnails=service)
+    counts = ev.image_counts(0.5, 0.5)
+    total = {"tp": counts.tp.sum(), "fp": counts.fp.sum(), "fn": counts.fn.sum()}
+    assert grid.evaluation_counts == total
+    shown = ev.image_ids[::3]
+    grid.show(shown.tolist())
+    part = np.isin(ev.image_ids, shown)
+    expected = {key: getattr(counts, key)[part].sum() for key in ("tp", "fp", "fn")}
+    assert grid.evaluation_counts == expected
+    assert 0 < expected["tp"] < total["tp"]
+    grid.score_threshold = 0.9
+    strict = ev.image_counts(0.5, 0.9)
+    assert grid.evaluation_counts["tp"] == strict.tp[part].sum() < expected["tp"]
+
+
+def test_detection_crops_count_their_true_and_false_positives(
+    evaluated: tuple[cw.CocoDataset, Evaluation], service: ThumbnailService
+) -> None:
+    ds, ev = evaluated
+    detections = ev.detections
+    counted = detections["evaluated"].astype(bool) & (detections["score"] >= 0.5)
+    tp_ids = detections["id"][counted & detections["tp"][:, 0].astype(bool)][:7]
+    fp_ids = detections["id"][counted & detections["fp"][:, 0].astype(bool)][:5]
+    low_ids = detections["id"][detections["score"] < 0.5][:3]  # below the threshold: neither
+    ids = np.concatenate([tp_ids, fp_ids, low_ids]).tolist()
+    grid = cw.ObjectGrid(ds, run="sim", ids=ids, evaluation=ev, thumbnails=service)
+    assert grid.evaluation_counts == {"tp": 7, "fp": 5}
+
+
+def test_annotation_crops_count_found_and_missed(
+    evaluated: tuple[cw.CocoDataset, Evaluation], service: ThumbnailService
+) -> None:
+    ds, ev = evaluated
+    missed = ef.missed_ids(ev)[:6]
+    found = ev.ground_truth["id"][ef.found_mask(ev)][:4]
+    grid = cw.ObjectGrid(
+        ds, ids=np.concatenate([missed, found]).tolist(), evaluation=ev, thumbnails=service
+    )
+    assert grid.evaluation_counts == {"tp": 4, "fn": 6}
+
+
+def test_found_and_missed_split_the_counted_objects(
+    evaluated: tuple[cw.CocoDataset, Evaluation],
+) -> None:
+    _, ev = evaluated
+    for iou, score in [(0.5, 0.5), (0.75, 0.0)]:
+        point = {"iou_threshold": iou, "score_threshold": score}
+        found, missed = ef.found_mask(ev, **point), ef.missed_mask(ev, **point)
+        assert not (found & missed).any()
+        counts = ev.image_counts(iou, score)
+        assert found.sum() == counts.tp.sum() and missed.sum() == counts.fn.sum()
+        tp, fp = ef.true_positive_mask(ev, **point), ef.false_positive_mask(ev, **point)
+        assert not (tp & fp).any()
+        assert tp.sum() == counts.tp.sum() and fp.sum() == counts.fp.sum()
