@@ -1,9 +1,9 @@
 """Executors for rendering: threads while worker processes start, processes after.
 
 Measured on this project's 2-core machine (``benchmarks/bench_thumbnails.py`` runs them
-interleaved), two worker processes render cold thumbnails faster than two threads: they
-won 8 of 11 paired rounds, and reached 418-447 images/s in the rounds with the machine
-least loaded by other work, where threads reached 325-389.
+interleaved, as the grid asks: batches of rows, up to four files per task), two worker
+processes render cold thumbnails faster than two threads: 523-546 images/s against
+433-442 on a quiet machine.
 Pillow releases the GIL while it decodes, resamples and converts, and, writing to a file
 descriptor, while it encodes (thumbnails are encoded into an in-memory file for that
 reason); but opening a file, parsing its markers, the statistics' bookkeeping and the
