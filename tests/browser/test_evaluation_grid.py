@@ -10,11 +10,11 @@ from cocowidget.datasets import DemoPaths
 from .notebook_page import NotebookPage
 from .test_grid import LOADED, cell
 
-# Canvas pixels of a status colour (views/colors STATUS_COLORS), over every visible cell.
+# Canvas pixels of a status colour (views/colors STATUS_COLORS), over every shown row.
 COUNT_COLOUR = """
 ([r, g, b]) => {
   let n = 0;
-  for (const c of document.querySelectorAll('.cw-cell:not([hidden]) canvas.cw-thumb-overlay')) {
+  for (const c of document.querySelectorAll('canvas.cw-row-overlay:not([hidden])')) {
     if (!c.width) continue;
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     for (let i = 0; i < d.length; i += 4)

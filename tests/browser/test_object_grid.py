@@ -31,9 +31,12 @@ def test_object_crops_render_and_selection_returns_annotation_ids(
     assert areas == sorted(areas, reverse=True)
     # The crop is upscaled from the original region, and its overlay outlines the object.
     page.wait_for_function(
-        """() => { const c = document.querySelector('.cw-cell[data-position="0"] canvas');
-                   if (!c || !c.width) return false;
-                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        """() => { const c = [...document.querySelectorAll('.cw-row-overlay:not([hidden])')]
+                     .find((layer) => layer.style.transform === 'translateY(0px)');
+                   const cell = document.querySelector('.cw-cell[data-position="0"]');
+                   if (!c || !c.width || !cell) return false;
+                   const side = Math.round(cell.getBoundingClientRect().width * devicePixelRatio);
+                   const d = c.getContext('2d').getImageData(0, 0, side, c.height).data;
                    for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; }"""
     )
     cell(notebook, 0).click()

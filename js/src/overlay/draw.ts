@@ -39,6 +39,14 @@ export function visibleObjects(overlay: Overlay, options: OverlayOptions): Overl
   );
 }
 
+/** Where on a canvas an image's overlay goes, in canvas pixels. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 /** Draw `overlay` scaled to the canvas size (the canvas shows the whole image). */
 export function drawOverlay(
   canvas: HTMLCanvasElement,
@@ -50,11 +58,30 @@ export function drawOverlay(
   if (!ctx) return;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  drawOverlayAt(ctx, { x: 0, y: 0, width: canvas.width, height: canvas.height }, overlay, options, emphasis);
+}
+
+/**
+ * Draw `overlay` into `region` of a canvas that other images share (a grid row), clipped
+ * to it. The region is not cleared first.
+ */
+export function drawOverlayAt(
+  ctx: CanvasRenderingContext2D,
+  region: Region,
+  overlay: Overlay,
+  options: OverlayOptions,
+  emphasis?: Set<string>,
+): void {
   const [left, top, width, height] = overlay.view ?? [0, 0, overlay.width, overlay.height];
-  const sx = canvas.width / width;
-  const sy = canvas.height / height;
+  const sx = region.width / width;
+  const sy = region.height / height;
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.beginPath();
+  ctx.rect(region.x, region.y, region.width, region.height);
+  ctx.clip();
   // Geometry is in image pixels; a crop shows only part of the image.
-  ctx.translate(-left * sx, -top * sy);
+  ctx.translate(region.x - left * sx, region.y - top * sy);
   // Annotation and detection ids overlap, so an emphasised object is named by its source
   // too ("source:id"); the grid's `_emphasis` trait names ground truth.
   const emphasised = emphasis ?? (overlay.emphasis ? new Set(overlay.emphasis) : undefined);
@@ -66,8 +93,7 @@ export function drawOverlay(
     if (options.masks) drawMask(ctx, overlay, object, sx, sy, color);
     if (options.boxes || (!object.poly && !object.rle)) drawBox(ctx, object, status, sx, sy, color, options.lineWidth);
   }
-  ctx.globalAlpha = 1;
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.restore();
 }
 
 function drawBox(
