@@ -293,7 +293,8 @@ def normalize_value(column: Column, value: Any) -> FilterValue:
             return _value_set(column, {value})
         return _value_set(column, set(value))
     if isinstance(value, tuple | list | np.ndarray) and len(value) == 2:
-        return _interval(column.ref.key, value[0], value[1])
+        interval = _interval(column.ref.key, value[0], value[1])
+        return _whole(interval) if column.integral else interval
     raise ValueError(
         f"filter on {column.ref.key!r} must be an interval (lo, hi) or a set of values, "
         f"got {value!r}"
@@ -330,6 +331,17 @@ def _interval(key: str, lo: Any, hi: Any) -> Interval:
     if low > high:
         raise ValueError(f"interval for {key!r} has lo > hi: ({low}, {high})")
     return (low, high)
+
+
+def _whole(interval: Interval) -> Interval:
+    """An interval on a column of whole numbers, narrowed to whole bounds: it passes the
+    same rows, and reads as a user means it (a brush over 13.4-32.0 is 14-32)."""
+    lo, hi = interval
+    whole = (
+        math.ceil(lo) if math.isfinite(lo) else lo,
+        math.floor(hi) if math.isfinite(hi) else hi,
+    )
+    return (float(whole[0]), float(whole[1])) if whole[0] <= whole[1] else interval
 
 
 def _value_set(column: Column, values: Iterable[Any]) -> ValueSet:

@@ -271,3 +271,19 @@ def test_image_groups_agree_with_a_scatter_in_any_order(seed: int) -> None:
     assert sorted(image_index[shuffled][scattered.objects_of(rows)].tolist()) == sorted(
         found.tolist()
     )
+
+
+def test_intervals_on_whole_numbers_get_whole_bounds(ds: CocoDataset, filters: FilterSet) -> None:
+    # A brush on the "objects per image" chart ends between bars.
+    filters.set("object_count", (0.6, 1.9))
+    assert filters.filters["object_count"] == (1.0, 1.0)
+    assert shown_ids(ds, filters) == [3]
+    filters.set("object_count", (1.2, 1.8))  # no whole number inside: kept, empty
+    assert filters.filters["object_count"] == (1.2, 1.8)
+    assert shown_ids(ds, filters) == []
+    filters.set("object_count", (None, 1.5))
+    assert filters.filters["object_count"] == (-math.inf, 1.0)
+    filters.clear()
+    ds.images["ratio"] = np.array([0.5, 1.25, 1.5, 2.0])  # not whole: left as given
+    filters.set("ratio", (1.1, 1.6))
+    assert filters.filters["ratio"] == (1.1, 1.6)
