@@ -91,6 +91,7 @@ class HistogramChart:
                 bq.Axis(
                     scale=x_scale,
                     label=description.label,
+                    label_offset="32px",  # clear of the tick labels
                     grid_lines="none",
                     **_x_ticks(bins),
                 ),

@@ -16,6 +16,6 @@ BRUSH_COLOR = "var(--jp-brand-color2, #64b5f6)"
 HISTOGRAM_HEIGHT = "190px"
 CATEGORY_ROW_PX = 15
 CATEGORY_MAX_HEIGHT = "360px"
-MARGIN = {"top": 8, "bottom": 42, "left": 52, "right": 14}
+MARGIN = {"top": 8, "bottom": 46, "left": 52, "right": 14}
 
 CSS = Path(__file__).with_name("charts.css")
