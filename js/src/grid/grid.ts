@@ -73,6 +73,8 @@ export class GridView {
   private imageIds = new Float64Array(0);
   private order = new Int32Array(0);
   private columns = 1;
+  /** Distance between column starts: the first column at the left edge, the last at the right. */
+  private columnPitch = 0;
   private frame = 0;
   private settleTimer = 0;
   private lastTop = 0;
@@ -231,6 +233,9 @@ export class GridView {
     // laying out at zero width would leave one column behind once it is shown again.
     if (width === 0) return;
     this.columns = Math.max(1, Math.floor(width / this.cellWidth));
+    // Spread the width left over by whole columns between them, as an image browser
+    // does, rather than leaving it as a blank strip on the right.
+    this.columnPitch = this.columns > 1 ? (width - this.cellWidth) / (this.columns - 1) : this.cellWidth;
     const rowCount = Math.ceil(this.order.length / this.columns);
     this.canvas.style.height = `${rowCount * this.cellHeight}px`;
 
@@ -282,7 +287,7 @@ export class GridView {
     const row = Math.floor(cell.position / this.columns);
     cell.el.style.width = `${size}px`;
     cell.el.style.height = `${size + CAPTION_HEIGHT}px`;
-    cell.el.style.transform = `translate(${column * this.cellWidth}px, ${row * this.cellHeight}px)`;
+    cell.el.style.transform = `translate(${Math.round(column * this.columnPitch)}px, ${row * this.cellHeight}px)`;
   }
 
   private paint(cell: Cell): void {
@@ -335,7 +340,7 @@ export class GridView {
     // The image is centred in the cell's square frame (see .cw-cell-frame).
     const ratio = devicePixelRatio;
     const region = {
-      x: ((cell.position % this.columns) * this.cellWidth + (size - width) / 2) * ratio,
+      x: (Math.round((cell.position % this.columns) * this.columnPitch) + (size - width) / 2) * ratio,
       y: ((size - height) / 2) * ratio,
       width: width * ratio,
       height: height * ratio,
@@ -353,7 +358,7 @@ export class GridView {
     const ctx = layer?.getContext("2d");
     if (!ctx) return null;
     const ratio = devicePixelRatio;
-    const x = (cell.position % this.columns) * this.cellWidth * ratio;
+    const x = Math.round((cell.position % this.columns) * this.columnPitch) * ratio;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(x, 0, this.cellWidth * ratio, layer!.height);
     return ctx;
@@ -363,7 +368,7 @@ export class GridView {
   private placeLayers(firstRow: number, lastRow: number): void {
     const size = this.model.get("thumbnail_size");
     const ratio = devicePixelRatio;
-    const geometry = `${this.columns}:${size}:${ratio}`;
+    const geometry = `${this.columns}:${this.columnPitch}:${size}:${ratio}`;
     if (geometry !== this.layerGeometry) {
       this.layerGeometry = geometry;
       this.releaseLayers(); // cells move between rows and columns: draw them afresh
@@ -375,7 +380,7 @@ export class GridView {
     for (let row = firstRow; row <= lastRow; row++) {
       if (this.rowLayers.has(row)) continue;
       const layer = this.spareLayers.pop() ?? this.newLayer();
-      const width = this.columns * this.cellWidth;
+      const width = Math.ceil((this.columns - 1) * this.columnPitch) + this.cellWidth;
       layer.width = Math.round(width * ratio); // (re)sizing clears it
       layer.height = Math.round(size * ratio);
       layer.style.width = `${width}px`;
