@@ -26,22 +26,13 @@ import numpy as np
 
 from cocowidget.evaluation.columns import column_prefix
 from cocowidget.evaluation.compare import RunComparison, compare_runs
+from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.evaluation.outcomes import GroundTruthStatus
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
     from cocowidget.data.table import Table
     from cocowidget.evaluation.result import Evaluation
-
-
-def run_name(ds: CocoDataset, evaluation: Evaluation) -> str:
-    """The prediction run of ``ds`` an evaluation was made of: the one whose detections
-    (ids, images, classes and scores, in table order) the evaluation holds."""
-    names = _matching_runs(ds, evaluation)
-    if len(names) != 1:
-        problem = "matches no prediction run" if not names else f"matches the runs {names}"
-        raise ValueError(f"the evaluation {problem} of the dataset; name the runs explicitly")
-    return names[0]
 
 
 def comparison_prefix(run_a: str, run_b: str, iou_type: str = "bbox") -> str:
@@ -106,18 +97,6 @@ def compare_columns(
     category_rows = _category_rows(ds, classes["category_id"])
     _attach(ds.categories, category_rows, class_columns, prefix)
     return comparison
-
-
-def _matching_runs(ds: CocoDataset, evaluation: Evaluation) -> list[str]:
-    detections = evaluation.detections
-    names = []
-    for name, table in ds.predictions.items():
-        if len(table) == len(detections) and all(
-            np.array_equal(table[column], detections[column])
-            for column in ("id", "image_id", "category_id", "score")
-        ):
-            names.append(name)
-    return names
 
 
 def _check_annotations(ds: CocoDataset, a: Evaluation, b: Evaluation) -> None:

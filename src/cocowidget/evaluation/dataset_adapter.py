@@ -84,4 +84,28 @@ def evaluate_dataset(
         dt = detections_from_dataset(ds, run, with_masks=masks)
         if len(dt) and np.isnan(dt.score).any():
             raise ValueError(f"run {run!r} has detections without a score")
-        return evaluate(gt, dt, iou_type, **options)
+        evaluation = evaluate(gt, dt, iou_type, **options)
+    evaluation.run = run
+    return evaluation
+
+
+def run_name(ds: CocoDataset, evaluation: Evaluation) -> str:
+    """The prediction run of ``ds`` an evaluation was made of: the run it names
+    (``evaluation.run``) if ``ds`` holds that run's detections, else the one run whose
+    detections (ids, images, classes and scores, in table order) the evaluation holds."""
+    named = evaluation.run
+    if named is not None and named in ds.predictions and _holds(ds.predictions[named], evaluation):
+        return named
+    names = [name for name, table in ds.predictions.items() if _holds(table, evaluation)]
+    if len(names) != 1:
+        problem = "matches no prediction run" if not names else f"matches the runs {names}"
+        raise ValueError(f"the evaluation {problem} of the dataset; name the runs explicitly")
+    return names[0]
+
+
+def _holds(run: Table, evaluation: Evaluation) -> bool:
+    detections = evaluation.detections
+    return len(run) == len(detections) and all(
+        np.array_equal(run[column], detections[column])
+        for column in ("id", "image_id", "category_id", "score")
+    )

@@ -67,7 +67,12 @@ class Evaluation:
     for their columns. ``images`` and ``classes`` are at the default operating point
     (``iou_threshold``, ``score_threshold``); :meth:`image_table`, :meth:`class_table`
     and :meth:`image_counts` give them at any other without re-evaluating.
+
+    ``run`` names the prediction run evaluated when the evaluation came from
+    ``CocoDataset.evaluate`` (``None`` for detections handed in directly).
     """
+
+    run: str | None = None
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import traitlets
 
+from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.views.items import ImageItems, ObjectItems
 from cocowidget.views.matches import MatchData
 from cocowidget.views.ordering import ImageOrder, sort_rows
@@ -141,7 +142,7 @@ class ThumbnailGrid(RpcWidget):
             self._evaluated_run = ""
             self.color_by = "category"
         else:
-            run = _run_of(self.dataset, evaluation)
+            run = run_name(self.dataset, evaluation)
             self._items.matches = MatchData(evaluation, run)
             self._iou_thresholds = self._items.matches.iou_thresholds
             self._evaluated_run = run
@@ -336,15 +337,6 @@ class ObjectGrid(ThumbnailGrid):
         kwargs.setdefault("thumbnail_size", 128)
         items = ObjectItems(dataset, run, ids)
         super().__init__(items, thumbnails=thumbnails, executor=executor, **kwargs)
-
-
-def _run_of(dataset: CocoDataset, evaluation: Evaluation) -> str:
-    """The prediction run an evaluation was made of (its detection ids and count)."""
-    detection_ids = evaluation.detections["id"]
-    for name, table in dataset.predictions.items():
-        if len(table) == len(detection_ids) and np.array_equal(table["id"], detection_ids):
-            return name
-    raise ValueError("this evaluation is not of any prediction run of the grid's dataset")
 
 
 _SHARED_SERVICES: dict[int, ThumbnailService] = {}

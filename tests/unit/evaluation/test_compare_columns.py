@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -107,15 +108,21 @@ def test_class_deltas(two_runs: tuple[CocoDataset, Evaluation, Evaluation]) -> N
     )
 
 
-def test_runs_are_found_or_named(two_runs: tuple[CocoDataset, Evaluation, Evaluation]) -> None:
+def test_runs_are_named_or_found(two_runs: tuple[CocoDataset, Evaluation, Evaluation]) -> None:
     ds, old, new = two_runs
     assert run_name(ds, old) == "old"
     assert run_name(ds, new) == "new"
     ds.add_predictions(ds.predictions_to_list("old"), name="copy")
     try:
+        # The evaluation names its run: an identical copy of it is no ambiguity.
+        assert run_name(ds, old) == "old"
+        unnamed = copy.copy(old)
+        unnamed.run = None
+        with pytest.raises(ValueError, match="'old', 'copy'"):
+            run_name(ds, unnamed)
         with pytest.raises(ValueError, match="old"):
-            compare_columns(ds, old, new)
-        compare_columns(ds, old, new, runs=("copy", "new"))
+            compare_columns(ds, unnamed, new)
+        compare_columns(ds, unnamed, new, runs=("copy", "new"))
         assert "copy-vs-new.ap_delta" in ds.images
     finally:
         ds.remove_predictions("copy")

@@ -94,3 +94,35 @@ def test_found_and_missed_split_the_counted_objects(
         tp, fp = ef.true_positive_mask(ev, **point), ef.false_positive_mask(ev, **point)
         assert not (tp & fp).any()
         assert tp.sum() == counts.tp.sum() and fp.sum() == counts.fp.sum()
+
+
+def test_an_evaluation_colours_its_own_run_when_runs_have_the_same_ids(
+    evaluated: tuple[cw.CocoDataset, Evaluation], service: ThumbnailService
+) -> None:
+    ds, _ = evaluated
+    # A second model on the same images: as many detections (so the same ids 1..N),
+    # other scores.
+    rescored = [
+        {**result, "score": 1.0 - result["score"]} for result in ds.predictions_to_list("sim")
+    ]
+    ds.add_predictions(rescored, name="rescored")
+    try:
+        other = ds.evaluate("rescored", score_threshold=0.5)
+        assert np.array_equal(ds.predictions["rescored"]["id"], ds.predictions["sim"]["id"])
+        grid = cw.CocoGrid(ds, evaluation=other, thumbnails=service)
+        assert grid._evaluated_run == "rescored"
+        counts = other.image_counts(0.5, 0.5)
+        assert grid.evaluation_counts == {
+            "tp": counts.tp.sum(),
+            "fp": counts.fp.sum(),
+            "fn": counts.fn.sum(),
+        }
+        crops = cw.ObjectGrid(ds, run="rescored", evaluation=other, thumbnails=service)
+        detections = other.detections
+        counted = detections["evaluated"].astype(bool) & (detections["score"] >= 0.5)
+        assert crops.evaluation_counts == {
+            "tp": int((counted & detections["tp"][:, 0].astype(bool)).sum()),
+            "fp": int((counted & detections["fp"][:, 0].astype(bool)).sum()),
+        }
+    finally:
+        ds.remove_predictions("rescored")

@@ -11,7 +11,7 @@ import numpy as np
 import traitlets
 
 from cocowidget.evaluation.columns import column_prefix
-from cocowidget.evaluation.compare_columns import run_name
+from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.views.evaluation_charts import class_labels
 from cocowidget.views.evaluation_filters import (
     IMAGE_FILTERS,
