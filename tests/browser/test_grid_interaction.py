@@ -54,10 +54,52 @@ def test_hover_shows_a_large_preview_with_overlays_and_wheel_zooms(
 
     page.mouse.wheel(0, -300)
     expect(preview).to_have_attribute("data-zoom", "1.25", timeout=5_000)
-    page.mouse.wheel(0, -300)
-    expect(preview).not_to_have_attribute("data-resolution", "", timeout=10_000)
     page.mouse.move(5, 5)
     expect(page.locator(".cw-preview")).to_be_hidden()
+
+
+def test_zooming_into_a_large_image_loads_its_full_resolution(
+    notebook: NotebookPage, coco_tiny: Path, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    image_dir = tmp_path / "large"
+    image_dir.mkdir()
+    source = sorted((coco_tiny / "val2017").glob("*.jpg"))[0]
+    with Image.open(source) as image:
+        image.convert("RGB").resize((2400, 1800)).save(image_dir / "large.jpg", quality=90)
+    annotations = tmp_path / "large.json"
+    annotations.write_text(
+        json.dumps(
+            {
+                "images": [{"id": 1, "file_name": "large.jpg", "width": 2400, "height": 1800}],
+                "annotations": [
+                    {
+                        "id": 1,
+                        "image_id": 1,
+                        "category_id": 1,
+                        "bbox": [600, 400, 900, 700],
+                        "area": 630000,
+                        "iscrowd": 0,
+                    }
+                ],
+                "categories": [{"id": 1, "name": "thing"}],
+            }
+        )
+    )
+    open_grid(notebook, annotations, image_dir)
+    page = notebook.page
+    cell(notebook, 0).hover()
+    preview = page.locator(".cw-preview:not([hidden])")
+    image = preview.locator("img[src^='blob:']")
+    expect(image).to_be_visible(timeout=10_000)
+    natural = "el => el.complete ? el.naturalWidth : 0"
+    page.wait_for_function("() => document.querySelector('.cw-preview img').naturalWidth > 0")
+    assert 800 <= image.evaluate(natural) <= 1024  # a preview, not the 2400 px original
+    page.mouse.wheel(0, -300)
+    expect(preview).to_have_attribute("data-zoom", "1.25", timeout=5_000)
+    expect(preview).to_have_attribute("data-resolution", "2400x1800", timeout=10_000)
+    page.wait_for_function("() => document.querySelector('.cw-preview img').naturalWidth === 2400")
 
 
 def test_scrolling_loads_new_rows_and_keeps_the_dom_small(

@@ -56,6 +56,7 @@ from cocowidget.media.decode import DEFAULT_MAX_PIXELS, FileIdentity
 from cocowidget.media.executors import default_worker_count, shared_executor
 from cocowidget.media.paths import UnsafePathError, resolve_image_path
 from cocowidget.media.thumbnail import (
+    FULL_RESOLUTION_SIDE,
     PREVIEW_MIN_SIDE,
     PREVIEW_QUALITY,
     PREVIEW_SIDE,
@@ -140,6 +141,12 @@ class ThumbnailService:
         if max_side is not None and max_side != spec.max_side:
             spec = replace(spec, max_side=max_side, min_side=min(PREVIEW_MIN_SIDE, max_side))
         return self._submit(file, spec)
+
+    def submit_full(self, file: PathLike) -> Future[Thumbnail]:
+        """``file`` at its own resolution (long side at most
+        :data:`~cocowidget.media.thumbnail.FULL_RESOLUTION_SIDE`), for zooming in."""
+        side = FULL_RESOLUTION_SIDE
+        return self._submit(file, replace(self._preview, max_side=side, min_side=side))
 
     def submit_region(
         self,

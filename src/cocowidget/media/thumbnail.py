@@ -79,6 +79,8 @@ THUMBNAIL_QUALITY = 75
 PREVIEW_SIDE = 1024
 PREVIEW_MIN_SIDE = 800
 PREVIEW_QUALITY = 85
+# Zooming into a preview loads the original at up to this long side (a 4K frame fits).
+FULL_RESOLUTION_SIDE = 4096
 
 Kind = Literal["thumbnail", "preview", "region"]
 

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
     from cocowidget.media import Thumbnail, ThumbnailService
 
-# Deeper zoom loads the original at up to this long side (a 4K frame fits).
-FULL_RESOLUTION_SIDE = 4096
 # A crop shows this much of the surroundings on each side, relative to the object.
 CROP_CONTEXT = 0.25
 CROP_MIN_SIDE = 24.0
@@ -70,9 +68,7 @@ class ImageItems:
         return _submit(self.dataset, row, service.submit_preview)
 
     def full(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        return _submit(
-            self.dataset, row, lambda p: service.submit_preview(p, max_side=FULL_RESOLUTION_SIDE)
-        )
+        return _submit(self.dataset, row, service.submit_full)
 
     def overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
         images = self.dataset.images
@@ -167,11 +163,7 @@ class ObjectItems:
         return _submit(self.dataset, int(self._image_rows[row]), service.submit_preview)
 
     def full(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        return _submit(
-            self.dataset,
-            int(self._image_rows[row]),
-            lambda p: service.submit_preview(p, max_side=FULL_RESOLUTION_SIDE),
-        )
+        return _submit(self.dataset, int(self._image_rows[row]), service.submit_full)
 
     def overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
         """The object alone, in the coordinates of its crop."""

@@ -149,6 +149,20 @@ def test_thumbnail_size_per_request(
         assert service.submit(images[0], max_side=16).result().width == 16
 
 
+def test_zooming_in_gets_the_originals_pixels(
+    tmp_path: Path, cache: ThumbnailCache, threads: ThreadPoolExecutor
+) -> None:
+    large = save(noise_rgb(2400, 1800, seed=1), tmp_path / "large.jpg")
+    small = save(noise_rgb(640, 480, seed=2), tmp_path / "small.jpg")
+    with ThumbnailService(cache, threads) as service:
+        preview = service.submit_preview(large).result()
+        full = service.submit_full(large).result()
+        assert 800 <= max(preview.width, preview.height) <= 1024
+        assert (full.width, full.height) == (2400, 1800)
+        # Never upscaled: a small original is its own preview and its own full image.
+        assert (service.submit_full(small).result().width, full.original_width) == (640, 2400)
+
+
 def test_bad_files_give_placeholders(
     tmp_path: Path, cache: ThumbnailCache, threads: ThreadPoolExecutor
 ) -> None:
