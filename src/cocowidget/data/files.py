@@ -14,13 +14,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ExifTags, Image
+from PIL import Image
 
 from cocowidget.media import ImageDecodeError, UnsafePathError, resolve_image_path
-from cocowidget.media.decode import decode_image, open_image_file
+from cocowidget.media.decode import SWAPS_AXES, decode_image, exif_orientation, open_image_file
 from cocowidget.media.statistics import ANALYSIS_SIDE, measure_pixels
-
-_SWAPS_AXES = frozenset({5, 6, 7, 8})
 
 
 def unsafe_file_name_reason(file_name: str) -> str | None:
@@ -73,7 +71,7 @@ class FileReport:
         if self.stored_size is None:
             return None
         width, height = self.stored_size
-        return (height, width) if self.orientation in _SWAPS_AXES else (width, height)
+        return (height, width) if self.orientation in SWAPS_AXES else (width, height)
 
 
 def inspect_image_file(path: str | os.PathLike[str]) -> FileReport:
@@ -95,7 +93,7 @@ def inspect_image_file(path: str | os.PathLike[str]) -> FileReport:
     try:
         with Image.open(io.BytesIO(data)) as header:
             stored_size = header.size
-            orientation = _orientation(header)
+            orientation = exif_orientation(header)
     except Exception:  # any header failure is reported by the decode below
         stored_size, orientation = None, 1
     try:
@@ -114,11 +112,3 @@ def inspect_image_file(path: str | os.PathLike[str]) -> FileReport:
         pixels.contrast,
         pixels.sharpness,
     )
-
-
-def _orientation(image: Image.Image) -> int:
-    try:
-        value = image.getexif().get(ExifTags.Base.Orientation, 1)
-    except Exception:  # a broken EXIF block means no orientation
-        return 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1

@@ -54,7 +54,8 @@ Box = tuple[int, int, int, int]
 FloatBox = tuple[float, float, float, float]
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
-_SWAPS_AXES = frozenset({5, 6, 7, 8})
+#: EXIF orientations that turn the image a quarter turn (width and height swap).
+SWAPS_AXES = frozenset({5, 6, 7, 8})
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -188,8 +189,8 @@ def decode_image(
         )
     if pixels == 0:
         raise ImageDecodeError("empty image (0 pixels)", original_size=stored_size)
-    orientation = _orientation(image)
-    oriented = (stored_size[1], stored_size[0]) if orientation in _SWAPS_AXES else stored_size
+    orientation = exif_orientation(image)
+    oriented = (stored_size[1], stored_size[0]) if orientation in SWAPS_AXES else stored_size
     region = _clamp(box, oriented) if box is not None else (0, 0, *oriented)
     stored_region = _to_stored(region, orientation, stored_size)
 
@@ -281,7 +282,8 @@ def _load(image: Image.Image) -> None:
         raise ImageDecodeError(f"corrupt {format_name} data ({error})") from None
 
 
-def _orientation(image: Image.Image) -> int:
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation tag of an opened image, 1 where absent or malformed."""
     if image.format == "JPEG" and "exif" not in image.info:
         return 1  # the common case, without parsing anything
     try:
