@@ -60,6 +60,7 @@ from cocowidget.data.table import Table
 
 if TYPE_CHECKING:
     from cocowidget.evaluation.result import Evaluation
+    from cocowidget.media.statistics import PixelStatistics
 
 PathLike = str | os.PathLike[str]
 
@@ -404,22 +405,13 @@ class CocoDataset:
         self._run_problems.pop(name, None)
 
     # -- statistics that need the files ---------------------------------------------------
-    def set_pixel_statistics(
-        self,
-        image_ids: npt.ArrayLike,
-        brightness: npt.ArrayLike | None = None,
-        contrast: npt.ArrayLike | None = None,
-        sharpness: npt.ArrayLike | None = None,
-    ) -> None:
-        """Store pixel statistics computed elsewhere (e.g. by the thumbnail pass)."""
-        rows = self._known_rows(image_ids)
-        for name, values in (
-            ("brightness", brightness),
-            ("contrast", contrast),
-            ("sharpness", sharpness),
-        ):
-            if values is not None:
-                self._images[name][rows] = np.asarray(values, dtype=np.float64)
+    def set_pixel_statistics_at(self, row: int, statistics: PixelStatistics | None) -> None:
+        """Store one image's pixel statistics, measured by whoever decoded it (the
+        thumbnail pass does); ``None`` (not measured) leaves the row as it was."""
+        if statistics is None:
+            return
+        for name in PIXEL_STATISTICS:
+            self._images[name][row] = getattr(statistics, name)
 
     def compute_pixel_statistics(
         self, executor: Executor | None = None, image_ids: npt.ArrayLike | None = None

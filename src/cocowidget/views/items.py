@@ -59,10 +59,21 @@ class ImageItems:
         }
 
     def thumbnail(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        return _submit(self.dataset, row, service.submit)
+        """The image's thumbnail; the decode that makes it also fills the dataset's pixel
+        statistics (brightness, contrast, sharpness) for the image."""
+        future = _submit(self.dataset, row, service.submit)
+        future.add_done_callback(lambda done: self._keep_statistics(row, done))
+        return future
 
     def cached_thumbnail(self, service: ThumbnailService, row: int) -> Thumbnail | None:
-        return _lookup(self.dataset, row, service.cached)
+        thumb = _lookup(self.dataset, row, service.cached)
+        if thumb is not None:
+            self.dataset.set_pixel_statistics_at(row, thumb.statistics)
+        return thumb
+
+    def _keep_statistics(self, row: int, done: Future[Thumbnail]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self.dataset.set_pixel_statistics_at(row, done.result().statistics)
 
     def preview(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return _submit(self.dataset, row, service.submit_preview)

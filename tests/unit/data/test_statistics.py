@@ -10,6 +10,7 @@ import pytest
 from cocowidget.data import SIZE_BUCKETS
 from cocowidget.data.dataset import CocoDataset
 from cocowidget.datasets import generate_coco_dict
+from cocowidget.media.statistics import PixelStatistics
 
 from .helpers import annotation, pycocotools_numpy2_warning, small_coco
 
@@ -122,14 +123,13 @@ def test_mask_areas_are_rasterised_areas(dataset: CocoDataset) -> None:
         np.testing.assert_array_equal(areas[rows], masks.sum(axis=(1, 2)))
 
 
-def test_pixel_statistics_can_be_set(dataset: CocoDataset) -> None:
-    dataset.set_pixel_statistics([5, 7], brightness=[0.5, 0.25], sharpness=[0.01, 0.02])
+def test_pixel_statistics_can_be_set_per_image(dataset: CocoDataset) -> None:
+    row = dataset.image_row(7)
+    dataset.set_pixel_statistics_at(row, PixelStatistics(0.25, 0.5, 0.01))
+    dataset.set_pixel_statistics_at(dataset.image_row(5), None)  # not measured: unchanged
     images = dataset.images
-    assert images["brightness"].tolist()[0] == 0.25
-    assert images["brightness"].tolist()[2] == 0.5
-    assert np.isnan(images["contrast"]).all()
-    with pytest.raises(KeyError, match="unknown image ids"):
-        dataset.set_pixel_statistics([99], brightness=[0.1])
+    assert images["brightness"][row] == 0.25 and images["sharpness"][row] == 0.01
+    assert np.isnan(images["brightness"][dataset.image_row(5)])
 
 
 def test_subset_recomputes_category_statistics(dataset: CocoDataset) -> None:

@@ -51,6 +51,18 @@ def request(grid: cw.CocoGrid, method: str, **params: Any) -> tuple[dict[str, An
     return content["result"], buffers
 
 
+def test_the_thumbnail_decode_fills_the_pixel_statistics(demo: DemoPaths) -> None:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    grid = cw.CocoGrid(ds, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
+    assert np.isnan(ds.images["brightness"]).all()
+    request(grid, "thumbnails", rows=[0, 3])
+    measured = ds.subset(ds.images["id"][[0, 3]])
+    measured.compute_pixel_statistics()  # the same numbers from a separate decode
+    for name in ("brightness", "contrast", "sharpness"):
+        np.testing.assert_allclose(ds.images[name][[0, 3]], measured.images[name], rtol=1e-6)
+        assert np.isnan(ds.images[name][[1, 2, 4]]).all()
+
+
 def test_sort_and_show(grid: cw.CocoGrid, dataset: cw.CocoDataset) -> None:
     grid.sort_by = "-object_count"
     counts = dataset.images["object_count"][dataset.image_rows(grid.shown_ids)]
