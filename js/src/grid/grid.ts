@@ -96,7 +96,8 @@ export class GridView {
     this.scroller.tabIndex = 0;
     this.canvas.className = "cw-grid-canvas";
     this.scroller.append(this.canvas);
-    this.root.append(buildToolbar(model), this.status, this.scroller, this.preview.el);
+    const refreshColumns = () => void this.rpc.request("refresh_columns", {}).catch(() => {});
+    this.root.append(buildToolbar(model, refreshColumns), this.status, this.scroller, this.preview.el);
     el.append(this.root);
 
     this.scroller.addEventListener("scroll", () => {

@@ -26,7 +26,8 @@ function checkbox(model: AnyModel<GridModel>, trait: "show_ground_truth" | "show
   return input;
 }
 
-export function buildToolbar(model: AnyModel<GridModel>): HTMLElement {
+/** `refreshColumns` asks Python for the columns added since (e.g. by `ds.evaluate`). */
+export function buildToolbar(model: AnyModel<GridModel>, refreshColumns: () => void): HTMLElement {
   const bar = document.createElement("div");
   bar.className = "cw-toolbar";
 
@@ -119,6 +120,9 @@ export function buildToolbar(model: AnyModel<GridModel>): HTMLElement {
     model.set("sort_by", sort.value || null);
     model.save_changes();
   });
+  // Before the list opens: a column added to the dataset since is then already in it.
+  sort.addEventListener("pointerdown", refreshColumns);
+  sort.addEventListener("focus", refreshColumns);
   model.on("change:_sortable_columns", renderSort);
   model.on("change:sort_by", () => (sort.value = model.get("sort_by") ?? ""));
   renderSort();

@@ -104,7 +104,7 @@ class ThumbnailGrid(RpcWidget):
             {"id": int(i), "name": str(n)}
             for i, n in zip(categories["id"], categories["name"], strict=True)
         ]
-        self._sortable_columns = _sortable_columns(items.table)
+        self.refresh_columns()
         self._apply_order()
         if evaluation is not None:
             self.evaluation = evaluation
@@ -113,6 +113,7 @@ class ThumbnailGrid(RpcWidget):
         self.serve("thumbnails", self._serve_thumbnails)
         self.serve("preview", self._serve_preview)
         self.serve("full_image", self._serve_full_image)
+        self.serve("refresh_columns", self._serve_refresh_columns)
         self._initial_batch = self._cached_batch(self._shown_rows[:INITIAL_BATCH].tolist())
         self._opening_deferred = False
         self.open()
@@ -150,6 +151,7 @@ class ThumbnailGrid(RpcWidget):
             # The evaluation's tables count at its score threshold: start from the same.
             self.score_threshold = evaluation.score_threshold
             self.color_by = "match"
+            self.refresh_columns()
         self._update_counts()
         self._render_version += 1
 
@@ -195,6 +197,11 @@ class ThumbnailGrid(RpcWidget):
     def shown_ids(self) -> list[int]:
         return self._order_index.ids_of(self._shown_rows)
 
+    def refresh_columns(self) -> None:
+        """Offer the columns added to the table since (``ds.evaluate`` adds ``"<run>.ap"``,
+        ...) in the sort list; the browser asks for this whenever the list is opened."""
+        self._sortable_columns = _sortable_columns(self._items.table)
+
     @traitlets.validate("sort_by")
     def _check_sort_by(self, proposal: dict[str, Any]) -> str | None:
         value = proposal["value"]
@@ -204,6 +211,8 @@ class ThumbnailGrid(RpcWidget):
             if column not in table or table[column].ndim != 1:
                 known = ", ".join(_sortable_columns(table))
                 raise traitlets.TraitError(f"cannot sort by {column!r}; columns: {known}")
+            if column not in self._sortable_columns:
+                self.refresh_columns()  # a column added since, so the list can show it
         return value or None
 
     @traitlets.observe("sort_by")
@@ -265,6 +274,10 @@ class ThumbnailGrid(RpcWidget):
             rows, [thumb for _, thumb in hits], self._captions(rows), overlays, batch.buffers()
         )
         return {"result": result, "buffers": buffers}
+
+    def _serve_refresh_columns(self, _params: dict[str, Any]) -> Reply:
+        self.refresh_columns()
+        return {}, []
 
     def _serve_preview(self, params: dict[str, Any]) -> Future[Reply]:
         return self._serve_image(params, self._items.preview)

@@ -63,6 +63,20 @@ def test_the_thumbnail_decode_fills_the_pixel_statistics(demo: DemoPaths) -> Non
         assert np.isnan(ds.images[name][[1, 2, 4]]).all()
 
 
+def test_columns_added_later_reach_the_sort_list(demo: DemoPaths) -> None:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    ds.add_predictions(demo.predictions, name="sim")
+    grid = cw.CocoGrid(ds, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
+    assert "sim.ap" not in grid._sortable_columns
+    ds.evaluate("sim")
+    request(grid, "refresh_columns")  # the browser asks as the sort list opens
+    assert "sim.ap" in grid._sortable_columns
+    ds.images["late"] = np.arange(len(ds), dtype=np.float64)
+    grid.sort_by = "-late"
+    assert "late" in grid._sortable_columns
+    assert grid.shown_ids[0] == int(ds.images["id"][-1])
+
+
 def test_sort_and_show(grid: cw.CocoGrid, dataset: cw.CocoDataset) -> None:
     grid.sort_by = "-object_count"
     counts = dataset.images["object_count"][dataset.image_rows(grid.shown_ids)]
