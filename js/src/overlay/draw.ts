@@ -91,7 +91,11 @@ export function drawOverlayAt(
     const color = status ? STATUS_COLORS[status] : categoryColor(object.category);
     ctx.globalAlpha = dimmed ? 0.25 : 1;
     if (options.masks) drawMask(ctx, overlay, object, sx, sy, color);
-    if (options.boxes || (!object.poly && !object.rle)) drawBox(ctx, object, status, sx, sy, color, options.lineWidth);
+    if (options.boxes || (!object.poly && !object.rle)) {
+      drawBox(ctx, object, status, sx, sy, color, options.lineWidth);
+      // A crowd region reads apart by its hatching; an RLE mask drawn above has it already.
+      if (object.crowd && !(options.masks && object.rle)) hatchBox(ctx, object, sx, sy, color);
+    }
   }
   ctx.restore();
 }
@@ -115,6 +119,27 @@ function drawBox(
   else ctx.setLineDash([]);
   ctx.strokeRect(x * sx, y * sy, Math.max(w * sx, 1), Math.max(h * sy, 1));
   ctx.setLineDash([]);
+}
+
+const HATCH_SPACING_PX = 6;
+
+function hatchBox(ctx: CanvasRenderingContext2D, object: OverlayObject, sx: number, sy: number, color: string): void {
+  const [x, y, w, h] = object.bbox;
+  const [left, top, width, height] = [x * sx, y * sy, Math.max(w * sx, 1), Math.max(h * sy, 1)];
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  ctx.beginPath();
+  for (let offset = -height; offset < width; offset += HATCH_SPACING_PX) {
+    ctx.moveTo(left + offset, top + height);
+    ctx.lineTo(left + offset + height, top);
+  }
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1;
+  ctx.globalAlpha *= 0.6;
+  ctx.stroke();
+  ctx.restore();
 }
 
 function drawMask(
