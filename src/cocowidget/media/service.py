@@ -304,7 +304,8 @@ class ThumbnailService:
             return future
         try:
             return self.executor.submit(render_file, path, spec)
-        except BrokenExecutor as error:  # a process pool whose worker died, say
+        # A process pool whose worker died, or a user's executor shut down (RuntimeError).
+        except (BrokenExecutor, RuntimeError) as error:
             return _resolved(Thumbnail.failed(f"rendering failed ({type(error).__name__})"))
 
     def _send_queued(self, queued: list[tuple[str, RenderSpec, Future[Thumbnail]]]) -> None:
@@ -385,7 +386,8 @@ class _Task:
         futures = [future for _, future in items]
         try:
             task = executor.submit(render_files, [path for path, _ in items], spec)
-        except BrokenExecutor as error:  # a process pool whose worker died, say
+        # A process pool whose worker died, or a user's executor shut down (RuntimeError).
+        except (BrokenExecutor, RuntimeError) as error:
             for future in futures:
                 if future.set_running_or_notify_cancel():
                     future.set_exception(error)

@@ -401,6 +401,18 @@ def test_executor_failures_become_placeholders(images: list[Path], cache: Thumbn
     assert thumb.error == "rendering failed (ConnectionError: worker lost)"
 
 
+def test_a_shut_down_executor_gives_placeholders(images: list[Path], cache: ThumbnailCache) -> None:
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    with ThumbnailService(cache, pool) as service:
+        single = service.submit(images[0]).result(timeout=10)
+        with service.batch():
+            batched = [service.submit(path) for path in images[1:5]]
+        results = [future.result(timeout=10) for future in batched]
+    assert single.error == "rendering failed (RuntimeError)"
+    assert all(thumb.error and thumb.error.startswith("rendering failed") for thumb in results)
+
+
 def test_disabled_cache_renders_every_time(
     images: list[Path], monkeypatch: pytest.MonkeyPatch, threads: ThreadPoolExecutor
 ) -> None:
