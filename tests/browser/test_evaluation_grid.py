@@ -24,6 +24,7 @@ COUNT_COLOUR = """
   return n;
 }
 """
+TP_GREEN = [0x2E, 0x9E, 0x44]
 FP_RED = [0xE5, 0x39, 0x35]
 MISSED_AMBER = [0xFF, 0xB3, 0x00]
 
@@ -48,6 +49,13 @@ def test_match_colours_worst_first_thresholds_and_false_positive_view(
     expect(cell(notebook, 0)).to_have_attribute("data-image-id", str(worst))
     page.wait_for_function(f"() => ({COUNT_COLOUR})({FP_RED}) > 0")
     assert page.evaluate(COUNT_COLOUR, MISSED_AMBER) > 0
+    # The worst images are nearly all misses; the best, true positives.
+    notebook.run("grid.sort_by = '-sim.ap'")
+    page.wait_for_function(f"() => ({COUNT_COLOUR})({TP_GREEN}) > 500")
+    assert page.evaluate(COUNT_COLOUR, TP_GREEN) > 5 * page.evaluate(COUNT_COLOUR, FP_RED)
+    notebook.run("grid.sort_by = 'sim.ap'")
+    expect(cell(notebook, 0)).to_have_attribute("data-image-id", str(worst))
+    page.wait_for_function(f"() => ({COUNT_COLOUR})({FP_RED}) > 0")
 
     before = notebook.value("grid.evaluation_counts")
     red_before = page.evaluate(COUNT_COLOUR, FP_RED)

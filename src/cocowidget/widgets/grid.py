@@ -232,6 +232,15 @@ class ThumbnailGrid(RpcWidget):
             raise traitlets.TraitError(f"unknown prediction runs: {sorted(unknown)}")
         return list(proposal["value"])
 
+    @traitlets.validate("caption")
+    def _check_caption(self, proposal: dict[str, Any]) -> str:
+        value: str = proposal["value"]
+        table = self._items.table
+        if value and (value not in table or table[value].ndim != 1):
+            known = ", ".join(name for name in table.columns if table[name].ndim == 1)
+            raise traitlets.TraitError(f"no column {value!r} to caption with; columns: {known}")
+        return value
+
     @traitlets.observe("caption")
     def _on_caption(self, _change: dict[str, Any]) -> None:
         self._render_version += 1

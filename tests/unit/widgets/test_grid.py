@@ -96,6 +96,10 @@ def test_bad_sort_and_selection_are_refused(grid: cw.CocoGrid) -> None:
         grid.sort_by = "nope"
     with pytest.raises(KeyError, match="unknown image ids"):
         grid.selected = [10**9]
+    with pytest.raises(traitlets.TraitError, match="no column 'nope' to caption with"):
+        grid.caption = "nope"
+    grid.caption = "object_count"
+    grid.caption = ""  # no caption
 
 
 def test_selected_dataset_is_the_subset(grid: cw.CocoGrid, dataset: cw.CocoDataset) -> None:
