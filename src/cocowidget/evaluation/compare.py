@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cocowidget.data.table import Table
+from cocowidget.evaluation.columns import IMAGE_COLUMNS
 from cocowidget.evaluation.result import Evaluation
 
-IMAGE_COLUMNS = ("ap", "ap50", "tp", "fp", "fn", "precision", "recall")
 _CLASS_COUNT_COLUMNS = ("n_dt", "tp", "fp", "fn", "precision", "recall")
 
 

@@ -6,7 +6,7 @@ deltas, and an ``ObjectGrid`` shows the objects only one of the runs finds. With
 ``a`` and ``b`` the prefix is ``"<a>-vs-<b>."`` (``"<a>-vs-<b>.segm."`` for masks):
 
 - image columns ``<prefix><c>_delta`` (float) for each column ``c`` of
-  :data:`~cocowidget.evaluation.compare.IMAGE_COLUMNS` (``b - a``: positive where the
+  :data:`~cocowidget.evaluation.columns.IMAGE_COLUMNS` (``b - a``: positive where the
   second run is higher), and ``<prefix>gained`` / ``<prefix>lost`` (int): how many of
   the image's objects ``b`` finds and ``a`` misses / ``a`` finds and ``b`` misses;
 - annotation columns ``<prefix>gained`` / ``<prefix>lost`` (bool) for those objects;
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cocowidget.evaluation.columns import column_prefix
+from cocowidget.evaluation.columns import category_rows, column_prefix, spread_onto
 from cocowidget.evaluation.compare import RunComparison, compare_runs
 from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.evaluation.outcomes import GroundTruthStatus
@@ -90,12 +90,11 @@ def compare_columns(
             np.searchsorted(images["image_id"], truth_images[flags]), minlength=len(images)
         )
         image_columns[name] = counts.astype(np.int64)
-    _attach(ds.images, ds.image_rows(images["image_id"]), image_columns, prefix)
+    spread_onto(ds.images, ds.image_rows(images["image_id"]), image_columns, prefix)
 
     classes = comparison.classes
     class_columns = _deltas(classes)
-    category_rows = _category_rows(ds, classes["category_id"])
-    _attach(ds.categories, category_rows, class_columns, prefix)
+    spread_onto(ds.categories, category_rows(ds, classes["category_id"]), class_columns, prefix)
     return comparison
 
 
@@ -111,18 +110,3 @@ def _deltas(table: Table) -> dict[str, np.ndarray]:
     return {
         name: table[name].astype(np.float64) for name in table.columns if name.endswith("_delta")
     }
-
-
-def _category_rows(ds: CocoDataset, category_ids: np.ndarray) -> np.ndarray:
-    row_of = {int(i): row for row, i in enumerate(ds.categories["id"].tolist())}
-    return np.array([row_of.get(int(i), -1) for i in category_ids], dtype=np.int64)
-
-
-def _attach(table: Table, rows: np.ndarray, columns: dict[str, np.ndarray], prefix: str) -> None:
-    """Spread per-row values onto ``table`` (rows -1 are unknown there and skipped)."""
-    known = rows >= 0
-    for name, values in columns.items():
-        fill = np.nan if values.dtype.kind == "f" else -1
-        column = np.full(len(table), fill, dtype=values.dtype)
-        column[rows[known]] = values[known]
-        table[prefix + name] = column

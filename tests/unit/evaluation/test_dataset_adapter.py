@@ -50,3 +50,21 @@ def test_reference_data_through_the_dataset(iou_type: str, results_file: str) ->
     reference = run_cocoeval(coco_gt, load_results(coco_gt, results), iou_type)
     assert ev.stats.tolist() == list(reference.stats)
     np.testing.assert_array_equal(ev.precision, reference.eval["precision"])
+
+
+def test_evaluate_adds_image_class_detection_and_object_columns() -> None:
+    ds = CocoDataset.from_coco(json.loads(json.dumps(SCENE)))
+    ds.add_predictions(json.loads(json.dumps(RESULTS[:8])), "run")
+    ev = ds.evaluate("run")
+    assert ev.run == "run"
+    rows = ds.image_rows(ev.images["image_id"])
+    np.testing.assert_array_equal(ds.images["run.ap"][rows], ev.images["ap"])
+    np.testing.assert_array_equal(ds.images["run.fp"][rows], ev.images["fp"])
+    categories = ds.categories
+    by_id = {int(i): row for row, i in enumerate(categories["id"])}
+    class_rows = [by_id[int(i)] for i in ev.classes["category_id"]]
+    for name in ("ap", "ap50", "ap_small", "ar100", "n_gt", "tp", "fn", "recall"):
+        np.testing.assert_array_equal(categories[f"run.{name}"][class_rows], ev.classes[name])
+    assert "run.name" not in categories and "run.category_id" not in categories
+    np.testing.assert_array_equal(ds.predictions["run"]["tp50"], ev.detections["tp"][:, 0])
+    assert ds.annotations["run.found50"].sum() == ev.image_counts(0.5, 0.0).tp.sum()
