@@ -41,6 +41,8 @@ const SETTLE_MS = 100;
 const PREFETCH_ROWS = 12;
 const CAPTION_HEIGHT = 18;
 const GAP = 4;
+/** .cw-grid-canvas's margin in grid.css. */
+const CANVAS_MARGIN = 4;
 
 interface Cell {
   el: HTMLDivElement;
@@ -97,7 +99,10 @@ export class GridView {
     this.canvas.className = "cw-grid-canvas";
     this.scroller.append(this.canvas);
     const refreshColumns = () => void this.rpc.request("refresh_columns", {}).catch(() => {});
-    this.root.append(buildToolbar(model, refreshColumns), this.status, this.scroller, this.preview.el);
+    this.root.append(buildToolbar(model, refreshColumns), this.status, this.scroller);
+    // In the page's body: inside the notebook, an ancestor with a transform or containment
+    // becomes the containing block of a fixed element and pushes it off the viewport.
+    document.body.append(this.preview.el);
     el.append(this.root);
 
     this.scroller.addEventListener("scroll", () => {
@@ -143,6 +148,7 @@ export class GridView {
     cancelAnimationFrame(this.frame);
     clearTimeout(this.settleTimer);
     this.preview.hide();
+    this.preview.el.remove();
     this.resizeObserver.disconnect();
     this.thumbnails.clear();
     this.rpc.dispose();
@@ -239,6 +245,9 @@ export class GridView {
     this.columnPitch = this.columns > 1 ? (width - this.cellWidth) / (this.columns - 1) : this.cellWidth;
     const rowCount = Math.ceil(this.order.length / this.columns);
     this.canvas.style.height = `${rowCount * this.cellHeight}px`;
+    // The `height` trait, or less when every row fits in less (a handful of images).
+    const content = Math.max(1, rowCount) * this.cellHeight + 2 * CANVAS_MARGIN;
+    this.scroller.style.height = `${Math.min(this.model.get("height"), content)}px`;
 
     const top = this.scroller.scrollTop;
     const viewHeight = this.scroller.clientHeight || this.model.get("height");

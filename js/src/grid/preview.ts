@@ -183,8 +183,8 @@ export class Preview {
       this.img.removeAttribute("src");
       this.title.textContent = `${response.caption} — ${response.error ?? "unavailable"}`;
     }
+    this.renderList(); // before placing: the list's height is part of the fit
     this.place(response.width, response.height, pointer);
-    this.el.hidden = false;
     this.shownAt = performance.now();
     this.el.dataset.row = String(this.row);
     this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio);
@@ -193,23 +193,33 @@ export class Preview {
     this.applyZoom();
   }
 
-  /** Fit the image in the larger free side of the viewport, away from the pointer. */
+  /** Fit the image in the larger free side of the viewport, away from the pointer, with
+   * its title and object list inside the viewport too. */
   private place(width: number, height: number, pointer: { x: number; y: number }): void {
     const margin = 16;
-    const listHeight = 150;
     const onLeft = pointer.x > window.innerWidth / 2;
     const availableWidth = (onLeft ? pointer.x : window.innerWidth - pointer.x) - 2 * margin;
-    const availableHeight = window.innerHeight - 2 * margin - listHeight - 30;
-    const scale = Math.min(availableWidth / width, availableHeight / height, 1);
-    const shownWidth = Math.max(1, Math.round(width * scale));
-    const shownHeight = Math.max(1, Math.round(height * scale));
-    this.stage.style.width = `${shownWidth}px`;
-    this.stage.style.height = `${shownHeight}px`;
-    this.layer.style.width = `${shownWidth}px`;
-    this.layer.style.height = `${shownHeight}px`;
+    const fit = (chrome: number) => {
+      const availableHeight = window.innerHeight - 2 * margin - chrome;
+      const scale = Math.max(0, Math.min(availableWidth / width, availableHeight / height, 1));
+      const shownWidth = Math.max(1, Math.round(width * scale));
+      const shownHeight = Math.max(1, Math.round(height * scale));
+      for (const el of [this.stage, this.layer]) {
+        el.style.width = `${shownWidth}px`;
+        el.style.height = `${shownHeight}px`;
+      }
+      this.list.style.width = `${shownWidth}px`;
+      return shownHeight;
+    };
     this.el.style.left = onLeft ? `${margin}px` : "";
     this.el.style.right = onLeft ? "" : `${margin}px`;
-    this.el.style.top = `${Math.max(margin, (window.innerHeight - shownHeight - listHeight - 30) / 2)}px`;
+    // Size with a guess for the title and list, then again with what they measure.
+    let shownHeight = fit(200);
+    this.el.hidden = false;
+    const chrome = this.el.offsetHeight - shownHeight;
+    shownHeight = fit(chrome);
+    const total = shownHeight + chrome;
+    this.el.style.top = `${Math.max(margin, (window.innerHeight - total) / 2)}px`;
   }
 
   private applyZoom(): void {

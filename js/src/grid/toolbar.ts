@@ -51,6 +51,8 @@ export function buildToolbar(model: AnyModel<GridModel>, refreshColumns: () => v
   runs.className = "cw-runs";
   const renderRuns = () => {
     runs.replaceChildren();
+    runs.hidden = model.get("_runs").length === 0;
+    thresholdControl.hidden = runs.hidden; // the score threshold is for predictions
     const visible = new Set(model.get("visible_runs"));
     for (const name of model.get("_runs")) {
       const input = document.createElement("input");
@@ -66,9 +68,6 @@ export function buildToolbar(model: AnyModel<GridModel>, refreshColumns: () => v
       runs.append(labelled(name, input));
     }
   };
-  model.on("change:_runs", renderRuns);
-  model.on("change:visible_runs", renderRuns);
-  renderRuns();
   bar.append(runs);
 
   const threshold = document.createElement("input");
@@ -78,6 +77,7 @@ export function buildToolbar(model: AnyModel<GridModel>, refreshColumns: () => v
   threshold.step = "0.05";
   threshold.className = "cw-threshold";
   const thresholdValue = document.createElement("span");
+  thresholdValue.className = "cw-threshold-value";
   const syncThreshold = () => {
     threshold.value = String(model.get("score_threshold"));
     thresholdValue.textContent = model.get("score_threshold").toFixed(2);
@@ -92,6 +92,9 @@ export function buildToolbar(model: AnyModel<GridModel>, refreshColumns: () => v
   const thresholdControl = labelled("score ≥", threshold);
   thresholdControl.append(thresholdValue);
   bar.append(thresholdControl);
+  model.on("change:_runs", renderRuns);
+  model.on("change:visible_runs", renderRuns);
+  renderRuns();
 
   bar.append(labelled("masks", checkbox(model, "show_masks")));
   bar.append(labelled("boxes", checkbox(model, "show_boxes")));
