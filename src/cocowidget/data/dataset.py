@@ -164,8 +164,16 @@ class CocoDataset:
             dataset._raise_first_error(
                 dataset._table_problems(None) + dataset._segmentation_problems()
             )
+            if dataset._image_dir is not None and not dataset._image_dir.is_dir():
+                raise NotADirectoryError(_missing_image_dir(dataset._image_dir).message)
         else:
-            _warn_about(data.name, log.problems)
+            # Said at once, not only in quality(): these images would fail to show.
+            at_load = []
+            if dataset._image_dir is not None:
+                at_load = dataset._unsafe_file_names()
+                if not dataset._image_dir.is_dir():
+                    at_load.append(_missing_image_dir(dataset._image_dir))
+            _warn_about(data.name, log.problems + at_load)
         return dataset
 
     @classmethod
@@ -505,8 +513,11 @@ class CocoDataset:
             problems += checks.near_duplicates(subject, limits)
         return problems
 
+    def _unsafe_file_names(self) -> list[Problem]:
+        return [] if self._allow_outside else checks.unsafe_file_names(self._images)
+
     def _table_problems(self, limits: checks.QualityThresholds | None) -> list[Problem]:
-        problems = checks.unsafe_file_names(self._images)
+        problems = self._unsafe_file_names()
         problems += self._subject_problems(
             checks.Subject(self._annotations, "annotation"), ground_truth=True, limits=limits
         )
@@ -536,6 +547,8 @@ class CocoDataset:
                     "image files were not checked: the dataset has no image_dir",
                 )
             ]
+        if not self._image_dir.is_dir():
+            return [_missing_image_dir(self._image_dir)]
         reports = checks.inspect_files(self.image_paths(), executor)
         self._images["file_size"] = np.array(
             [r.file_size if r else -1 for r in reports], dtype=np.int64
@@ -686,6 +699,14 @@ def _report_missing_sections(document: Document, log: ProblemLog) -> None:
             "every category is undefined",
             severity=WARNING,
         )
+
+
+def _missing_image_dir(image_dir: Path) -> Problem:
+    return Problem(
+        "missing_image_dir",
+        ERROR,
+        f"image_dir {str(image_dir)!r} is not a folder: no image file can be read",
+    )
 
 
 def _warn_about(source: str, problems: list[Problem]) -> None:

@@ -65,7 +65,12 @@ def read_source(source: Any) -> Source:
     """A path, JSON bytes, a dict/list, or a ``pycocotools.coco.COCO``."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        return Source(path.name, path.read_bytes())
+        try:
+            return Source(path.name, path.read_bytes())
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no COCO JSON file at {path}") from None
+        except IsADirectoryError:
+            raise IsADirectoryError(f"{path} is a folder, not a COCO JSON file") from None
     if isinstance(source, bytes | bytearray | memoryview):
         return Source("<bytes>", bytes(source))
     if isinstance(source, dict):

@@ -230,7 +230,8 @@ def test_unsafe_file_names_are_never_read(tmp_path: Path) -> None:
         "annotations": [],
         "categories": [],
     }
-    dataset = CocoDataset.from_coco(document, image_dir=image_dir)
+    with pytest.warns(UserWarning, match=r"2 errors while loading \(first: image 1: the file"):
+        dataset = CocoDataset.from_coco(document, image_dir=image_dir)
     assert dataset.image_path(1) is None
     assert dataset.image_path(2) is None
     assert dataset.image_path(3) == (image_dir / "ok.jpg").resolve()
@@ -240,8 +241,28 @@ def test_unsafe_file_names_are_never_read(tmp_path: Path) -> None:
     assert dataset.images["file_size"].tolist() == [-1, -1, (image_dir / "ok.jpg").stat().st_size]
     opted_out = CocoDataset.from_coco(document, image_dir=image_dir, allow_outside_image_dir=True)
     assert opted_out.image_path(1) == secret.resolve()
+    assert "unsafe_file_name" not in opted_out.quality(check_files=False)["kind"].tolist()
     with pytest.raises(CocoFormatError, match="climbs out of the image directory"):
         CocoDataset.from_coco(document, image_dir=image_dir, strict=True)
+
+
+def test_a_missing_image_dir_is_said_once_at_load(tmp_path: Path) -> None:
+    document = {
+        "images": [{"id": i, "file_name": f"{i}.jpg", "width": 8, "height": 8} for i in (1, 2)],
+        "annotations": [],
+        "categories": [],
+    }
+    missing = tmp_path / "val2071"
+    with pytest.warns(UserWarning, match="image_dir '.*val2071' is not a folder"):
+        dataset = CocoDataset.from_coco(document, image_dir=missing)
+    files = [
+        p for p in dataset.quality().rows() if p["kind"] in ("missing_image_dir", "missing_file")
+    ]
+    assert [p["kind"] for p in files] == ["missing_image_dir"]  # not one per image
+    with pytest.raises(NotADirectoryError, match="val2071"):
+        CocoDataset.from_coco(document, image_dir=missing, strict=True)
+    with pytest.raises(FileNotFoundError, match=r"no COCO JSON file at .*nope\.json"):
+        CocoDataset.from_coco(tmp_path / "nope.json")
 
 
 def test_pixel_statistics_from_media(demo: Any) -> None:

@@ -187,7 +187,8 @@ def test_file_names_outside_image_dir_are_not_read(tmp_path: Path, demo: DemoPat
     document["annotations"] = []
     path = tmp_path / "escape.json"
     path.write_text(json.dumps(document))
-    ds = cw.CocoDataset.from_coco(path, image_dir=demo.image_dir)
+    with pytest.warns(UserWarning, match="climbs out of the image directory"):
+        ds = cw.CocoDataset.from_coco(path, image_dir=demo.image_dir)
     grid = cw.CocoGrid(ds, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
     result, _ = request(grid, "thumbnails", rows=[0])
     assert result["items"][0]["buffer"] == -1
