@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
+from cocowidget.data.statistics import PIXEL_STATISTICS
 from cocowidget.views.columns import ColumnCatalog, NumericColumn, describe
 from cocowidget.views.distributions import Distributions
 from cocowidget.views.filters import FilterSet, FilterValue
@@ -26,6 +27,11 @@ OBJECT_CHARTS = (
     "annotations.aspect_ratio",
     "annotations.category_name",
 )
+#: A pixel statistic is charted by default once this share of the images has a value.
+PIXEL_STATISTICS_COVERAGE = 0.5
+#: Flex bases of the chart panel and the grid: side by side from their sum (plus the gap).
+PANEL_BASIS_PX = 560
+GRID_BASIS_PX = 480
 #: The grid dims non-matching objects of at most this many images (the first shown):
 #: enough for any scroll position a user reaches, small enough to send at every brush step.
 EMPHASIS_LIMIT = 2000
@@ -116,26 +122,29 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         return header
 
     def _body(self, height: int) -> widgets.HBox:
-        """Charts in a scrolling panel beside the grid; below it when the page is narrow."""
+        """Charts beside the grid, scrolling in a panel as tall as the grid; when the output
+        is too narrow for both, the charts above the grid, all of them shown."""
         panel = widgets.VBox(
             [self._histograms, self._bar_charts, self._note],
             layout=widgets.Layout(
-                flex="1 1 560px",
+                flex=f"1 1 {PANEL_BASIS_PX}px",
                 min_width="300px",
-                max_height=f"{height}px",
-                overflow="hidden auto",
                 padding="0 4px 0 0",
                 grid_gap="8px",
             ),
         )
         panel.add_class("cw-explorer-panel")
+        self.grid.layout.width = "100%"  # of its box, which grows to the row's width
         grid_box = widgets.Box(
-            [self.grid], layout=widgets.Layout(flex="1 1 480px", min_width="320px")
+            [self.grid], layout=widgets.Layout(flex=f"1 1 {GRID_BASIS_PX}px", min_width="320px")
         )
-        return widgets.HBox(
-            [panel, grid_box],
+        body = widgets.HBox(
+            [panel, grid_box, _side_by_side_style(height)],
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px"),
         )
+        body.add_class("cw-explorer-body")
+        body.add_class(f"cw-explorer-height-{height}")
+        return body
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -294,7 +303,14 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
     def _has_values(self, key: str) -> bool:
         column = self._catalog.column(key)
         if isinstance(column, NumericColumn):
-            return bool(np.isfinite(column.values).any())
+            measured = np.isfinite(column.values)
+            if key in PIXEL_STATISTICS:
+                # Grids measure the images they show: a few hundred of them would chart
+                # as if they were the dataset. Most images, or none.
+                return (
+                    bool(measured.mean() >= PIXEL_STATISTICS_COVERAGE) if measured.size else False
+                )
+            return bool(measured.any())
         return len(column.codes) > 0
 
 
@@ -304,12 +320,25 @@ def _short_label(key: str) -> str:
     return prefix + ("class" if name == "category_name" else name.replace("_", " "))
 
 
+def _side_by_side_style(height: int) -> widgets.HTML:
+    """The rule that limits the chart panel to the grid's height, only while the two sit
+    side by side (a container query on the explorer's body; see charts.css)."""
+    side_by_side = PANEL_BASIS_PX + GRID_BASIS_PX + 10
+    rule = (
+        f"@container cw-explorer (min-width: {side_by_side}px) {{"
+        f" .cw-explorer-height-{height} > .cw-explorer-panel"
+        f" {{ max-height: {height}px; overflow: hidden auto; }} }}"
+    )
+    style = widgets.HTML(f"<style>{rule}</style>", layout=widgets.Layout(display="none"))
+    return style
+
+
 def _skipped_note(skipped: list[str]) -> str:
     if not skipped:
         return ""
     hint = (
         " (run <code>ds.compute_pixel_statistics()</code>, then build the explorer again)"
-        if any(key in ("brightness", "contrast", "sharpness") for key in skipped)
+        if any(key in PIXEL_STATISTICS for key in skipped)
         else ""
     )
     return f"Not charted, no values yet: {', '.join(skipped)}{hint}."
