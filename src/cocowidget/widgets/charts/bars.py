@@ -22,7 +22,7 @@ T = TypeVar("T")
 SelectCallback = Callable[[list[int]], None]
 
 #: Room for class names on the left, a value axis below.
-NAMES_MARGIN = {"top": 6, "bottom": 40, "left": 120, "right": 16}
+NAMES_MARGIN = {"top": 6, "bottom": 40, "left": 120, "right": 22}
 
 
 def figure(marks: list[Any], axes: list[bq.Axis], **options: Any) -> bq.Figure:

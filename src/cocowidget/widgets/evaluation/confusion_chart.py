@@ -105,7 +105,7 @@ class ConfusionChart:
                     label_offset="108px",
                 ),
             ],
-            fig_margin={"top": 8, "bottom": 100, "left": 124, "right": 10},
+            fig_margin={"top": 8, "bottom": 100, "left": 124, "right": 28},
         )
         self.note = widgets.Label()
         self.note.add_class("cw-chart-note")

@@ -99,7 +99,7 @@ class PrecisionRecallChart:
                     label_offset="36px",
                 ),
             ],
-            fig_margin=dict(MARGIN),
+            fig_margin={**MARGIN, "right": 22},  # the last tick label is centred on the edge
             layout=widgets.Layout(width="100%", height=CURVES_HEIGHT, min_height=CURVES_HEIGHT),
         )
         self.caption = widgets.Label()
