@@ -16,6 +16,7 @@ import numpy as np
 
 from cocowidget.evaluation.engine import evaluate, paused_gc
 from cocowidget.evaluation.inputs import Detections, GroundTruth, box_polygon
+from cocowidget.evaluation.mask_pairs import start_worker
 from cocowidget.evaluation.params import IouType
 from cocowidget.evaluation.result import Evaluation
 
@@ -79,6 +80,8 @@ def evaluate_dataset(
     ``ds.predictions[run]`` and ``ds.annotations``.
     """
     masks = iou_type == "segm"
+    if masks:
+        start_worker()  # it starts while the inputs are gathered
     with paused_gc():
         gt = ground_truth_from_dataset(ds, with_masks=masks)
         dt = detections_from_dataset(ds, run, with_masks=masks)

@@ -6,8 +6,9 @@ half of the objects) while this process does the rest. Measured on the 5,000-ima
 benchmark (``benchmarks/bench_evaluation.py``), this is about two thirds of a mask
 evaluation when done in one process.
 
-The worker starts, in the background, the first time masks are evaluated, and is used
-once it has answered; until then, or if it fails, everything runs here. Either way the
+The worker starts, in the background, as the first mask evaluation begins (before its
+inputs are gathered, so it is ready sooner), and is used once it has answered; until
+then, or if it fails, everything runs here. Either way the
 same pycocotools functions see the same values, so the IoUs are identical.
 """
 
@@ -101,6 +102,17 @@ def mask_ious(block: MaskBlock) -> FloatArray:
     return np.concatenate([_result_or_here(future, first), rest_ious])
 
 
+def start_worker() -> None:
+    """Start the worker process in the background, if it is not running (no waiting)."""
+    _worker.ready()
+
+
+def _ready_in_worker() -> int:
+    # Submitted first: unpickling it imports this module, and with it pycocotools, so the
+    # first real block does not pay for the imports.
+    return os.getpid()
+
+
 def _split_image(block: MaskBlock) -> int:
     objects = np.bincount(block.gt_image, minlength=block.n_images) + np.bincount(
         block.dt_image, minlength=block.n_images
@@ -137,7 +149,7 @@ class _Worker:
             if self._pool is None:
                 try:
                     self._pool = process_executor(1)
-                    self._started = self._pool.submit(os.getpid)
+                    self._started = self._pool.submit(_ready_in_worker)
                 except (OSError, RuntimeError):  # no processes in this sandbox
                     return None
             started = self._started
