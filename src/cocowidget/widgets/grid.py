@@ -418,13 +418,18 @@ def _thumbnail_reply(
 
 
 def _sortable_columns(table: Table) -> list[str]:
-    return [
-        name
-        for name in table.columns
-        if table[name].ndim == 1
-        and (table[name].dtype.kind in "iufb" or name in ("file_name", "category_name"))
-        and name not in ("id", "file_index", "image_index", "category_index")
-    ]
+    """Columns worth offering in the sort list: 1-D numbers (not ids or row indices) with
+    at least one value, and the names."""
+
+    def offered(name: str) -> bool:
+        values = table[name]
+        if values.ndim != 1 or name in ("id", "file_index", "image_index", "category_index"):
+            return False
+        if values.dtype.kind == "f":  # NaN throughout: not measured yet (brightness)
+            return bool(np.isfinite(values).any())
+        return values.dtype.kind in "iub" or name in ("file_name", "category_name")
+
+    return [name for name in table.columns if offered(name)]
 
 
 def _format_caption(value: Any) -> str:
