@@ -402,7 +402,9 @@ class CocoDataset:
                 + checks.segmentation_problems(subject, self._images)
             )
         else:
-            _warn_about(f"predictions {name!r}", loaded.problems)
+            subject = checks.Subject(objects, "detection", name)
+            checked = self._subject_problems(subject, ground_truth=False)
+            _warn_about(f"predictions {name!r}", loaded.problems + checked)
         self._runs[name] = objects
         self._run_problems[name] = loaded.problems
         return objects.table

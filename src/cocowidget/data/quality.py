@@ -232,7 +232,7 @@ def box_problems(
     )
     problems += _object_problems(
         subject,
-        np.flatnonzero(area < 0),
+        np.flatnonzero((area < 0) & ~negative),  # a negative box is reported as such
         "negative_area",
         ERROR,
         ".area",

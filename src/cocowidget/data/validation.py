@@ -271,7 +271,7 @@ def _box_and_area(
     """bbox and area, repaired from the segmentation where they are missing or invalid.
     For detections (``allow_missing_bbox``) a missing bbox/area stays UNSET, to be
     derived like ``COCO.loadRes`` does."""
-    what = "the annotation was dropped"
+    what = "the detection was dropped" if allow_missing_bbox else "the annotation was dropped"
     path = f"{record.path}.bbox"
     bbox: Any = UNSET
     derived = None

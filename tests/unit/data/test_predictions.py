@@ -151,6 +151,20 @@ def test_malformed_detections_are_dropped_and_listed() -> None:
         dataset.add_predictions(results, name="strict", strict=True)
 
 
+def test_kept_detections_with_bad_boxes_are_counted_in_the_load_warning() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    results = [
+        {"image_id": 3, "category_id": 1, "bbox": [10, 10, -5, 20], "score": 0.8},
+        {"image_id": 3, "category_id": 1, "bbox": [1, 2, 3], "score": 0.7},
+    ]
+    with pytest.warns(UserWarning, match=r"2 errors while loading .*the detection was dropped"):
+        table = dataset.add_predictions(results, name="odd")
+    assert len(table) == 1  # the negative box is kept, and reported
+    problems = [p for p in dataset.quality(check_files=False).rows() if p["run"] == "odd"]
+    kinds = sorted(p["kind"] for p in problems)
+    assert kinds == ["invalid_field", "negative_box"]  # not also "negative_area"
+
+
 def test_subset_keeps_runs() -> None:
     dataset = CocoDataset.from_coco(small_coco())
     dataset.add_predictions(RESULTS, name="model")
