@@ -479,7 +479,9 @@ export class GridView {
       const iou = this.model.get("iou_threshold").toFixed(2);
       const score = this.model.get("score_threshold").toFixed(2);
       const text = present.map((key) => `${key.toUpperCase()} ${counts[key]}`).join(" · ");
-      parts.push(`${text} at IoU ${iou}, score ≥ ${score}`);
+      // Of every object in the shown images, whatever filtered them (a class, say).
+      const scope = noun === "images" ? " (all classes)" : "";
+      parts.push(`${text}${scope} at IoU ${iou}, score ≥ ${score}`);
     }
     this.status.textContent = parts.join(" · ");
   }
