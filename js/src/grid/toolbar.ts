@@ -33,8 +33,8 @@ export function buildToolbar(model: AnyModel<GridModel>, refreshColumns: () => v
 
   const size = document.createElement("input");
   size.type = "range";
-  size.min = "64";
-  size.max = "384";
+  size.min = "48"; // the thumbnail_size trait's bounds
+  size.max = "512";
   size.step = "16";
   size.className = "cw-size";
   size.addEventListener("input", () => {
