@@ -341,4 +341,4 @@ def _skipped_note(skipped: list[str]) -> str:
         if any(key in PIXEL_STATISTICS for key in skipped)
         else ""
     )
-    return f"Not charted, no values yet: {', '.join(skipped)}{hint}."
+    return f"Not charted, no values (for most images) yet: {', '.join(skipped)}{hint}."
