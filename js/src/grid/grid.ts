@@ -239,10 +239,13 @@ export class GridView {
     // Hidden (a collapsed output, a background tab, a theme switch): keep the last layout;
     // laying out at zero width would leave one column behind once it is shown again.
     if (width === 0) return;
-    this.columns = Math.max(1, Math.floor(width / this.cellWidth));
+    // Cells are laid out inside the canvas, whose margin is on both sides.
+    const inner = Math.max(1, width - 2 * CANVAS_MARGIN);
+    const size = this.model.get("thumbnail_size");
+    this.columns = Math.max(1, Math.floor((inner + GAP) / this.cellWidth));
     // Spread the width left over by whole columns between them, as an image browser
     // does, rather than leaving it as a blank strip on the right.
-    this.columnPitch = this.columns > 1 ? (width - this.cellWidth) / (this.columns - 1) : this.cellWidth;
+    this.columnPitch = this.columns > 1 ? (inner - size) / (this.columns - 1) : this.cellWidth;
     const rowCount = Math.ceil(this.order.length / this.columns);
     this.canvas.style.height = `${rowCount * this.cellHeight}px`;
     // The `height` trait, or less when every row fits in less (a handful of images).
@@ -390,7 +393,7 @@ export class GridView {
     for (let row = firstRow; row <= lastRow; row++) {
       if (this.rowLayers.has(row)) continue;
       const layer = this.spareLayers.pop() ?? this.newLayer();
-      const width = Math.ceil((this.columns - 1) * this.columnPitch) + this.cellWidth;
+      const width = Math.ceil((this.columns - 1) * this.columnPitch) + size;
       layer.width = Math.round(width * ratio); // (re)sizing clears it
       layer.height = Math.round(size * ratio);
       layer.style.width = `${width}px`;

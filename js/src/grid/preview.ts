@@ -9,6 +9,7 @@ import { CancelledError, RpcClient } from "../rpc";
 
 const REST_MS = 90;
 const MAX_LISTED = 60;
+const MIN_LIST_WIDTH = 320;
 const ZOOM_STEP = 1.25;
 const MAX_ZOOM = 16;
 
@@ -197,8 +198,9 @@ export class Preview {
    * its title and object list inside the viewport too. */
   private place(width: number, height: number, pointer: { x: number; y: number }): void {
     const margin = 16;
+    const frame = 18; // .cw-preview's padding and border, left and right
     const onLeft = pointer.x > window.innerWidth / 2;
-    const availableWidth = (onLeft ? pointer.x : window.innerWidth - pointer.x) - 2 * margin;
+    const availableWidth = (onLeft ? pointer.x : window.innerWidth - pointer.x) - 2 * margin - frame;
     const fit = (chrome: number) => {
       const availableHeight = window.innerHeight - 2 * margin - chrome;
       const scale = Math.max(0, Math.min(availableWidth / width, availableHeight / height, 1));
@@ -208,7 +210,10 @@ export class Preview {
         el.style.width = `${shownWidth}px`;
         el.style.height = `${shownHeight}px`;
       }
-      this.list.style.width = `${shownWidth}px`;
+      // A tall, narrow image still gets a readable list (and title) below it.
+      const textWidth = Math.min(Math.max(shownWidth, MIN_LIST_WIDTH), window.innerWidth - 2 * margin - frame);
+      this.list.style.width = `${textWidth}px`;
+      this.title.style.maxWidth = `${textWidth}px`;
       return shownHeight;
     };
     this.el.style.left = onLeft ? `${margin}px` : "";

@@ -98,6 +98,7 @@ class CocoDataset:
         strict: bool,
         runs: dict[str, ObjectTable] | None = None,
         run_problems: dict[str, list[Problem]] | None = None,
+        pixel_statistics_complete: bool = False,
     ) -> None:
         self._images = images
         self._image_extras = image_extras
@@ -112,6 +113,7 @@ class CocoDataset:
         self._strict = strict
         self._runs: dict[str, ObjectTable] = dict(runs or {})
         self._run_problems: dict[str, list[Problem]] = dict(run_problems or {})
+        self._pixel_statistics_complete = pixel_statistics_complete
         self._image_ids = IdIndex(images["id"])
         self._category_ids = IdIndex(categories["id"])
 
@@ -127,10 +129,11 @@ class CocoDataset:
     ) -> CocoDataset:
         """Load an instances JSON (path or bytes), a dict, or a ``pycocotools.coco.COCO``.
 
-        ``strict=False`` loads what can be loaded and lists every problem in
-        :meth:`quality`; ``strict=True`` raises :class:`CocoFormatError` at the first
-        error, naming the file, the JSON path and what is wrong. Image files are looked up
-        as ``image_dir / file_name`` and never outside ``image_dir`` unless
+        ``strict=False`` loads what can be loaded, warns about what it found, and lists
+        every problem in :meth:`quality`; ``strict=True`` raises :class:`CocoFormatError`
+        at the first error, naming the file, the JSON path and what is wrong (and
+        ``NotADirectoryError`` for an ``image_dir`` that is not a folder). Image files are
+        looked up as ``image_dir / file_name`` and never outside ``image_dir`` unless
         ``allow_outside_image_dir``.
         """
         data = read_source(source)
@@ -402,9 +405,13 @@ class CocoDataset:
                 + checks.segmentation_problems(subject, self._images)
             )
         else:
+            # Kept detections with unusable boxes, said with what loading dropped; the
+            # rest (references, ...) the load problems already summarise.
             subject = checks.Subject(objects, "detection", name)
-            checked = self._subject_problems(subject, ground_truth=False)
-            _warn_about(f"predictions {name!r}", loaded.problems + checked)
+            boxes = checks.box_problems(
+                subject, self._images, checks.QualityThresholds(), ground_truth=False
+            )
+            _warn_about(f"predictions {name!r}", loaded.problems + boxes)
         self._runs[name] = objects
         self._run_problems[name] = loaded.problems
         return objects.table
@@ -415,6 +422,13 @@ class CocoDataset:
         self._run_problems.pop(name, None)
 
     # -- statistics that need the files ---------------------------------------------------
+    @property
+    def pixel_statistics_complete(self) -> bool:
+        """Every image's file was decoded for brightness, contrast and sharpness (by
+        :meth:`compute_pixel_statistics` or :meth:`quality`); images a grid showed have
+        them either way. Unreadable images stay NaN."""
+        return self._pixel_statistics_complete
+
     def set_pixel_statistics_at(self, row: int, statistics: PixelStatistics | None) -> None:
         """Store one image's pixel statistics, measured by whoever decoded it (the
         thumbnail pass does); ``None`` (not measured) leaves the row as it was."""
@@ -447,6 +461,8 @@ class CocoDataset:
         array = np.asarray(values, dtype=np.float64).reshape(len(rows), 3)
         for column, name in enumerate(PIXEL_STATISTICS):
             self._images[name][rows] = array[:, column]
+        if image_ids is None:
+            self._pixel_statistics_complete = True
 
     def compute_file_sizes(self) -> np.ndarray:
         """Fill ``file_size`` (bytes; -1 where the file is missing or unsafe)."""
@@ -491,6 +507,8 @@ class CocoDataset:
             problems += self._segmentation_problems(executor)
         if check_files:
             problems += self._file_problems(executor, limits)
+        elif self._image_dir is not None and not self._image_dir.is_dir():
+            problems.append(_missing_image_dir(self._image_dir))
         return problems_table(problems)
 
     def loading_problems(self) -> Table:
@@ -557,6 +575,7 @@ class CocoDataset:
         )
         for name in PIXEL_STATISTICS:
             self._images[name] = np.array([getattr(r, name) if r else np.nan for r in reports])
+        self._pixel_statistics_complete = True
         return checks.file_problems(self._images, reports, limits)
 
     def _raise_first_error(self, problems: list[Problem]) -> None:
@@ -597,7 +616,9 @@ class CocoDataset:
         rows = rows[np.sort(first)]
         images = self._images.take(rows)
         kept_ids = set(images["id"].tolist())
-        categories = self._categories.take(np.arange(len(self._categories)))
+        # Per-class evaluation columns ("<run>.ap", ...) are of the whole dataset: dropped.
+        whole = [name for name in self._categories.columns if "." in name]
+        categories = self._categories.drop(*whole).take(np.arange(len(self._categories)))
         annotations = self._annotations.for_images(rows)
         for name, values in category_statistics(categories, annotations.table).items():
             categories[name] = values
@@ -621,6 +642,7 @@ class CocoDataset:
             run_problems={
                 name: [p for p in ps if belongs(p)] for name, ps in self._run_problems.items()
             },
+            pixel_statistics_complete=self._pixel_statistics_complete,
         )
 
     def _sections(self) -> list[tuple[str, Any]]:

@@ -230,9 +230,11 @@ def box_problems(
         ".bbox",
         lambda row: f"{box(row)} has no area",
     )
+    # A detection's area is its box's (as loadRes makes it): for a negative box, the
+    # negative_box problem says it all.
     problems += _object_problems(
         subject,
-        np.flatnonzero((area < 0) & ~negative),  # a negative box is reported as such
+        np.flatnonzero((area < 0) & (ground_truth | ~negative)),
         "negative_area",
         ERROR,
         ".area",

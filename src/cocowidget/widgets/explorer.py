@@ -76,6 +76,7 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         self._throttle = throttle
         self._emphasis_limit = emphasis_limit
         self._origin: str | None = None
+        self._own_grid = grid is None
         self.grid = grid or CocoGrid(dataset, height=height - 40, **grid_options)
         self.charts: dict[str, Chart] = {}
         self._histogram_charts: dict[str, HistogramChart] = {}
@@ -134,7 +135,8 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
             ),
         )
         panel.add_class("cw-explorer-panel")
-        self.grid.layout.width = "100%"  # of its box, which grows to the row's width
+        if self._own_grid:
+            self.grid.layout.width = "100%"  # of its box, which grows to the row's width
         grid_box = widgets.Box(
             [self.grid], layout=widgets.Layout(flex=f"1 1 {GRID_BASIS_PX}px", min_width="320px")
         )
@@ -143,7 +145,7 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px"),
         )
         body.add_class("cw-explorer-body")
-        body.add_class(f"cw-explorer-height-{height}")
+        body.add_class(f"cw-explorer-height-{int(height)}")
         return body
 
     # -- state -----------------------------------------------------------------------------
@@ -302,16 +304,14 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
 
     def _has_values(self, key: str) -> bool:
         column = self._catalog.column(key)
-        if isinstance(column, NumericColumn):
-            measured = np.isfinite(column.values)
-            if key in PIXEL_STATISTICS:
-                # Grids measure the images they show: a few hundred of them would chart
-                # as if they were the dataset. Most images, or none.
-                return (
-                    bool(measured.mean() >= PIXEL_STATISTICS_COVERAGE) if measured.size else False
-                )
-            return bool(measured.any())
-        return len(column.codes) > 0
+        if not isinstance(column, NumericColumn):
+            return len(column.codes) > 0
+        measured = np.isfinite(column.values)
+        if key in PIXEL_STATISTICS and not self.dataset.pixel_statistics_complete:
+            # Grids measure the images they show: a few hundred of them would chart as if
+            # they were the dataset. After a full pass, or for most images, or not at all.
+            return measured.size > 0 and bool(measured.mean() >= PIXEL_STATISTICS_COVERAGE)
+        return bool(measured.any())
 
 
 def _short_label(key: str) -> str:
@@ -326,8 +326,8 @@ def _side_by_side_style(height: int) -> widgets.HTML:
     side_by_side = PANEL_BASIS_PX + GRID_BASIS_PX + 10
     rule = (
         f"@container cw-explorer (min-width: {side_by_side}px) {{"
-        f" .cw-explorer-height-{height} > .cw-explorer-panel"
-        f" {{ max-height: {height}px; overflow: hidden auto; }} }}"
+        f" .cw-explorer-height-{int(height)} > .cw-explorer-panel"
+        f" {{ max-height: {int(height)}px; overflow: hidden auto; }} }}"
     )
     style = widgets.HTML(f"<style>{rule}</style>", layout=widgets.Layout(display="none"))
     return style

@@ -200,7 +200,11 @@ class ThumbnailGrid(RpcWidget):
     def refresh_columns(self) -> None:
         """Offer the columns added to the table since (``ds.evaluate`` adds ``"<run>.ap"``,
         ...) in the sort list; the browser asks for this whenever the list is opened."""
-        self._sortable_columns = _sortable_columns(self._items.table)
+        columns = _sortable_columns(self._items.table)
+        current = (self.sort_by or "").lstrip("-")
+        if current and current not in columns:
+            columns.append(current)  # sorted by from Python: the list shows what is in force
+        self._sortable_columns = columns
 
     @traitlets.validate("sort_by")
     def _check_sort_by(self, proposal: dict[str, Any]) -> str | None:
@@ -211,12 +215,12 @@ class ThumbnailGrid(RpcWidget):
             if column not in table or table[column].ndim != 1:
                 known = ", ".join(_sortable_columns(table))
                 raise traitlets.TraitError(f"cannot sort by {column!r}; columns: {known}")
-            if column not in self._sortable_columns:
-                self.refresh_columns()  # a column added since, so the list can show it
         return value or None
 
     @traitlets.observe("sort_by")
     def _on_sort(self, _change: dict[str, Any]) -> None:
+        if self.sort_by and self.sort_by.lstrip("-") not in self._sortable_columns:
+            self.refresh_columns()  # a column added since: the list shows what is in force
         self._apply_order()
 
     @traitlets.validate("selected")

@@ -265,6 +265,15 @@ def test_a_missing_image_dir_is_said_once_at_load(tmp_path: Path) -> None:
         CocoDataset.from_coco(tmp_path / "nope.json")
 
 
+def test_a_full_pass_marks_the_pixel_statistics_complete(demo: Any) -> None:
+    dataset = CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    dataset.compute_pixel_statistics(image_ids=dataset.images["id"][:2])
+    assert not dataset.pixel_statistics_complete
+    dataset.compute_pixel_statistics()
+    assert dataset.pixel_statistics_complete
+    assert dataset.subset(dataset.images["id"][:3]).pixel_statistics_complete
+
+
 def test_pixel_statistics_from_media(demo: Any) -> None:
     from cocowidget.media import compute_pixel_statistics
 

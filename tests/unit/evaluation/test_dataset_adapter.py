@@ -68,3 +68,8 @@ def test_evaluate_adds_image_class_detection_and_object_columns() -> None:
     assert "run.name" not in categories and "run.category_id" not in categories
     np.testing.assert_array_equal(ds.predictions["run"]["tp50"], ev.detections["tp"][:, 0])
     assert ds.annotations["run.found50"].sum() == ev.image_counts(0.5, 0.0).tp.sum()
+    # A subset keeps the per-image columns (still true of its images) but not the
+    # per-class ones, which were of the whole dataset.
+    subset = ds.subset(ds.images["id"][:1])
+    assert "run.ap" in subset.images and "run.ap" not in subset.categories
+    assert "annotation_count" in subset.categories

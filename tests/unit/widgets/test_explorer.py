@@ -57,6 +57,22 @@ def test_default_charts_skip_columns_without_values(explorer: CocoExplorer) -> N
     assert explorer.filtered_ids == [1, 2, 3, 4]
 
 
+def test_pixel_statistics_are_charted_for_most_images_or_after_a_full_pass(
+    ds: CocoDataset,
+) -> None:
+    from cocowidget.media.statistics import PixelStatistics
+
+    ds.set_pixel_statistics_at(0, PixelStatistics(0.5, 0.2, 0.01))  # a grid showed one
+    assert "brightness" not in CocoExplorer(ds).charts  # 1 of 4 would chart as the whole
+    ds.set_pixel_statistics_at(1, PixelStatistics(0.4, 0.2, 0.01))
+    assert "brightness" in CocoExplorer(ds).charts  # 2 of 4
+    unreadable = small_dataset()  # no image files: a full pass leaves everything NaN...
+    unreadable.compute_pixel_statistics()
+    assert unreadable.pixel_statistics_complete
+    unreadable.set_pixel_statistics_at(0, PixelStatistics(0.5, 0.2, 0.01))
+    assert "brightness" in CocoExplorer(unreadable).charts  # ...but what it measured shows
+
+
 def test_columns_choose_the_charts_including_a_users_column(ds: CocoDataset) -> None:
     ds.images["score"] = np.array([0.1, 0.5, 0.9, np.nan])
     explorer = CocoExplorer(ds, columns=["score", "area", "annotations.size_bucket"])

@@ -71,6 +71,9 @@ def test_columns_added_later_reach_the_sort_list(demo: DemoPaths) -> None:
     ds.evaluate("sim")
     request(grid, "refresh_columns")  # the browser asks as the sort list opens
     assert "sim.ap" in grid._sortable_columns
+    assert "brightness" not in grid._sortable_columns  # no value yet
+    grid.sort_by = "brightness"  # asked for from Python: shown as the sort in force
+    assert "brightness" in grid._sortable_columns
     ds.images["late"] = np.arange(len(ds), dtype=np.float64)
     grid.sort_by = "-late"
     assert "late" in grid._sortable_columns
