@@ -151,3 +151,21 @@ def test_a_warm_grid_shows_its_first_screen_without_asking_the_kernel(
     assert not asked & seeded
     shown = second.locator(".cw-cell[data-position='0'] img.cw-thumb")
     assert shown.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_large_cells_get_sharper_thumbnails(notebook: NotebookPage, coco_tiny: Path) -> None:
+    open_grid(notebook, coco_tiny / "annotations/instances_val2017.json", coco_tiny / "val2017")
+    page = notebook.page
+    natural = "el => el.naturalWidth"
+    first = cell(notebook, 0).locator("img.cw-thumb")
+    assert first.evaluate(natural) <= 320
+    page.locator(".cw-size").evaluate(
+        "el => { el.value = '400'; el.dispatchEvent(new Event('input')); }"
+    )
+    # coco_tiny's images are 640 px wide: rendered at 640, not 320 shown at 400.
+    page.wait_for_function(
+        "() => document.querySelector(\".cw-cell[data-position='0'] img.cw-thumb\")"
+        ".naturalWidth > 320",
+        timeout=15_000,
+    )
+    assert notebook.value("grid.thumbnail_size") == 400

@@ -20,6 +20,7 @@ export interface GridModel {
   _sortable_columns: string[];
   _emphasis: Record<string, number[]>; // image id -> annotation ids to emphasise
   _initial_batch: { result?: ThumbnailResponse; buffers?: DataView[] }; // cached first screen
+  _thumbnail_side: number; // the long side thumbnails are rendered at; twice that for large cells
   selected: number[];
   sort_by: string | null;
   thumbnail_size: number;
@@ -86,7 +87,7 @@ export class GridView {
 
   constructor(private readonly model: AnyModel<GridModel>, el: HTMLElement) {
     this.rpc = new RpcClient(model);
-    this.thumbnails = new ThumbnailStore(this.rpc, 1500, () => this.schedule());
+    this.thumbnails = new ThumbnailStore(this.rpc, 1500, () => this.schedule(), model.get("_thumbnail_side"));
     this.preview = new Preview(this.rpc, {
       options: () => this.overlayOptions,
       categories: () => this.categories,
@@ -136,7 +137,9 @@ export class GridView {
       });
     }
     const initial = model.get("_initial_batch");
-    if (initial?.result && initial.buffers) this.thumbnails.seed(initial.result, initial.buffers);
+    if (initial?.result && initial.buffers) {
+      this.thumbnails.seed(initial.result, initial.buffers, model.get("_thumbnail_side"));
+    }
     this.readCategories();
     this.readIds();
     this.readOrder();
@@ -266,6 +269,10 @@ export class GridView {
       }
     }
     this.placeLayers(firstRow, lastRow);
+    // Cells drawn with more device pixels than the thumbnails have get them rendered at
+    // twice the side (a 240 px cell on a 2x screen); until they come, the smaller show.
+    const base = this.model.get("_thumbnail_side");
+    this.thumbnails.side = size * devicePixelRatio > base ? 2 * base : base;
     // Fetch what is visible first, then the overscan around it; ask before painting, so
     // the kernel works while the browser draws what it has.
     const visibleFirst = Math.floor(top / this.cellHeight) * this.columns;

@@ -6,6 +6,7 @@ import { CancelledError, RpcClient } from "../rpc";
 
 export interface Thumbnail {
   row: number;
+  side: number; // the long side it was rendered at
   url: string | null; // null when the image could not be rendered
   width: number;
   height: number;
@@ -41,12 +42,18 @@ export class ThumbnailStore {
   private readonly cache = new Map<number, Thumbnail>(); // insertion order = LRU order
   private readonly inFlight = new Map<number, Batch>();
   private generation = 0;
+  /** The long side to ask for; a cached thumbnail rendered smaller is shown until a
+   * sharper one replaces it (cells made larger, or a screen of higher pixel density). */
+  side: number;
 
   constructor(
     private readonly rpc: RpcClient,
     private readonly capacity: number,
     private readonly onLoaded: (rows: number[]) => void,
-  ) {}
+    baseSide: number,
+  ) {
+    this.side = baseSide;
+  }
 
   get(row: number): Thumbnail | undefined {
     const hit = this.cache.get(row);
@@ -66,7 +73,7 @@ export class ThumbnailStore {
     for (const batch of new Set(this.inFlight.values())) {
       if (!batch.rows.some((row) => keep.has(row))) batch.controller.abort();
     }
-    const missing = rows.filter((row) => !this.cache.has(row) && !this.inFlight.has(row));
+    const missing = rows.filter((row) => (this.cache.get(row)?.side ?? 0) < this.side && !this.inFlight.has(row));
     // A small first batch puts the first pictures on screen sooner; larger ones follow.
     let size = FIRST_BATCH_SIZE;
     for (let i = 0; i < missing.length; i += size, size = BATCH_SIZE) {
@@ -74,9 +81,10 @@ export class ThumbnailStore {
     }
   }
 
-  /** Store thumbnails that came without a request (a grid's initial state). */
-  seed(response: ThumbnailResponse, buffers: DataView[]): void {
-    this.storeAll(response, buffers);
+  /** Store thumbnails that came without a request (a grid's initial state), rendered
+   * at `side`. */
+  seed(response: ThumbnailResponse, buffers: DataView[], side: number): void {
+    this.storeAll(response, buffers, side);
   }
 
   /** Forget everything (e.g. the rendering parameters changed). */
@@ -91,15 +99,16 @@ export class ThumbnailStore {
   private async fetch(rows: number[]): Promise<void> {
     const batch: Batch = { rows, controller: new AbortController() };
     const generation = this.generation;
+    const side = this.side;
     for (const row of rows) this.inFlight.set(row, batch);
     try {
       const { result, buffers } = await this.rpc.request<ThumbnailResponse>(
         "thumbnails",
-        { rows },
+        { rows, side },
         batch.controller.signal,
       );
       if (generation !== this.generation) return;
-      this.storeAll(result, buffers);
+      this.storeAll(result, buffers, side);
       this.onLoaded(result.items.map((item) => item.row));
     } catch (error) {
       if (!(error instanceof CancelledError)) console.error("cocowidget: thumbnails", error);
@@ -108,12 +117,12 @@ export class ThumbnailStore {
     }
   }
 
-  private storeAll(response: ThumbnailResponse, buffers: DataView[]): void {
+  private storeAll(response: ThumbnailResponse, buffers: DataView[], side: number): void {
     const [coords, counts] = overlayArrays(response, buffers);
-    for (const item of response.items) this.store(item, buffers, coords, counts);
+    for (const item of response.items) this.store(item, buffers, coords, counts, side);
   }
 
-  private store(item: ThumbnailMeta, buffers: DataView[], coords: Float32Array, counts: Uint32Array): void {
+  private store(item: ThumbnailMeta, buffers: DataView[], coords: Float32Array, counts: Uint32Array, side: number): void {
     let url: string | null = null;
     if (item.buffer >= 0) {
       url = URL.createObjectURL(new Blob([copyBytes(buffers[item.buffer])], { type: item.mime }));
@@ -122,7 +131,7 @@ export class ThumbnailStore {
     if (previous?.url) URL.revokeObjectURL(previous.url);
     this.cache.delete(item.row);
     const overlay = item.overlay ? toOverlay(item.overlay, coords, counts) : null;
-    this.cache.set(item.row, { ...item, url, overlay });
+    this.cache.set(item.row, { ...item, side, url, overlay });
     this.evict();
   }
 

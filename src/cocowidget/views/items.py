@@ -58,10 +58,12 @@ class ImageItems:
             "fn": int(counts.fn[shown].sum()),
         }
 
-    def thumbnail(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        """The image's thumbnail; the decode that makes it also fills the dataset's pixel
-        statistics (brightness, contrast, sharpness) for the image."""
-        future = _submit(self.dataset, row, service.submit)
+    def thumbnail(
+        self, service: ThumbnailService, row: int, side: int | None = None
+    ) -> Future[Thumbnail]:
+        """The image's thumbnail (long side ``side``, default the service's); the decode
+        that makes it also fills the dataset's pixel statistics for the image."""
+        future = _submit(self.dataset, row, lambda path: service.submit(path, max_side=side))
         future.add_done_callback(lambda done: self._keep_statistics(row, done))
         return future
 
@@ -159,8 +161,10 @@ class ObjectItems:
             return 0.0, 0.0, width, height
         return left, top, right, bottom
 
-    def thumbnail(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        return self._region(service, row, service.max_side)
+    def thumbnail(
+        self, service: ThumbnailService, row: int, side: int | None = None
+    ) -> Future[Thumbnail]:
+        return self._region(service, row, side or service.max_side)
 
     def cached_thumbnail(self, service: ThumbnailService, row: int) -> Thumbnail | None:
         box = self.crop_box(row)

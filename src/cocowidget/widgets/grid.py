@@ -59,6 +59,9 @@ class ThumbnailGrid(RpcWidget):
     # thumbnails reply format ({"result": ..., "buffers": [...]}): a view shows them
     # without asking the kernel, which answers only after a round trip.
     _initial_batch = traitlets.Dict().tag(sync=True)
+    # The long side thumbnails are rendered at; the browser asks for twice that for cells
+    # with more device pixels.
+    _thumbnail_side = traitlets.Int(320).tag(sync=True)
 
     selected = traitlets.List(traitlets.Int()).tag(sync=True)
     sort_by = traitlets.Unicode(None, allow_none=True).tag(sync=True)
@@ -97,6 +100,7 @@ class ThumbnailGrid(RpcWidget):
         self._opening_deferred = True
         super().__init__(**kwargs)
         self._item_kind = items.kind
+        self._thumbnail_side = self._thumbnails.max_side
         self._image_ids = self._order_index.image_ids.astype("<f8").tobytes()
         self._runs = runs
         categories = self.dataset.categories
@@ -264,8 +268,10 @@ class ThumbnailGrid(RpcWidget):
     # -- requests from the browser ---------------------------------------------------------
     def _serve_thumbnails(self, params: dict[str, Any]) -> Future[Reply]:
         rows = _valid_rows(params.get("rows"), len(self._order_index))
+        base = self._thumbnails.max_side
+        side = base * 2 if params.get("side") == base * 2 else base
         with self._thumbnails.batch():
-            futures = [self._items.thumbnail(self._thumbnails, row) for row in rows]
+            futures = [self._items.thumbnail(self._thumbnails, row, side) for row in rows]
         captions = self._captions(rows)
         batch = OverlayBatch()
         overlays = [self._items.overlay(row, batch) for row in rows]

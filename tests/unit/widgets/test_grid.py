@@ -80,6 +80,22 @@ def test_columns_added_later_reach_the_sort_list(demo: DemoPaths) -> None:
     assert grid.shown_ids[0] == int(ds.images["id"][-1])
 
 
+def test_large_cells_get_thumbnails_at_twice_the_side(grid: cw.CocoGrid) -> None:
+    assert grid._thumbnail_side == 320
+    small, _ = request(grid, "thumbnails", rows=[0])
+    large, _ = request(grid, "thumbnails", rows=[0], side=640)
+    odd, _ = request(grid, "thumbnails", rows=[0], side=5000)  # not offered: the base side
+    sides = [
+        max(reply["items"][0]["width"], reply["items"][0]["height"])
+        for reply in (small, large, odd)
+    ]
+    assert sides[0] == 320 and sides[2] == 320
+    assert sides[1] == min(
+        640, max(int(grid.dataset.images["width"][0]), int(grid.dataset.images["height"][0]))
+    )
+    assert sides[1] > 320
+
+
 def test_sort_and_show(grid: cw.CocoGrid, dataset: cw.CocoDataset) -> None:
     grid.sort_by = "-object_count"
     counts = dataset.images["object_count"][dataset.image_rows(grid.shown_ids)]
