@@ -8,6 +8,7 @@ read from the notebook model exactly as they would be saved.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from playwright.sync_api import Locator, Page
@@ -79,6 +80,16 @@ class NotebookPage:
         """Evaluate a Python expression in the kernel and return it, JSON round-tripped."""
         text = self.run(f"import json as _j; print(_j.dumps({expression}))", timeout=timeout)
         return json.loads(text.strip().splitlines()[-1])
+
+    def value_becomes(self, expression: str, expected: Any, timeout: float = 10.0) -> Any:
+        """Evaluate ``expression`` until it equals ``expected`` (state the browser sends
+        the kernel, such as a selection, arrives on its own time); the last value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.value(expression)
+            if value == expected or time.monotonic() > deadline:
+                return value
+            self.page.wait_for_timeout(200)
 
     def output(self, index: int | None = None) -> Locator:
         """The output area of a cell run by this page (the last one by default)."""

@@ -70,7 +70,7 @@ def test_match_colours_worst_first_thresholds_and_false_positive_view(
         "(ev.image_counts(0.5, 0.9))]"
     )
     assert [after["tp"], after["fp"], after["fn"]] == expected
-    expect(page.locator(".cw-grid-status").first).to_contain_text(f"FP {after['fp']}")
+    expect(page.locator(".cw-grid-status").first).to_contain_text(f"FP {after['fp']:,}")
 
     notebook.run(
         "runs = ds.predictions['sim']\n"
@@ -91,7 +91,7 @@ def test_match_colours_worst_first_thresholds_and_false_positive_view(
     )
     assert 0 < counts["fp"] < notebook.value("len(objects.shown_ids)")
     status = objects.locator(".cw-grid-status")
-    expect(status).to_contain_text(f"TP 0 · FP {counts['fp']} at IoU 0.50, score ≥ 0.50")
+    expect(status).to_contain_text(f"TP 0 · FP {counts['fp']:,} at IoU 0.50, score ≥ 0.50")
     expect(status).not_to_contain_text("FN")
     expect(objects.locator(LOADED).first).to_be_visible(timeout=30_000)
     first = objects.locator(".cw-cell[data-position='0']")

@@ -69,7 +69,7 @@ def open_view(notebook: NotebookPage, demo: DemoPaths) -> int:
     page = notebook.page
     expect(page.locator(LOADED).first).to_be_visible(timeout=30_000)
     total: int = notebook.value("len(ds.images)")
-    expect(page.locator(GRID_STATUS)).to_contain_text(f"{total} images")
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"{total:,} images")
     return total
 
 
@@ -89,7 +89,7 @@ def test_class_bar_click_filters_the_grid(notebook: NotebookPage, demo: DemoPath
         f"ef.images_with_class(ev, {worst}, score_threshold=view.grid.score_threshold).tolist()"
     )
     assert 0 < len(expected) < total
-    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(expected)} of {total} images")
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(expected):,} of {total:,} images")
     assert notebook.value("view.selected_class") == worst
     assert sorted(notebook.value("view.grid.shown_ids")) == expected
     shown_cells = page.locator(".cw-evaluation .cw-cell:not([hidden])")
@@ -105,7 +105,7 @@ def test_class_bar_click_filters_the_grid(notebook: NotebookPage, demo: DemoPath
         " score_threshold=view.grid.score_threshold).tolist()"
     )
     assert 0 < len(wrong) < len(expected)
-    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(wrong)} of {total} images")
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(wrong):,} of {total:,} images")
     assert notebook.value("view.image_filter") == "false_positives"
     assert sorted(notebook.value("view.grid.shown_ids")) == wrong
 
@@ -118,12 +118,12 @@ def test_class_bar_click_filters_the_grid(notebook: NotebookPage, demo: DemoPath
         " iou_threshold=view.grid.iou_threshold, score_threshold=0.8).tolist()"
     )
     assert len(confident) < len(wrong)
-    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(confident)} of {total} images")
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(confident):,} of {total:,} images")
     assert sorted(notebook.value("view.grid.shown_ids")) == confident
 
     page.locator(".cw-class-filter button", has_text="Show all").click()
     expect(page.locator(GRID_STATUS)).not_to_contain_text(" of ")
-    expect(page.locator(GRID_STATUS)).to_contain_text(f"{total} images")
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"{total:,} images")
     assert notebook.value("[view.selected_class, view.image_filter]") == [None, "all"]
     assert len(notebook.value("view.grid.shown_ids")) == total
 
@@ -161,7 +161,9 @@ def test_confusion_cell_click_filters_the_grid(notebook: NotebookPage, demo: Dem
 
     expect(page.locator(STATUS)).to_contain_text(f"{len(expected_ids)} ")
     expect(page.locator(STATUS)).to_contain_text(" detected as ")
-    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(expected_images)} of {total} images")
+    expect(page.locator(GRID_STATUS)).to_contain_text(
+        f"{len(expected_images):,} of {total:,} images"
+    )
     assert notebook.value("list(view.confusion_cell)") == [truth, predicted]
     assert sorted(notebook.value("view.confusion_detection_ids")) == expected_ids
     assert sorted(notebook.value("view.grid.shown_ids")) == expected_images
@@ -175,6 +177,6 @@ def test_confusion_cell_click_filters_the_grid(notebook: NotebookPage, demo: Dem
     # A second click on the cell lets go of it: every image again.
     cells.nth(index).click()
     expect(page.locator(GRID_STATUS)).not_to_contain_text(" of ")
-    expect(page.locator(GRID_STATUS)).to_contain_text(f"{total} images")
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"{total:,} images")
     assert notebook.value("[view.confusion_cell, view.confusion_detection_ids]") == [None, []]
     assert len(notebook.value("view.grid.shown_ids")) == total

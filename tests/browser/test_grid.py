@@ -105,17 +105,17 @@ def test_keyboard_moves_focus_and_selects(notebook: NotebookPage, coco_tiny: Pat
     keyboard.press("ArrowRight")
     keyboard.press("Shift+ArrowRight")
     page.wait_for_function("() => document.querySelectorAll('.cw-cell.cw-selected').length === 3")
-    assert sorted(notebook.value("grid.selected")) == sorted(ids[:3])
+    assert notebook.value_becomes("sorted(grid.selected)", sorted(ids[:3])) == sorted(ids[:3])
 
     page.locator(".cw-grid-scroller").focus()
     keyboard.press("Control+a")
     expect(page.locator(".cw-grid-status")).to_contain_text(f"{len(ids)} selected")
-    assert len(notebook.value("grid.selected")) == len(ids)
+    assert notebook.value_becomes("len(grid.selected)", len(ids)) == len(ids)
 
     page.locator(".cw-grid-scroller").focus()
     keyboard.press("Escape")
     expect(page.locator(".cw-cell.cw-selected")).to_have_count(0)
-    assert notebook.value("grid.selected") == []
+    assert notebook.value_becomes("grid.selected", []) == []
 
 
 def test_a_warm_grid_shows_its_first_screen_without_asking_the_kernel(

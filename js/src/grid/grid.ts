@@ -480,7 +480,8 @@ export class GridView {
     const shown = this.order.length;
     const total = this.imageIds.length;
     const noun = this.model.get("_item_kind") === "object" ? "objects" : "images";
-    const parts = [shown === total ? `${total} ${noun}` : `${shown} of ${total} ${noun}`];
+    const count = (n: number) => n.toLocaleString("en-US"); // 5,000, as the charts say
+    const parts = [shown === total ? `${count(total)} ${noun}` : `${count(shown)} of ${count(total)} ${noun}`];
     if (this.selection.count) parts.push(`${this.selection.count} selected`);
     const counts = this.model.get("evaluation_counts") ?? {};
     // Image grids count all three; crops of detections TP and FP, of annotations TP and FN.
@@ -488,7 +489,7 @@ export class GridView {
     if (present.length) {
       const iou = this.model.get("iou_threshold").toFixed(2);
       const score = this.model.get("score_threshold").toFixed(2);
-      const text = present.map((key) => `${key.toUpperCase()} ${counts[key]}`).join(" · ");
+      const text = present.map((key) => `${key.toUpperCase()} ${count(counts[key] ?? 0)}`).join(" · ");
       // Of every object in the shown images, whatever filtered them (a class, say).
       const scope = noun === "images" ? " (all classes)" : "";
       parts.push(`${text}${scope} at IoU ${iou}, score ≥ ${score}`);

@@ -62,7 +62,7 @@ class ClassApChart:
                 label="average precision",
                 tick_format=".1f",
                 grid_lines="dashed",
-                num_ticks=5,
+                tick_values=np.linspace(0.0, 1.0, 6),  # "num_ticks" put ticks at .25, read .3
             ),
             on_select=self._on_selected,
             padding=0.2,
