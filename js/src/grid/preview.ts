@@ -188,6 +188,7 @@ export class Preview {
     this.place(response.width, response.height, pointer);
     this.shownAt = performance.now();
     this.el.dataset.row = String(this.row);
+    delete this.el.dataset.resolution; // set again if this image is zoomed into
     this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio);
     this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio);
     this.redraw();
