@@ -167,15 +167,15 @@ class CocoDataset:
             dataset._raise_first_error(
                 dataset._table_problems(None) + dataset._segmentation_problems()
             )
-            if dataset._image_dir is not None and not dataset._image_dir.is_dir():
-                raise NotADirectoryError(_missing_image_dir(dataset._image_dir).message)
+            missing_dir = dataset._missing_image_dir()
+            if missing_dir is not None:
+                raise NotADirectoryError(missing_dir.message)
         else:
             # Said at once, not only in quality(): these images would fail to show.
-            at_load = []
-            if dataset._image_dir is not None:
-                at_load = dataset._unsafe_file_names()
-                if not dataset._image_dir.is_dir():
-                    at_load.append(_missing_image_dir(dataset._image_dir))
+            at_load = dataset._unsafe_file_names() if dataset._image_dir is not None else []
+            missing_dir = dataset._missing_image_dir()
+            if missing_dir is not None:
+                at_load.append(missing_dir)
             _warn_about(data.name, log.problems + at_load)
         return dataset
 
@@ -507,8 +507,8 @@ class CocoDataset:
             problems += self._segmentation_problems(executor)
         if check_files:
             problems += self._file_problems(executor, limits)
-        elif self._image_dir is not None and not self._image_dir.is_dir():
-            problems.append(_missing_image_dir(self._image_dir))
+        elif (missing_dir := self._missing_image_dir()) is not None:
+            problems.append(missing_dir)
         return problems_table(problems)
 
     def loading_problems(self) -> Table:
@@ -532,6 +532,17 @@ class CocoDataset:
         if ground_truth:
             problems += checks.near_duplicates(subject, limits)
         return problems
+
+    def _missing_image_dir(self) -> Problem | None:
+        """The problem of an ``image_dir`` that is not a folder (``None`` if it is one, or
+        if there is no ``image_dir``)."""
+        if self._image_dir is None or self._image_dir.is_dir():
+            return None
+        return Problem(
+            "missing_image_dir",
+            ERROR,
+            f"image_dir {str(self._image_dir)!r} is not a folder: no image file can be read",
+        )
 
     def _unsafe_file_names(self) -> list[Problem]:
         return [] if self._allow_outside else checks.unsafe_file_names(self._images)
@@ -567,8 +578,8 @@ class CocoDataset:
                     "image files were not checked: the dataset has no image_dir",
                 )
             ]
-        if not self._image_dir.is_dir():
-            return [_missing_image_dir(self._image_dir)]
+        if (missing_dir := self._missing_image_dir()) is not None:
+            return [missing_dir]
         reports = checks.inspect_files(self.image_paths(), executor)
         self._images["file_size"] = np.array(
             [r.file_size if r else -1 for r in reports], dtype=np.int64
@@ -723,14 +734,6 @@ def _report_missing_sections(document: Document, log: ProblemLog) -> None:
             "every category is undefined",
             severity=WARNING,
         )
-
-
-def _missing_image_dir(image_dir: Path) -> Problem:
-    return Problem(
-        "missing_image_dir",
-        ERROR,
-        f"image_dir {str(image_dir)!r} is not a folder: no image file can be read",
-    )
 
 
 def _warn_about(source: str, problems: list[Problem]) -> None:

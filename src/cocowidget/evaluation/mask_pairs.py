@@ -8,8 +8,8 @@ evaluation when done in one process.
 
 The worker starts, in the background, as the first mask evaluation begins (before its
 inputs are gathered, so it is ready sooner), and is used once it has answered; until
-then, or if it fails, everything runs here. Either way the
-same pycocotools functions see the same values, so the IoUs are identical.
+then, or if it fails, everything runs here. Either way the same pycocotools functions
+see the same values, so the IoUs are identical.
 """
 
 from __future__ import annotations

@@ -223,8 +223,7 @@ class ThumbnailGrid(RpcWidget):
 
     @traitlets.observe("sort_by")
     def _on_sort(self, _change: dict[str, Any]) -> None:
-        if self.sort_by and self.sort_by.lstrip("-") not in self._sortable_columns:
-            self.refresh_columns()  # a column added since: the list shows what is in force
+        self.refresh_columns()  # a column added since: the list shows what is in force
         self._apply_order()
 
     @traitlets.validate("selected")
