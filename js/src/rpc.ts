@@ -1,5 +1,7 @@
-// Request/response over anywidget custom messages (see widgets/rpc.py for the protocol).
+// Request/response over anywidget custom messages (see widgets/rpc.py); the messages and
+// each method's parameters and result are declared in src/cocowidget/protocol/messages.py.
 import type { AnyModel } from "@anywidget/types";
+import type { Cancel, GridMethods, Request, Response as ResponseMessage } from "./generated/protocol";
 
 export interface Response<T> {
   result: T;
@@ -9,15 +11,6 @@ export interface Response<T> {
 interface Pending {
   resolve: (response: Response<unknown>) => void;
   reject: (error: Error) => void;
-}
-
-interface ResponseMessage {
-  type: "response";
-  id: number;
-  ok: boolean;
-  result?: unknown;
-  error?: string;
-  cancelled?: boolean;
 }
 
 export class CancelledError extends Error {
@@ -36,9 +29,13 @@ export class RpcClient {
     model.on("msg:custom", this.onMessage);
   }
 
-  request<T>(method: string, params: object, signal?: AbortSignal): Promise<Response<T>> {
+  request<M extends keyof GridMethods>(
+    method: M,
+    params: GridMethods[M]["params"],
+    signal?: AbortSignal,
+  ): Promise<Response<GridMethods[M]["result"]>> {
     const id = this.nextId++;
-    return new Promise<Response<T>>((resolve, reject) => {
+    return new Promise<Response<GridMethods[M]["result"]>>((resolve, reject) => {
       if (signal?.aborted) {
         reject(new CancelledError());
         return;
@@ -48,13 +45,15 @@ export class RpcClient {
         "abort",
         () => {
           if (this.pending.delete(id)) {
-            this.model.send({ type: "cancel", id });
+            const cancel: Cancel = { type: "cancel", id };
+            this.model.send(cancel);
             reject(new CancelledError());
           }
         },
         { once: true },
       );
-      this.model.send({ type: "request", id, method, params });
+      const request: Request = { type: "request", id, method, params: { ...params } };
+      this.model.send(request);
     });
   }
 

@@ -131,8 +131,8 @@ def test_a_warm_grid_shows_its_first_screen_without_asking_the_kernel(
     notebook.run(
         "asked = []\n"
         "again = cw.CocoGrid(ds)\n"
-        "serve = again._handlers['thumbnails']\n"
-        "again.serve('thumbnails', lambda p: (asked.extend(p['rows']), serve(p))[1])\n"
+        "params, serve = again._handlers['thumbnails']\n"
+        "again.serve('thumbnails', params, lambda p: (asked.extend(p.rows), serve(p))[1])\n"
         "again"
     )
     second = page.locator(".cw-grid").last

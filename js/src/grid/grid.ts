@@ -7,7 +7,8 @@ import type { Category, OverlayOptions } from "../overlay/types";
 import { RpcClient } from "../rpc";
 import { Preview, ZOOM_IN, ZOOM_OUT } from "./preview";
 import { Selection } from "./selection";
-import { Thumbnail, ThumbnailResponse, ThumbnailStore } from "./thumbnails";
+import type { ThumbnailBatch } from "../generated/protocol";
+import { Thumbnail, ThumbnailStore } from "./thumbnails";
 import { buildToolbar } from "./toolbar";
 
 export interface GridModel {
@@ -18,8 +19,8 @@ export interface GridModel {
   _categories: Category[];
   _runs: string[]; // prediction runs; source k in overlays is _runs[k - 1]
   _sortable_columns: string[];
-  _emphasis: Record<string, number[]>; // image id -> annotation ids to emphasise
-  _initial_batch: { result?: ThumbnailResponse; buffers?: DataView[] }; // cached first screen
+  _emphasis: Record<string, number[]>; // item row -> annotation rows to emphasise
+  _initial_batch: { result?: ThumbnailBatch; buffers?: DataView[] }; // cached first screen
   _thumbnail_side: number; // the long side thumbnails are rendered at; twice that for large cells
   selected: number[];
   sort_by: string | null;
@@ -336,7 +337,7 @@ export class GridView {
       cell.img.hidden = false;
       cell.placeholder.hidden = true;
       cell.el.classList.remove("cw-broken");
-      this.drawCellOverlay(cell, thumb, id);
+      this.drawCellOverlay(cell, thumb);
     } else {
       cell.img.removeAttribute("src");
       cell.img.hidden = true;
@@ -347,7 +348,7 @@ export class GridView {
     }
   }
 
-  private drawCellOverlay(cell: Cell, thumb: Thumbnail, id: number): void {
+  private drawCellOverlay(cell: Cell, thumb: Thumbnail): void {
     const size = this.model.get("thumbnail_size");
     const scale = Math.min(size / thumb.width, size / thumb.height);
     const width = Math.max(1, Math.round(thumb.width * scale));
@@ -365,8 +366,8 @@ export class GridView {
       width: width * ratio,
       height: height * ratio,
     };
-    const emphasis = this.model.get("_emphasis")?.[String(id)];
-    const keys = emphasis ? new Set(emphasis.map((objectId) => `0:${objectId}`)) : undefined;
+    const emphasis = this.model.get("_emphasis")?.[String(thumb.row)];
+    const keys = emphasis ? new Set(emphasis.map((objectRow) => `0:${objectRow}`)) : undefined;
     drawOverlayAt(ctx, region, thumb.overlay, this.overlayOptions, keys);
     cell.drawn = thumb;
   }

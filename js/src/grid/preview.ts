@@ -2,8 +2,10 @@
 // list of its objects; the mouse wheel (or + / -) zooms into the full-resolution image.
 import { copyBytes } from "../buffers";
 import { categoryColor } from "../overlay/colors";
-import { OverlayArrays, OverlayRecord, overlayArrays, toOverlay } from "../overlay/decode";
-import { drawOverlay, matchStatus, OUTCOME_LABELS, visibleObjects } from "../overlay/draw";
+import { OUTCOME_TEXT, VERDICT_TEXT } from "../generated/protocol";
+import type { ImageReply } from "../generated/protocol";
+import { overlayArrays, toOverlay } from "../overlay/decode";
+import { drawOverlay, matchStatus, visibleObjects } from "../overlay/draw";
 import type { Category, Overlay, OverlayOptions } from "../overlay/types";
 import { CancelledError, RpcClient } from "../rpc";
 
@@ -13,18 +15,8 @@ const MIN_LIST_WIDTH = 320;
 const ZOOM_STEP = 1.25;
 const MAX_ZOOM = 16;
 
-interface ImageResponse extends OverlayArrays {
-  buffer: number;
-  mime: string;
-  width: number;
-  height: number;
-  error: string | null;
-  caption: string;
-  overlay: OverlayRecord | null;
-}
-
 interface Loaded {
-  response: ImageResponse;
+  response: ImageReply;
   buffers: DataView[];
   url: string | null; // the image, decoded once already, so that showing it is immediate
 }
@@ -126,8 +118,8 @@ export class Preview {
     const controller = new AbortController();
     const loaded = this.fetch(row, "preview", controller.signal).then(async ({ response, buffers }) => {
       let url: string | null = null;
-      if (response.buffer >= 0) {
-        url = URL.createObjectURL(new Blob([copyBytes(buffers[response.buffer])], { type: response.mime }));
+      if (response.item.buffer >= 0) {
+        url = URL.createObjectURL(new Blob([copyBytes(buffers[response.item.buffer])], { type: response.item.mime }));
         const image = new Image();
         image.src = url;
         await image.decode().catch(() => undefined); // a broken image shows as one
@@ -167,25 +159,29 @@ export class Preview {
     }
   }
 
-  private async fetch(row: number, method: string, signal: AbortSignal): Promise<{ response: ImageResponse; buffers: DataView[] }> {
-    const { result, buffers } = await this.rpc.request<ImageResponse>(method, { row }, signal);
+  private async fetch(
+    row: number,
+    method: "preview" | "full_image",
+    signal: AbortSignal,
+  ): Promise<{ response: ImageReply; buffers: DataView[] }> {
+    const { result, buffers } = await this.rpc.request(method, { row }, signal);
     return { response: result, buffers };
   }
 
   private show({ response, buffers, url }: Loaded, pointer: { x: number; y: number }): void {
-    this.title.textContent = response.caption;
+    this.title.textContent = response.item.caption;
     const [coords, counts] = overlayArrays(response, buffers);
-    this.overlay = response.overlay ? toOverlay(response.overlay, coords, counts) : null;
+    this.overlay = response.item.overlay ? toOverlay(response.item.overlay, coords, counts) : null;
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = url;
     if (url) {
       this.img.src = url;
     } else {
       this.img.removeAttribute("src");
-      this.title.textContent = `${response.caption} — ${response.error ?? "unavailable"}`;
+      this.title.textContent = `${response.item.caption} — ${response.item.error ?? "unavailable"}`;
     }
     this.renderList(); // before placing: the list's height is part of the fit
-    this.place(response.width, response.height, pointer);
+    this.place(response.item.width, response.item.height, pointer);
     this.shownAt = performance.now();
     this.el.dataset.row = String(this.row);
     delete this.el.dataset.resolution; // set again if this image is zoomed into
@@ -243,11 +239,11 @@ export class Preview {
     const controller = this.controller ?? new AbortController();
     try {
       const { response, buffers } = await this.fetch(row, "full_image", controller.signal);
-      if (row !== this.row || response.buffer < 0) return;
+      if (row !== this.row || response.item.buffer < 0) return;
       if (this.url) URL.revokeObjectURL(this.url);
-      this.url = URL.createObjectURL(new Blob([copyBytes(buffers[response.buffer])], { type: response.mime }));
+      this.url = URL.createObjectURL(new Blob([copyBytes(buffers[response.item.buffer])], { type: response.item.mime }));
       this.img.src = this.url;
-      this.el.dataset.resolution = `${response.width}x${response.height}`;
+      this.el.dataset.resolution = `${response.item.width}x${response.item.height}`;
       // Redraw the overlay sharper for the zoomed view.
       this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio * Math.min(this.zoom, 4));
       this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio * Math.min(this.zoom, 4));
@@ -274,8 +270,9 @@ export class Preview {
       if (object.crowd) parts.push("crowd");
       const options = this.context.options();
       const status = matchStatus(object, options);
-      if (status === "fp") parts.push(`FP: ${OUTCOME_LABELS[object.m?.oc?.[options.iouIndex] ?? 4]}`);
-      else if (status) parts.push(status === "fn" ? "MISSED" : status.toUpperCase());
+      const m = object.m;
+      if (status === "fp" && m?.k === "d") parts.push(`FP: ${OUTCOME_TEXT[m.oc[options.iouIndex] ?? 4]}`);
+      else if (status) parts.push(VERDICT_TEXT[status]);
       const text = document.createElement("span");
       text.textContent = parts.join(" · ");
       item.append(swatch, text);

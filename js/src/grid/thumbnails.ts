@@ -1,6 +1,7 @@
 // Fetches thumbnails for dataset rows in batches and keeps a bounded cache of object URLs.
 import { copyBytes } from "../buffers";
-import { OverlayArrays, OverlayRecord, overlayArrays, toOverlay } from "../overlay/decode";
+import type { ThumbnailBatch, ThumbnailItem } from "../generated/protocol";
+import { overlayArrays, toOverlay } from "../overlay/decode";
 import type { Overlay } from "../overlay/types";
 import { CancelledError, RpcClient } from "../rpc";
 
@@ -13,21 +14,6 @@ export interface Thumbnail {
   error: string | null;
   caption: string;
   overlay: Overlay | null;
-}
-
-interface ThumbnailMeta {
-  row: number;
-  width: number;
-  height: number;
-  error: string | null;
-  caption: string;
-  buffer: number; // index into the message buffers, -1 when there is no image
-  mime: string;
-  overlay: OverlayRecord | null;
-}
-
-export interface ThumbnailResponse extends OverlayArrays {
-  items: ThumbnailMeta[];
 }
 
 interface Batch {
@@ -83,7 +69,7 @@ export class ThumbnailStore {
 
   /** Store thumbnails that came without a request (a grid's initial state), rendered
    * at `side`. */
-  seed(response: ThumbnailResponse, buffers: DataView[], side: number): void {
+  seed(response: ThumbnailBatch, buffers: DataView[], side: number): void {
     this.storeAll(response, buffers, side);
   }
 
@@ -102,7 +88,7 @@ export class ThumbnailStore {
     const side = this.side;
     for (const row of rows) this.inFlight.set(row, batch);
     try {
-      const { result, buffers } = await this.rpc.request<ThumbnailResponse>(
+      const { result, buffers } = await this.rpc.request(
         "thumbnails",
         { rows, side },
         batch.controller.signal,
@@ -117,12 +103,12 @@ export class ThumbnailStore {
     }
   }
 
-  private storeAll(response: ThumbnailResponse, buffers: DataView[], side: number): void {
+  private storeAll(response: ThumbnailBatch, buffers: DataView[], side: number): void {
     const [coords, counts] = overlayArrays(response, buffers);
     for (const item of response.items) this.store(item, buffers, coords, counts, side);
   }
 
-  private store(item: ThumbnailMeta, buffers: DataView[], coords: Float32Array, counts: Uint32Array, side: number): void {
+  private store(item: ThumbnailItem, buffers: DataView[], coords: Float32Array, counts: Uint32Array, side: number): void {
     let url: string | null = null;
     if (item.buffer >= 0) {
       url = URL.createObjectURL(new Blob([copyBytes(buffers[item.buffer])], { type: item.mime }));

@@ -2,6 +2,7 @@
 // Every control writes a trait; Python is the single source of truth.
 import type { AnyModel } from "@anywidget/types";
 import { STATUS_COLORS } from "../overlay/colors";
+import type { Verdict } from "../overlay/verdict";
 import type { GridModel } from "./grid";
 
 function labelled(text: string, control: HTMLElement): HTMLLabelElement {
@@ -171,7 +172,14 @@ function buildMatchControls(model: AnyModel<GridModel>): HTMLElement {
   render();
   const legend = document.createElement("span");
   legend.className = "cw-legend";
-  for (const [status, text] of [["tp", "TP"], ["fp", "FP (dashed)"], ["matched", "found"], ["fn", "missed"], ["ignored", "ignored"]]) {
+  const entries: [Verdict, string][] = [
+    ["tp", "TP"],
+    ["fp", "FP (dashed)"],
+    ["found", "found"],
+    ["fn", "FN (missed)"],
+    ["ignored", "ignored"],
+  ];
+  for (const [status, text] of entries) {
     const item = document.createElement("span");
     const swatch = document.createElement("span");
     swatch.className = "cw-swatch";

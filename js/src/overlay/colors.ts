@@ -8,10 +8,11 @@ export function categoryColor(categoryId: number, alpha = 1): string {
 }
 
 // Match colours, told apart also by line style (FP dashed) for colour-blind readers.
-export const STATUS_COLORS: Record<string, string> = {
+export const STATUS_COLORS: Record<string, string> = {  // keyed by Verdict (verdict.ts)
   tp: "#2e9e44", // true positive detection
   fp: "#e53935", // false positive detection
-  matched: "#1e88e5", // ground truth that was found
+  found: "#1e88e5", // ground truth that was found
   fn: "#ffb300", // ground truth that was missed
   ignored: "#9e9e9e", // crowd regions and detections matched to them
+  below_score: "#9e9e9e", // not drawn (below the score threshold)
 };

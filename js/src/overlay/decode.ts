@@ -1,14 +1,7 @@
-// Turns an RPC response's overlay records and shared binary arrays into Overlays.
+// Turns a reply's overlay records and shared binary arrays into Overlays.
 import { copyBytes } from "../buffers";
-import type { Overlay, OverlayObject } from "./types";
-
-export interface OverlayRecord {
-  width: number;
-  height: number;
-  objects: OverlayObject[];
-  view?: [number, number, number, number];
-  emphasis?: string[];
-}
+import type { Overlay as OverlayRecord } from "../generated/protocol";
+import type { Overlay } from "./types";
 
 export interface OverlayArrays {
   coords: number; // buffer index of float32 polygon coordinates, -1 when none
@@ -25,8 +18,8 @@ export function toOverlay(record: OverlayRecord, coords: Float32Array, counts: U
   return {
     width: record.width,
     height: record.height,
-    view: record.view ?? null,
-    emphasis: record.emphasis ?? null,
+    view: record.view,
+    emphasis: record.emphasis,
     objects: record.objects,
     coords,
     counts,

@@ -2,33 +2,17 @@
 import { categoryColor, STATUS_COLORS } from "./colors";
 import { decodeRleString, sampleRle } from "./rle";
 import type { Overlay, OverlayObject, OverlayOptions } from "./types";
+import { detectionVerdict, truthVerdict, type Verdict } from "./verdict";
 
 const maskCache = new WeakMap<OverlayObject, MaskRaster>();
 
-export const OUTCOME_LABELS = [
-  "true positive",
-  "duplicate",
-  "localisation error",
-  "class confusion",
-  "background",
-  "ignored",
-  "not evaluated",
-];
-
-/** "tp", "fp", "ignored" (detections), "matched", "fn", "ignored" (ground truth), or null. */
-export function matchStatus(object: OverlayObject, options: OverlayOptions): string | null {
+/** The object's verdict at the grid's operating point (null: not coloured by match). */
+export function matchStatus(object: OverlayObject, options: OverlayOptions): Verdict | null {
   const m = object.m;
   if (!m || !options.colorByMatch) return null;
-  const bit = 1 << options.iouIndex;
-  if (object.source === 0) {
-    if (m.gi) return "ignored";
-    return (m.ms?.[options.iouIndex] ?? -1) >= options.scoreThreshold ? "matched" : "fn";
-  }
+  if (m.k === "g") return truthVerdict(m, options.iouIndex, options.scoreThreshold);
   if (object.source !== options.evaluatedSource) return null;
-  if (!m.ev) return "ignored";
-  if ((m.tp ?? 0) & bit) return "tp";
-  if ((m.ign ?? 0) & bit) return "ignored";
-  return "fp";
+  return detectionVerdict(m, object.score ?? 1, options.iouIndex, options.scoreThreshold);
 }
 
 export function visibleObjects(overlay: Overlay, options: OverlayOptions): OverlayObject[] {
@@ -86,7 +70,7 @@ export function drawOverlayAt(
   // too ("source:id"); the grid's `_emphasis` trait names ground truth.
   const emphasised = emphasis ?? (overlay.emphasis ? new Set(overlay.emphasis) : undefined);
   for (const object of visibleObjects(overlay, options)) {
-    const dimmed = emphasised !== undefined && emphasised.size > 0 && !emphasised.has(`${object.source}:${object.id}`);
+    const dimmed = emphasised !== undefined && emphasised.size > 0 && !emphasised.has(`${object.source}:${object.row}`);
     const status = matchStatus(object, options);
     const color = status ? STATUS_COLORS[status] : categoryColor(object.category);
     ctx.globalAlpha = dimmed ? 0.25 : 1;

@@ -1,40 +1,15 @@
-// Overlay geometry as sent by Python (widgets/overlays.py): JSON records plus two
-// binary arrays, polygon coordinates and uncompressed RLE run lengths.
+// Overlays as the front end draws them: the records of the protocol
+// (src/cocowidget/protocol/messages.py, generated into ../generated/protocol.ts) with the
+// shared binary arrays they index, and the drawing options.
+import type { OverlayObject } from "../generated/protocol";
 
-export interface OverlayObject {
-  id: number;
-  source: number; // 0 = ground truth, k = prediction run k (1-based, see GridModel._runs)
-  category: number; // category id
-  bbox: [number, number, number, number]; // x, y, w, h in original image pixels
-  crowd: boolean;
-  score: number | null;
-  area: number;
-  poly: number[] | null; // [start, ring length, ring length, ...] into coords (x,y pairs)
-  rle: RleRecord | null;
-  m: MatchRecord | null; // evaluation data (views/matches.py), when the grid has one
-}
-
-/** Per IoU threshold: bit k of tp/ign is threshold k; ms[k] the matching detection's score. */
-export interface MatchRecord {
-  tp?: number; // detections: matched at threshold k
-  ign?: number; // detections: ignored (crowd or area range) at threshold k
-  ev?: boolean; // detections: evaluated at all (within maxDets)
-  oc?: number[]; // detections: outcome code per threshold (DetectionOutcome)
-  ms?: number[]; // ground truth: score of the detection that matched it, -1 if none
-  gi?: boolean; // ground truth: ignored (crowd)
-}
-
-export interface RleRecord {
-  size: [number, number]; // height, width
-  runs: [number, number] | null; // [start, length] into counts (uncompressed RLE)
-  string: string | null; // compressed RLE, decoded when drawn
-}
+export type { DetectionMatch, OverlayObject, RleRecord, TruthMatch } from "../generated/protocol";
 
 export interface Overlay {
   width: number; // original image size the geometry refers to
   height: number;
   view: [number, number, number, number] | null; // the part of the image shown (crops)
-  emphasis: string[] | null; // "source:id" of objects to emphasise (the others are dimmed)
+  emphasis: string[] | null; // "source:row" of objects to emphasise (the others are dimmed)
   objects: OverlayObject[];
   coords: Float32Array;
   counts: Uint32Array;

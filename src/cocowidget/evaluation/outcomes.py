@@ -24,6 +24,17 @@ class DetectionOutcome(IntEnum):
     def label(self) -> str:
         return self.name.lower().replace("_", " ")
 
+    @property
+    def text(self) -> str:
+        """What a person reads (the preview's object list, legends)."""
+        return _OUTCOME_TEXT.get(self, self.label)
+
+
+_OUTCOME_TEXT = {
+    DetectionOutcome.LOCALISATION: "localisation error",
+    DetectionOutcome.CONFUSION: "class confusion",
+}
+
 
 class GroundTruthStatus(IntEnum):
     """A ground-truth object's fate at one IoU threshold (area range ``'all'``)."""

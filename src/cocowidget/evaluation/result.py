@@ -23,7 +23,13 @@ from cocowidget.evaluation.core import Core
 from cocowidget.evaluation.detections_table import BACKGROUND_IOU, detections_table
 from cocowidget.evaluation.ground_truth_table import ground_truth_table
 from cocowidget.evaluation.images_table import image_average_precision, images_table
-from cocowidget.evaluation.operating_point import Counts, MatchRecord
+from cocowidget.evaluation.operating_point import (
+    Counts,
+    DetectionMatches,
+    GroundTruthMatches,
+    MatchRecord,
+)
+from cocowidget.evaluation.outcomes import GroundTruthStatus
 from cocowidget.evaluation.params import EvalParams, IouType
 
 STAT_NAMES = (
@@ -173,6 +179,27 @@ class Evaluation:
     def ground_truth(self) -> Table:
         """Per-ground-truth table, one row per input annotation in input order."""
         return ground_truth_table(self._core)
+
+    @cached_property
+    def detection_matches(self) -> DetectionMatches:
+        """The operating-point rule's input for :attr:`detections` (row-aligned)."""
+        detections = self.detections
+        tp = detections["tp"].astype(bool).T
+        fp = detections["fp"].astype(bool).T
+        evaluated = detections["evaluated"].astype(bool)
+        return DetectionMatches(
+            tp=tp, ignored=~tp & ~fp, evaluated=evaluated, score=detections["score"]
+        )
+
+    @cached_property
+    def ground_truth_matches(self) -> GroundTruthMatches:
+        """The operating-point rule's input for :attr:`ground_truth` (row-aligned)."""
+        truth = self.ground_truth
+        status = truth["status"].T
+        matched = status == GroundTruthStatus.MATCHED
+        counted = matched | (status == GroundTruthStatus.MISSED)
+        score = np.where(matched, np.nan_to_num(truth["matched_score"].T, nan=-np.inf), -np.inf)
+        return GroundTruthMatches(matched_score=score, ignored=~counted.any(axis=0))
 
     @cached_property
     def pr_curves(self) -> Table:

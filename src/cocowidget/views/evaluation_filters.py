@@ -35,11 +35,8 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-from cocowidget.evaluation.outcomes import (
-    FALSE_POSITIVE_REASONS,
-    DetectionOutcome,
-    GroundTruthStatus,
-)
+from cocowidget.evaluation.operating_point import Verdict
+from cocowidget.evaluation.outcomes import FALSE_POSITIVE_REASONS, DetectionOutcome
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -101,7 +98,7 @@ def false_positive_mask(
     """
     point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
     detections = evaluation.detections
-    mask = _counted_detections(evaluation, point) & detections["fp"][:, point.iou_index]
+    mask = _detection_verdicts(evaluation, point) == Verdict.FP
     if category_id is not None:
         mask &= detections["category_id"] == _known_category(evaluation, category_id)
     if reason is not None:
@@ -126,8 +123,7 @@ def missed_mask(
     label of the evaluation (``"small"``, ``"medium"``, ``"large"``)."""
     point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
     truth = evaluation.ground_truth
-    counted, found = _counted_and_found(evaluation, point)
-    mask = counted & ~found
+    mask = _truth_verdicts(evaluation, point) == Verdict.FN
     if category_id is not None:
         mask &= truth["category_id"] == _known_category(evaluation, category_id)
     if size is not None:
@@ -146,8 +142,7 @@ def true_positive_mask(
 ) -> BoolArray:
     """Rows of ``evaluation.detections`` that are counted true positives."""
     point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
-    tp = evaluation.detections["tp"][:, point.iou_index].astype(bool)
-    result: BoolArray = _counted_detections(evaluation, point) & tp
+    result: BoolArray = _detection_verdicts(evaluation, point) == Verdict.TP
     return result
 
 
@@ -159,10 +154,8 @@ def found_mask(
 ) -> BoolArray:
     """Rows of ``evaluation.ground_truth`` that are counted and found (the complement of
     :func:`missed_mask` among counted objects)."""
-    counted, found = _counted_and_found(
-        evaluation, OperatingPoint.of(evaluation, iou_threshold, score_threshold)
-    )
-    result: BoolArray = counted & found
+    point = OperatingPoint.of(evaluation, iou_threshold, score_threshold)
+    result: BoolArray = _truth_verdicts(evaluation, point) == Verdict.FOUND
     return result
 
 
@@ -407,24 +400,18 @@ def _class_agnostic_matches(
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _counted_and_found(
-    evaluation: Evaluation, point: OperatingPoint
-) -> tuple[BoolArray, BoolArray]:
-    truth = evaluation.ground_truth
-    status = truth["status"][:, point.iou_index]
-    counted = (status == GroundTruthStatus.MATCHED) | (status == GroundTruthStatus.MISSED)
-    # A match by a detection below the score threshold is no match at this point.
-    found = (status == GroundTruthStatus.MATCHED) & (
-        truth["matched_score"][:, point.iou_index] >= point.score_threshold
-    )
-    return counted, found
+def _truth_verdicts(evaluation: Evaluation, point: OperatingPoint) -> IdArray:
+    return evaluation.ground_truth_matches.verdicts(point.iou_index, point.score_threshold)
+
+
+def _detection_verdicts(evaluation: Evaluation, point: OperatingPoint) -> IdArray:
+    return evaluation.detection_matches.verdicts(point.iou_index, point.score_threshold)
 
 
 def _counted_detections(evaluation: Evaluation, point: OperatingPoint) -> BoolArray:
-    detections = evaluation.detections
-    result: BoolArray = detections["evaluated"].astype(bool) & (
-        detections["score"] >= point.score_threshold
-    )
+    """Detections that take part at this point (TP, FP or ignored; not below the score)."""
+    matches = evaluation.detection_matches
+    result: BoolArray = matches.evaluated & (matches.score >= point.score_threshold)
     return result
 
 

@@ -171,26 +171,17 @@ class FilterSet:
 
         return self._cached(("object_without", skip), compute)
 
-    def emphasis(self, rows: Iterable[int] | np.ndarray) -> dict[int, list[int]]:
-        """Ids of the matching objects of the given image rows, by image id; empty when
-        no object-level filter is set (every object matters then)."""
+    def emphasis(self, rows: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Rows (in ``annotations``) of the matching objects of the given image rows;
+        empty when no object-level filter is set (every object matters then)."""
         if not self.has_object_filters:
-            return {}
+            return np.zeros(0, dtype=np.int64)
         wanted = rows if isinstance(rows, np.ndarray) else np.fromiter(rows, dtype=np.int64)
         wanted = wanted[self.image_mask()[wanted]]
         # Only the objects of the wanted images are looked at, whatever the dataset's size.
         objects = self._groups.objects_of(wanted)
-        objects = objects[self._object_match("")[objects]]
-        if objects.size == 0:
-            return {}
-        image_rows = self._image_index[objects]
-        starts = np.flatnonzero(np.r_[True, image_rows[1:] != image_rows[:-1]])
-        image_ids = self.catalog.images["id"][image_rows[starts]].tolist()
-        object_ids = self.catalog.annotations["id"][objects]
-        groups = np.split(object_ids, starts[1:])
-        return {
-            int(image_id): group.tolist() for image_id, group in zip(image_ids, groups, strict=True)
-        }
+        result: np.ndarray = objects[self._object_match("")[objects]]
+        return result
 
     # -- helpers ---------------------------------------------------------------------------
     def _filtered_key(self, key: str) -> str:

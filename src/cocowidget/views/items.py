@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cocowidget.data.table import Table
+from cocowidget.protocol.messages import DetectionMatch, Overlay, TruthMatch
 from cocowidget.views import evaluation_filters as filters
 from cocowidget.views.matches import MatchData
 from cocowidget.views.overlays import ObjectLayer, OverlayBatch
@@ -83,7 +84,7 @@ class ImageItems:
     def full(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return _submit(self.dataset, row, service.submit_full)
 
-    def overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
+    def overlay(self, row: int, batch: OverlayBatch) -> Overlay:
         images = self.dataset.images
         image_id = int(images["id"][row])
         layers = image_layers(self.dataset, image_id, self.matches)
@@ -110,9 +111,13 @@ class ObjectItems:
             missing = [int(i) for i in wanted if int(i) not in position]
             if missing:
                 raise KeyError(f"unknown object ids: {missing[:10]}")
-            table = table.take(np.array([position[int(i)] for i in wanted], dtype=np.int64))
-        self._table = table
-        self._image_rows = dataset.image_rows(table["image_id"])
+            rows = np.array([position[int(i)] for i in wanted], dtype=np.int64)
+        else:
+            rows = np.arange(len(table), dtype=np.int64)
+        #: Each item's row in its source table, which overlays name objects by.
+        self._source_rows = rows
+        self._table = table.take(rows) if ids is not None else table
+        self._image_rows = dataset.image_rows(self._table["image_id"])
 
     @property
     def table(self) -> Table:
@@ -180,12 +185,12 @@ class ObjectItems:
     def full(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return _submit(self.dataset, int(self._image_rows[row]), service.submit_full)
 
-    def overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
+    def overlay(self, row: int, batch: OverlayBatch) -> Overlay:
         """The object alone, in the coordinates of its crop."""
         image = int(self._image_rows[row])
         image_id = int(self.dataset.images["id"][image])
         layer = _object_layer(
-            self.dataset, self.run, image_id, int(self._table["id"][row]), self.matches
+            self.dataset, self.run, image_id, int(self._source_rows[row]), self.matches
         )
         left, top, right, bottom = self.crop_box(row)
         record = batch.add(
@@ -193,10 +198,10 @@ class ObjectItems:
             int(self.dataset.images["height"][image]),
             [layer],
         )
-        record["view"] = [left, top, right - left, bottom - top]
+        record.view = (left, top, right - left, bottom - top)
         return record
 
-    def preview_overlay(self, row: int, batch: OverlayBatch) -> dict[str, Any]:
+    def preview_overlay(self, row: int, batch: OverlayBatch) -> Overlay:
         """The whole image with all its objects, this one emphasised."""
         image = int(self._image_rows[row])
         images = self.dataset.images
@@ -206,7 +211,7 @@ class ObjectItems:
             image_layers(self.dataset, int(images["id"][image]), self.matches),
         )
         source = 0 if self.run is None else list(self.dataset.predictions).index(self.run) + 1
-        record["emphasis"] = [f"{source}:{int(self._table['id'][row])}"]
+        record.emphasis = [f"{source}:{int(self._source_rows[row])}"]
         return record
 
     def _region(self, service: ThumbnailService, row: int, side: int) -> Future[Thumbnail]:
@@ -236,16 +241,16 @@ def object_layer(
     matches: MatchData | None = None,
 ) -> ObjectLayer:
     objects = dataset.objects_of(image_id, run)
-    match_records = None
+    rows = dataset.object_rows(image_id, run)
+    match_records: Sequence[DetectionMatch | TruthMatch] | None = None
     if matches is not None:
-        rows = dataset.object_rows(image_id, run)
         if run is None:
             match_records = matches.ground_truth(rows)
         elif run == matches.run:
             match_records = matches.detections(rows)
     return ObjectLayer(
         source=source,
-        ids=objects["id"],
+        rows=np.arange(rows.start, rows.stop, dtype=np.int64),
         category_ids=objects["category_id"],
         bboxes=objects["bbox"],
         areas=objects["area"],
@@ -260,15 +265,15 @@ def _object_layer(
     dataset: CocoDataset,
     run: str | None,
     image_id: int,
-    object_id: int,
+    object_row: int,
     matches: MatchData | None,
 ) -> ObjectLayer:
     source = 0 if run is None else list(dataset.predictions).index(run) + 1
     layer = object_layer(dataset, image_id, run, source, matches)
-    keep = np.flatnonzero(layer.ids == object_id)
+    keep = np.flatnonzero(layer.rows == object_row)
     return ObjectLayer(
         source=layer.source,
-        ids=layer.ids[keep],
+        rows=layer.rows[keep],
         category_ids=layer.category_ids[keep],
         bboxes=layer.bboxes[keep],
         areas=layer.areas[keep],

@@ -10,48 +10,53 @@ for any score threshold and any of the evaluated IoU thresholds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cocowidget.evaluation.outcomes import GroundTruthStatus
+from cocowidget.protocol.messages import MAX_IOU_THRESHOLDS, DetectionMatch, TruthMatch
 
 if TYPE_CHECKING:
     from cocowidget.evaluation.result import Evaluation
 
 
 class MatchData:
-    """Compact per-object match records of one evaluation, sliced by table rows."""
+    """Compact per-object match records of one evaluation, sliced by table rows.
+
+    They carry exactly the inputs of the operating-point rule
+    (:mod:`cocowidget.evaluation.operating_point`), which the browser runs on them.
+    """
 
     def __init__(self, evaluation: Evaluation, run: str) -> None:
         self.evaluation = evaluation
         self.run = run
         self.iou_thresholds = [float(t) for t in evaluation.iou_thresholds]
+        if len(self.iou_thresholds) > MAX_IOU_THRESHOLDS:
+            raise ValueError(
+                f"a grid colours matches at up to {MAX_IOU_THRESHOLDS} IoU thresholds; "
+                f"the evaluation has {len(self.iou_thresholds)}"
+            )
         bits = np.int64(1) << np.arange(len(self.iou_thresholds), dtype=np.int64)
-        detections = evaluation.detections
-        tp, fp = detections["tp"].astype(bool), detections["fp"].astype(bool)
-        evaluated = detections["evaluated"].astype(bool)
-        self._tp_bits = (tp * bits).sum(axis=1)
-        self._ignored_bits = ((~tp & ~fp & evaluated[:, None]) * bits).sum(axis=1)
-        self._evaluated = evaluated
-        self._outcomes = detections["outcome"].astype(np.int64)
-        truth = evaluation.ground_truth
-        scores = np.where(
-            truth["status"] == GroundTruthStatus.MATCHED, truth["matched_score"], -1.0
-        )
-        self._matched_scores = np.nan_to_num(scores, nan=-1.0)
-        self._gt_ignored = (truth["status"] == GroundTruthStatus.IGNORED).all(axis=1) | ~truth[
-            "evaluated"
-        ].astype(bool)
+        detections = evaluation.detection_matches
+        self._tp_bits = (detections.tp.T * bits).sum(axis=1)
+        self._ignored_bits = (detections.ignored.T * bits).sum(axis=1)
+        self._evaluated = detections.evaluated
+        self._outcomes = evaluation.detections["outcome"].astype(np.int64)
+        truth = evaluation.ground_truth_matches
+        # -1 stands for "no match" in JSON (which has no -inf); scores are never negative.
+        self._matched_scores = np.where(
+            np.isfinite(truth.matched_score), truth.matched_score, -1.0
+        ).T
+        self._gt_ignored = truth.ignored
 
-    def ground_truth(self, rows: slice) -> list[dict[str, Any]]:
-        scores = self._matched_scores[rows].round(6).tolist()
+    def ground_truth(self, rows: slice) -> list[TruthMatch]:
+        scores = self._matched_scores[rows].tolist()
         ignored = self._gt_ignored[rows].tolist()
-        return [{"ms": s, "gi": i} for s, i in zip(scores, ignored, strict=True)]
+        return [TruthMatch(s, i) for s, i in zip(scores, ignored, strict=True)]
 
-    def detections(self, rows: slice) -> list[dict[str, Any]]:
+    def detections(self, rows: slice) -> list[DetectionMatch]:
         return [
-            {"tp": int(tp), "ign": int(ign), "ev": bool(ev), "oc": oc}
+            DetectionMatch(tp, ign, ev, oc)
             for tp, ign, ev, oc in zip(
                 self._tp_bits[rows].tolist(),
                 self._ignored_bits[rows].tolist(),

@@ -3,7 +3,8 @@
 Polygons become float32 (x, y) pairs in image pixels; uncompressed RLE (crowd regions)
 becomes uint32 run lengths; compressed RLE strings travel as they are (they are already
 the most compact form) and the front end decodes them when it draws. Nothing here decodes
-a mask, so answering a batch of thumbnails stays cheap. See js/src/overlay/types.ts.
+a mask, so answering a batch of thumbnails stays cheap. The records are the structs of
+:mod:`cocowidget.protocol.messages` (``Overlay``, ``OverlayObject``).
 """
 
 from __future__ import annotations
@@ -14,20 +15,28 @@ from typing import Any
 
 import numpy as np
 
+from cocowidget.protocol.messages import (
+    DetectionMatch,
+    Overlay,
+    OverlayObject,
+    RleRecord,
+    TruthMatch,
+)
+
 
 @dataclass(frozen=True)
 class ObjectLayer:
     """One image's objects from one source (ground truth or a prediction run)."""
 
     source: int  # 0 = ground truth, k = k-th prediction run
-    ids: np.ndarray
+    rows: np.ndarray  # rows of the objects in their table (ds.annotations or the run's)
     category_ids: np.ndarray
     bboxes: np.ndarray  # (N, 4) x, y, w, h
     areas: np.ndarray
     iscrowd: np.ndarray
     segmentations: Sequence[Any]  # as read: polygon list, RLE dict, or None
     scores: np.ndarray | None = None
-    matches: Sequence[dict[str, Any]] | None = None  # see views/matches.py
+    matches: Sequence[DetectionMatch | TruthMatch] | None = None  # views/matches.py
 
 
 @dataclass
@@ -39,38 +48,40 @@ class OverlayBatch:
     _coord_length: int = 0
     _count_length: int = 0
 
-    def add(self, width: int, height: int, layers: Sequence[ObjectLayer]) -> dict[str, Any]:
-        objects: list[dict[str, Any]] = []
-        for layer in layers:
-            for i in range(len(layer.ids)):
-                objects.append(self._object(layer, i, height, width))
-        return {"width": int(width), "height": int(height), "objects": objects}
+    def add(self, width: int, height: int, layers: Sequence[ObjectLayer]) -> Overlay:
+        objects = [
+            self._object(layer, i, height, width)
+            for layer in layers
+            for i in range(len(layer.rows))
+        ]
+        return Overlay(int(width), int(height), objects)
 
     def buffers(self) -> tuple[bytes, bytes]:
         coords = np.concatenate(self.coords) if self.coords else np.empty(0, np.float32)
         counts = np.concatenate(self.counts) if self.counts else np.empty(0, np.uint32)
         return coords.astype("<f4").tobytes(), counts.astype("<u4").tobytes()
 
-    def _object(self, layer: ObjectLayer, i: int, height: int, width: int) -> dict[str, Any]:
+    def _object(self, layer: ObjectLayer, i: int, height: int, width: int) -> OverlayObject:
         x, y, w, h = (float(v) for v in layer.bboxes[i])
-        record: dict[str, Any] = {
-            "id": int(layer.ids[i]),
-            "source": layer.source,
-            "category": int(layer.category_ids[i]),
-            "bbox": [x, y, w, h],
-            "crowd": bool(layer.iscrowd[i]),
-            "score": None if layer.scores is None else float(layer.scores[i]),
-            "area": float(layer.areas[i]),
-            "poly": None,
-            "rle": None,
-            "m": None if layer.matches is None else layer.matches[i],
-        }
         segmentation = layer.segmentations[i] if i < len(layer.segmentations) else None
+        poly = None
+        rle = None
         if isinstance(segmentation, list) and segmentation:
-            record["poly"] = self._add_polygons(segmentation)
+            poly = self._add_polygons(segmentation)
         elif isinstance(segmentation, dict):
-            record["rle"] = self._add_rle(segmentation, height, width)
-        return record
+            rle = self._add_rle(segmentation, height, width)
+        return OverlayObject(
+            row=int(layer.rows[i]),
+            source=layer.source,
+            category=int(layer.category_ids[i]),
+            bbox=(x, y, w, h),
+            crowd=bool(layer.iscrowd[i]),
+            score=None if layer.scores is None else float(layer.scores[i]),
+            area=float(layer.areas[i]),
+            poly=poly,
+            rle=rle,
+            m=None if layer.matches is None else layer.matches[i],
+        )
 
     def _add_polygons(self, polygons: list[Any]) -> list[int] | None:
         rings: list[np.ndarray] = []
@@ -85,25 +96,20 @@ class OverlayBatch:
         self._coord_length += sum(r.size for r in rings)
         return [start, *(r.size // 2 for r in rings)]
 
-    def _add_rle(self, rle: dict[str, Any], height: int, width: int) -> dict[str, Any] | None:
+    def _add_rle(self, rle: dict[str, Any], height: int, width: int) -> RleRecord | None:
         size = rle.get("size") or [height, width]
         if not (isinstance(size, list) and len(size) == 2):
             return None
-        record: dict[str, Any] = {
-            "size": [int(size[0]), int(size[1])],
-            "runs": None,
-            "string": None,
-        }
+        shape = (int(size[0]), int(size[1]))
         counts = rle.get("counts")
         if isinstance(counts, bytes):
             counts = counts.decode("ascii", errors="replace")
         if isinstance(counts, str):
-            record["string"] = counts
-        elif isinstance(counts, list):
+            return RleRecord(shape, None, counts)
+        if isinstance(counts, list):
             runs = np.asarray(counts, dtype=np.uint32)
-            record["runs"] = [self._count_length, int(runs.size)]
+            record = RleRecord(shape, (self._count_length, int(runs.size)), None)
             self.counts.append(runs)
             self._count_length += runs.size
-        else:
-            return None
-        return record
+            return record
+        return None

@@ -261,11 +261,10 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
 
     def _update_emphasis(self) -> None:
         if not self._filter_set.has_object_filters:
-            emphasis: dict[int, list[int]] = {}
+            self.grid.emphasize(None)
         else:
             first = self.grid.shown_ids[: self._emphasis_limit]
-            emphasis = self._filter_set.emphasis(self.dataset.image_rows(first))
-        self.grid._emphasis = {str(image_id): ids for image_id, ids in emphasis.items()}
+            self.grid.emphasize(self._filter_set.emphasis(self.dataset.image_rows(first)))
 
     def _update_header(self) -> None:
         filters = self._filter_set

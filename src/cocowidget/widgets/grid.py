@@ -12,9 +12,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import traitlets
 
 from cocowidget.evaluation.dataset_adapter import run_name
+from cocowidget.protocol.messages import (
+    Empty,
+    ImageReply,
+    NoParams,
+    Overlay,
+    RowParams,
+    ThumbnailBatch,
+    ThumbnailItem,
+    ThumbnailsParams,
+    encode,
+)
 from cocowidget.views.items import ImageItems, ObjectItems
 from cocowidget.views.matches import MatchData
 from cocowidget.views.ordering import ImageOrder, sort_rows
@@ -54,7 +66,7 @@ class ThumbnailGrid(RpcWidget):
     _categories = traitlets.List(traitlets.Dict()).tag(sync=True)
     _runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _sortable_columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    _emphasis = traitlets.Dict().tag(sync=True)
+    _emphasis = traitlets.Dict().tag(sync=True)  # item row -> annotation rows (see emphasize)
     # The first screen's thumbnails that were cached when the grid was made, in the
     # thumbnails reply format ({"result": ..., "buffers": [...]}): a view shows them
     # without asking the kernel, which answers only after a round trip.
@@ -114,10 +126,10 @@ class ThumbnailGrid(RpcWidget):
             self.evaluation = evaluation
             if "score_threshold" in kwargs:  # asked for, rather than the evaluation's
                 self.score_threshold = kwargs["score_threshold"]
-        self.serve("thumbnails", self._serve_thumbnails)
-        self.serve("preview", self._serve_preview)
-        self.serve("full_image", self._serve_full_image)
-        self.serve("refresh_columns", self._serve_refresh_columns)
+        self.serve("thumbnails", ThumbnailsParams, self._serve_thumbnails)
+        self.serve("preview", RowParams, self._serve_preview)
+        self.serve("full_image", RowParams, self._serve_full_image)
+        self.serve("refresh_columns", NoParams, self._serve_refresh_columns)
         self._initial_batch = self._cached_batch(self._shown_rows[:INITIAL_BATCH].tolist())
         self._opening_deferred = False
         self.open()
@@ -197,6 +209,25 @@ class ThumbnailGrid(RpcWidget):
         self._apply_order()
         self._update_counts()
 
+    def emphasize(self, annotation_rows: npt.ArrayLike | None) -> None:
+        """Draw these objects (rows of ``ds.annotations``) at full strength and the other
+        objects of their images dimmed; ``None`` or empty: every object as usual."""
+        rows = np.zeros(0, np.int64) if annotation_rows is None else np.asarray(annotation_rows)
+        image_rows = self.dataset.annotations["image_index"][rows.astype(np.int64)]
+        emphasis: dict[str, list[int]] = {}
+        for image_row, row in zip(image_rows.tolist(), rows.tolist(), strict=True):
+            emphasis.setdefault(str(image_row), []).append(int(row))
+        self._emphasis = emphasis
+
+    @property
+    def emphasized(self) -> dict[int, list[int]]:
+        """The emphasised objects (see :meth:`emphasize`): image id -> annotation ids."""
+        images, annotations = self.dataset.images, self.dataset.annotations
+        return {
+            int(images["id"][int(row)]): annotations["id"][rows].tolist()
+            for row, rows in self._emphasis.items()
+        }
+
     @property
     def shown_ids(self) -> list[int]:
         return self._order_index.ids_of(self._shown_rows)
@@ -265,10 +296,10 @@ class ThumbnailGrid(RpcWidget):
         self._order = rows.astype("<i4").tobytes()
 
     # -- requests from the browser ---------------------------------------------------------
-    def _serve_thumbnails(self, params: dict[str, Any]) -> Future[Reply]:
-        rows = _valid_rows(params.get("rows"), len(self._order_index))
+    def _serve_thumbnails(self, params: ThumbnailsParams) -> Future[Reply]:
+        rows = _valid_rows(params.rows, len(self._order_index))
         base = self._thumbnails.max_side
-        side = base * 2 if params.get("side") == base * 2 else base
+        side = base * 2 if params.side == base * 2 else base
         with self._thumbnails.batch():
             futures = [self._items.thumbnail(self._thumbnails, row, side) for row in rows]
         captions = self._captions(rows)
@@ -291,29 +322,27 @@ class ThumbnailGrid(RpcWidget):
         result, buffers = _thumbnail_reply(
             rows, [thumb for _, thumb in hits], self._captions(rows), overlays, batch.buffers()
         )
-        return {"result": result, "buffers": buffers}
+        return {"result": encode(result), "buffers": buffers}
 
-    def _serve_refresh_columns(self, _params: dict[str, Any]) -> Reply:
+    def _serve_refresh_columns(self, _params: NoParams) -> Reply:
         self.refresh_columns()
-        return {}, []
+        return Empty(), []
 
-    def _serve_preview(self, params: dict[str, Any]) -> Future[Reply]:
+    def _serve_preview(self, params: RowParams) -> Future[Reply]:
         return self._serve_image(params, self._items.preview)
 
-    def _serve_full_image(self, params: dict[str, Any]) -> Future[Reply]:
+    def _serve_full_image(self, params: RowParams) -> Future[Reply]:
         return self._serve_image(params, self._items.full)
 
-    def _serve_image(self, params: dict[str, Any], render: Any) -> Future[Reply]:
-        (row,) = _valid_rows([params.get("row")], len(self._order_index))
+    def _serve_image(self, params: RowParams, render: Any) -> Future[Reply]:
+        (row,) = _valid_rows([params.row], len(self._order_index))
         batch = OverlayBatch()
         overlay = self._items.preview_overlay(row, batch)
         arrays = batch.buffers()
         (caption,) = self._captions([row])
         return gather(
             [render(self._thumbnails, row)],
-            lambda thumbs: _thumbnail_reply(
-                [row], thumbs, [caption], [overlay], arrays, single=True
-            ),
+            lambda thumbs: _image_reply(row, thumbs[0], caption, overlay, arrays),
         )
 
     def _captions(self, rows: Sequence[int]) -> list[str]:
@@ -392,38 +421,45 @@ def _valid_rows(value: Any, count: int) -> list[int]:
     return rows
 
 
+def _item(
+    row: int, thumb: Thumbnail, caption: str, overlay: Overlay | None, buffers: list[Any]
+) -> ThumbnailItem:
+    buffer = -1
+    if thumb.data is not None:
+        buffer = len(buffers)
+        buffers.append(thumb.data)
+    return ThumbnailItem(
+        row=row,
+        width=thumb.width,
+        height=thumb.height,
+        error=thumb.error,
+        caption=caption,
+        buffer=buffer,
+        mime=thumb.mime,
+        overlay=overlay,
+    )
+
+
 def _thumbnail_reply(
     rows: list[int],
     thumbs: list[Thumbnail],
     captions: list[str],
-    overlays: list[dict[str, Any]],
+    overlays: list[Overlay],
     arrays: tuple[bytes, bytes],
-    *,
-    single: bool = False,
+) -> tuple[ThumbnailBatch, list[bytes | memoryview]]:
+    buffers: list[bytes | memoryview] = list(arrays)  # coords (0) and counts (1)
+    items = [
+        _item(row, thumb, caption, overlay, buffers)
+        for row, thumb, caption, overlay in zip(rows, thumbs, captions, overlays, strict=True)
+    ]
+    return ThumbnailBatch(items, coords=0, counts=1), buffers
+
+
+def _image_reply(
+    row: int, thumb: Thumbnail, caption: str, overlay: Overlay, arrays: tuple[bytes, bytes]
 ) -> Reply:
-    coords, counts = arrays
-    buffers: list[bytes | memoryview] = [coords, counts]
-    items: list[dict[str, Any]] = []
-    for row, thumb, caption, overlay in zip(rows, thumbs, captions, overlays, strict=True):
-        buffer = -1
-        if thumb.data is not None:
-            buffer = len(buffers)
-            buffers.append(thumb.data)
-        items.append(
-            {
-                "row": row,
-                "width": thumb.width,
-                "height": thumb.height,
-                "error": thumb.error,
-                "caption": caption,
-                "buffer": buffer,
-                "mime": thumb.mime,
-                "overlay": overlay,
-            }
-        )
-    result: dict[str, Any] = items[0] if single else {"items": items}
-    result.update(coords=0, counts=1)
-    return result, buffers
+    buffers: list[bytes | memoryview] = list(arrays)
+    return ImageReply(_item(row, thumb, caption, overlay, buffers), coords=0, counts=1), buffers
 
 
 def _sortable_columns(table: Table) -> list[str]:

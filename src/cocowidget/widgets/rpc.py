@@ -1,11 +1,13 @@
 """Request/response over anywidget custom messages, with binary buffers.
 
-The browser sends ``{"type": "request", "id": n, "method": name, "params": {...}}``;
-Python answers ``{"type": "response", "id": n, "ok": true, "result": {...}}`` with the
-bulk bytes as message buffers (never base64), or ``{"ok": false, "error": text}``.
-``{"type": "cancel", "id": n}`` drops a request whose answer is no longer wanted
-(the user scrolled on). Handlers may answer at once or return a ``Future``, which is
-answered from whatever thread completes it: ipykernel's IOPub is thread-safe.
+The messages are declared in :mod:`cocowidget.protocol.messages`: the browser sends a
+``Request`` (``method`` and ``params``), Python answers with a ``Response`` carrying the
+method's result struct and the bulk bytes as message buffers (never base64), or an
+error. A ``Cancel`` drops a request whose answer is no longer wanted (the user scrolled
+on). Every incoming message and its parameters are validated; a malformed one gets an
+error reply and a log line, never a traceback in the notebook. Handlers may answer at
+once or return a ``Future``, which is answered from whatever thread completes it:
+ipykernel's IOPub is thread-safe.
 """
 
 from __future__ import annotations
@@ -17,11 +19,20 @@ from concurrent.futures import Future
 from typing import Any
 
 import anywidget
+import msgspec
+
+from cocowidget.protocol.messages import (
+    Cancel,
+    Response,
+    decode_incoming,
+    decode_params,
+    encode,
+)
 
 log = logging.getLogger(__name__)
 
-Reply = tuple[dict[str, Any], list[bytes | memoryview]]
-Handler = Callable[[dict[str, Any]], "Reply | Future[Reply]"]
+Reply = tuple[msgspec.Struct, list[bytes | memoryview]]
+Handler = Callable[[Any], "Reply | Future[Reply]"]
 
 
 class RpcWidget(anywidget.AnyWidget):
@@ -29,32 +40,43 @@ class RpcWidget(anywidget.AnyWidget):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[str, tuple[type[msgspec.Struct], Handler]] = {}
         self._pending: dict[int, Future[Reply]] = {}
         self._pending_lock = threading.Lock()
         self.on_msg(self._on_custom_message)
 
-    def serve(self, method: str, handler: Handler) -> None:
-        """Answer requests named ``method`` with ``handler(params)``."""
-        self._handlers[method] = handler
+    def serve(self, method: str, params: type[msgspec.Struct], handler: Handler) -> None:
+        """Answer requests named ``method`` with ``handler(params)``, the request's
+        parameters decoded as ``params``."""
+        self._handlers[method] = (params, handler)
 
     # -- message handling ----------------------------------------------------------------
     def _on_custom_message(self, _widget: Any, content: Any, buffers: Sequence[bytes]) -> None:
-        if not isinstance(content, dict):
+        try:
+            message = decode_incoming(content)
+        except msgspec.ValidationError as error:
+            log.warning("cocowidget: malformed message from the browser (%s): %r", error, content)
+            request_id = content.get("id") if isinstance(content, dict) else None
+            if isinstance(request_id, int):
+                self._send_error(request_id, f"malformed message: {error}")
             return
-        kind = content.get("type")
-        request_id = content.get("id")
-        if not isinstance(request_id, int):
-            return
-        if kind == "cancel":
-            self._cancel(request_id)
-        elif kind == "request":
-            self._dispatch(request_id, str(content.get("method")), content.get("params") or {})
+        if isinstance(message, Cancel):
+            self._cancel(message.id)
+        else:
+            self._dispatch(message.id, message.method, message.params)
 
-    def _dispatch(self, request_id: int, method: str, params: dict[str, Any]) -> None:
-        handler = self._handlers.get(method)
-        if handler is None:
+    def _dispatch(self, request_id: int, method: str, raw_params: dict[str, Any]) -> None:
+        served = self._handlers.get(method)
+        if served is None:
+            log.warning("cocowidget: request for unknown method %r", method)
             self._send_error(request_id, f"unknown method {method!r}")
+            return
+        params_type, handler = served
+        try:
+            params = decode_params(params_type, raw_params)
+        except msgspec.ValidationError as error:
+            log.warning("cocowidget: bad parameters for %r (%s): %r", method, error, raw_params)
+            self._send_error(request_id, f"bad parameters for {method!r}: {error}")
             return
         try:
             reply = handler(params)
@@ -73,7 +95,7 @@ class RpcWidget(anywidget.AnyWidget):
         with self._pending_lock:
             self._pending.pop(request_id, None)
         if done.cancelled():
-            self.send({"type": "response", "id": request_id, "ok": False, "cancelled": True})
+            self._respond(Response(request_id, ok=False, cancelled=True))
             return
         error = done.exception()
         if error is not None:
@@ -90,7 +112,10 @@ class RpcWidget(anywidget.AnyWidget):
 
     def _send_result(self, request_id: int, reply: Reply) -> None:
         result, buffers = reply
-        self.send({"type": "response", "id": request_id, "ok": True, "result": result}, buffers)
+        self._respond(Response(request_id, ok=True, result=result), buffers)
 
     def _send_error(self, request_id: int, message: str) -> None:
-        self.send({"type": "response", "id": request_id, "ok": False, "error": message})
+        self._respond(Response(request_id, ok=False, error=message))
+
+    def _respond(self, response: Response, buffers: Sequence[bytes | memoryview] = ()) -> None:
+        self.send(encode(response), list(buffers or ()) or None)

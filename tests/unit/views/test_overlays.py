@@ -1,7 +1,18 @@
+from typing import Any
+
+import msgspec
 import numpy as np
 from pycocotools import mask as mask_utils
 
+import cocowidget as cw
+from cocowidget.datasets import DemoPaths
+from cocowidget.views.items import ObjectItems
 from cocowidget.views.overlays import ObjectLayer, OverlayBatch
+
+
+def as_json(value: Any) -> Any:
+    """What the browser receives."""
+    return msgspec.json.decode(msgspec.json.encode(value))
 
 
 def test_compressed_rle_travels_as_its_string() -> None:
@@ -10,14 +21,14 @@ def test_compressed_rle_travels_as_its_string() -> None:
     rle = mask_utils.encode(mask)
     layer = ObjectLayer(
         source=1,
-        ids=np.array([1]),
+        rows=np.array([0]),
         category_ids=np.array([1]),
         bboxes=np.zeros((1, 4)),
         areas=np.zeros(1),
         iscrowd=np.zeros(1),
         segmentations=[{"size": rle["size"], "counts": rle["counts"]}],
     )
-    record = OverlayBatch().add(53, 37, [layer])["objects"][0]["rle"]
+    record = as_json(OverlayBatch().add(53, 37, [layer]))["objects"][0]["rle"]
     assert record == {"size": [37, 53], "runs": None, "string": rle["counts"].decode()}
 
 
@@ -25,15 +36,15 @@ def test_batch_shares_arrays_between_images() -> None:
     batch = OverlayBatch()
     layer = ObjectLayer(
         source=0,
-        ids=np.array([1, 2]),
+        rows=np.array([0, 1]),
         category_ids=np.array([3, 4]),
         bboxes=np.array([[0, 0, 10, 10], [5, 5, 2, 2]], dtype=float),
         areas=np.array([50.0, 4.0]),
         iscrowd=np.array([0, 1]),
         segmentations=[[[0, 0, 10, 0, 10, 10]], {"size": [20, 20], "counts": [5, 4, 391]}],
     )
-    first = batch.add(20, 20, [layer])
-    second = batch.add(20, 20, [layer])
+    first = as_json(batch.add(20, 20, [layer]))
+    second = as_json(batch.add(20, 20, [layer]))
     coords, counts = batch.buffers()
     assert first["objects"][0]["poly"] == [0, 3]
     assert second["objects"][0]["poly"] == [6, 3]
@@ -48,7 +59,7 @@ def test_degenerate_polygons_are_skipped() -> None:
     batch = OverlayBatch()
     layer = ObjectLayer(
         source=1,
-        ids=np.array([9]),
+        rows=np.array([9]),
         category_ids=np.array([1]),
         bboxes=np.zeros((1, 4)),
         areas=np.zeros(1),
@@ -56,6 +67,21 @@ def test_degenerate_polygons_are_skipped() -> None:
         segmentations=[[[1, 2, 3]]],
         scores=np.array([0.5]),
     )
-    record = batch.add(10, 10, [layer])
+    record = as_json(batch.add(10, 10, [layer]))
     assert record["objects"][0]["poly"] is None
     assert record["objects"][0]["score"] == 0.5
+    assert record["objects"][0]["row"] == 9  # objects are named by table row, never by id
+
+
+def test_object_crops_of_chosen_ids_show_those_objects(demo: DemoPaths) -> None:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    chosen = ds.annotations["id"][::-7][:20].tolist()  # out of table order
+    items = ObjectItems(ds, ids=chosen)
+    for row, object_id in enumerate(chosen):
+        source_row = ds.annotations["id"].tolist().index(object_id)
+        x, y, w, h = ds.annotations["bbox"][source_row].tolist()
+        left, top, right, bottom = items.crop_box(row)
+        assert left <= x and top <= y and right >= x + w and bottom >= y + h
+        (drawn,) = items.overlay(row, OverlayBatch()).objects
+        assert drawn.row == source_row
+        assert drawn.bbox == (x, y, w, h)

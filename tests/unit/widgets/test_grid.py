@@ -55,7 +55,7 @@ def test_the_thumbnail_decode_fills_the_pixel_statistics(demo: DemoPaths) -> Non
     ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
     grid = cw.CocoGrid(ds, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
     assert np.isnan(ds.images["brightness"]).all()
-    request(grid, "thumbnails", rows=[0, 3])
+    request(grid, "thumbnails", rows=[0, 3], side=320)
     measured = ds.subset(ds.images["id"][[0, 3]])
     measured.compute_pixel_statistics()  # the same numbers from a separate decode
     for name in ("brightness", "contrast", "sharpness"):
@@ -82,7 +82,7 @@ def test_columns_added_later_reach_the_sort_list(demo: DemoPaths) -> None:
 
 def test_large_cells_get_thumbnails_at_twice_the_side(grid: cw.CocoGrid) -> None:
     assert grid._thumbnail_side == 320
-    small, _ = request(grid, "thumbnails", rows=[0])
+    small, _ = request(grid, "thumbnails", rows=[0], side=320)
     large, _ = request(grid, "thumbnails", rows=[0], side=640)
     odd, _ = request(grid, "thumbnails", rows=[0], side=5000)  # not offered: the base side
     sides = [
@@ -128,7 +128,7 @@ def test_selected_dataset_is_the_subset(grid: cw.CocoGrid, dataset: cw.CocoDatas
 
 
 def test_thumbnail_batch_has_images_overlays_and_captions(grid: cw.CocoGrid) -> None:
-    result, buffers = request(grid, "thumbnails", rows=[0, 1, 2])
+    result, buffers = request(grid, "thumbnails", rows=[0, 1, 2], side=320)
     coords = np.frombuffer(buffers[result["coords"]], "<f4")
     items = result["items"]
     assert [item["row"] for item in items] == [0, 1, 2]
@@ -193,7 +193,9 @@ def test_bad_requests_answer_with_an_error(grid: cw.CocoGrid) -> None:
     captured = Captured()
     grid.send = captured  # type: ignore[method-assign]
     grid._on_custom_message(
-        grid, {"type": "request", "id": 3, "method": "thumbnails", "params": {"rows": [-1]}}, []
+        grid,
+        {"type": "request", "id": 3, "method": "thumbnails", "params": {"rows": [-1], "side": 320}},
+        [],
     )
     assert captured.messages[0][0]["ok"] is False
     assert "out of range" in captured.messages[0][0]["error"]
@@ -209,7 +211,7 @@ def test_file_names_outside_image_dir_are_not_read(tmp_path: Path, demo: DemoPat
     with pytest.warns(UserWarning, match="climbs out of the image directory"):
         ds = cw.CocoDataset.from_coco(path, image_dir=demo.image_dir)
     grid = cw.CocoGrid(ds, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
-    result, _ = request(grid, "thumbnails", rows=[0])
+    result, _ = request(grid, "thumbnails", rows=[0], side=320)
     assert result["items"][0]["buffer"] == -1
     assert "outside" in result["items"][0]["error"]
     kinds = set(ds.quality(check_files=False)["kind"].tolist())
