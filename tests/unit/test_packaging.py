@@ -33,6 +33,8 @@ def test_wheel_contains_the_bundle_and_imports(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "cocowidget/static/grid.js" in names
     assert "cocowidget/static/grid.css" in names
+    assert "cocowidget/static/readout.js" in names
+    assert "cocowidget/static/summary.js" in names
 
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)

@@ -27,7 +27,7 @@ import numpy as np
 from cocowidget.evaluation.columns import category_rows, column_prefix, spread_onto
 from cocowidget.evaluation.compare import RunComparison, compare_runs
 from cocowidget.evaluation.dataset_adapter import run_name
-from cocowidget.evaluation.outcomes import GroundTruthStatus
+from cocowidget.evaluation.operating_point import Verdict
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
@@ -44,11 +44,11 @@ def found_objects(
     evaluation: Evaluation, iou_threshold: float, score_threshold: float
 ) -> np.ndarray:
     """Per row of ``evaluation.ground_truth``: counted and claimed by a true positive
-    scoring at least ``score_threshold`` at ``iou_threshold``."""
+    scoring at least ``score_threshold`` at ``iou_threshold`` (the operating-point rule's
+    ``FOUND``)."""
     t = evaluation.params.iou_index(iou_threshold)
-    truth = evaluation.ground_truth
-    found: np.ndarray = (truth["status"][:, t] == GroundTruthStatus.MATCHED) & (
-        truth["matched_score"][:, t] >= score_threshold
+    found: np.ndarray = (
+        evaluation.ground_truth_matches.verdicts(t, score_threshold) == Verdict.FOUND
     )
     return found
 

@@ -9,13 +9,13 @@ import traitlets
 
 
 class HoverReadout(anywidget.AnyWidget):
-    """Reads the bar under the pointer in the enclosing ``.cw-chart`` (see readout.js).
+    """Reads the bar under the pointer in the enclosing ``.cw-chart`` (js/src/readout/).
 
     ``labels[i]`` names bar ``i``; ``full[i]`` and ``filtered[i]`` are its counts;
     ``idle_text`` shows when no bar is under the pointer.
     """
 
-    _esm = Path(__file__).with_name("readout.js")
+    _esm = Path(__file__).resolve().parents[2] / "static" / "readout.js"
     _css = Path(__file__).with_name("charts.css")
 
     labels = traitlets.List(traitlets.Unicode()).tag(sync=True)

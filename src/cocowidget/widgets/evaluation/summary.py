@@ -26,7 +26,7 @@ def _styles() -> str:
 class SummaryTable(anywidget.AnyWidget):
     """A row of average precisions and a row of average recalls (``COCOeval.stats``)."""
 
-    _esm = HERE / "summary.js"
+    _esm = HERE.parent.parent / "static" / "summary.js"  # built from js/src/summary/
     _css = _styles()
 
     rows = traitlets.List(traitlets.Dict()).tag(sync=True)

@@ -4,31 +4,42 @@
 // never see the pointer. This readout listens on the document instead, finds the bar
 // under the pointer from the bars' own rendered boxes (so it follows bqplot's layout,
 // whatever the scale), and writes that bar's counts into a line under the chart.
-// Labels and counts come from Python; nothing is computed here.
+// Labels and counts come from Python (widgets/charts/readout.py); nothing is computed here.
+import type { AnyModel, RenderProps } from "@anywidget/types";
+
+/** The traits of widgets/charts/readout.py's HoverReadout. */
+interface ReadoutModel {
+  labels: string[];
+  full: number[];
+  filtered: number[];
+  filtering: boolean;
+  noun: string;
+  orientation: "vertical" | "horizontal";
+  idle_text: string;
+}
 
 const HOVER_SLACK_PX = 4;
+const PAINTED_BY: (keyof ReadoutModel)[] = ["labels", "full", "filtered", "filtering", "noun", "idle_text"];
 
-function formatCount(value) {
+function formatCount(value: number): string {
   return Number(value).toLocaleString("en-US");
 }
 
-function render({ model, el }) {
+function render({ model, el }: RenderProps<ReadoutModel>): () => void {
   el.classList.add("cw-readout");
   const text = document.createElement("div");
   text.className = "cw-readout-text";
   el.append(text);
   let hovered = -1;
-  let marked = null;
+  let marked: Element | null = null;
 
-  const box = () => el.closest(".cw-chart");
+  const box = (): Element | null => el.closest(".cw-chart");
 
   // The first mark's bar groups: the full distribution, one group per bar, in data order.
-  const bars = (chart) => {
-    const count = model.get("labels").length;
-    return Array.prototype.slice.call(chart.querySelectorAll(".bargroup"), 0, count);
-  };
+  const bars = (chart: Element): Element[] =>
+    Array.from(chart.querySelectorAll(".bargroup")).slice(0, model.get("labels").length);
 
-  const describe = (index) => {
+  const describe = (index: number): string => {
     const label = model.get("labels")[index] ?? "";
     const full = model.get("full")[index] ?? 0;
     const filtered = model.get("filtered")[index] ?? 0;
@@ -38,7 +49,7 @@ function render({ model, el }) {
     return `${label}: ${formatCount(filtered)} of ${formatCount(full)} ${noun}${share}`;
   };
 
-  const paint = () => {
+  const paint = (): void => {
     if (hovered < 0) {
       text.textContent = model.get("idle_text");
       text.classList.remove("cw-readout-active");
@@ -48,7 +59,7 @@ function render({ model, el }) {
     }
   };
 
-  const show = (index, group) => {
+  const show = (index: number, group: Element | null): void => {
     if (marked && marked !== group) marked.classList.remove("cw-hovered");
     marked = group;
     if (group) group.classList.add("cw-hovered");
@@ -58,17 +69,17 @@ function render({ model, el }) {
     }
   };
 
-  const onMove = (event) => {
+  const onMove = (event: PointerEvent): void => {
     const chart = box();
     const figure = chart?.querySelector(".bqplot");
-    if (!figure || !figure.contains(event.target)) {
+    if (!chart || !figure || !(event.target instanceof Node) || !figure.contains(event.target)) {
       if (hovered >= 0) show(-1, null);
       return;
     }
     const vertical = model.get("orientation") === "vertical";
     const position = vertical ? event.clientX : event.clientY;
     let best = -1;
-    let bestGroup = null;
+    let bestGroup: Element | null = null;
     let bestDistance = Infinity;
     bars(chart).forEach((group, index) => {
       const rect = group.getBoundingClientRect();
@@ -85,12 +96,10 @@ function render({ model, el }) {
     else show(best, bestGroup);
   };
 
-  const onLeave = () => show(-1, null);
+  const onLeave = (): void => show(-1, null);
   document.addEventListener("pointermove", onMove, { passive: true });
   document.addEventListener("pointerleave", onLeave);
-  for (const name of ["labels", "full", "filtered", "filtering", "noun", "idle_text"]) {
-    model.on(`change:${name}`, paint);
-  }
+  for (const name of PAINTED_BY) (model as AnyModel<ReadoutModel>).on(`change:${name}`, paint);
   paint();
   return () => {
     document.removeEventListener("pointermove", onMove);

@@ -1,9 +1,27 @@
-// COCO's summary numbers as a small table. Everything arrives from Python as text and is
-// set with textContent.
+// COCO's summary numbers as a small table (widgets/evaluation/summary.py). Everything
+// arrives from Python as text and is set with textContent.
+import type { RenderProps } from "@anywidget/types";
 
-function render({ model, el }) {
+interface SummaryStat {
+  label: string;
+  text: string;
+  meaning: string;
+}
+
+interface SummaryRow {
+  title: string;
+  stats: SummaryStat[];
+}
+
+/** The traits of widgets/evaluation/summary.py's SummaryTable. */
+interface SummaryModel {
+  rows: SummaryRow[];
+  caption: string;
+}
+
+function render({ model, el }: RenderProps<SummaryModel>): void {
   el.classList.add("cw-summary");
-  const draw = () => {
+  const draw = (): void => {
     const table = document.createElement("table");
     table.className = "cw-summary-table";
     for (const row of model.get("rows")) {
