@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 DEMO_IMAGES ?= 2000
+PORT ?= 8888
+# Where JupyterLab's file browser starts: by default the folder above the project, so the
+# project and data kept beside it (../shared/data, your own) are reachable.
+DEMO_ROOT ?= $(abspath ..)
 
 .PHONY: demo test install js lint typecheck unit browser chromium bench clean
 
@@ -23,11 +27,11 @@ js: install
 
 demo: js
 	$(PY) -m cocowidget.datasets .demo-data/demo-$(DEMO_IMAGES)-0 --images $(DEMO_IMAGES)
-	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.ip=127.0.0.1 notebooks/quickstart.ipynb
+	$(PY) scripts/demo.py --port $(PORT) --root $(DEMO_ROOT) notebooks/quickstart.ipynb
 
 lint: install
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 typecheck: install

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from tests.shared_data import COCO_TINY, VAL2014_100, reason
+from tests.shared_data import SHARED_DATA as SHARED
+
 REPO = Path(__file__).parents[3]
-SHARED = REPO.parent / "shared" / "data"
-COCO_TINY = SHARED / "coco_tiny"
-VAL2014_100 = SHARED / "cocoapi_val2014_100"
+__all__ = ["COCO_TINY", "REPO", "VAL2014_100"]
 
 #: pycocotools' mask functions trip a numpy 2 deprecation inside their compiled code.
 pycocotools_numpy2_warning = pytest.mark.filterwarnings(
@@ -24,7 +25,7 @@ needs_shared_data = [
     pytest.mark.shared_data,
     pytest.mark.skipif(
         not SHARED.is_dir(),
-        reason=f"real COCO data not found at {SHARED} (../shared/data from the repo root)",
+        reason=reason(),
     ),
 ]
 

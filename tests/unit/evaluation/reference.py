@@ -6,16 +6,15 @@ import contextlib
 import copy
 import io
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-VAL2014_100 = SHARED_DATA / "cocoapi_val2014_100"
+from tests.shared_data import REPO_ROOT as REPO_ROOT
+from tests.shared_data import SHARED_DATA as SHARED_DATA
+from tests.shared_data import VAL2014_100 as VAL2014_100
 
 
 def quiet_coco(dataset: dict[str, Any]) -> COCO:

@@ -9,6 +9,7 @@ import pytest
 
 from cocowidget.data.dataset import CocoDataset
 from cocowidget.evaluation import DetectionOutcome, evaluate_dataset
+from tests.shared_data import reason
 
 from .reference import VAL2014_100, load_results, quiet_coco, run_cocoeval
 from .test_tables import RESULTS, SCENE
@@ -31,7 +32,7 @@ def test_hand_made_scene_through_the_dataset() -> None:
 @pytest.mark.shared_data
 @pytest.mark.skipif(
     not VAL2014_100.is_dir(),
-    reason=f"reference data not found at {VAL2014_100} (../shared/data from the repo root)",
+    reason=reason("cocoapi reference data"),
 )
 @pytest.mark.parametrize(
     ("iou_type", "results_file"),

@@ -23,6 +23,7 @@ from cocowidget.evaluation import (
     ground_truth_from_dict,
 )
 from cocowidget.evaluation.masks import to_rles
+from tests.shared_data import reason
 
 from .reference import (
     VAL2014_100,
@@ -37,7 +38,7 @@ pytestmark = [
     pytest.mark.shared_data,
     pytest.mark.skipif(
         not VAL2014_100.is_dir(),
-        reason=f"reference data not found at {VAL2014_100} (../shared/data from the repo root)",
+        reason=reason("cocoapi reference data"),
     ),
 ]
 

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-COCO_TINY = REPO_ROOT.parent / "shared" / "data" / "coco_tiny"
+from tests.shared_data import COCO_TINY
+
+__all__ = ["COCO_TINY"]
 
 
 def gradient_rgb(width: int = 64, height: int = 48) -> Image.Image:

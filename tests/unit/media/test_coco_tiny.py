@@ -13,6 +13,7 @@ from cocowidget.media.cache import ThumbnailCache
 from cocowidget.media.executors import thread_executor
 from cocowidget.media.service import ThumbnailService
 from cocowidget.media.thumbnail import THUMBNAIL_SIDE, render_preview
+from tests.shared_data import reason
 
 from .images import COCO_TINY
 
@@ -20,7 +21,7 @@ pytestmark = [
     pytest.mark.shared_data,
     pytest.mark.skipif(
         not (COCO_TINY / "annotations" / "instances_val2017.json").is_file(),
-        reason=f"COCO sample images not found at {COCO_TINY} (../shared/data from the repo root)",
+        reason=reason("COCO sample images"),
     ),
 ]
 
