@@ -10,7 +10,7 @@ PORT ?= 8888
 # project and data kept beside it (../shared/data, your own) are reachable.
 DEMO_ROOT ?= $(abspath ..)
 
-.PHONY: demo test install js lint typecheck unit browser chromium bench clean
+.PHONY: demo test install js lint typecheck docs unit browser chromium bench clean
 
 $(INSTALLED): pyproject.toml package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,11 +41,15 @@ typecheck: install
 chromium:
 	bash scripts/ensure-chromium.sh
 
-test: js lint typecheck chromium
+# The API reference from the docstrings; --strict (in mkdocs.yml) fails on a broken reference.
+docs: install
+	$(VENV)/bin/mkdocs build --quiet
+
+test: js lint typecheck docs chromium
 	$(VENV)/bin/pytest
 
 bench: js
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules src/cocowidget/static .demo-data test-artifacts
+	rm -rf $(VENV) node_modules src/cocowidget/static .demo-data test-artifacts site

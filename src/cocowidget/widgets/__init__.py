@@ -1,0 +1,1 @@
+"""The anywidget classes: they present and forward, nothing more (see docs/architecture.md)."""
