@@ -1,0 +1,86 @@
+"""One progress bar for every call that can take over a second.
+
+In a notebook the bar is tqdm's widget; in a script it is a line on stderr. It appears
+only once the work has run for :data:`SHOW_AFTER` seconds, so quick calls stay silent.
+``COCOWIDGET_PROGRESS=0`` (or :func:`set_enabled`) turns bars off.
+
+:func:`run_in_parallel` maps a function over batches on an executor with a bar; an
+interrupt (Ctrl-C, the notebook's stop button) cancels the batches not yet started and
+re-raises at once, so the kernel is free again and nothing half-done is kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+#: Seconds of work before a bar is shown.
+SHOW_AFTER = 1.0
+
+_enabled = os.environ.get("COCOWIDGET_PROGRESS", "1") not in ("0", "false", "no")
+
+
+class Advance(Protocol):
+    def __call__(self, n: int = 1) -> None: ...
+
+
+def set_enabled(enabled: bool) -> None:
+    """Show progress bars (the default) or not."""
+    global _enabled
+    _enabled = bool(enabled)
+
+
+@contextmanager
+def progress(total: int, description: str, unit: str = "images") -> Iterator[Advance]:
+    """A bar of ``total`` steps; the context gives the function that advances it."""
+    if not _enabled or total <= 0:
+        yield _no_advance
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, desc=description, unit=f" {unit}", delay=SHOW_AFTER, leave=False)
+
+    def advance(n: int = 1) -> None:
+        bar.update(n)
+
+    try:
+        yield advance
+    finally:
+        bar.close()
+
+
+def _no_advance(n: int = 1) -> None:
+    return None
+
+
+def run_in_parallel(
+    function: Callable[[list[Item]], list[Result]],
+    items: Sequence[Item],
+    executor: Executor,
+    description: str,
+    *,
+    batch: int = 64,
+    unit: str = "images",
+) -> list[Result]:
+    """``function`` over ``items`` in batches on ``executor``, results in item order."""
+    batches = [list(items[i : i + batch]) for i in range(0, len(items), batch)]
+    futures: list[Future[list[Result]]] = [executor.submit(function, part) for part in batches]
+    try:
+        with progress(len(items), description, unit) as advance:
+            pending: set[Future[Any]] = set(futures)
+            sizes = {future: len(part) for future, part in zip(futures, batches, strict=True)}
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:
+                    advance(sizes[future])
+        return [result for future in futures for result in future.result()]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
