@@ -19,14 +19,13 @@ attached, left out of ``to_pandas()`` unless asked.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from types import MethodType
 
 import numpy as np
 import numpy.typing as npt
 
+from cocowidget.data.listeners import Listeners
 from cocowidget.data.table import Table
 
 #: Tables whose rows are objects or images (their derived values hold row by row, so a
@@ -65,7 +64,7 @@ class DerivedColumns:
     def __init__(self, tables: Callable[[str], Table]) -> None:
         self._tables = tables
         self._entries: dict[tuple[str, str], Entry] = {}
-        self._listeners: list[Callable[[], Callable[[], None] | None]] = []
+        self._listeners = Listeners()
 
     def attach(
         self, producer: Producer, table: str, columns: Mapping[str, npt.ArrayLike]
@@ -137,10 +136,7 @@ class DerivedColumns:
         """Call ``listener()`` whenever columns are attached or removed (open widgets
         refresh their sort lists and charts). A bound method is held weakly, so a widget
         that is gone stops listening."""
-        if isinstance(listener, MethodType):
-            self._listeners.append(weakref.WeakMethod(listener))
-        else:
-            self._listeners.append(lambda: listener)
+        self._listeners.add(listener)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -165,13 +161,7 @@ class DerivedColumns:
         return removed
 
     def _changed(self) -> None:
-        alive = []
-        for reference in self._listeners:
-            listener = reference()
-            if listener is not None:
-                alive.append(reference)
-                listener()
-        self._listeners = alive
+        self._listeners()
 
 
 def _strings(values: Iterable[str]) -> np.ndarray:
