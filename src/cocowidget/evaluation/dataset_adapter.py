@@ -85,8 +85,6 @@ def evaluate_dataset(
     with paused_gc():
         gt = ground_truth_from_dataset(ds, with_masks=masks)
         dt = detections_from_dataset(ds, run, with_masks=masks)
-        if len(dt) and np.isnan(dt.score).any():
-            raise ValueError(f"run {run!r} has detections without a score")
         evaluation = evaluate(gt, dt, iou_type, **options)
     evaluation.run = run
     return evaluation
@@ -108,7 +106,11 @@ def run_name(ds: CocoDataset, evaluation: Evaluation) -> str:
 
 def _holds(run: Table, evaluation: Evaluation) -> bool:
     detections = evaluation.detections
-    return len(run) == len(detections) and all(
-        np.array_equal(run[column], detections[column])
-        for column in ("id", "image_id", "category_id", "score")
+    return (
+        len(run) == len(detections)
+        and all(
+            np.array_equal(run[column], detections[column])
+            for column in ("id", "image_id", "category_id")
+        )
+        and np.array_equal(run["score"], detections["score"], equal_nan=True)
     )
