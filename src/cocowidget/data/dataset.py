@@ -177,6 +177,9 @@ class CocoDataset:
             if missing_dir is not None:
                 at_load.append(missing_dir)
             _warn_about(data.name, log.problems + at_load)
+            duplicates = duplicate_annotation_ids_message(dataset.annotations["id"], data.name)
+            if duplicates is not None:
+                warnings.warn(duplicates, stacklevel=2)
         return dataset
 
     @classmethod
@@ -794,6 +797,22 @@ def _warn_about_kept(source: str, problems: list[Problem]) -> None:
             f" a NaN or infinite score (first: {non_finite[0].message}); see .quality()",
             stacklevel=3,
         )
+
+
+def duplicate_annotation_ids_message(ids: np.ndarray, source: str) -> str | None:
+    """Why evaluation numbers differ from pycocotools' when annotation ids repeat (None
+    when they do not): its COCO index keeps the last annotation of an id."""
+    unique, counts = np.unique(ids, return_counts=True)
+    repeated = unique[counts > 1]
+    if not len(repeated):
+        return None
+    examples = ", ".join(str(i) for i in repeated[:5].tolist())
+    return (
+        f"{source}: {len(repeated):,} annotation id{'s are' if len(repeated) != 1 else ' is'} "
+        f"used more than once (e.g. {examples}): pycocotools' COCO index keeps the last "
+        "annotation of such an id and evaluates it once per duplicate; cocowidget evaluates "
+        "every annotation as it is, so its numbers differ from pycocotools' for this file"
+    )
 
 
 def _warn_about(source: str, problems: list[Problem]) -> None:

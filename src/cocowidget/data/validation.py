@@ -395,7 +395,7 @@ def validate_result(
     score = _score(record, log, ids)
     if score is None:
         return None
-    if "bbox" not in record.values and "segmentation" not in record.raw:
+    if not ("bbox" in record.values or "segmentation" in record.raw or "keypoints" in record.raw):
         log.format_error(
             "invalid_field",
             record.path,
@@ -420,6 +420,8 @@ def validate_result(
     iscrowd: Any = UNSET
     if "iscrowd" in record.values:
         iscrowd = _iscrowd(record, log, ids, missing_severity=WARNING)
+    # Extras first: a field seen here for the first time rebuilds the record type.
+    extras = _extras(record, record_type)
     return record_type.type(
         image_id=image_id,
         category_id=category_id,
@@ -429,7 +431,7 @@ def validate_result(
         id=annotation_id,
         area=area,
         iscrowd=iscrowd,
-        **_extras(record, record_type),
+        **extras,
     )
 
 
