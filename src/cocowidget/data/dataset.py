@@ -79,7 +79,10 @@ class CocoDataset:
       mask_area, touches_border, category_name``; sorted by image;
     - :attr:`categories`: ``id, name, supercategory, file_index, annotation_count,
       image_count, mean_area, median_area``;
-    - :attr:`predictions`: one annotation-like table per run, plus ``score``.
+    - :attr:`predictions`: one annotation-like table per run, plus ``score`` and the
+      records' own values ``file_id, file_bbox, file_area, file_iscrowd`` (``bbox`` and
+      ``area`` are completed as ``COCO.loadRes`` completes them; see
+      :meth:`add_predictions`).
     """
 
     def __init__(
