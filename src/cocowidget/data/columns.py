@@ -154,23 +154,28 @@ def annotation_columns(section: Section, log: ProblemLog, *, raw: bool = True) -
     return Columns(table, raw_column(records, "segmentation"), extras_columns(section))
 
 
+#: ``file_id`` of a detection whose record had no ``id`` (any other int64 is an id).
+NO_FILE_ID = -(2**63)
+
+
 def result_columns(section: Section, log: ProblemLog) -> Columns:
-    """Detections. Optional fields come back as NaN (bbox, area) or -1 (id) to be derived
-    like ``COCO.loadRes`` does (see :mod:`cocowidget.data.predictions`)."""
+    """Detections. Optional fields come back as NaN (bbox, area), -1 (iscrowd) or
+    :data:`NO_FILE_ID` (id) where the record had none, to be completed like
+    ``COCO.loadRes`` does (see :mod:`cocowidget.data.predictions`). A detection's
+    iscrowd is never evaluated (loadRes sets it to 0), so any value is kept as read."""
     records = section.records
     table = Table(
         {
-            "id": _optional(records, "id", -1, np.int64),
+            "id": _optional(records, "id", NO_FILE_ID, np.int64),
             "image_id": _ints(records, "image_id"),
             "category_id": _ints(records, "category_id"),
             "bbox": _bbox(records, required=False),
             "area": _optional(records, "area", np.nan, np.float64),
-            "iscrowd": _optional(records, "iscrowd", 0, np.int64),
+            "iscrowd": _optional(records, "iscrowd", -1, np.int64),
             "score": _floats(records, "score"),
             "file_index": section.file_index,
         }
     )
-    _check_iscrowd(table, section, log)
     return Columns(table, raw_column(records, "segmentation"), extras_columns(section))
 
 

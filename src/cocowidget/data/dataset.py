@@ -79,7 +79,10 @@ class CocoDataset:
       mask_area, touches_border, category_name``; sorted by image;
     - :attr:`categories`: ``id, name, supercategory, file_index, annotation_count,
       image_count, mean_area, median_area``;
-    - :attr:`predictions`: one annotation-like table per run, plus ``score``.
+    - :attr:`predictions`: one annotation-like table per run, plus ``score`` and the
+      records' own values ``file_id, file_bbox, file_area, file_iscrowd`` (``bbox`` and
+      ``area`` are completed as ``COCO.loadRes`` completes them; see
+      :meth:`add_predictions`).
     """
 
     def __init__(
@@ -177,6 +180,9 @@ class CocoDataset:
             if missing_dir is not None:
                 at_load.append(missing_dir)
             _warn_about(data.name, log.problems + at_load)
+            duplicates = duplicate_annotation_ids_message(dataset.annotations["id"], data.name)
+            if duplicates is not None:
+                warnings.warn(duplicates, stacklevel=2)
         return dataset
 
     @classmethod
@@ -373,17 +379,42 @@ class CocoDataset:
         *,
         match: Match = "id",
         reference: Any = None,
+        category_map: Mapping[str, str] | None = None,
+        replace: bool = False,
         strict: bool | None = None,
     ) -> Table:
         """Add a run of detections: a COCO results list (path, bytes or list), or a COCO
         dict whose annotations have scores.
 
+        Detections are completed exactly as ``pycocotools.coco.COCO.loadRes`` completes
+        them, by the branch its first record chooses: with a ``bbox``, ``area = w * h``;
+        else with a ``segmentation``, the mask's area (and its box where none is given);
+        else with ``keypoints``, their extent. The records' own values stay readable
+        (``file_id``, ``file_bbox``, ``file_area``, ``file_iscrowd``; NaN or -1, and
+        ``-2**63`` for ids, where a record had none) and :meth:`predictions_to_coco`
+        writes them back. NaN scores are kept and flagged, as pycocotools keeps them.
+
         ``match="id"`` takes ``image_id``/``category_id`` as ground-truth ids;
         ``match="name"`` maps them by ``file_name`` and category ``name`` through the
-        source's own images/categories (or those of ``reference``, a COCO file or dict).
+        source's own images/categories (or those of ``reference``, a COCO file or dict);
+        ``category_map`` renames the detections' categories first (e.g.
+        ``{"tv": "tvmonitor"}`` for VOC names against COCO). Detections whose image or
+        category has no match keep -1 there (their own ids stay in ``file_image_id`` /
+        ``file_category_id``) and are left out of evaluation.
+
+        A ``name`` already in use is refused unless ``replace=True``, which also drops
+        the columns the old run's evaluations added to the images, annotations and
+        categories.
         """
         if match not in ("id", "name"):
             raise ValueError(f"match must be 'id' or 'name', got {match!r}")
+        if category_map is not None and match != "name":
+            raise ValueError("category_map renames categories for match='name'; pass both")
+        if name in self._runs and not replace:
+            raise ValueError(
+                f"a prediction run {name!r} exists already: pass replace=True to replace it "
+                "(its evaluation columns are dropped), or choose another name"
+            )
         strict = self._strict if strict is None else strict
         loaded = load_run(
             source,
@@ -392,6 +423,7 @@ class CocoDataset:
             self._categories,
             match=match,
             reference=reference,
+            category_map=category_map,
             strict=strict,
         )
         objects = _group(
@@ -412,12 +444,19 @@ class CocoDataset:
                 subject, self._images, checks.QualityThresholds(), ground_truth=False
             )
             _warn_about(f"predictions {name!r}", loaded.problems + boxes)
+        _warn_about_kept(f"predictions {name!r}", loaded.problems)
+        if name in self._runs:
+            self.remove_predictions(name)
         self._runs[name] = objects
         self._run_problems[name] = loaded.problems
         return objects.table
 
     def remove_predictions(self, name: str) -> None:
+        """Remove a run, and the columns its evaluations (and comparisons with it) added
+        to the images, annotations and categories."""
         self._objects(name)
+        for table in (self._images, self.annotations, self._categories):
+            table.remove(*_run_columns(table, name, list(self._runs)))
         del self._runs[name]
         self._run_problems.pop(name, None)
 
@@ -675,12 +714,14 @@ class CocoDataset:
         return export.sections_as_python(self._sections())
 
     def predictions_to_coco(self, name: str, path: PathLike) -> Path:
-        """Write a run as a COCO results list."""
-        return export.write_array(export.object_chunks(self._objects(name), with_score=True), path)
+        """Write a run as a COCO results list: each detection as it was read (its own
+        fields and values, not those completed for evaluation), with ground-truth ids
+        where ``match="name"`` mapped them."""
+        return export.write_array(export.result_chunks(self._objects(name)), path)
 
     def predictions_to_list(self, name: str) -> list[dict[str, Any]]:
         """A run as a COCO results list of plain Python values."""
-        return export.records_as_python(export.object_chunks(self._objects(name), with_score=True))
+        return export.records_as_python(export.result_chunks(self._objects(name)))
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -734,6 +775,47 @@ def _report_missing_sections(document: Document, log: ProblemLog) -> None:
             "every category is undefined",
             severity=WARNING,
         )
+
+
+def _run_columns(table: Table, run: str, runs: list[str]) -> list[str]:
+    """Columns that evaluating ``run`` or comparing it with one of ``runs`` added
+    (``"<run>.ap"``, ``"<run>.segm.ap"``, ``"<run>-vs-<other>.ap_delta"``, ...)."""
+    prefixes = [f"{run}."]
+    for other in runs:
+        prefixes += [f"{run}-vs-{other}.", f"{other}-vs-{run}."]
+    prefixes += [f"{prefix}segm." for prefix in prefixes]
+    return [
+        column
+        for column in table.columns
+        if any(column.startswith(p) and "." not in column[len(p) :] for p in prefixes)
+    ]
+
+
+def _warn_about_kept(source: str, problems: list[Problem]) -> None:
+    """Detections that are kept as they are but evaluate differently than they read."""
+    non_finite = [p for p in problems if p.kind == "non_finite_score"]
+    if non_finite:
+        warnings.warn(
+            f"{source}: {len(non_finite)} detection{'s have' if len(non_finite) != 1 else ' has'}"
+            f" a NaN or infinite score (first: {non_finite[0].message}); see .quality()",
+            stacklevel=3,
+        )
+
+
+def duplicate_annotation_ids_message(ids: np.ndarray, source: str) -> str | None:
+    """Why evaluation numbers differ from pycocotools' when annotation ids repeat (None
+    when they do not): its COCO index keeps the last annotation of an id."""
+    unique, counts = np.unique(ids, return_counts=True)
+    repeated = unique[counts > 1]
+    if not len(repeated):
+        return None
+    examples = ", ".join(str(i) for i in repeated[:5].tolist())
+    return (
+        f"{source}: {len(repeated):,} annotation id{'s are' if len(repeated) != 1 else ' is'} "
+        f"used more than once (e.g. {examples}): pycocotools' COCO index keeps the last "
+        "annotation of such an id and evaluates it once per duplicate; cocowidget evaluates "
+        "every annotation as it is, so its numbers differ from pycocotools' for this file"
+    )
 
 
 def _warn_about(source: str, problems: list[Problem]) -> None:

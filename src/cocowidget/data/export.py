@@ -72,6 +72,37 @@ def object_chunks(objects: ObjectTable, *, with_score: bool) -> Iterator[Records
     return _chunks(fields, extras, np.argsort(table["file_index"], kind="stable"))
 
 
+def result_chunks(objects: ObjectTable) -> Iterator[Records]:
+    """Detections in original file order, each record with the fields it was read with
+    and the values it had (``file_id``, ``file_bbox``, ``file_area``, ``file_iscrowd``;
+    not the ones completed as ``COCO.loadRes`` completes them)."""
+    table = objects.table
+    order = np.argsort(table["file_index"], kind="stable")
+    given = {
+        "id": table["file_id"] != np.iinfo(np.int64).min,
+        "bbox": ~np.isnan(table["file_bbox"]).any(axis=1),
+        "area": ~np.isnan(table["file_area"]),
+        "iscrowd": table["file_iscrowd"] >= 0,
+    }
+    values = {
+        "id": table["file_id"],
+        "bbox": table["file_bbox"],
+        "area": table["file_area"],
+        "iscrowd": table["file_iscrowd"],
+    }
+    always = {name: table[name] for name in ("image_id", "category_id", "score")}
+    extras = {"segmentation": objects.segmentation, **objects.extras}
+    for start in range(0, len(order), CHUNK):
+        rows = order[start : start + CHUNK]
+        records = _records(always, extras, rows)
+        for name, present in given.items():
+            column = values[name][rows].tolist()
+            for record, value, here in zip(records, column, present[rows].tolist(), strict=True):
+                if here:
+                    record[name] = value
+        yield records
+
+
 def dataset_sections(
     images: Iterator[Records],
     annotations: Iterator[Records],

@@ -599,6 +599,9 @@ def _records_one_by_one(
             )
             if fields is not None:
                 record = validator(fields, record_type, log, pending_ids)
+                if decoder.type is not record_type.type:
+                    # The validator met a new extra field: later records decode with it.
+                    decoder = msgspec.json.Decoder(record_type.type)
         if record is not None:
             records.append(record)
             kept.append(index)

@@ -105,6 +105,11 @@ class Table:
         """A table of the own columns but ``names`` (derived columns stay behind)."""
         return Table({k: v for k, v in self._columns.items() if k not in names})
 
+    def remove(self, *names: str) -> None:
+        """Remove columns in place (names the table lacks are ignored)."""
+        for name in names:
+            self._columns.pop(name, None)
+
     # -- row selection -------------------------------------------------------------------
     def take(self, rows: npt.ArrayLike | slice) -> Table:
         """Rows by integer index, boolean mask or slice, as a new table.

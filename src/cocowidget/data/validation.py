@@ -7,6 +7,7 @@ msgspec type the fast path produces, or ``None`` when the record is dropped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -340,6 +341,45 @@ def _box_and_area(
     return bbox, area, True
 
 
+_NON_FINITE = (("NaN", math.nan), ("-Infinity", -math.inf), ("Infinity", math.inf))
+
+
+def _score(record: RecordFields, log: ProblemLog, ids: dict[str, int]) -> float | None:
+    """A detection's score; NaN and Infinity are kept (pycocotools sorts them as numpy
+    does: NaN after every other score) and flagged. None (reported) drops the record."""
+    path = f"{record.path}.score"
+    value = record.values.get("score")
+    if value is None and "score" in record.values:
+        # A NaN or Infinity literal in a file was read as null and reported as such.
+        literal = next(
+            (
+                p
+                for p in reversed(log.problems)
+                if p.json_path == path and p.kind == "invalid_number"
+            ),
+            None,
+        )
+        if literal is not None:
+            log.problems.remove(literal)  # replaced by the problem below
+            written = literal.message.split(": ")[-1]
+            value = next(
+                (number for text, number in _NON_FINITE if written.startswith(text)), math.nan
+            )
+    if isinstance(value, float) and not math.isfinite(value):
+        log.format_error(
+            "non_finite_score",
+            path,
+            f"the score is {describe(value)}",
+            "the detection was kept and is evaluated as pycocotools does"
+            + (" (after every scored detection)" if math.isnan(value) else ""),
+            severity=WARNING,
+            ids=ids,
+        )
+        return value
+    score, ok = _read(record, "score", read_number, log, "the detection was dropped", ids=ids)
+    return score if ok else None
+
+
 def validate_result(
     record: RecordFields, record_type: RecordType, log: ProblemLog, _: list[Any]
 ) -> Any:
@@ -352,10 +392,10 @@ def validate_result(
     if not ok:
         return None
     ids["category_id"] = category_id
-    score, ok = _read(record, "score", read_number, log, what, ids=ids)
-    if not ok:
+    score = _score(record, log, ids)
+    if score is None:
         return None
-    if "bbox" not in record.values and "segmentation" not in record.raw:
+    if not ("bbox" in record.values or "segmentation" in record.raw or "keypoints" in record.raw):
         log.format_error(
             "invalid_field",
             record.path,
@@ -380,6 +420,8 @@ def validate_result(
     iscrowd: Any = UNSET
     if "iscrowd" in record.values:
         iscrowd = _iscrowd(record, log, ids, missing_severity=WARNING)
+    # Extras first: a field seen here for the first time rebuilds the record type.
+    extras = _extras(record, record_type)
     return record_type.type(
         image_id=image_id,
         category_id=category_id,
@@ -389,7 +431,7 @@ def validate_result(
         id=annotation_id,
         area=area,
         iscrowd=iscrowd,
-        **_extras(record, record_type),
+        **extras,
     )
 
 

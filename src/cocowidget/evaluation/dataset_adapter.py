@@ -10,6 +10,7 @@ gives a box result without a mask).
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,14 +83,44 @@ def evaluate_dataset(
     masks = iou_type == "segm"
     if masks:
         start_worker()  # it starts while the inputs are gathered
+        _warn_without_masks(ds, run)
+    _warn_duplicate_ids(ds)
     with paused_gc():
         gt = ground_truth_from_dataset(ds, with_masks=masks)
         dt = detections_from_dataset(ds, run, with_masks=masks)
-        if len(dt) and np.isnan(dt.score).any():
-            raise ValueError(f"run {run!r} has detections without a score")
         evaluation = evaluate(gt, dt, iou_type, **options)
     evaluation.run = run
     return evaluation
+
+
+def _warn_without_masks(ds: CocoDataset, run: str) -> None:
+    """A mask evaluation of objects without masks is a box evaluation in disguise."""
+    missing = []
+    for noun, objects, name in (
+        ("annotations of the ground truth", ds.annotations, None),
+        (f"detections of {run!r}", ds.predictions[run], run),
+    ):
+        in_image = objects["image_index"] >= 0
+        absent = np.fromiter((v is None for v in ds.segmentations(name)), bool, len(objects))
+        count = int((absent & in_image).sum())
+        if count:
+            missing.append(f"{count:,} of {int(in_image.sum()):,} {noun}")
+    if missing:
+        warnings.warn(
+            f"iou_type='segm': {' and '.join(missing)} have no usable segmentation; they "
+            "are evaluated as their box's polygon (as loadRes does for box results; "
+            "pycocotools fails on ground truth without one), so these numbers are partly "
+            "or wholly the bbox evaluation's",
+            stacklevel=4,
+        )
+
+
+def _warn_duplicate_ids(ds: CocoDataset) -> None:
+    from cocowidget.data.dataset import duplicate_annotation_ids_message
+
+    message = duplicate_annotation_ids_message(ds.annotations["id"], ds.source_name)
+    if message is not None:
+        warnings.warn(message, stacklevel=4)
 
 
 def run_name(ds: CocoDataset, evaluation: Evaluation) -> str:
@@ -108,7 +139,11 @@ def run_name(ds: CocoDataset, evaluation: Evaluation) -> str:
 
 def _holds(run: Table, evaluation: Evaluation) -> bool:
     detections = evaluation.detections
-    return len(run) == len(detections) and all(
-        np.array_equal(run[column], detections[column])
-        for column in ("id", "image_id", "category_id", "score")
+    return (
+        len(run) == len(detections)
+        and all(
+            np.array_equal(run[column], detections[column])
+            for column in ("id", "image_id", "category_id")
+        )
+        and np.array_equal(run["score"], detections["score"], equal_nan=True)
     )

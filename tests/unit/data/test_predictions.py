@@ -170,7 +170,193 @@ def test_subset_keeps_runs() -> None:
     dataset.add_predictions(RESULTS, name="model")
     subset = dataset.subset([3])
     assert subset.predictions["model"]["score"].tolist() == [0.9, 0.7]
-    assert subset.predictions_to_list("model") == [
-        {**RESULTS[0], "id": 1, "area": 2500.0, "iscrowd": 0},
-        {**RESULTS[2], "id": 3, "area": 400.0, "iscrowd": 0},
+    # Written back as read: no id, area or iscrowd the records did not have.
+    assert subset.predictions_to_list("model") == [RESULTS[0], RESULTS[2]]
+
+
+def _category_dict(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Detections with their own tables: cat is 2 and tv is 1 there (the ground truth
+    has cat 1, dog 2 and no tv)."""
+    return {
+        "images": [{"id": 30, "file_name": "b.jpg", "width": 200, "height": 200}],
+        "categories": [{"id": 1, "name": "tv"}, {"id": 2, "name": "cat"}],
+        "annotations": results,
+    }
+
+
+def test_unmatched_category_names_are_left_out_not_reused_as_ids() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    source = _category_dict(
+        [
+            {"image_id": 30, "category_id": 2, "bbox": [150, 150, 50, 50], "score": 0.9},
+            {"image_id": 30, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.8},
+        ]
+    )
+    with pytest.warns(UserWarning, match="'tv'"):
+        table = dataset.add_predictions(source, name="voc", match="name")
+    # "tv" has the file's id 1, which is the ground truth's "cat": never re-used.
+    assert sorted(table["category_id"].tolist()) == [-1, 1]
+    assert sorted(table["file_category_id"].tolist()) == [1, 2]
+    evaluation = dataset.evaluate("voc")
+    assert evaluation.detections["evaluated"].sum() == 1
+    message = next(
+        p["message"]
+        for p in dataset.quality(check_files=False).rows()
+        if p["kind"] == "unmatched_prediction"
+    )
+    assert "category_map=" in message and "left out of evaluation" in message
+
+    mapped = dataset.add_predictions(
+        source, name="mapped", match="name", category_map={"tv": "dog"}
+    )
+    assert sorted(mapped["category_id"].tolist()) == [1, 2]
+    with pytest.raises(ValueError, match="no category of: \\['tvmonitor'\\]"):
+        dataset.add_predictions(source, name="bad", match="name", category_map={"tv": "tvmonitor"})
+    with pytest.raises(ValueError, match="category_map renames categories for match='name'"):
+        dataset.add_predictions(RESULTS, name="bad", category_map={"tv": "dog"})
+
+
+def test_own_tables_numbered_otherwise_are_reported_with_match_name() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    source = _category_dict(
+        [{"image_id": 3, "category_id": 2, "bbox": [150, 150, 50, 50], "score": 0.9}]
+    )
+    with pytest.warns(UserWarning, match="match='name'"):
+        dataset.add_predictions(source, name="other")
+    messages = [
+        p["message"]
+        for p in dataset.quality(check_files=False).rows()
+        if p["kind"] == "other_numbering"
     ]
+    assert len(messages) == 1
+    assert "category 1 is 'tv' here, 'cat' in the ground truth" in messages[0]
+    assert "Pass match='name'" in messages[0]
+
+
+def test_ground_truth_passed_as_predictions_is_an_error() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    with pytest.raises(ValueError, match=r"none of the 5 records has a 'score'.*ground truth"):
+        dataset.add_predictions(small_coco(), name="gt")
+    assert "gt" not in dataset.predictions
+
+
+def test_a_used_name_is_refused_unless_replaced_and_its_columns_go() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    dataset.add_predictions(RESULTS, name="model")
+    dataset.add_predictions(RESULTS[:1], name="model.b")
+    dataset.evaluate("model")
+    dataset.evaluate("model.b")
+    assert "model.tp" in dataset.images and "model.ap" in dataset.categories
+    assert "model.found50" in dataset.annotations
+    with pytest.raises(ValueError, match="exists already: pass replace=True"):
+        dataset.add_predictions(RESULTS[:1], name="model")
+    assert len(dataset.predictions["model"]) == 3
+    dataset.add_predictions(RESULTS[:1], name="model", replace=True)
+    assert len(dataset.predictions["model"]) == 1
+    for table in (dataset.images, dataset.categories, dataset.annotations):
+        assert not [c for c in table.columns if c.startswith("model.") and "model.b." not in c]
+    assert "model.b.tp" in dataset.images  # another run's columns stay
+    dataset.remove_predictions("model.b")
+    assert not [c for c in dataset.images.columns if c.startswith("model.b.")]
+
+
+def test_file_values_stay_readable_and_are_written_back() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    results = [
+        {"image_id": 3, "category_id": 1, "bbox": [150, 150, 50, 50], "score": 0.9, "area": 1.0},
+        {"image_id": 3, "category_id": 2, "bbox": [10, 10, 20, 20], "score": 0.7, "id": 40},
+        {"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 5], "score": 0.4, "iscrowd": 2},
+    ]
+    table = dataset.add_predictions(results, name="model")
+    by_score = {s: r for r, s in enumerate(table["score"].tolist())}
+    assert table["area"][by_score[0.9]] == 2500.0  # loadRes: w * h, never the file's
+    assert table["file_area"][by_score[0.9]] == 1.0
+    assert np.isnan(table["file_area"][by_score[0.7]])
+    assert table["id"][by_score[0.7]] == 40
+    assert table["iscrowd"].tolist() == [0, 0, 0]
+    assert table["file_iscrowd"][by_score[0.4]] == 2
+    assert dataset.predictions_to_list("model") == [
+        {**r, "bbox": [float(v) for v in r["bbox"]]} for r in results
+    ]
+
+
+def test_segm_branch_uses_the_mask_area_and_box() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    rle = {"size": [200, 200], "counts": [10050, 100, 29850]}  # 100 pixels, one column
+    results = [
+        {"image_id": 3, "category_id": 2, "segmentation": rle, "score": 0.9, "area": 1.0},
+        {"image_id": 3, "category_id": 2, "segmentation": rle, "score": 0.8, "bbox": [0, 0, 5, 5]},
+    ]
+    table = dataset.add_predictions(results, name="masks")
+    assert table["area"].tolist() == [100.0, 100.0]
+    assert table["bbox"].tolist() == [[50.0, 50.0, 1.0, 100.0], [0.0, 0.0, 5.0, 5.0]]
+
+
+def test_keypoints_branch_uses_their_extent() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    results = [
+        {"image_id": 3, "category_id": 1, "keypoints": [10, 20, 2, 30, 25, 1], "score": 0.9},
+        {
+            "image_id": 3,
+            "category_id": 1,
+            "keypoints": [4, 4, 2],
+            "score": 0.8,
+            "bbox": [1, 1, 1, 1],
+        },
+    ]
+    table = dataset.add_predictions(results, name="pose")
+    assert table["bbox"].tolist() == [[10.0, 20.0, 20.0, 5.0], [4.0, 4.0, 0.0, 0.0]]
+    assert table["area"].tolist() == [100.0, 0.0]
+
+
+def test_records_lacking_what_the_first_has_are_flagged_as_load_res_failures() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    rle = {"size": [200, 200], "counts": [10050, 100, 29850]}
+    results = [
+        {"image_id": 3, "category_id": 2, "bbox": [50, 50, 1, 100], "score": 0.9},
+        {"image_id": 3, "category_id": 2, "segmentation": rle, "score": 0.8},
+    ]
+    table = dataset.add_predictions(results, name="mixed")
+    assert table["area"].tolist() == [100.0, 100.0]
+    message = next(
+        p["message"]
+        for p in dataset.quality(check_files=False).rows()
+        if p["kind"] == "load_res_failure"
+    )
+    assert "[1]" in message and "KeyError: 'bbox'" in message
+
+
+def test_nan_scores_are_kept_and_flagged(tmp_path: Any) -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    path = tmp_path / "detections.json"
+    path.write_text(
+        '[{"image_id": 3, "category_id": 1, "bbox": [1, 1, 5, 5], "score": NaN},'
+        ' {"image_id": 3, "category_id": 1, "bbox": [1, 1, 5, 5], "score": 0.5}]'
+    )
+    with pytest.warns(UserWarning, match="1 detection has a NaN or infinite score"):
+        table = dataset.add_predictions(path, name="nan")
+    assert len(table) == 2 and np.isnan(table["score"]).sum() == 1
+    problems = [p for p in dataset.quality(check_files=False).rows() if p["run"] == "nan"]
+    assert [p["message"] for p in problems if p["kind"] == "non_finite_score"] == [
+        "detections.json: [0].score: the score is NaN; the detection was kept and is "
+        "evaluated as pycocotools does (after every scored detection)"
+    ]
+    assert not [p for p in problems if p["kind"] == "invalid_number"]  # replaced, not doubled
+    dataset.evaluate("nan")  # no error
+
+
+def test_segm_evaluation_of_objects_without_masks_says_so() -> None:
+    dataset = CocoDataset.from_coco(small_coco())
+    dataset.add_predictions(RESULTS, name="boxes")
+    with pytest.warns(UserWarning, match=r"3 of 3 detections of 'boxes' have no usable"):
+        dataset.evaluate("boxes", iou_type="segm")
+
+
+def test_duplicate_annotation_ids_are_said_to_differ_from_pycocotools() -> None:
+    document = small_coco()
+    document["annotations"][1]["id"] = 1
+    with pytest.warns(UserWarning, match="numbers differ from pycocotools'"):
+        dataset = CocoDataset.from_coco(document)
+    dataset.add_predictions(RESULTS, name="model")
+    with pytest.warns(UserWarning, match="keeps the last annotation"):
+        dataset.evaluate("model")
