@@ -118,14 +118,15 @@ def test_strict_error_names_file_path_and_reason_deep_in_a_file(tmp_path: Path) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lenient = CocoDataset.from_coco(path)
-    assert len(lenient.annotations) == 1500  # repaired from the segmentation
+    assert len(lenient.annotations) == 1500
     row = lenient.annotations["id"].tolist().index(1235)
-    assert lenient.annotations["bbox"][row].tolist() == [1.0, 1.0, 2.0, 2.0]
+    assert np.isnan(lenient.annotations["bbox"][row]).all()  # unknown, not made up
+    assert lenient.to_dict()["annotations"][1234]["bbox"] == [1, 2, 3]  # as read
     problem = lenient.quality(check_files=False).row(0)
     assert problem["json_path"] == "annotations[1234].bbox"
     assert problem["annotation_id"] == 1235
     assert problem["message"].startswith("instances.json: annotations[1234].bbox: expected 4")
-    assert problem["message"].endswith("the bbox was computed from the segmentation")
+    assert problem["message"].endswith("the box is unknown (NaN)")
 
 
 def test_precise_path_keeps_valid_records_exactly() -> None:
@@ -209,5 +210,9 @@ def test_a_field_missing_everywhere_is_reported_once_and_repaired() -> None:
         ("warning", "annotations[0]"),
     ]
     assert "missing required field 'area' in 30 of 30 records" in problems[0]["message"]
-    assert problems[0]["message"].endswith("the area was computed from the segmentation")
+    assert problems[0]["message"].endswith("the area used is computed from the segmentation")
+    # The file had neither field: export leaves the stand-ins out, unless asked.
+    assert dataset.to_dict() == document
+    repaired = dataset.to_dict(repaired=True)["annotations"]
+    assert [(a["area"], a["iscrowd"]) for a in repaired] == [(8.0, 0)] * 30
     assert "missing required field 'iscrowd' in 30 of 30 records" in problems[1]["message"]
