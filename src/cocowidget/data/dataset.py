@@ -124,6 +124,9 @@ class CocoDataset:
         #: Ids that are not int64s in the file: internal id -> the file's id, by table.
         self._user_ids: UserIds = dict(user_ids or {})
         self._internal_ids: dict[str, dict[Any, int]] = {}
+        #: Sections the file had as something other than an array (Raw), or not at all
+        #: (None): written back so while their tables are empty.
+        self._sections_as_read: dict[str, Any] = {}
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -178,6 +181,12 @@ class CocoDataset:
             for name, section in document.sections.items()
             if section.originals
         }
+        if document.readable:
+            dataset._sections_as_read = {
+                name: section.as_read
+                for name, section in document.sections.items()
+                if section.as_read is not None or not section.present
+            }
         if strict:
             dataset._raise_first_error(
                 dataset._table_problems(None) + dataset._segmentation_problems()
@@ -717,6 +726,13 @@ class CocoDataset:
 
     def _sections(self, repaired: bool = False) -> list[tuple[str, Any]]:
         originals = {} if repaired else self._originals
+        tables = {"images": self._images, "annotations": self.annotations}
+        tables["categories"] = self._categories
+        as_read = {
+            name: value
+            for name, value in self._sections_as_read.items()
+            if not repaired and len(tables[name]) == 0
+        }
         return export.dataset_sections(
             export.image_chunks(self._images, self._image_extras, originals.get("images")),
             export.object_chunks(
@@ -726,6 +742,7 @@ class CocoDataset:
                 self._categories, self._category_extras, originals.get("categories")
             ),
             self._top_extras,
+            as_read,
         )
 
     def to_coco(self, path: PathLike, *, repaired: bool = False) -> Path:

@@ -122,12 +122,21 @@ def dataset_sections(
     annotations: Iterator[Records],
     categories: Iterator[Records],
     top_extras: dict[str, Any],
+    as_read: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, Any]]:
-    """(key, value) of the top-level object in COCO's usual order; arrays as chunks."""
+    """(key, value) of the top-level object in COCO's usual order; arrays as chunks.
+    ``as_read`` replaces a section by what the file had instead of an array (``Raw``),
+    or leaves it out (``None``: the file had none)."""
+    as_read = as_read or {}
     sections: list[tuple[str, Any]] = [
         (key, top_extras[key]) for key in ("info", "licenses") if key in top_extras
     ]
-    sections += [("images", images), ("annotations", annotations), ("categories", categories)]
+    arrays = (("images", images), ("annotations", annotations), ("categories", categories))
+    for key, chunks in arrays:
+        if key not in as_read:
+            sections.append((key, chunks))
+        elif as_read[key] is not None:
+            sections.append((key, as_read[key]))
     sections += [(k, v) for k, v in top_extras.items() if k not in ("info", "licenses")]
     return sections
 

@@ -118,6 +118,8 @@ class Section:
     #: Ids and references that are not usable int64s, kept by identity until
     #: :mod:`cocowidget.data.identity` gives them internal ids: (row, field, original).
     pending: list[tuple[int, str, Any]] = field(default_factory=list)
+    #: The section's value as read when it is not an array (written back as read).
+    as_read: Raw | None = None
 
     def path(self, index: int) -> str:
         return f"{self.name}[{index}]"
@@ -609,6 +611,9 @@ def _decode_section(
             f"{label} was ignored",
         )
         section.present = python is not None
+        if python is not None:
+            encoded = _try_encode(python, as_read=True)
+            section.as_read = Raw(encoded) if encoded is not None else None
         return section
     if data is not None:
         for _ in range(0 if non_finite else _MAX_DISCOVERIES):
@@ -634,6 +639,7 @@ def _decode_section(
                 f"got {describe(msgspec.json.decode(data))}",
                 f"{label} was ignored",
             )
+            section.as_read = Raw(bytes(data))
             return section
     else:
         encoded = [_try_encode(item) for item in python or ()]
