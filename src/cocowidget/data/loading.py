@@ -612,8 +612,8 @@ def _decode_section(
         )
         section.present = python is not None
         if python is not None:
-            encoded = _try_encode(python, as_read=True)
-            section.as_read = Raw(encoded) if encoded is not None else None
+            value_as_read = _try_encode(python, as_read=True)
+            section.as_read = Raw(value_as_read) if value_as_read is not None else None
         return section
     if data is not None:
         for _ in range(0 if non_finite else _MAX_DISCOVERIES):
