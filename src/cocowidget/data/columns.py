@@ -17,9 +17,9 @@ from msgspec import UNSET, Raw
 
 from cocowidget.data import segments
 from cocowidget.data.loading import Section, raw_values
-from cocowidget.data.problems import ERROR, WARNING, ProblemLog
+from cocowidget.data.problems import ERROR, NO_ID, WARNING, ProblemLog
 from cocowidget.data.table import Table
-from cocowidget.data.validation import CROWD_ACTION
+from cocowidget.data.validation import CROWD_ACTION, PENDING_ID
 
 
 @dataclass
@@ -265,8 +265,8 @@ def report_missing(
                 reason,
                 action,
                 severity=severity,
-                annotation_id=int(table["id"][row]),
-                image_id=int(table["image_id"][row]),
+                annotation_id=_known(int(table["id"][row])),
+                image_id=_known(int(table["image_id"][row])),
             )
         return
     first = [section.path(int(i)) for i in table["file_index"][rows[:3]].tolist()]
@@ -277,6 +277,11 @@ def report_missing(
         action,
         severity=severity,
     )
+
+
+def _known(id_: int) -> int:
+    """An id for a problem, NO_ID where it is still pending (see identity.py)."""
+    return NO_ID if id_ == PENDING_ID else id_
 
 
 def repair_missing_areas(columns: Columns, section: Section, log: ProblemLog) -> None:

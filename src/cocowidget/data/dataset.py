@@ -328,7 +328,9 @@ class CocoDataset:
                 }
             with contextlib.suppress(TypeError):
                 found = self._internal_ids[table].get(identity_key(user_id))
-                if found is not None and not isinstance(user_id, int | np.integer):
+                # A usable int is its own id (True == 1 must not find a file's true).
+                usable = isinstance(user_id, int | np.integer) and -(2**63) <= user_id < 2**63
+                if found is not None and not usable:
                     return found
         try:
             return int(user_id)

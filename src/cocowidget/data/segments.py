@@ -245,6 +245,22 @@ def polygon_extent(polygons: list[list[float]]) -> tuple[float, float, float, fl
     return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
 
 
+def drawable_box(bbox: Any, segmentation: Any) -> tuple[tuple[float, float, float, float], bool]:
+    """The box to draw: the box itself when its four numbers are finite; else a stand-in
+    (the extent of the segmentation's polygons, or an empty box), with True. The box as
+    read stays in the data; this is only for drawing."""
+    x, y, w, h = (float(v) for v in bbox)
+    if all(math.isfinite(v) for v in (x, y, w, h)):
+        return (x, y, w, h), False
+    stand_in = None
+    if isinstance(segmentation, list) and all(isinstance(p, list) for p in segmentation):
+        finite = [
+            [c for c in p if isinstance(c, int | float) and math.isfinite(c)] for p in segmentation
+        ]
+        stand_in = polygon_extent([p[: len(p) // 2 * 2] for p in finite])
+    return (stand_in or (0.0, 0.0, 0.0, 0.0)), True
+
+
 def bbox_and_area(value: Any) -> tuple[tuple[float, float, float, float], float] | None:
     """Box and mask area of a valid segmentation, without knowing the image size.
 

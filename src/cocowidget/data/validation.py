@@ -74,6 +74,8 @@ class RecordFields:
     values: dict[str, Any]
     raw: dict[str, Raw]
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    #: The record is not an object: every field is a stand-in, reported once.
+    not_object: bool = False
 
     def has(self, name: str) -> bool:
         return name in self.values or name in self.raw
@@ -145,7 +147,7 @@ def record_fields(
 def empty_fields(path: str) -> RecordFields:
     """The fields of a record that is not an object: none (every field gets a stand-in;
     the record is written back as read)."""
-    return RecordFields(path, {}, {})
+    return RecordFields(path, {}, {}, not_object=True)
 
 
 Validator = Callable[[RecordFields, RecordType, ProblemLog, list[Any]], Any]
@@ -310,6 +312,8 @@ def validate_annotation(
     iscrowd: Any = UNSET  # a missing one is reported with the column (columns.py)
     if "iscrowd" in record.values:
         iscrowd = _ground_truth_iscrowd(record, log, ids)
+    if record.not_object:  # reported as a whole already
+        area, iscrowd = math.nan, 0
     return record_type.type(
         id=annotation_id,
         image_id=image_id,

@@ -8,11 +8,14 @@ a mask, so answering a batch of thumbnails stays cheap. See js/src/overlay/types
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from cocowidget.data.segments import drawable_box
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,10 @@ class OverlayBatch:
         return coords.astype("<f4").tobytes(), counts.astype("<u4").tobytes()
 
     def _object(self, layer: ObjectLayer, i: int, height: int, width: int) -> dict[str, Any]:
-        x, y, w, h = (float(v) for v in layer.bboxes[i])
+        segmentation = layer.segmentations[i] if i < len(layer.segmentations) else None
+        # NaN or Infinity kept as read from the file: a stand-in box, marked as one.
+        (x, y, w, h), stand_in = drawable_box(layer.bboxes[i], segmentation)
+        area = float(layer.areas[i])
         record: dict[str, Any] = {
             "id": int(layer.ids[i]),
             "source": layer.source,
@@ -60,12 +66,13 @@ class OverlayBatch:
             "bbox": [x, y, w, h],
             "crowd": bool(layer.iscrowd[i]),
             "score": None if layer.scores is None else float(layer.scores[i]),
-            "area": float(layer.areas[i]),
+            "area": area if math.isfinite(area) else 0.0,
             "poly": None,
             "rle": None,
             "m": None if layer.matches is None else layer.matches[i],
         }
-        segmentation = layer.segmentations[i] if i < len(layer.segmentations) else None
+        if stand_in:
+            record["bboxStandIn"] = True
         if isinstance(segmentation, list) and segmentation:
             record["poly"] = self._add_polygons(segmentation)
         elif isinstance(segmentation, dict):

@@ -59,3 +59,22 @@ def test_degenerate_polygons_are_skipped() -> None:
     record = batch.add(10, 10, [layer])
     assert record["objects"][0]["poly"] is None
     assert record["objects"][0]["score"] == 0.5
+
+
+def test_a_box_kept_as_read_with_infinity_is_drawn_as_a_marked_stand_in() -> None:
+    inf = float("inf")
+    layer = ObjectLayer(
+        source=0,
+        ids=np.array([1, 2]),
+        category_ids=np.array([1, 1]),
+        bboxes=np.array([[inf, inf, -inf, -inf], [np.nan, 0, 1, 1]]),
+        areas=np.array([np.nan, 1.0]),
+        iscrowd=np.zeros(2),
+        segmentations=[[[2, 3, 12, 3, 12, 8]], None],
+    )
+    objects = OverlayBatch().add(20, 20, [layer])["objects"]
+    assert objects[0]["bbox"] == [2.0, 3.0, 10.0, 5.0]  # the polygon's extent
+    assert objects[0]["bboxStandIn"] is True
+    assert objects[0]["area"] == 0.0  # JSON has no NaN
+    assert objects[1]["bbox"] == [0.0, 0.0, 0.0, 0.0]
+    assert objects[1]["bboxStandIn"] is True
