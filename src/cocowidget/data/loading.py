@@ -666,8 +666,12 @@ def _records_one_by_one(
     decoder = msgspec.json.Decoder(record_type.type)
     records: list[Any] = []
     kept: list[int] = []
+    decoder_type = record_type.type
     for index, item in enumerate(items):
         record = None
+        if record_type.type is not decoder_type:  # a validator found a new extra field
+            decoder_type = record_type.type
+            decoder = msgspec.json.Decoder(decoder_type)
         if item is not None and index not in non_finite:
             while True:
                 try:
@@ -677,7 +681,8 @@ def _records_one_by_one(
                     unknown = _UNKNOWN_FIELD.match(message)
                     if unknown and path == "":
                         record_type.add_extra(unknown.group(1))
-                        decoder = msgspec.json.Decoder(record_type.type)
+                        decoder_type = record_type.type
+                        decoder = msgspec.json.Decoder(decoder_type)
                         continue
                     record = None
                 break

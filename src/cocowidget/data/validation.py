@@ -208,12 +208,13 @@ def validate_image(
             _report(log, f"{record.path}.{name}", reason, "the size is unknown (0)", ids)
             size = 0
         sizes.append(size)
+    extras = _extras(record, record_type)  # may add fields: before the type is taken
     return record_type.type(
         id=image_id,
         file_name=file_name,
         width=sizes[0],
         height=sizes[1],
-        **_extras(record, record_type),
+        **extras,
     )
 
 
@@ -314,6 +315,7 @@ def validate_annotation(
         iscrowd = _ground_truth_iscrowd(record, log, ids)
     if record.not_object:  # reported as a whole already
         area, iscrowd = math.nan, 0
+    extras = _extras(record, record_type)  # may add fields: before the type is taken
     return record_type.type(
         id=annotation_id,
         image_id=image_id,
@@ -322,7 +324,7 @@ def validate_annotation(
         area=area,
         iscrowd=iscrowd,
         segmentation=record.raw.get("segmentation", UNSET),
-        **_extras(record, record_type),
+        **extras,
     )
 
 
@@ -550,6 +552,7 @@ def validate_result(
     iscrowd: Any = UNSET
     if "iscrowd" in record.values:
         iscrowd = _iscrowd(record, log, ids, missing_severity=WARNING)
+    extras = _extras(record, record_type)  # may add fields: before the type is taken
     return record_type.type(
         image_id=image_id,
         category_id=category_id,
@@ -559,7 +562,7 @@ def validate_result(
         id=annotation_id,
         area=area,
         iscrowd=iscrowd,
-        **_extras(record, record_type),
+        **extras,
     )
 
 
@@ -576,9 +579,8 @@ def validate_category(
         supercategory = _value(
             record, "supercategory", read_str, log, UNSET, "the supercategory is unknown", ids
         )
-    return record_type.type(
-        id=category_id, name=name, supercategory=supercategory, **_extras(record, record_type)
-    )
+    extras = _extras(record, record_type)  # may add fields: before the type is taken
+    return record_type.type(id=category_id, name=name, supercategory=supercategory, **extras)
 
 
 VALIDATORS: dict[str, Validator] = {

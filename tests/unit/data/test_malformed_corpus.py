@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ import pytest
 
 from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.problems import CocoFormatError
+
+from .helpers import same_json
 
 CORPUS = Path(__file__).parents[2] / "data" / "malformed"
 CASES: list[dict[str, Any]] = json.loads((CORPUS / "cases.json").read_text())
@@ -42,19 +43,6 @@ def as_python(path: Path) -> Any:
         return json.JSONDecoder().raw_decode(data.decode("utf-8"))[0]
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-
-
-def same_json(left: Any, right: Any) -> bool:
-    """Equal as JSON values: numbers by value (5 == 5.0), NaN equal to NaN."""
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(map(same_json, left, right))
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left is right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return left == right or (math.isnan(left) and math.isnan(right))
-    return bool(left == right)
 
 
 def test_corpus_is_complete() -> None:
