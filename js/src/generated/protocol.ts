@@ -74,6 +74,7 @@ export interface OverlayObject {
   poly: number[] | null;
   rle: RleRecord | null;
   m: DetectionMatch | TruthMatch | null;
+  stand_in: boolean;
 }
 
 export interface Overlay {

@@ -268,6 +268,7 @@ export class Preview {
       if (object.score !== null) parts.push(`score ${object.score.toFixed(2)}`);
       parts.push(object.source === 0 ? "ground truth" : this.context.runName(object.source));
       if (object.crowd) parts.push("crowd");
+      if (object.stand_in) parts.push("box is a stand-in (the file's is not finite)");
       const options = this.context.options();
       const status = matchStatus(object, options);
       const m = object.m;

@@ -98,7 +98,9 @@ function drawBox(
   ctx.lineWidth = lineWidth;
   // Predictions are drawn dashed so they read apart from ground truth at a glance;
   // false positives get a tighter dash.
-  if (status === "fp") ctx.setLineDash([3, 2]);
+  // A stand-in for a box the file has as NaN or Infinity: dotted, whatever else it is.
+  if (object.stand_in) ctx.setLineDash([1, 3]);
+  else if (status === "fp") ctx.setLineDash([3, 2]);
   else if (object.source !== 0) ctx.setLineDash([6, 3]);
   else ctx.setLineDash([]);
   ctx.strokeRect(x * sx, y * sy, Math.max(w * sx, 1), Math.max(h * sy, 1));

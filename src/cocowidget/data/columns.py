@@ -7,17 +7,19 @@ repaired with a reported problem.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+import msgspec
 import numpy as np
-from msgspec import UNSET
+from msgspec import UNSET, Raw
 
 from cocowidget.data import segments
 from cocowidget.data.loading import Section, raw_values
-from cocowidget.data.problems import ERROR, WARNING, ProblemLog
+from cocowidget.data.problems import ERROR, NO_ID, WARNING, ProblemLog
 from cocowidget.data.table import Table
+from cocowidget.data.validation import CROWD_ACTION, PENDING_ID
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Columns:
     table: Table
     segmentation: np.ndarray
     extras: dict[str, np.ndarray]
+    #: Rows whose record lacks a field the table has a column for (area), by field.
+    missing: dict[str, np.ndarray] = field(default_factory=dict)
 
     def take(self, rows: np.ndarray) -> Columns:
         return Columns(
@@ -88,14 +92,17 @@ def image_columns(section: Section, log: ProblemLog) -> Columns:
     )
     for name in ("width", "height"):
         values = table[name]
-        for row in np.flatnonzero(values <= 0):
+        for row in np.flatnonzero(values <= 0).tolist():
+            if row in section.originals:
+                continue  # read by the precise validator, which reported it
             log.format_error(
                 "invalid_field",
                 f"{section.path(int(section.file_index[row]))}.{name}",
                 f"expected a positive {name}, got {int(values[row])}",
-                f"the {name} was set to 0 (unknown)",
+                "the size is unknown (0)",
                 image_id=int(table["id"][row]),
             )
+            keep_original(section, row)
             values[row] = 0
     return Columns(table, np.full(n, None, dtype=object), extras_columns(section))
 
@@ -107,7 +114,7 @@ def category_columns(section: Section) -> Columns:
         {
             "id": _ints(records, "id"),
             "name": _objects(map(attrgetter("name"), records), n),
-            "supercategory": _optional(records, "supercategory", "", object),
+            "supercategory": _optional(records, "supercategory", None, object),  # None: absent
             "file_index": section.file_index,
         }
     )
@@ -145,13 +152,58 @@ def annotation_columns(section: Section, log: ProblemLog, *, raw: bool = True) -
         }
     )
     missing = np.flatnonzero(table["iscrowd"] < 0)
+    for row in missing.tolist():
+        _typed_omission(section, row, "iscrowd")
     if len(missing):
         report_missing(section, table, missing, "iscrowd", "read as 0 (not a crowd)", WARNING, log)
         table["iscrowd"][missing] = 0
-    _check_iscrowd(table, section, log)
+    _check_ground_truth_iscrowd(table, section, log)
+    absent = _unset_rows(records, "area")
     if not raw:
-        return Columns(table, np.full(len(records), None, dtype=object), {})
-    return Columns(table, raw_column(records, "segmentation"), extras_columns(section))
+        return Columns(table, np.full(len(records), None, dtype=object), {}, absent)
+    return Columns(table, raw_column(records, "segmentation"), extras_columns(section), absent)
+
+
+def keep_original(section: Section, row: int) -> None:
+    """Keep a typed record as read, for export (its struct encodes to the same JSON
+    values); a record read by the precise validator keeps its bytes already."""
+    if not isinstance(section.originals.get(row), Raw):
+        section.originals[row] = Raw(msgspec.json.encode(section.records[row]))
+
+
+def _typed_omission(section: Section, row: int, name: str) -> None:
+    """Note that a typed record lacks ``name``, so export leaves the stand-in out (a
+    record kept as read is written as read anyway)."""
+    original = section.originals.get(row)
+    if not isinstance(original, Raw):
+        section.originals[row] = (*(original or ()), name)
+
+
+def _unset_rows(records: list[Any], name: str) -> dict[str, np.ndarray]:
+    values = list(map(attrgetter(name), records))
+    if not values.count(UNSET):
+        return {}
+    return {name: np.array([i for i, v in enumerate(values) if v is UNSET], dtype=np.int64)}
+
+
+def _check_ground_truth_iscrowd(table: Table, section: Section, log: ProblemLog) -> None:
+    """iscrowd other than 0/1 is kept (pycocotools treats any non-zero as a crowd); the
+    int8 column keeps a big value non-zero, and such a record is kept as read."""
+    iscrowd = table["iscrowd"]
+    for row in np.flatnonzero((iscrowd != 0) & (iscrowd != 1)).tolist():
+        if row in section.originals and isinstance(section.originals[row], Raw):
+            continue  # read by the precise validator, which reported it
+        log.format_error(
+            "invalid_field",
+            f"{section.path(int(section.file_index[row]))}.iscrowd",
+            f"expected 0 or 1, got {int(iscrowd[row])}",
+            CROWD_ACTION,
+            annotation_id=int(table["id"][row]),
+            image_id=int(table["image_id"][row]),
+        )
+        if not -128 <= int(iscrowd[row]) <= 127:
+            keep_original(section, row)
+    table["iscrowd"] = np.clip(iscrowd, -128, 127).astype(np.int8)
 
 
 #: ``file_id`` of a detection whose record had no ``id`` (any other int64 is an id).
@@ -218,8 +270,8 @@ def report_missing(
                 reason,
                 action,
                 severity=severity,
-                annotation_id=int(table["id"][row]),
-                image_id=int(table["image_id"][row]),
+                annotation_id=_known(int(table["id"][row])),
+                image_id=_known(int(table["image_id"][row])),
             )
         return
     first = [section.path(int(i)) for i in table["file_index"][rows[:3]].tolist()]
@@ -232,11 +284,17 @@ def report_missing(
     )
 
 
+def _known(id_: int) -> int:
+    """An id for a problem, NO_ID where it is still pending (see identity.py)."""
+    return NO_ID if id_ == PENDING_ID else id_
+
+
 def repair_missing_areas(columns: Columns, section: Section, log: ProblemLog) -> None:
-    """Fill NaN areas with the mask area of the segmentation (as pycocotools rasterises
-    it), or the box area where there is no usable segmentation."""
+    """Give records without an area a stand-in: the mask area of the segmentation (as
+    pycocotools rasterises it), or the box area where there is no usable segmentation.
+    Export leaves it out again. (An area the file has, even NaN, stays as read.)"""
     area = columns.table["area"]
-    missing = np.flatnonzero(np.isnan(area))
+    missing = columns.missing.get("area", np.zeros(0, dtype=np.int64))
     if not len(missing):
         return
     from_mask = 0
@@ -257,9 +315,11 @@ def repair_missing_areas(columns: Columns, section: Section, log: ProblemLog) ->
             w, h = columns.table["bbox"][row, 2:4]
             area[row] = w * h
     if from_mask == len(missing):
-        action = "the area was computed from the segmentation"
+        action = "the area used is computed from the segmentation"
     elif from_mask == 0:
-        action = "the area was computed from the bbox (width x height)"
+        action = "the area used is computed from the bbox (width x height)"
     else:
-        action = "the area was computed from the segmentation, or the bbox where there is none"
+        action = "the area used is computed from the segmentation, or the bbox where there is none"
+    for row in missing.tolist():
+        _typed_omission(section, row, "area")
     report_missing(section, columns.table, missing, "area", action, ERROR, log)

@@ -30,6 +30,7 @@ from cocowidget.data.columns import (
 )
 from cocowidget.data.files import resolve
 from cocowidget.data.grouping import IdIndex, ObjectTable
+from cocowidget.data.identity import UserIds, identity_key, pending_of, resolve_ids
 from cocowidget.data.loading import (
     GROUND_TRUTH_LAYOUT,
     Document,
@@ -102,6 +103,8 @@ class CocoDataset:
         runs: dict[str, ObjectTable] | None = None,
         run_problems: dict[str, list[Problem]] | None = None,
         pixel_statistics_complete: bool = False,
+        originals: dict[str, export.Originals] | None = None,
+        user_ids: UserIds | None = None,
     ) -> None:
         self._images = images
         self._image_extras = image_extras
@@ -119,6 +122,14 @@ class CocoDataset:
         self._pixel_statistics_complete = pixel_statistics_complete
         self._image_ids = IdIndex(images["id"])
         self._category_ids = IdIndex(categories["id"])
+        #: Records kept as read (by table, then file index), written back by to_coco.
+        self._originals: dict[str, export.Originals] = dict(originals or {})
+        #: Ids that are not int64s in the file: internal id -> the file's id, by table.
+        self._user_ids: UserIds = dict(user_ids or {})
+        self._internal_ids: dict[str, dict[Any, int]] = {}
+        #: Sections the file had as something other than an array (Raw), or not at all
+        #: (None): written back so while their tables are empty.
+        self._sections_as_read: dict[str, Any] = {}
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -155,6 +166,7 @@ class CocoDataset:
             )
         document.data = None
         repair_missing_areas(annotations, document.sections["annotations"], log)
+        user_ids = _resolve_ids(document, images, annotations, categories)
         dataset = cls._assemble(
             images,
             annotations,
@@ -166,6 +178,18 @@ class CocoDataset:
             allow_outside_image_dir=allow_outside_image_dir,
             strict=strict,
         )
+        dataset._user_ids = user_ids
+        dataset._originals = {
+            name: section.originals
+            for name, section in document.sections.items()
+            if section.originals
+        }
+        if document.readable:
+            dataset._sections_as_read = {
+                name: section.as_read
+                for name, section in document.sections.items()
+                if section.as_read is not None or not section.present
+            }
         if strict:
             dataset._raise_first_error(
                 dataset._table_problems(None) + dataset._segmentation_problems()
@@ -174,8 +198,12 @@ class CocoDataset:
             if missing_dir is not None:
                 raise NotADirectoryError(missing_dir.message)
         else:
-            # Said at once, not only in quality(): these images would fail to show.
+            # Said at once, not only in quality(): these images would fail to show, and
+            # annotations of a duplicate image id go to its last image.
             at_load = dataset._unsafe_file_names() if dataset._image_dir is not None else []
+            at_load += checks.duplicate_record_ids(
+                dataset._images, "images", "image", dataset._image_ids, user_ids
+            )
             missing_dir = dataset._missing_image_dir()
             if missing_dir is not None:
                 at_load.append(missing_dir)
@@ -275,22 +303,55 @@ class CocoDataset:
         )
 
     # -- lookups -------------------------------------------------------------------------
-    def image_row(self, image_id: int) -> int:
-        """Row of an image in :attr:`images` (constant time); KeyError if unknown."""
+    def image_row(self, image_id: Any) -> int:
+        """Row of an image in :attr:`images` (constant time); KeyError if unknown. An id
+        the file has as a string (or beyond int64) may be given as the file has it."""
         try:
-            return self._image_ids.row(image_id)
+            return self._image_ids.row(self._internal_id("images", image_id))
         except KeyError:
-            raise KeyError(f"no image with id {image_id}") from None
+            raise KeyError(f"no image with id {image_id!r}") from None
+
+    def user_ids(self, ids: npt.ArrayLike, table: str = "images") -> list[Any]:
+        """The ids as the file has them, for ids of :attr:`images` (or of
+        ``table="annotations"``/``"categories"``): the same ints, except where the file's
+        id is not a 64-bit integer (``"abc"``, ``2**70``, ``1.5``, null), which the table
+        holds as an internal id. Give selections back to the user with it."""
+        if table not in ("images", "annotations", "categories"):
+            raise ValueError(f"table must be images, annotations or categories, not {table!r}")
+        values = np.asarray(ids, dtype=np.int64).reshape(-1).tolist()
+        labels = self._user_ids.get(table)
+        if not labels:
+            return values
+        return [labels.get(value, value) for value in values]
+
+    def _internal_id(self, table: str, user_id: Any) -> int:
+        """The table's id of an id as the user (or the file) gives it."""
+        labels = self._user_ids.get(table)
+        if labels:
+            if table not in self._internal_ids:
+                self._internal_ids[table] = {
+                    identity_key(original): internal for internal, original in labels.items()
+                }
+            with contextlib.suppress(TypeError):
+                found = self._internal_ids[table].get(identity_key(user_id))
+                # A usable int is its own id (True == 1 must not find a file's true).
+                usable = isinstance(user_id, int | np.integer) and -(2**63) <= user_id < 2**63
+                if found is not None and not usable:
+                    return found
+        try:
+            return int(user_id)
+        except (TypeError, ValueError, OverflowError):
+            raise KeyError(user_id) from None
 
     def image_rows(self, image_ids: npt.ArrayLike) -> np.ndarray:
         """Rows of many images at once; -1 where an id is unknown."""
         return self._image_ids.rows(image_ids)
 
-    def category_row(self, category_id: int) -> int:
+    def category_row(self, category_id: Any) -> int:
         try:
-            return self._category_ids.row(category_id)
+            return self._category_ids.row(self._internal_id("categories", category_id))
         except KeyError:
-            raise KeyError(f"no category with id {category_id}") from None
+            raise KeyError(f"no category with id {category_id!r}") from None
 
     def _objects(self, run: str | None) -> ObjectTable:
         if run is None:
@@ -541,9 +602,10 @@ class CocoDataset:
         problems = list(self._load_problems)
         for run_problems in self._run_problems.values():
             problems += run_problems
-        problems += self._table_problems(limits)
+        found = self._table_problems(limits)
         if check_segmentations:
-            problems += self._segmentation_problems(executor)
+            found += self._segmentation_problems(executor)
+        problems += _not_reported_at_load(found, self._load_problems)
         if check_files:
             problems += self._file_problems(executor, limits)
         elif (missing_dir := self._missing_image_dir()) is not None:
@@ -586,15 +648,21 @@ class CocoDataset:
     def _unsafe_file_names(self) -> list[Problem]:
         return [] if self._allow_outside else checks.unsafe_file_names(self._images)
 
+    @np.errstate(invalid="ignore", over="ignore", divide="ignore")  # NaN kept as read
     def _table_problems(self, limits: checks.QualityThresholds | None) -> list[Problem]:
         problems = self._unsafe_file_names()
         problems += self._subject_problems(
-            checks.Subject(self._annotations, "annotation"), ground_truth=True, limits=limits
+            checks.Subject(self._annotations, "annotation", user_ids=self._user_ids),
+            ground_truth=True,
+            limits=limits,
         )
         problems += checks.unused_categories(self._categories)
+        problems += checks.duplicate_category_names(self._categories)
         for name, run in self._runs.items():
             problems += self._subject_problems(
-                checks.Subject(run, "detection", name), ground_truth=False, limits=limits
+                checks.Subject(run, "detection", name, self._user_ids),
+                ground_truth=False,
+                limits=limits,
             )
         return problems
 
@@ -693,25 +761,44 @@ class CocoDataset:
                 name: [p for p in ps if belongs(p)] for name, ps in self._run_problems.items()
             },
             pixel_statistics_complete=self._pixel_statistics_complete,
+            originals=self._originals,
+            user_ids=self._user_ids,
         )
 
-    def _sections(self) -> list[tuple[str, Any]]:
+    def _sections(self, repaired: bool = False) -> list[tuple[str, Any]]:
+        originals = {} if repaired else self._originals
+        tables = {"images": self._images, "annotations": self.annotations}
+        tables["categories"] = self._categories
+        as_read = {
+            name: value
+            for name, value in self._sections_as_read.items()
+            if not repaired and len(tables[name]) == 0
+        }
         return export.dataset_sections(
-            export.image_chunks(self._images, self._image_extras),
-            export.object_chunks(self._annotations, with_score=False),
-            export.category_chunks(self._categories, self._category_extras),
+            export.image_chunks(self._images, self._image_extras, originals.get("images")),
+            export.object_chunks(
+                self._annotations, with_score=False, originals=originals.get("annotations")
+            ),
+            export.category_chunks(
+                self._categories, self._category_extras, originals.get("categories")
+            ),
             self._top_extras,
+            as_read,
         )
 
-    def to_coco(self, path: PathLike) -> Path:
+    def to_coco(self, path: PathLike, *, repaired: bool = False) -> Path:
         """Write the dataset as a COCO instances JSON (annotations in original order,
-        segmentations and extra fields exactly as read). The file is replaced only once
-        it is completely written."""
-        return export.write_object(self._sections(), path)
+        segmentations and extra fields exactly as read). Records with a problem (see
+        :meth:`quality`) are written as read, so a file loads and writes back unchanged;
+        ``repaired=True`` writes the tables instead: stand-ins (areas computed, a size
+        of 0 for unknown) and internal ids for ids that are not 64-bit integers. The
+        file is replaced only once it is completely written."""
+        return export.write_object(self._sections(repaired), path)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The dataset as a COCO dict of plain Python values (e.g. for pycocotools)."""
-        return export.sections_as_python(self._sections())
+    def to_dict(self, *, repaired: bool = False) -> dict[str, Any]:
+        """The dataset as a COCO dict of plain Python values (e.g. for pycocotools);
+        ``repaired`` as in :meth:`to_coco`."""
+        return export.sections_as_python(self._sections(repaired))
 
     def predictions_to_coco(self, name: str, path: PathLike) -> Path:
         """Write a run as a COCO results list: each detection as it was read (its own
@@ -751,6 +838,45 @@ def _add_object_statistics(objects: ObjectTable, images: Table, categories: Tabl
         table["mask_area"] = np.full(len(table), np.nan)  # filled by compute_mask_areas
     for name, values in statistics.items():
         table[name] = values
+
+
+def _not_reported_at_load(found: list[Problem], at_load: list[Problem]) -> list[Problem]:
+    """Each problem once: a check's finding at a place loading reported already (a NaN in
+    a box, which is also "negative") is left out. A place is a JSON path, and a number's
+    path (``bbox[2]``) also covers its array (``bbox``)."""
+    places: set[str] = set()
+    for problem in at_load:
+        path = problem.json_path
+        if path:
+            places.add(path)
+            if path.endswith("]"):
+                places.add(path[: path.rindex("[")])
+    if not places:
+        return found
+    return [problem for problem in found if problem.json_path not in places]
+
+
+def _resolve_ids(
+    document: Document, images: Columns, annotations: Columns, categories: Columns
+) -> UserIds:
+    """Internal ids for ids that are not int64s, by identity (see identity.py)."""
+    sections = document.sections
+    pending = {name: section.pending for name, section in sections.items()}
+    if not any(pending.values()):
+        return {}
+    objects = annotations.table
+    user_ids = {
+        "images": resolve_ids(
+            pending_of(images.table["id"], pending["images"], "id"),
+            [pending_of(objects["image_id"], pending["annotations"], "image_id")],
+        ),
+        "categories": resolve_ids(
+            pending_of(categories.table["id"], pending["categories"], "id"),
+            [pending_of(objects["category_id"], pending["annotations"], "category_id")],
+        ),
+        "annotations": resolve_ids(pending_of(objects["id"], pending["annotations"], "id"), []),
+    }
+    return {name: labels for name, labels in user_ids.items() if labels}
 
 
 def _report_missing_sections(document: Document, log: ProblemLog) -> None:

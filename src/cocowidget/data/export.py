@@ -9,59 +9,101 @@ in chunks, so writing a million annotations never holds a million dicts.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import numpy as np
+from msgspec import Raw
 
 from cocowidget.data.grouping import ObjectTable
 from cocowidget.data.table import Table
 
 CHUNK = 50_000
 
-Records = list[dict[str, Any]]
+#: A record as a dict, or as the raw JSON it was read as (``msgspec.Raw``).
+Records = list[Any]
+
+#: Records kept as read, by file index: the original JSON (``msgspec.Raw``, written
+#: verbatim), or the fields the file lacked that the columns hold stand-ins for.
+Originals = Mapping[int, Any]
+
+
+@dataclass(frozen=True)
+class KeptAsRead:
+    """Where export writes records as read rather than from the columns (``repaired``
+    export writes the columns, stand-ins included)."""
+
+    originals: Originals
+    file_index: np.ndarray
 
 
 def _records(
-    fields: dict[str, np.ndarray], extras: dict[str, np.ndarray], rows: np.ndarray
+    fields: dict[str, np.ndarray],
+    extras: dict[str, np.ndarray],
+    rows: np.ndarray,
+    kept: KeptAsRead | None,
 ) -> Records:
     """One dict per row in ``rows``: ``fields`` maps output keys to columns; extra
-    (raw) fields are added where present."""
+    (raw) fields are added where present; records kept as read are written so."""
     columns = [values[rows].tolist() for values in fields.values()]
     keys = list(fields)
-    records = [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+    records: Records = [
+        dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)
+    ]
     for key, values in extras.items():
         for record, value in zip(records, values[rows].tolist(), strict=True):
             if value is not None:
                 record[key] = value
+    if kept is not None and kept.originals:
+        for i, file_index in enumerate(kept.file_index[rows].tolist()):
+            original = kept.originals.get(file_index)
+            if isinstance(original, Raw):
+                records[i] = original
+            elif original is not None:
+                for name in original:
+                    records[i].pop(name, None)
     return records
 
 
 def _chunks(
-    fields: dict[str, np.ndarray], extras: dict[str, np.ndarray], order: np.ndarray
+    fields: dict[str, np.ndarray],
+    extras: dict[str, np.ndarray],
+    order: np.ndarray,
+    kept: KeptAsRead | None = None,
 ) -> Iterator[Records]:
     for start in range(0, len(order), CHUNK):
-        yield _records(fields, extras, order[start : start + CHUNK])
+        yield _records(fields, extras, order[start : start + CHUNK], kept)
 
 
-def image_chunks(images: Table, extras: dict[str, np.ndarray]) -> Iterator[Records]:
+def _kept(table: Table, originals: Originals | None) -> KeptAsRead | None:
+    return KeptAsRead(originals, table["file_index"]) if originals else None
+
+
+def image_chunks(
+    images: Table, extras: dict[str, np.ndarray], originals: Originals | None = None
+) -> Iterator[Records]:
     fields = {name: images[name] for name in ("id", "file_name", "width", "height")}
-    return _chunks(fields, extras, np.arange(len(images)))
+    return _chunks(fields, extras, np.arange(len(images)), _kept(images, originals))
 
 
-def category_chunks(categories: Table, extras: dict[str, np.ndarray]) -> Iterator[Records]:
+def category_chunks(
+    categories: Table, extras: dict[str, np.ndarray], originals: Originals | None = None
+) -> Iterator[Records]:
     fields = {name: categories[name] for name in ("id", "name")}
-    # An empty supercategory is one the file did not have.
-    supercategory = categories["supercategory"].copy()
-    supercategory[supercategory == ""] = None
+    supercategory = categories["supercategory"]  # None where the file has none
     order = np.argsort(categories["file_index"], kind="stable")
-    return _chunks(fields, {"supercategory": supercategory, **extras}, order)
+    kept = _kept(categories, originals)
+    return _chunks(fields, {"supercategory": supercategory, **extras}, order, kept)
 
 
-def object_chunks(objects: ObjectTable, *, with_score: bool) -> Iterator[Records]:
+def object_chunks(
+    objects: ObjectTable, *, with_score: bool, originals: Originals | None = None
+) -> Iterator[Records]:
     """Annotations (or detections) in original file order."""
     table = objects.table
     names = ["id", "image_id", "category_id", "bbox", "area", "iscrowd"]
@@ -69,7 +111,8 @@ def object_chunks(objects: ObjectTable, *, with_score: bool) -> Iterator[Records
         names.append("score")
     fields = {name: table[name] for name in names}
     extras = {"segmentation": objects.segmentation, **objects.extras}
-    return _chunks(fields, extras, np.argsort(table["file_index"], kind="stable"))
+    order = np.argsort(table["file_index"], kind="stable")
+    return _chunks(fields, extras, order, _kept(table, originals))
 
 
 def result_chunks(objects: ObjectTable) -> Iterator[Records]:
@@ -94,7 +137,7 @@ def result_chunks(objects: ObjectTable) -> Iterator[Records]:
     extras = {"segmentation": objects.segmentation, **objects.extras}
     for start in range(0, len(order), CHUNK):
         rows = order[start : start + CHUNK]
-        records = _records(always, extras, rows)
+        records = _records(always, extras, rows, None)
         for name, present in given.items():
             column = values[name][rows].tolist()
             for record, value, here in zip(records, column, present[rows].tolist(), strict=True):
@@ -108,12 +151,21 @@ def dataset_sections(
     annotations: Iterator[Records],
     categories: Iterator[Records],
     top_extras: dict[str, Any],
+    as_read: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, Any]]:
-    """(key, value) of the top-level object in COCO's usual order; arrays as chunks."""
+    """(key, value) of the top-level object in COCO's usual order; arrays as chunks.
+    ``as_read`` replaces a section by what the file had instead of an array (``Raw``),
+    or leaves it out (``None``: the file had none)."""
+    as_read = as_read or {}
     sections: list[tuple[str, Any]] = [
         (key, top_extras[key]) for key in ("info", "licenses") if key in top_extras
     ]
-    sections += [("images", images), ("annotations", annotations), ("categories", categories)]
+    arrays = (("images", images), ("annotations", annotations), ("categories", categories))
+    for key, chunks in arrays:
+        if key not in as_read:
+            sections.append((key, chunks))
+        elif as_read[key] is not None:
+            sections.append((key, as_read[key]))
     sections += [(k, v) for k, v in top_extras.items() if k not in ("info", "licenses")]
     return sections
 
@@ -165,18 +217,25 @@ def write_array(chunks: Iterator[Records], path: str | os.PathLike[str]) -> Path
     return _write(path, _array(chunks))
 
 
+def _as_python(value: Any) -> Any:
+    encoded = msgspec.json.encode(value)
+    try:
+        return msgspec.json.decode(encoded)
+    except msgspec.DecodeError:
+        # Records kept as read may hold NaN or Infinity, as Python's json writes them.
+        return json.loads(encoded)
+
+
 def records_as_python(chunks: Iterable[Records]) -> list[Any]:
     """Records with their raw JSON parts parsed into plain Python values."""
     records: list[Any] = []
     for chunk in chunks:
-        records += msgspec.json.decode(msgspec.json.encode(chunk))
+        records += _as_python(chunk)
     return records
 
 
 def sections_as_python(sections: list[tuple[str, Any]]) -> dict[str, Any]:
     return {
-        key: records_as_python(value)
-        if isinstance(value, Iterator)
-        else msgspec.json.decode(msgspec.json.encode(value))
+        key: records_as_python(value) if isinstance(value, Iterator) else _as_python(value)
         for key, value in sections
     }

@@ -22,7 +22,8 @@ _MAX_SPREAD = 16  # ... and at most this many entries per id
 
 
 class IdIndex:
-    """Rows of ids in a column; with duplicate ids, the first row wins."""
+    """Rows of ids in a column; with duplicate ids, the last row wins, as in
+    pycocotools' index (``imgs[img["id"]] = img`` keeps the last image of an id)."""
 
     def __init__(self, ids: np.ndarray) -> None:
         self.ids = ids
@@ -48,8 +49,9 @@ class IdIndex:
             found = np.full(wanted.shape, MISSING, dtype=np.int64)
             found[inside] = table[offset[inside]]
             return found
-        position = np.searchsorted(self._sorted, wanted, side="left")
-        np.minimum(position, len(self._sorted) - 1, out=position)
+        # The last of equal ids in the stable sort is the last row of that id.
+        position = np.searchsorted(self._sorted, wanted, side="right") - 1
+        np.maximum(position, 0, out=position)
         missing = self._sorted[position] != wanted
         rows: np.ndarray = self._order[position]
         rows[missing] = MISSING
@@ -65,16 +67,19 @@ class IdIndex:
                 self._sparse = True
                 return None
             table = np.full(span, MISSING, dtype=np.int32 if len(self.ids) < 2**31 else np.int64)
-            # Reversed, so that of duplicate ids the first row is written last and wins.
-            table[self.ids[::-1] - low] = np.arange(len(self.ids) - 1, -1, -1)
+            # Of duplicate ids the last row wins. numpy does not promise which of
+            # repeated indices an assignment keeps, so each id is written once: the last
+            # of equal ids in the stable sort is its last row.
+            last = np.r_[self._sorted[1:] != self._sorted[:-1], True]
+            table[self._sorted[last] - low] = self._order[last]
             self._table = table
         return self._table
 
     def row(self, id_: int) -> int:
         """Row of one id in constant time; KeyError if absent."""
         if self._dict is None:
-            rows = range(len(self.ids) - 1, -1, -1)
-            self._dict = dict(zip(self.ids[::-1].tolist(), rows, strict=True))
+            # Built in row order: of duplicate ids the last row wins.
+            self._dict = dict(zip(self.ids.tolist(), range(len(self.ids)), strict=True))
         return self._dict[int(id_)]
 
     def __contains__(self, id_: object) -> bool:
@@ -85,7 +90,8 @@ class IdIndex:
         return True
 
     def duplicated(self) -> np.ndarray:
-        """Boolean mask of rows whose id already occurred in an earlier row."""
+        """Boolean mask of rows whose id already occurred in an earlier row (lookups
+        find the last row of such an id)."""
         mask = np.zeros(len(self.ids), dtype=bool)
         same = self._sorted[1:] == self._sorted[:-1]
         mask[self._order[1:][same]] = True

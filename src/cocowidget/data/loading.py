@@ -10,10 +10,12 @@ path and what is wrong, and repair or drop the record.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -27,9 +29,10 @@ from msgspec import UNSET, Raw, UnsetType
 from cocowidget.data.problems import INFO, ProblemLog
 from cocowidget.data.records import RecordType
 from cocowidget.data.validation import (
-    PENDING_ID,
     VALIDATORS,
+    empty_fields,
     encode_json,
+    encode_json_as_read,
     record_fields,
 )
 from cocowidget.data.values import describe
@@ -66,13 +69,13 @@ def read_source(source: Any) -> Source:
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         try:
-            return Source(path.name, path.read_bytes())
+            return Source(path.name, _gunzipped(path.read_bytes(), path.name))
         except FileNotFoundError:
             raise FileNotFoundError(f"no COCO JSON file at {path}") from None
         except IsADirectoryError:
             raise IsADirectoryError(f"{path} is a folder, not a COCO JSON file") from None
     if isinstance(source, bytes | bytearray | memoryview):
-        return Source("<bytes>", bytes(source))
+        return Source("<bytes>", _gunzipped(bytes(source), "<bytes>"))
     if isinstance(source, dict):
         return Source("<dict>", python=source)
     if isinstance(source, list):
@@ -86,6 +89,19 @@ def read_source(source: Any) -> Source:
     )
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _gunzipped(data: bytes, name: str) -> bytes:
+    """The bytes, decompressed if they are gzip (``.json.gz`` files are common)."""
+    if not data.startswith(_GZIP_MAGIC):
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{name}: a gzip file that cannot be decompressed ({error})") from None
+
+
 @dataclass
 class Section:
     """The valid (or repaired) records of one top-level array, in file order."""
@@ -95,6 +111,15 @@ class Section:
     records: list[Any] = field(default_factory=list)
     file_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     present: bool = True
+    #: Records that could not be used as read, by row: the original record (``Raw``,
+    #: written back verbatim by export), or the names of fields the file lacked that
+    #: the columns give a stand-in for (a tuple; export leaves them out).
+    originals: dict[int, Any] = field(default_factory=dict)
+    #: Ids and references that are not usable int64s, kept by identity until
+    #: :mod:`cocowidget.data.identity` gives them internal ids: (row, field, original).
+    pending: list[tuple[int, str, Any]] = field(default_factory=list)
+    #: The section's value as read when it is not an array (written back as read).
+    as_read: Raw | None = None
 
     def path(self, index: int) -> str:
         return f"{self.name}[{index}]"
@@ -125,14 +150,14 @@ def load_document(source: Source, layout: dict[str, str] | None, log: ProblemLog
         return _empty(layout or GROUND_TRUTH_LAYOUT)
     reported = len(log.problems)
     try:
-        return _load(data, python, layout, log)
+        return _load(data, python, layout, log, {})
     except _MalformedJsonError:
         del log.problems[reported:]
     assert data is not None
-    data, python = _python_fallback(data, log)
+    data, python, non_finite = _python_fallback(data, log)
     if data is None and python is None:
         return _empty(layout or GROUND_TRUTH_LAYOUT)
-    return _load(data, python, layout, log)
+    return _load(data, python, layout, log, non_finite)
 
 
 def _decode(data: bytes, type: Any) -> Any:
@@ -144,8 +169,17 @@ def _decode(data: bytes, type: Any) -> Any:
         raise _MalformedJsonError(str(error)) from error
 
 
+#: Top-level key -> rows (for arrays) holding NaN or Infinity: those records are read
+#: from Python's objects (JSON bytes would say null) and kept as read.
+NonFinite = dict[str, set[int]]
+
+
 def _load(
-    data: bytes | None, python: Any, layout: dict[str, str] | None, log: ProblemLog
+    data: bytes | None,
+    python: Any,
+    layout: dict[str, str] | None,
+    log: ProblemLog,
+    non_finite: NonFinite,
 ) -> Document:
     top_kind = _top_kind(data, python)
     if layout is None:
@@ -159,7 +193,13 @@ def _load(
                 "nothing was loaded",
             )
             return _empty(layout)
-        section = _decode_section(Section(RESULTS_LIST, RecordType("result")), data, python, log)
+        section = _decode_section(
+            Section(RESULTS_LIST, RecordType("result")),
+            data,
+            python,
+            log,
+            non_finite.get(RESULTS_LIST, set()),
+        )
         return Document({RESULTS_LIST: section}, {}, is_results_list=True)
     if top_kind != "object":
         hint = " (a results list? use add_predictions)" if top_kind == "array" else ""
@@ -171,7 +211,7 @@ def _load(
             "nothing was loaded",
         )
         return _empty(layout)
-    return _decode_object(data, python, layout, log)
+    return _decode_object(data, python, layout, log, non_finite)
 
 
 def _top_description(kind: str) -> str:
@@ -234,7 +274,7 @@ def _utf8(data: bytes, log: ProblemLog) -> bytes:
     return data
 
 
-def _python_fallback(data: bytes, log: ProblemLog) -> tuple[bytes | None, Any]:
+def _python_fallback(data: bytes, log: ProblemLog) -> tuple[bytes | None, Any, NonFinite]:
     """JSON that msgspec refuses: Python's json accepts NaN/Infinity literals (as written
     by ``json.dump``); anything else is malformed, reported with line and column."""
     try:
@@ -267,50 +307,74 @@ def _python_fallback(data: bytes, log: ProblemLog) -> tuple[bytes | None, Any]:
                 f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}",
                 "nothing was loaded",
             )
-            return None, None
+            return None, None, {}
     except RecursionError:
         log.format_error(
             "malformed_json", "", "the JSON is nested too deeply", "nothing was loaded"
         )
-        return None, None
-    python = _non_finite_as_null(python, log)
+        return None, None, {}
+    non_finite = _report_non_finite(python, log)
     try:
-        return encode_json(python), python
+        return encode_json(python), python, non_finite
     except (TypeError, NotImplementedError, OverflowError, ValueError):
-        return None, python
+        return None, python, non_finite
 
 
 _MAX_REPORTED_NUMBERS = 1000
 
 
-def _non_finite_as_null(document: Any, log: ProblemLog) -> Any:
-    """NaN and Infinity are not JSON numbers: each is reported at its JSON path (in file
-    order) and read as null, so every later check sees what a JSON reader sees."""
+def _report_non_finite(document: Any, log: ProblemLog) -> NonFinite:
+    """NaN and Infinity are not JSON numbers, but Python's json writes them and
+    pycocotools reads them: each is reported at its JSON path (in file order) and kept
+    as read. Returns where they are: top-level key -> rows of its array."""
     found = 0
+    where: NonFinite = {}
+    top = document.items() if isinstance(document, dict) else [(RESULTS_LIST, document)]
+    for key, section in top:
+        name = str(key)
+        items = enumerate(section) if isinstance(section, list) else [(None, section)]
+        for index, item in items:
+            path = name if index is None else f"{name}[{index}]" if name else f"[{index}]"
+            for child in _non_finite_paths(item, path):
+                where.setdefault(name, set()).add(-1 if index is None else index)
+                found += 1
+                if found <= _MAX_REPORTED_NUMBERS:
+                    reason = f"{describe(child[1])} is not a valid JSON number"
+                    log.format_error("invalid_number", child[0], reason, "kept as read")
+    if found > _MAX_REPORTED_NUMBERS:
+        more = f"{found - _MAX_REPORTED_NUMBERS} more NaN or Infinity values"
+        log.format_error("invalid_number", "", more, "kept as read")
+    return where
+
+
+def _non_finite_paths(value: Any, path: str) -> Any:
+    """(JSON path, value) of each NaN or Infinity in a value, in file order."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            yield path, value
+        return
+    if not isinstance(value, list | dict):
+        return
     # Depth-first with explicit iterators: file order, and no recursion limit.
-    stack: list[tuple[Any, Any, str]] = [(document, _children(document), "")]
+    stack: list[tuple[Any, Any, str]] = [(value, _children(value), path)]
     while stack:
-        node, children, path = stack[-1]
+        node, children, node_path = stack[-1]
         step = next(children, None)
         if step is None:
             stack.pop()
             continue
-        key, value = step
-        child = (
-            f"{path}[{key}]" if isinstance(node, list) else f"{path}.{key}" if path else str(key)
+        key, child = step
+        child_path = (
+            f"{node_path}[{key}]"
+            if isinstance(node, list)
+            else f"{node_path}.{key}"
+            if node_path
+            else str(key)
         )
-        if isinstance(value, float) and not math.isfinite(value):
-            node[key] = None
-            found += 1
-            if found <= _MAX_REPORTED_NUMBERS:
-                reason = f"{describe(value)} is not a valid JSON number"
-                log.format_error("invalid_number", child, reason, "read as null")
-        elif isinstance(value, list | dict):
-            stack.append((value, _children(value), child))
-    if found > _MAX_REPORTED_NUMBERS:
-        more = f"{found - _MAX_REPORTED_NUMBERS} more NaN or Infinity values"
-        log.format_error("invalid_number", "", more, "read as null")
-    return document
+        if isinstance(child, float) and not math.isfinite(child):
+            yield child_path, child
+        elif isinstance(child, list | dict):
+            stack.append((child, _children(child), child_path))
 
 
 def _children(node: Any) -> Any:
@@ -358,10 +422,15 @@ def _split_error(error: Exception) -> tuple[str, str]:
 
 
 def _decode_object(
-    data: bytes | None, python: Any, layout: dict[str, str], log: ProblemLog
+    data: bytes | None,
+    python: Any,
+    layout: dict[str, str],
+    log: ProblemLog,
+    non_finite: NonFinite,
 ) -> Document:
     record_types = {name: RecordType(kind) for name, kind in layout.items()}
-    typed = dict.fromkeys(layout, True)
+    # Sections with NaN or Infinity are read record by record, those records from Python.
+    typed = {name: name not in non_finite for name in layout}
     top_extras = list(KNOWN_TOP_EXTRAS)
     discoveries = dict.fromkeys(layout, 0)
     top: Any = None
@@ -407,10 +476,10 @@ def _decode_object(
                 continue
             value = top_python[name]
             raw = _try_encode(value)
-            sections[name] = _decode_section(section, raw, value, log)
+            sections[name] = _decode_section(section, raw, value, log, non_finite.get(name, set()))
         for key, value in top_python.items():
             if key not in layout:
-                raw = _try_encode(value)
+                raw = _try_encode(value, as_read=str(key) in non_finite)
                 if raw is None:
                     log.format_error(
                         "invalid_field",
@@ -431,11 +500,13 @@ def _decode_object(
             section.file_index = np.arange(len(value), dtype=np.int64)
         else:
             py_value = python.get(name) if isinstance(python, dict) else None
-            section = _decode_section(section, value, py_value, log)
+            section = _decode_section(section, value, py_value, log, non_finite.get(name, set()))
         sections[name] = section
     for i, key in enumerate(top_extras):
         value = getattr(top, f"extra_{i}")
         if value is not UNSET:
+            if key in non_finite and isinstance(python, dict):
+                value = Raw(encode_json_as_read(python[key]))
             extras[key] = value
     rereadable = frozenset(
         name for name, is_typed in typed.items() if is_typed and sections[name].present
@@ -488,9 +559,9 @@ def raw_values(records: list[Any], attribute: str) -> np.ndarray | None:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
-def _try_encode(value: Any) -> bytes | None:
+def _try_encode(value: Any, *, as_read: bool = False) -> bytes | None:
     try:
-        return encode_json(value)
+        return encode_json_as_read(value) if as_read else encode_json(value)
     except (TypeError, NotImplementedError, OverflowError, ValueError):
         return None
 
@@ -521,9 +592,15 @@ def _list_of(item_type: Any) -> Any:
 
 
 def _decode_section(
-    section: Section, data: bytes | Raw | None, python: Any, log: ProblemLog
+    section: Section,
+    data: bytes | Raw | None,
+    python: Any,
+    log: ProblemLog,
+    non_finite: set[int] | None = None,
 ) -> Section:
-    """Records of one top-level array: typed in one go if possible, else one by one."""
+    """Records of one top-level array: typed in one go if possible, else one by one
+    (always for a section with NaN or Infinity: its bytes say null instead)."""
+    non_finite = non_finite or set()
     record_type = section.record_type
     label = section.name or "the file"
     if (python is not None and not isinstance(python, list)) or (python is None and data is None):
@@ -534,9 +611,12 @@ def _decode_section(
             f"{label} was ignored",
         )
         section.present = python is not None
+        if python is not None:
+            value_as_read = _try_encode(python, as_read=True)
+            section.as_read = Raw(value_as_read) if value_as_read is not None else None
         return section
     if data is not None:
-        for _ in range(_MAX_DISCOVERIES):
+        for _ in range(0 if non_finite else _MAX_DISCOVERIES):
             try:
                 records = _decode(data, _list_of(record_type.type))
             except msgspec.ValidationError as error:
@@ -559,27 +639,40 @@ def _decode_section(
                 f"got {describe(msgspec.json.decode(data))}",
                 f"{label} was ignored",
             )
+            section.as_read = Raw(bytes(data))
             return section
     else:
         encoded = [_try_encode(item) for item in python or ()]
         items = [Raw(item) if item is not None else None for item in encoded]
     python_items = python if isinstance(python, list) and len(python) == len(items) else None
-    return _records_one_by_one(section, items, python_items, log)
+    return _records_one_by_one(section, items, python_items, log, non_finite)
 
 
 def _records_one_by_one(
-    section: Section, items: list[Raw | None], python_items: list[Any] | None, log: ProblemLog
+    section: Section,
+    items: list[Raw | None],
+    python_items: list[Any] | None,
+    log: ProblemLog,
+    non_finite: set[int],
 ) -> Section:
+    """Each item typed where it can be; the others through the precise validator. Ground
+    truth keeps every record (a stand-in row for one that is not even an object) and
+    its original for export; detections may still drop records."""
     record_type = section.record_type
-    validator = VALIDATORS[record_type.kind]
+    kind = record_type.kind
+    keep_all = kind != "result"
+    validator = VALIDATORS[kind]
     value_names = frozenset(record_type.base_names) - {"segmentation"}
     decoder = msgspec.json.Decoder(record_type.type)
     records: list[Any] = []
     kept: list[int] = []
-    pending_ids: list[Any] = []
+    decoder_type = record_type.type
     for index, item in enumerate(items):
         record = None
-        if item is not None:
+        if record_type.type is not decoder_type:  # a validator found a new extra field
+            decoder_type = record_type.type
+            decoder = msgspec.json.Decoder(decoder_type)
+        if item is not None and index not in non_finite:
             while True:
                 try:
                     record = decoder.decode(item)
@@ -588,48 +681,44 @@ def _records_one_by_one(
                     unknown = _UNKNOWN_FIELD.match(message)
                     if unknown and path == "":
                         record_type.add_extra(unknown.group(1))
-                        decoder = msgspec.json.Decoder(record_type.type)
+                        decoder_type = record_type.type
+                        decoder = msgspec.json.Decoder(decoder_type)
                         continue
                     record = None
                 break
         if record is None:
             python_record = python_items[index] if python_items is not None else None
-            fields = record_fields(
-                item, python_record, section.path(index), value_names, log, _NOUN[record_type.kind]
-            )
+            path = section.path(index)
+            action = "kept as a row of stand-ins; written back as read" if keep_all else None
+            fields = record_fields(item, python_record, path, value_names, log, _NOUN[kind], action)
+            if fields is None and keep_all:
+                fields = empty_fields(path)
             if fields is not None:
-                record = validator(fields, record_type, log, pending_ids)
-                if decoder.type is not record_type.type:
-                    # The validator met a new extra field: later records decode with it.
-                    decoder = msgspec.json.Decoder(record_type.type)
+                pending: list[Any] = []
+                record = validator(fields, record_type, log, pending)
+                if keep_all:
+                    row = len(records)
+                    section.pending += [(row, name, value) for name, value in pending]
+                    original = _original(item, python_record, index in non_finite)
+                    if original is not None:
+                        section.originals[row] = original
         if record is not None:
             records.append(record)
             kept.append(index)
     section.records = records
     section.file_index = np.asarray(kept, dtype=np.int64)
-    if pending_ids:
-        _assign_ids(section, pending_ids, log)
     return section
 
 
-def _assign_ids(section: Section, pending: list[Any], log: ProblemLog) -> None:
-    """Annotations whose id was missing or unusable get fresh ids above the largest one."""
-    ids = [r.id for r in section.records if r.id != PENDING_ID]
-    next_id = (max(ids) if ids else 0) + 1
-    queue = iter(pending)
-    for record in section.records:
-        if record.id == PENDING_ID:
-            path, reason = next(queue)
-            record.id = next_id
-            log.format_error(
-                "invalid_field",
-                f"{path}.id",
-                reason,
-                f"assigned the new id {next_id}",
-                annotation_id=next_id,
-                image_id=record.image_id,
-            )
-            next_id += 1
+def _original(item: Raw | None, python_record: Any, has_non_finite: bool) -> Raw | None:
+    """A record as the file has it: its bytes, or (read from Python objects, or holding
+    NaN) its JSON with NaN and Infinity as Python's json writes them."""
+    if item is not None and not has_non_finite and python_record is None:
+        return item
+    try:
+        return Raw(encode_json_as_read(python_record))
+    except (TypeError, ValueError, OverflowError):
+        return item
 
 
 __all__ = [

@@ -75,6 +75,11 @@ class ProblemLog:
         self.strict = strict
         self.run = run
         self.problems: list[Problem] = []
+        self._paths: set[str] = set()
+
+    def reported(self, json_path: str) -> bool:
+        """A problem at exactly this JSON path was reported already (each once)."""
+        return json_path in self._paths
 
     def format_error(
         self,
@@ -98,6 +103,7 @@ class ProblemLog:
             category_id = ids.get("category_id", category_id)
         if self.strict and severity == ERROR:
             raise CocoFormatError(self.file, json_path, reason, kind)
+        self._paths.add(json_path)
         message = located_message(self.file, json_path, reason)
         if action:
             message = f"{message}; {action}"

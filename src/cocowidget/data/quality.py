@@ -13,15 +13,17 @@ unused categories).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from cocowidget.data.files import FileReport, inspect_image_file, unsafe_file_name_reason
 from cocowidget.data.grouping import IdIndex, ObjectTable, ranges
+from cocowidget.data.identity import NO_REFERENCE
 from cocowidget.data.problems import ERROR, INFO, NO_ID, WARNING, Problem
 from cocowidget.data.segment_scan import scan_segmentations
 from cocowidget.data.statistics import image_sizes_of
@@ -53,6 +55,13 @@ class Subject:
     objects: ObjectTable
     noun: str  # "annotation" or "detection"
     run: str = ""
+    #: Internal id -> the file's id, by table, for ids that are not int64s in the file.
+    user_ids: Mapping[str, Mapping[int, Any]] = field(default_factory=dict)
+
+    def shown(self, table: str, id_: int) -> str:
+        """An id as the file has it, for messages."""
+        original = self.user_ids.get(table, {}).get(id_, id_)
+        return str(original) if isinstance(original, int) else repr(original)
 
 
 def _ids(table: Table, rows: np.ndarray, name: str) -> list[int]:
@@ -91,26 +100,11 @@ def _object_problems(
 # -- ids and references --------------------------------------------------------------------
 def duplicate_ids(images: Table, subject: Subject, categories: Table) -> list[Problem]:
     problems: list[Problem] = []
-    for table, section, noun in (
-        (images, "images", "image"),
-        (categories, "categories", "category"),
-    ):
-        if subject.run:
-            break
-        duplicated = np.flatnonzero(IdIndex(table["id"]).duplicated())
-        for row in duplicated.tolist():
-            record_id = int(table["id"][row])
-            problems.append(
-                Problem(
-                    f"duplicate_{noun}_id",
-                    ERROR,
-                    f"{noun} id {record_id} is used by more than one {noun}; "
-                    f"references go to the first",
-                    image_id=record_id if noun == "image" else NO_ID,
-                    category_id=record_id if noun == "category" else NO_ID,
-                    json_path=f"{section}[{int(table['file_index'][row])}].id",
-                )
-            )
+    if not subject.run:
+        problems += duplicate_record_ids(images, "images", "image", None, subject.user_ids)
+        problems += duplicate_record_ids(
+            categories, "categories", "category", None, subject.user_ids
+        )
     objects = subject.objects
     duplicated = np.flatnonzero(objects.ids.duplicated())
     problems += _object_problems(
@@ -124,18 +118,77 @@ def duplicate_ids(images: Table, subject: Subject, categories: Table) -> list[Pr
     return problems
 
 
+def duplicate_record_ids(
+    table: Table,
+    section: str,
+    noun: str,
+    index: IdIndex | None,
+    user_ids: Mapping[str, Mapping[int, Any]],
+) -> list[Problem]:
+    """Images (or categories) sharing an id: references go to the last of them, as in
+    pycocotools' index."""
+    index = index or IdIndex(table["id"])
+    duplicated = np.flatnonzero(index.duplicated())
+    problems: list[Problem] = []
+    labels = user_ids.get(section, {})
+    for row in duplicated.tolist():
+        record_id = int(table["id"][row])
+        last = int(table["file_index"][index.row(record_id)])
+        shown = labels.get(record_id, record_id)
+        problems.append(
+            Problem(
+                f"duplicate_{noun}_id",
+                ERROR,
+                f"{noun} id {shown!r} is used by more than one {noun}; "
+                f"references go to the last, {section}[{last}] (as in pycocotools)",
+                image_id=record_id if noun == "image" else NO_ID,
+                category_id=record_id if noun == "category" else NO_ID,
+                json_path=f"{section}[{int(table['file_index'][row])}].id",
+            )
+        )
+    return problems
+
+
+def duplicate_category_names(categories: Table) -> list[Problem]:
+    """Categories sharing a name: charts and filters by name cannot tell them apart."""
+    problems: list[Problem] = []
+    first: dict[Any, int] = {}
+    for row, name in enumerate(categories["name"].tolist()):
+        if name not in first:
+            first[name] = row
+            continue
+        earlier = int(categories["file_index"][first[name]])
+        problems.append(
+            Problem(
+                "duplicate_category_name",
+                WARNING,
+                f"category name {name!r} is used by more than one category "
+                f"(also categories[{earlier}])",
+                category_id=int(categories["id"][row]),
+                json_path=f"categories[{int(categories['file_index'][row])}].name",
+            )
+        )
+    return problems
+
+
 def dangling_references(subject: Subject, categories: Table) -> list[Problem]:
     table = subject.objects.table
-    no_image = np.flatnonzero(table["image_index"] < 0)
+    # A reference the record lacks (NO_REFERENCE) was reported while loading.
+    no_image = np.flatnonzero((table["image_index"] < 0) & (table["image_id"] != NO_REFERENCE))
     problems = _object_problems(
         subject,
         no_image,
         "dangling_image_ref",
         ERROR,
         ".image_id",
-        lambda row: f"refers to image {int(table['image_id'][row])}, which is not in images",
+        lambda row: (
+            f"refers to image {subject.shown('images', int(table['image_id'][row]))}, "
+            "which is not in images"
+        ),
     )
-    no_category = np.flatnonzero(table["category_index"] < 0)
+    no_category = np.flatnonzero(
+        (table["category_index"] < 0) & (table["category_id"] != NO_REFERENCE)
+    )
     problems += _object_problems(
         subject,
         no_category,
@@ -143,7 +196,8 @@ def dangling_references(subject: Subject, categories: Table) -> list[Problem]:
         ERROR,
         ".category_id",
         lambda row: (
-            f"refers to category {int(table['category_id'][row])}, which is not in categories"
+            f"refers to category {subject.shown('categories', int(table['category_id'][row]))}"
+            ", which is not in categories"
         ),
     )
     if len(no_category):
@@ -154,7 +208,8 @@ def dangling_references(subject: Subject, categories: Table) -> list[Problem]:
                 Problem(
                     "undefined_category",
                     ERROR,
-                    f"category id {category_id} is used by {count} {subject.noun}"
+                    f"category id {subject.shown('categories', category_id)} is used by "
+                    f"{count} {subject.noun}"
                     f"{'s' if count != 1 else ''}{where} but not defined in categories",
                     category_id=category_id,
                     json_path="categories",

@@ -19,8 +19,9 @@ from msgspec import UNSET, Meta, Raw, UnsetType
 Int64 = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)]
 
 
-class BBox(msgspec.Struct, array_like=True, gc=False):
-    """``[x, y, width, height]``; array_like keeps it a JSON array of exactly 4 numbers."""
+class BBox(msgspec.Struct, array_like=True, forbid_unknown_fields=True, gc=False):
+    """``[x, y, width, height]``; array_like keeps it a JSON array of exactly 4 numbers
+    (forbid_unknown_fields refuses a fifth, which msgspec would otherwise drop)."""
 
     x: float
     y: float

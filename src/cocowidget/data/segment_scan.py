@@ -75,7 +75,11 @@ def _typed_issue(value: Any, height: int, width: int) -> SegmentationIssue | Non
     if isinstance(value, list):
         for polygon in value:
             n = len(polygon)
-            if n < 6 or n % 2:
+            # min/max run in C: the bound check costs little on a train2017-size file.
+            far = n and (
+                max(polygon) > segments.MAX_COORDINATE or min(polygon) < -segments.MAX_COORDINATE
+            )
+            if n < 6 or n % 2 or far:
                 return segments.check_segmentation(value, height, width)
         return None if value else segments.check_segmentation(value, height, width)
     if isinstance(value, ValueError):

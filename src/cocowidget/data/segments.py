@@ -125,6 +125,13 @@ def _check_polygons(polygons: list[Any]) -> SegmentationIssue | None:
                     f"[{i}][{j}]",
                     f"expected a finite number, got {describe(number)}",
                 )
+            if abs(number) > MAX_COORDINATE:
+                return SegmentationIssue(
+                    "invalid_segmentation",
+                    f"[{i}][{j}]",
+                    f"coordinate {number:g} is beyond ±{MAX_COORDINATE:g} pixels: the mask "
+                    "cannot be drawn (pycocotools would run out of memory)",
+                )
         issue = _polygon_length_issue(i, len(polygon))
         if issue is not None:
             return issue
@@ -216,8 +223,34 @@ def rle_values_issue(
     return None
 
 
+#: pycocotools does not raise on some input, it takes the process down: a mask size it
+#: cannot allocate, or polygon coordinates that are not finite or very far away (it
+#: walks every edge pixel by pixel: one vertex at 1e10 exhausts the memory). Such input
+#: never reaches it; a coordinate within a million pixels of the origin does.
+MAX_MASK_PIXELS = 1 << 30
+MAX_COORDINATE = 1e6
+
+
+def _check_rasterisable(value: Any, height: Any, width: Any) -> None:
+    if not (isinstance(height, int) and isinstance(width, int)) or isinstance(height, bool):
+        raise ValueError(f"mask size {height!r}x{width!r} is not two integers")
+    if height <= 0 or width <= 0 or height * width > MAX_MASK_PIXELS:
+        raise ValueError(f"mask size {height}x{width} cannot be rasterised")
+    if isinstance(value, list):
+        for polygon in value:
+            if isinstance(polygon, list) and not all(
+                isinstance(c, int | float) and abs(c) <= MAX_COORDINATE for c in polygon
+            ):
+                raise ValueError(
+                    f"polygon coordinates must be finite numbers within ±{MAX_COORDINATE:g}"
+                )
+
+
 def to_rle(value: Any, height: int, width: int) -> dict[str, Any]:
-    """Compressed RLE of a *valid* segmentation, exactly as ``COCO.annToRLE``."""
+    """Compressed RLE of a *valid* segmentation, exactly as ``COCO.annToRLE``;
+    ``ValueError`` for input pycocotools cannot rasterise (it would crash)."""
+    size = (height, width) if isinstance(value, list) else tuple(value["size"])
+    _check_rasterisable(value, *size)
     if isinstance(value, list):
         return dict(mask_api.merge(mask_api.frPyObjects(value, height, width)))
     counts = value["counts"]
@@ -245,21 +278,40 @@ def polygon_extent(polygons: list[list[float]]) -> tuple[float, float, float, fl
     return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
 
 
+def drawable_box(bbox: Any, segmentation: Any) -> tuple[tuple[float, float, float, float], bool]:
+    """The box to draw: the box itself when its four numbers are finite; else a stand-in
+    (the extent of the segmentation's polygons, or an empty box), with True. The box as
+    read stays in the data; this is only for drawing."""
+    x, y, w, h = (float(v) for v in bbox)
+    if all(math.isfinite(v) for v in (x, y, w, h)):
+        return (x, y, w, h), False
+    stand_in = None
+    if isinstance(segmentation, list) and all(isinstance(p, list) for p in segmentation):
+        finite = [
+            [c for c in p if isinstance(c, int | float) and math.isfinite(c)] for p in segmentation
+        ]
+        stand_in = polygon_extent([p[: len(p) // 2 * 2] for p in finite])
+    return (stand_in or (0.0, 0.0, 0.0, 0.0)), True
+
+
 def bbox_and_area(value: Any) -> tuple[tuple[float, float, float, float], float] | None:
     """Box and mask area of a valid segmentation, without knowing the image size.
 
     Polygons are rasterised on a canvas just large enough to hold them, so the area is
     what ``pycocotools`` gives unless the polygon leaves the image.
     """
-    if isinstance(value, list):
-        extent = polygon_extent(value)
-        if extent is None:
-            return None
-        x, y, w, h = extent
-        rle = to_rle(value, math.ceil(y + h) + 1, math.ceil(x + w) + 1)
-        return extent, float(mask_api.area(rle))
-    height, width = value["size"]
-    rle = to_rle(value, height, width)
+    try:
+        if isinstance(value, list):
+            extent = polygon_extent(value)
+            if extent is None or not all(math.isfinite(v) for v in extent):
+                return None
+            x, y, w, h = extent
+            rle = to_rle(value, math.ceil(y + h) + 1, math.ceil(x + w) + 1)
+            return extent, float(mask_api.area(rle))
+        height, width = value["size"]
+        rle = to_rle(value, height, width)
+    except (ValueError, TypeError, OverflowError):
+        return None  # not rasterisable (reported by the segmentation checks)
     box = mask_api.toBbox(rle)
     return (float(box[0]), float(box[1]), float(box[2]), float(box[3])), float(mask_api.area(rle))
 

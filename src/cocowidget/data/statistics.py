@@ -59,6 +59,19 @@ def image_sizes_of(objects: Table, images: Table) -> tuple[np.ndarray, np.ndarra
     return width, height
 
 
+#: NaN and Infinity (kept as read) make NaN or Infinity statistics, silently.
+_QUIET = np.errstate(invalid="ignore", over="ignore", divide="ignore")
+
+
+def finite_or_nan(values: np.ndarray) -> np.ndarray:
+    """The values with non-finite ones as NaN (a copy only when there are any)."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    return np.where(finite, values, np.nan)
+
+
+@_QUIET
 def object_statistics(objects: Table, images: Table, categories: Table) -> dict[str, np.ndarray]:
     bbox = objects["bbox"]
     x, y, w, h = bbox[:, 0], bbox[:, 1], bbox[:, 2], bbox[:, 3]
@@ -89,9 +102,11 @@ def object_statistics(objects: Table, images: Table, categories: Table) -> dict[
     }
 
 
+@_QUIET
 def image_statistics(
     images: Table, objects: ObjectTable, n_categories: int
 ) -> dict[str, np.ndarray]:
+    """Per image; areas that are not finite (kept as read) are skipped."""
     n = len(images)
     width = images["width"].astype(np.float64)
     height = images["height"].astype(np.float64)
@@ -99,15 +114,16 @@ def image_statistics(
     counts = np.diff(objects.offsets)
     in_image = slice(0, int(objects.offsets[-1]))  # rows of objects whose image is known
     image_index = objects.table["image_index"][in_image]
-    area = objects.table["area"][in_image]
+    area = finite_or_nan(objects.table["area"][in_image])
     category_index = objects.table["category_index"][in_image]
     pairs = unique_sorted(image_index * (n_categories + 1) + (category_index + 1))
     category_count = np.bincount(pairs // (n_categories + 1), minlength=n)[:n]
-    area_sum = np.bincount(image_index, weights=area, minlength=n)[:n]
+    area_sum = np.bincount(image_index, weights=np.nan_to_num(area, nan=0.0), minlength=n)[:n]
     smallest = np.full(n, np.nan)
     nonempty = counts > 0
     if nonempty.any():
-        smallest[nonempty] = np.minimum.reduceat(area, objects.offsets[:-1][nonempty])
+        # fmin skips NaN: an image's smallest finite area.
+        smallest[nonempty] = np.fmin.reduceat(area, objects.offsets[:-1][nonempty])
     return {
         "aspect_ratio": _divide(width, height),
         "megapixels": pixels / 1e6,
@@ -118,19 +134,25 @@ def image_statistics(
     }
 
 
+@_QUIET
 def category_statistics(categories: Table, objects: Table) -> dict[str, np.ndarray]:
+    """Per category; mean and median skip areas that are not finite (kept as read)."""
     n = len(categories)
     category_index = objects["category_index"]
     known = category_index >= 0
     index = category_index[known]
-    area = objects["area"][known]
+    area = finite_or_nan(objects["area"][known])
     count = np.bincount(index, minlength=n)[:n]
+    finite = ~np.isnan(area)
+    all_finite = bool(finite.all())
+    finite_count = count if all_finite else np.bincount(index[finite], minlength=n)[:n]
     image_index = objects["image_index"][known]
     in_image = image_index >= 0
     stride = int(image_index.max()) + 1 if len(image_index) else 1
     pairs = unique_sorted(index[in_image].astype(np.int64) * stride + image_index[in_image])
     image_count = np.bincount(pairs // stride, minlength=n)[:n]
-    mean = _divide(np.bincount(index, weights=area, minlength=n)[:n], count.astype(np.float64))
+    area_sum = np.bincount(index, weights=np.nan_to_num(area, nan=0.0), minlength=n)[:n]
+    mean = _divide(area_sum, finite_count.astype(np.float64))
     median = np.full(n, np.nan)
     if len(index):
         # Group by category with one sort of small ints, then a partition per category:
@@ -140,7 +162,11 @@ def category_statistics(categories: Table, objects: Table) -> dict[str, np.ndarr
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(count, out=starts[1:])
         for category in np.flatnonzero(count).tolist():
-            median[category] = np.median(grouped[starts[category] : starts[category + 1]])
+            values = grouped[starts[category] : starts[category + 1]]
+            if not all_finite:
+                values = values[~np.isnan(values)]
+            if len(values):
+                median[category] = np.median(values)
     return {
         "annotation_count": count.astype(np.int64),
         "image_count": image_count.astype(np.int64),

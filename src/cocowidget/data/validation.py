@@ -7,12 +7,14 @@ msgspec type the fast path produces, or ``None`` when the record is dropped.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+import numpy as np
 from msgspec import UNSET, Raw
 
 from cocowidget.data import segments
@@ -20,7 +22,9 @@ from cocowidget.data.problems import WARNING, ProblemLog
 from cocowidget.data.records import BBox, RecordType
 from cocowidget.data.values import (
     describe,
+    is_non_finite,
     read_bbox,
+    read_id,
     read_int,
     read_iscrowd,
     read_number,
@@ -45,6 +49,22 @@ def _numpy_hook(value: Any) -> Any:
     raise NotImplementedError(f"objects of type {type(value).__name__} are not JSON")
 
 
+def encode_json_as_read(value: Any) -> bytes:
+    """JSON bytes that keep NaN and Infinity as the literals Python's json writes and
+    reads (msgspec would write null); for the rare records kept as read."""
+    text = json.dumps(
+        value, allow_nan=True, default=_numpy_default, separators=(",", ":"), ensure_ascii=False
+    )
+    return text.encode("utf-8", errors="surrogatepass")
+
+
+def _numpy_default(value: Any) -> Any:
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist) and type(value).__module__ == "numpy":
+        return tolist()
+    raise TypeError(f"objects of type {type(value).__name__} are not JSON")
+
+
 @dataclass
 class RecordFields:
     """One record's fields: plain values for the fields cocowidget reads, raw JSON for
@@ -54,6 +74,8 @@ class RecordFields:
     values: dict[str, Any]
     raw: dict[str, Raw]
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    #: The record is not an object: every field is a stand-in, reported once.
+    not_object: bool = False
 
     def has(self, name: str) -> bool:
         return name in self.values or name in self.raw
@@ -66,20 +88,23 @@ def record_fields(
     value_names: frozenset[str],
     log: ProblemLog,
     what: str,
+    not_object_action: str | None = None,
 ) -> RecordFields | None:
     """Split a record into plain values (``value_names``) and raw JSON (everything else,
     kept byte for byte); None (reported) if the record is not an object.
 
     ``python_record`` is the original Python value when the source was Python objects
     (it knows about NaN, which JSON bytes cannot express); ``item`` the record's JSON.
+    ``not_object_action`` says what becomes of a record that is not an object.
     """
+    action = not_object_action or f"the {what} was dropped"
     if python_record is not None or item is None:
         if not isinstance(python_record, Mapping):
             log.format_error(
                 "invalid_structure",
                 path,
                 f"expected an object, got {describe(python_record)}",
-                f"the {what} was dropped",
+                action,
             )
             return None
         values: dict[str, Any] = {}
@@ -90,8 +115,8 @@ def record_fields(
                 values[name] = value
                 continue
             try:
-                raw[name] = Raw(encode_json(value))
-            except (TypeError, NotImplementedError, OverflowError) as error:
+                raw[name] = Raw(encode_json_as_read(value))
+            except (TypeError, NotImplementedError, OverflowError, ValueError) as error:
                 log.format_error(
                     "invalid_field",
                     f"{path}.{name}",
@@ -106,7 +131,7 @@ def record_fields(
             "invalid_structure",
             path,
             f"expected an object, got {describe(segments.parse(item))}",
-            f"the {what} was dropped",
+            action,
         )
         return None
     values = {}
@@ -117,6 +142,12 @@ def record_fields(
         else:
             raw[name] = value
     return RecordFields(path, values, raw)
+
+
+def empty_fields(path: str) -> RecordFields:
+    """The fields of a record that is not an object: none (every field gets a stand-in;
+    the record is written back as read)."""
+    return RecordFields(path, {}, {}, not_object=True)
 
 
 Validator = Callable[[RecordFields, RecordType, ProblemLog, list[Any]], Any]
@@ -164,30 +195,85 @@ def _extras(record: RecordFields, record_type: RecordType) -> dict[str, Any]:
 
 
 def validate_image(
-    record: RecordFields, record_type: RecordType, log: ProblemLog, _: list[Any]
+    record: RecordFields, record_type: RecordType, log: ProblemLog, pending: list[Any]
 ) -> Any:
-    image_id, ok = _read(record, "id", read_int, log, "the image was dropped")
-    if not ok:
-        return None
-    ids = {"image_id": image_id}
-    file_name, ok = _read(
-        record, "file_name", read_str, log, "the file name was left empty", ids=ids
-    )
-    if not ok:
-        file_name = ""
+    image_id = _id(record, "id", log, pending, "the image keeps it")
+    ids = {"image_id": image_id} if image_id != PENDING_ID else {}
+    file_name = _value(record, "file_name", read_str, log, "", "the file name is unknown", ids)
     sizes = []
     for name in ("width", "height"):
-        value, ok = _read(
-            record, name, read_int, log, f"the {name} was set to 0 (unknown)", ids=ids
-        )
-        sizes.append(value if ok else 0)
+        size = _value(record, name, read_int, log, 0, "the size is unknown (0)", ids)
+        if size <= 0 and name in record.values:
+            reason = f"expected a positive {name}, got {size}"
+            _report(log, f"{record.path}.{name}", reason, "the size is unknown (0)", ids)
+            size = 0
+        sizes.append(size)
+    extras = _extras(record, record_type)  # may add fields: before the type is taken
     return record_type.type(
         id=image_id,
         file_name=file_name,
         width=sizes[0],
         height=sizes[1],
-        **_extras(record, record_type),
+        **extras,
     )
+
+
+#: An absent field, as a pending id's original value.
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+
+_KEPT = "kept as read; written back as read"
+
+
+def _report(
+    log: ProblemLog, path: str, reason: str, action: str, ids: Mapping[str, int] | None
+) -> None:
+    """Report a problem once: a path already reported (a NaN found while parsing) is not
+    reported again by the field's reader."""
+    if not log.reported(path):
+        log.format_error("invalid_field", path, reason, action, ids=ids)
+
+
+def _value(
+    record: RecordFields,
+    name: str,
+    reader: Callable[[Any], tuple[Any, str | None]],
+    log: ProblemLog,
+    stand_in: Any,
+    action: str,
+    ids: Mapping[str, int] | None,
+) -> Any:
+    """A field's value, or ``stand_in`` (reported with ``action``) where it is missing or
+    unusable; a repaired value (``"42"`` read as 42) is reported and used."""
+    if name not in record.values:
+        _report(log, record.path, _missing(name), action, ids)
+        return stand_in
+    value, reason = reader(record.values[name])
+    if value is None:
+        _report(log, f"{record.path}.{name}", reason or "invalid", action, ids)
+        return stand_in
+    if reason is not None:
+        _report(log, f"{record.path}.{name}", reason, f"read as {value!r}", ids)
+    return value
+
+
+def _id(record: RecordFields, name: str, log: ProblemLog, pending: list[Any], keeps: str) -> int:
+    """An id or reference: usable ints as they are; anything else (a string, a number
+    beyond 64 bits, null, missing) keeps its identity: it is reported, and it is
+    ``PENDING_ID`` until an internal id is given to it (see identity.py)."""
+    path = f"{record.path}.{name}"
+    if name not in record.values:
+        _report(log, record.path, _missing(name), f"{keeps} missing", None)
+        pending.append((name, MISSING))
+        return PENDING_ID
+    original = record.values[name]
+    value, reason = read_id(original)
+    if value is not None:
+        if reason is not None:
+            _report(log, path, reason, f"{keeps} as read ({value} as an integer)", None)
+        return value
+    _report(log, path, reason or "invalid id", f"{keeps} as read", None)
+    pending.append((name, original))
+    return PENDING_ID
 
 
 def _segmentation(record: RecordFields) -> Any:
@@ -204,32 +290,32 @@ def _segmentation(record: RecordFields) -> Any:
 
 
 def validate_annotation(
-    record: RecordFields, record_type: RecordType, log: ProblemLog, pending_ids: list[Any]
+    record: RecordFields, record_type: RecordType, log: ProblemLog, pending: list[Any]
 ) -> Any:
-    what = "the annotation was dropped"
-    annotation_id, id_ok = _read(record, "id", read_int, log, None)
-    ids = {"annotation_id": annotation_id} if id_ok else {}
-    image_id, ok = _read(record, "image_id", read_int, log, what, ids=ids)
-    if not ok:
-        return None
-    ids["image_id"] = image_id
-    category_id, ok = _read(record, "category_id", read_int, log, what, ids=ids)
-    if not ok:
-        return None
-    ids["category_id"] = category_id
-    bbox, area, ok = _box_and_area(record, log, ids, allow_missing_bbox=False)
-    if not ok:
-        return None
+    """Every annotation is kept: unusable ids keep their identity, an unusable box is
+    NaN (non-finite numbers are kept as read), an unusable area gets a stand-in."""
+    annotation_id = _id(record, "id", log, pending, "the annotation keeps it")
+    image_id = _id(record, "image_id", log, pending, "the annotation keeps it")
+    category_id = _id(record, "category_id", log, pending, "the annotation keeps it")
+    ids = {
+        name: value
+        for name, value in (
+            ("annotation_id", annotation_id),
+            ("image_id", image_id),
+            ("category_id", category_id),
+        )
+        if value != PENDING_ID
+    }
+    bbox = _ground_truth_box(record, log, ids)
+    area: Any = UNSET  # a missing one is repaired with the column (columns.py)
+    if "area" in record.values:
+        area = _ground_truth_area(record, bbox, log, ids)
     iscrowd: Any = UNSET  # a missing one is reported with the column (columns.py)
     if "iscrowd" in record.values:
-        iscrowd = _iscrowd(record, log, ids, missing_severity=WARNING)
-    if not id_ok:
-        reason = _missing("id") if "id" not in record.values else read_int(record.values["id"])[1]
-        if log.strict:
-            log.format_error("invalid_field", f"{record.path}.id", reason or "invalid id", "")
-        pending_ids.append((record.path, reason))
-        annotation_id = PENDING_ID
-    segmentation = record.raw.get("segmentation", UNSET)
+        iscrowd = _ground_truth_iscrowd(record, log, ids)
+    if record.not_object:  # reported as a whole already
+        area, iscrowd = math.nan, 0
+    extras = _extras(record, record_type)  # may add fields: before the type is taken
     return record_type.type(
         id=annotation_id,
         image_id=image_id,
@@ -237,9 +323,94 @@ def validate_annotation(
         bbox=BBox(*bbox),
         area=area,
         iscrowd=iscrowd,
-        segmentation=segmentation,
-        **_extras(record, record_type),
+        segmentation=record.raw.get("segmentation", UNSET),
+        **extras,
     )
+
+
+_NAN4 = (math.nan, math.nan, math.nan, math.nan)
+
+
+def _ground_truth_box(
+    record: RecordFields, log: ProblemLog, ids: Mapping[str, int]
+) -> tuple[float, float, float, float]:
+    """Four numbers as read (NaN and Infinity included: pycocotools uses them as they
+    are); NaN x 4 where there are not four numbers."""
+    path = f"{record.path}.bbox"
+    if "bbox" not in record.values:
+        _report(log, record.path, _missing("bbox"), "the box is unknown (NaN)", ids)
+        return _NAN4
+    value = record.values["bbox"]
+    if isinstance(value, list | tuple) and len(value) == 4:
+        numbers = []
+        for i, item in enumerate(value):
+            if is_non_finite(item):
+                _report(
+                    log,
+                    f"{path}[{i}]",
+                    f"expected a finite number, got {describe(item)}",
+                    _KEPT,
+                    ids,
+                )
+                numbers.append(float(item))
+                continue
+            number, reason = read_number(item)
+            if number is None:
+                break
+            if reason is not None:
+                _report(log, f"{path}[{i}]", reason, f"read as {number!r}", ids)
+            numbers.append(number)
+        else:
+            return (numbers[0], numbers[1], numbers[2], numbers[3])
+    reason = read_bbox(value)[1] or "invalid"
+    _report(log, path, reason, "the box is unknown (NaN)", ids)
+    return _NAN4
+
+
+def _ground_truth_area(
+    record: RecordFields, bbox: tuple[float, ...], log: ProblemLog, ids: Mapping[str, int]
+) -> float:
+    path = f"{record.path}.area"
+    value = record.values["area"]
+    if is_non_finite(value):
+        _report(log, path, f"expected a finite number, got {describe(value)}", _KEPT, ids)
+        return float(value)
+    area, reason = read_number(value)
+    if area is not None:
+        if reason is not None:
+            _report(log, path, reason, f"read as {area!r}", ids)
+        return area
+    segmentation = _segmentation(record)
+    derived = segments.bbox_and_area(segmentation) if segmentation is not None else None
+    if derived is not None:
+        area = derived[1]
+        action = f"the area used is computed from the segmentation ({area:g})"
+    else:
+        area = float(bbox[2] * bbox[3])
+        action = f"the area used is computed from the bbox ({area:g})"
+    _report(log, path, reason or "", action, ids)
+    return area
+
+
+def _ground_truth_iscrowd(record: RecordFields, log: ProblemLog, ids: Mapping[str, int]) -> int:
+    """Any integer as read (pycocotools treats every non-zero iscrowd as a crowd);
+    ``true``/``false`` as 1/0; anything else 0. The column is int8: a big value is kept
+    non-zero. Reported unless 0 or 1."""
+    path = f"{record.path}.iscrowd"
+    value = record.values["iscrowd"]
+    if isinstance(value, bool):
+        _report(log, path, f"expected 0 or 1, got {describe(value)}", f"read as {int(value)}", ids)
+        return int(value)
+    number, _ = read_id(value)
+    if number is None:
+        _report(log, path, f"expected 0 or 1, got {describe(value)}", "read as 0", ids)
+        return 0
+    if number not in (0, 1):
+        _report(log, path, f"expected 0 or 1, got {describe(value)}", CROWD_ACTION, ids)
+    return int(np.clip(number, -128, 127))
+
+
+CROWD_ACTION = "kept as read; a crowd, as pycocotools treats every non-zero iscrowd"
 
 
 def _iscrowd(
@@ -349,18 +520,15 @@ def _score(record: RecordFields, log: ProblemLog, ids: dict[str, int]) -> float 
     does: NaN after every other score) and flagged. None (reported) drops the record."""
     path = f"{record.path}.score"
     value = record.values.get("score")
-    if value is None and "score" in record.values:
-        # A NaN or Infinity literal in a file was read as null and reported as such.
-        literal = next(
-            (
-                p
-                for p in reversed(log.problems)
-                if p.json_path == path and p.kind == "invalid_number"
-            ),
-            None,
-        )
-        if literal is not None:
-            log.problems.remove(literal)  # replaced by the problem below
+    # The loader reported a NaN or Infinity literal at this place already; the problem
+    # below replaces that report (each problem is said once).
+    literal = next(
+        (p for p in reversed(log.problems) if p.json_path == path and p.kind == "invalid_number"),
+        None,
+    )
+    if literal is not None:
+        log.problems.remove(literal)
+        if value is None and "score" in record.values:  # a source that read it as null
             written = literal.message.split(": ")[-1]
             value = next(
                 (number for text, number in _NON_FINITE if written.startswith(text)), math.nan
@@ -420,8 +588,7 @@ def validate_result(
     iscrowd: Any = UNSET
     if "iscrowd" in record.values:
         iscrowd = _iscrowd(record, log, ids, missing_severity=WARNING)
-    # Extras first: a field seen here for the first time rebuilds the record type.
-    extras = _extras(record, record_type)
+    extras = _extras(record, record_type)  # may add fields: before the type is taken
     return record_type.type(
         image_id=image_id,
         category_id=category_id,
@@ -436,30 +603,20 @@ def validate_result(
 
 
 def validate_category(
-    record: RecordFields, record_type: RecordType, log: ProblemLog, _: list[Any]
+    record: RecordFields, record_type: RecordType, log: ProblemLog, pending: list[Any]
 ) -> Any:
-    category_id, ok = _read(record, "id", read_int, log, "the category was dropped")
-    if not ok:
-        return None
-    ids = {"category_id": category_id}
-    name, ok = _read(record, "name", read_str, log, f"the name was set to '{category_id}'", ids=ids)
-    if not ok:
-        name = str(category_id)
+    category_id = _id(record, "id", log, pending, "the category keeps it")
+    ids = {"category_id": category_id} if category_id != PENDING_ID else {}
+    original_id = record.values.get("id")
+    shown = str(category_id) if category_id != PENDING_ID else str(original_id)
+    name = _value(record, "name", read_str, log, shown, f"the name shown is '{shown}'", ids)
     supercategory: Any = UNSET
     if "supercategory" in record.values:
-        supercategory, reason = read_str(record.values["supercategory"])
-        if supercategory is None:
-            supercategory = UNSET
-            log.format_error(
-                "invalid_field",
-                f"{record.path}.supercategory",
-                reason or "",
-                "the supercategory was ignored",
-                ids=ids,
-            )
-    return record_type.type(
-        id=category_id, name=name, supercategory=supercategory, **_extras(record, record_type)
-    )
+        supercategory = _value(
+            record, "supercategory", read_str, log, UNSET, "the supercategory is unknown", ids
+        )
+    extras = _extras(record, record_type)  # may add fields: before the type is taken
+    return record_type.type(id=category_id, name=name, supercategory=supercategory, **extras)
 
 
 VALIDATORS: dict[str, Validator] = {
@@ -469,4 +626,13 @@ VALIDATORS: dict[str, Validator] = {
     "category": validate_category,
 }
 
-__all__ = ["PENDING_ID", "VALIDATORS", "RecordFields", "encode_json", "record_fields"]
+__all__ = [
+    "MISSING",
+    "PENDING_ID",
+    "VALIDATORS",
+    "RecordFields",
+    "empty_fields",
+    "encode_json",
+    "encode_json_as_read",
+    "record_fields",
+]

@@ -110,3 +110,24 @@ def read_iscrowd(value: Any) -> tuple[int | None, str | None]:
     if number in (0, 1):
         return number, reason
     return None, f"expected 0 or 1, got {describe(value)}"
+
+
+def read_id(value: Any) -> tuple[int | None, str | None]:
+    """An id usable as an int64 as is: an integer in range, or an integral float (which
+    pycocotools' dicts treat as the same key, ``3.0 == 3``). Anything else (a string, a
+    fraction, a number beyond 64 bits, null) is an id of its own, kept as read: ``None``
+    with the reason. Unlike :func:`read_int`, the string ``"1"`` is not the number 1."""
+    if isinstance(value, bool):
+        return None, f"expected an integer, got {describe(value)}"
+    if isinstance(value, int):
+        if INT64_MIN <= value <= INT64_MAX:
+            return value, None
+        return None, f"expected an integer that fits in 64 bits, got {value}"
+    integral = isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    if integral and INT64_MIN <= value <= INT64_MAX:
+        return int(value), f"expected an integer, got {describe(value)}"
+    return None, f"expected an integer, got {describe(value)}"
+
+
+def is_non_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)

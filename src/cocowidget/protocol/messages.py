@@ -108,6 +108,7 @@ class OverlayObject(msgspec.Struct):
     poly: list[int] | None  # [start, ring length, ...] into the coords buffer (x, y pairs)
     rle: RleRecord | None
     m: DetectionMatch | TruthMatch | None  # when the grid has an evaluation
+    stand_in: bool = False  # the box is a stand-in for a file's unusable one (NaN, Infinity)
 
 
 class Overlay(msgspec.Struct):

@@ -8,6 +8,7 @@ object, so "every false positive of class X" is browsable with the same widget.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
@@ -154,10 +155,12 @@ class ObjectItems:
 
     def crop_box(self, row: int) -> tuple[float, float, float, float]:
         """The region shown for an object: its box with some context, inside the image."""
-        x, y, w, h = (float(v) for v in self._table["bbox"][row])
         image = int(self._image_rows[row])
         width = float(self.dataset.images["width"][image])
         height = float(self.dataset.images["height"][image])
+        x, y, w, h = (float(v) for v in self._table["bbox"][row])
+        if not all(math.isfinite(v) for v in (x, y, w, h)):  # kept as read: show it whole
+            return 0.0, 0.0, width, height
         margin_x = max(w * CROP_CONTEXT, (CROP_MIN_SIDE - w) / 2, 0.0)
         margin_y = max(h * CROP_CONTEXT, (CROP_MIN_SIDE - h) / 2, 0.0)
         left, top = max(0.0, x - margin_x), max(0.0, y - margin_y)

@@ -9,12 +9,14 @@ a mask, so answering a batch of thumbnails stays cheap. The records are the stru
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from cocowidget.data.segments import drawable_box
 from cocowidget.protocol.messages import (
     DetectionMatch,
     Overlay,
@@ -62,8 +64,10 @@ class OverlayBatch:
         return coords.astype("<f4").tobytes(), counts.astype("<u4").tobytes()
 
     def _object(self, layer: ObjectLayer, i: int, height: int, width: int) -> OverlayObject:
-        x, y, w, h = (float(v) for v in layer.bboxes[i])
         segmentation = layer.segmentations[i] if i < len(layer.segmentations) else None
+        # NaN or Infinity kept as read from the file: a stand-in box, marked as one.
+        (x, y, w, h), stand_in = drawable_box(layer.bboxes[i], segmentation)
+        area = float(layer.areas[i])
         poly = None
         rle = None
         if isinstance(segmentation, list) and segmentation:
@@ -77,10 +81,11 @@ class OverlayBatch:
             bbox=(x, y, w, h),
             crowd=bool(layer.iscrowd[i]),
             score=None if layer.scores is None else float(layer.scores[i]),
-            area=float(layer.areas[i]),
+            area=area if math.isfinite(area) else 0.0,
             poly=poly,
             rle=rle,
             m=None if layer.matches is None else layer.matches[i],
+            stand_in=stand_in,
         )
 
     def _add_polygons(self, polygons: list[Any]) -> list[int] | None:

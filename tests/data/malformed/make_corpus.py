@@ -10,6 +10,7 @@ repaired). Run ``python tests/data/malformed/make_corpus.py`` after changing a c
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -203,29 +204,31 @@ CASES = [
     ),
     case(
         "image_not_object.json",
-        "an image record that is a number; it is dropped",
+        "an image record that is a number; a row of stand-ins, written back as read",
         edited(setter("images", 1, value=5)),
         "invalid_structure",
         "images[1]",
         "expected an object, got the number 5",
-        (1, 3, 2),
+        FULL,
     ),
     case(
         "image_id_string.json",
-        "an image id that is not a number; the image is dropped",
+        "an image id that is not a number; it keeps its identity (its annotations, of image 1,"
+        " are dangling)",
         edited(setter("images", 0, "id", value="abc")),
         "invalid_field",
         "images[0].id",
         "expected an integer, got the string 'abc'",
-        (1, 3, 2),
+        FULL,
     ),
     case(
         "image_id_numeric_string.json",
-        "an image id written as a string of digits; read as the number",
+        "an image id written as a string of digits: the string '1' is not the number 1 (as"
+        " in pycocotools' dicts)",
         edited(setter("images", 0, "id", value="1")),
         "invalid_field",
         "images[0].id",
-        "expected an integer, got the string '1'; read as 1",
+        "expected an integer, got the string '1'",
         FULL,
     ),
     case(
@@ -239,7 +242,7 @@ CASES = [
     ),
     case(
         "annotation_id_too_large.json",
-        "an annotation id beyond 64 bits; a new id is assigned",
+        "an annotation id beyond 64 bits; it keeps its identity",
         edited(setter("annotations", 0, "id", value=2**70)),
         "invalid_field",
         "annotations[0].id",
@@ -248,16 +251,16 @@ CASES = [
     ),
     case(
         "annotation_id_missing.json",
-        "an annotation without an id; a new id is assigned",
+        "an annotation without an id; it gets an internal one",
         edited(deleter("annotations", 1, "id")),
         "invalid_field",
-        "annotations[1].id",
+        "annotations[1]",
         "missing required field 'id'",
         FULL,
     ),
     case(
         "bbox_three_numbers.json",
-        "a bbox of 3 numbers; recomputed from the segmentation",
+        "a bbox of 3 numbers; the box is unknown (NaN), written back as read",
         edited(setter("annotations", 1, "bbox", value=[100, 100, 50])),
         "invalid_field",
         "annotations[1].bbox",
@@ -266,7 +269,7 @@ CASES = [
     ),
     case(
         "bbox_string_no_segmentation.json",
-        "a bbox written as a string, and no segmentation to recompute it: dropped",
+        "a bbox written as a string, and no segmentation: the box is unknown (NaN)",
         edited(
             lambda d: (
                 setter("annotations", 2, "bbox", value="5,5,20,10")(d),
@@ -276,7 +279,7 @@ CASES = [
         "invalid_field",
         "annotations[2].bbox",
         "expected 4 numbers [x, y, width, height], got the string '5,5,20,10'",
-        (2, 2, 2),
+        FULL,
     ),
     case(
         "bbox_nan.json",
@@ -289,34 +292,34 @@ CASES = [
     ),
     case(
         "bbox_infinity.json",
-        "a bbox with a number beyond float range (1e999)",
+        "a bbox with a number beyond float range (1e999): Infinity, kept as read",
         text(base_text().replace("[\n    5,\n    5,\n    20,", "[\n    5,\n    5,\n    1e999,")),
         "invalid_field",
-        "annotations[2].bbox",
-        "expected 4 numbers [x, y, width, height]; item 2 is Infinity",
+        "annotations[2].bbox[2]",
+        "expected a finite number, got Infinity",
         FULL,
     ),
     case(
         "missing_image_id.json",
-        "an annotation without image_id: dropped",
+        "an annotation without image_id: of no image",
         edited(deleter("annotations", 2, "image_id")),
         "invalid_field",
         "annotations[2]",
         "missing required field 'image_id'",
-        (2, 2, 2),
+        FULL,
     ),
     case(
         "category_id_float.json",
-        "a fractional category id: dropped",
+        "a fractional category id: an id of its own (a dangling reference)",
         edited(setter("annotations", 0, "category_id", value=1.5)),
         "invalid_field",
         "annotations[0].category_id",
         "expected an integer, got the number 1.5",
-        (2, 2, 2),
+        FULL,
     ),
     case(
         "iscrowd_two.json",
-        "iscrowd outside 0/1; read as 0",
+        "iscrowd outside 0/1: kept, a crowd (as pycocotools treats any non-zero iscrowd)",
         edited(setter("annotations", 0, "iscrowd", value=2)),
         "invalid_field",
         "annotations[0].iscrowd",
@@ -329,12 +332,12 @@ CASES = [
         edited(setter("annotations", 0, "iscrowd", value=True)),
         "invalid_field",
         "annotations[0].iscrowd",
-        "expected 0 or 1, got the boolean true; read as 1",
+        "expected 0 or 1, got the boolean true",
         FULL,
     ),
     case(
         "area_string.json",
-        "an area that is not a number; recomputed from the segmentation",
+        "an area that is not a number; a stand-in from the segmentation, written back as read",
         edited(setter("annotations", 0, "area", value="big")),
         "invalid_field",
         "annotations[0].area",
@@ -352,7 +355,7 @@ CASES = [
     ),
     case(
         "width_negative.json",
-        "a negative image width; the size becomes unknown (0)",
+        "a negative image width; the size is unknown (0), written back as read",
         edited(setter("images", 0, "width", value=-640)),
         "invalid_field",
         "images[0].width",
@@ -379,16 +382,16 @@ CASES = [
     ),
     case(
         "category_id_null.json",
-        "a category whose id is null: dropped, its annotations become dangling",
+        "a category whose id is null: an id of its own, its annotations become dangling",
         edited(setter("categories", 1, "id", value=None)),
         "invalid_field",
         "categories[1].id",
         "expected an integer, got null",
-        (2, 3, 1),
+        FULL,
     ),
     case(
         "duplicate_image_id.json",
-        "two images with the same id",
+        "two images with the same id: references go to the last, as in pycocotools",
         edited(setter("images", 1, "id", value=1)),
         "duplicate_image_id",
         "images[1].id",
@@ -489,6 +492,115 @@ CASES = [
         "images[1].file_name",
         "climbs out of the image directory",
         FULL,
+    ),
+    case(
+        "bbox_all_infinite.json",
+        "a box [Infinity, Infinity, -Infinity, -Infinity], as a public litter dataset has",
+        nan_in(["annotations", 1, "bbox"], "[Infinity, Infinity, -Infinity, -Infinity]"),
+        "invalid_number",
+        "annotations[1].bbox[0]",
+        "Infinity is not a valid JSON number",
+        FULL,
+    ),
+    case(
+        "area_nan.json",
+        "an area written as NaN: kept as read, skipped by statistics",
+        nan_in(["annotations", 2, "area"], "NaN"),
+        "invalid_number",
+        "annotations[2].area",
+        "NaN is not a valid JSON number",
+        FULL,
+    ),
+    case(
+        "segmentation_nan.json",
+        "a polygon coordinate written as NaN: reported once, kept as read",
+        nan_in(["annotations", 0, "segmentation", 0, 3], "NaN"),
+        "invalid_number",
+        "annotations[0].segmentation[0][3]",
+        "NaN is not a valid JSON number",
+        FULL,
+    ),
+    case(
+        "image_id_string_referenced.json",
+        "string image ids, referenced as strings: annotations go to their image",
+        edited(
+            lambda d: (
+                setter("images", 0, "id", value="a")(d),
+                setter("annotations", 0, "image_id", value="a")(d),
+                setter("annotations", 1, "image_id", value="a")(d),
+            )
+        ),
+        "invalid_field",
+        "images[0].id",
+        "expected an integer, got the string 'a'",
+        FULL,
+    ),
+    case(
+        "image_id_too_large.json",
+        "an image id beyond 64 bits, referenced by its annotations",
+        edited(
+            lambda d: (
+                setter("images", 1, "id", value=2**64 + 2)(d),
+                setter("annotations", 2, "image_id", value=2**64 + 2)(d),
+            )
+        ),
+        "invalid_field",
+        "images[1].id",
+        "expected an integer that fits in 64 bits",
+        FULL,
+    ),
+    case(
+        "image_id_fraction.json",
+        "a fractional image id, referenced by its annotations",
+        edited(
+            lambda d: (
+                setter("images", 1, "id", value=2.5)(d),
+                setter("annotations", 2, "image_id", value=2.5)(d),
+            )
+        ),
+        "invalid_field",
+        "images[1].id",
+        "expected an integer, got the number 2.5",
+        FULL,
+    ),
+    case(
+        "width_missing.json",
+        "an image without width: reported once (not also as a width of 0)",
+        edited(deleter("images", 1, "width")),
+        "invalid_field",
+        "images[1]",
+        "missing required field 'width'",
+        FULL,
+    ),
+    case(
+        "segmentation_empty_polygon.json",
+        "a segmentation [[]]: no polygon at all",
+        edited(setter("annotations", 1, "segmentation", value=[[]])),
+        "empty_segmentation",
+        "annotations[1].segmentation",
+        "every polygon is empty",
+        FULL,
+        severity="warning",
+    ),
+    case(
+        "duplicate_category_name.json",
+        "two categories with the same name",
+        edited(setter("categories", 1, "name", value="cat")),
+        "duplicate_category_name",
+        "categories[1].name",
+        "category name 'cat' is used by more than one category",
+        FULL,
+        severity="warning",
+    ),
+    case(
+        "gzipped.json.gz",
+        "a gzip-compressed file (.json.gz): read",
+        gzip.compress(base_text().encode(), mtime=0),
+        "",
+        "",
+        "",
+        FULL,
+        severity="",
     ),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,16 @@ def quiet_coco(source: Any) -> Any:
             coco.createIndex()
             return coco
         return COCO(str(source))
+
+
+def same_json(left: Any, right: Any) -> bool:
+    """Equal as JSON values: numbers by value (5 == 5.0), NaN equal to NaN."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_json, left, right))
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left is right
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return left == right or (math.isnan(left) and math.isnan(right))
+    return bool(left == right)

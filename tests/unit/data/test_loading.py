@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -118,14 +119,15 @@ def test_strict_error_names_file_path_and_reason_deep_in_a_file(tmp_path: Path) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lenient = CocoDataset.from_coco(path)
-    assert len(lenient.annotations) == 1500  # repaired from the segmentation
+    assert len(lenient.annotations) == 1500
     row = lenient.annotations["id"].tolist().index(1235)
-    assert lenient.annotations["bbox"][row].tolist() == [1.0, 1.0, 2.0, 2.0]
+    assert np.isnan(lenient.annotations["bbox"][row]).all()  # unknown, not made up
+    assert lenient.to_dict()["annotations"][1234]["bbox"] == [1, 2, 3]  # as read
     problem = lenient.quality(check_files=False).row(0)
     assert problem["json_path"] == "annotations[1234].bbox"
     assert problem["annotation_id"] == 1235
     assert problem["message"].startswith("instances.json: annotations[1234].bbox: expected 4")
-    assert problem["message"].endswith("the bbox was computed from the segmentation")
+    assert problem["message"].endswith("the box is unknown (NaN)")
 
 
 def test_precise_path_keeps_valid_records_exactly() -> None:
@@ -209,5 +211,126 @@ def test_a_field_missing_everywhere_is_reported_once_and_repaired() -> None:
         ("warning", "annotations[0]"),
     ]
     assert "missing required field 'area' in 30 of 30 records" in problems[0]["message"]
-    assert problems[0]["message"].endswith("the area was computed from the segmentation")
+    assert problems[0]["message"].endswith("the area used is computed from the segmentation")
+    # The file had neither field: export leaves the stand-ins out, unless asked.
+    assert dataset.to_dict() == document
+    repaired = dataset.to_dict(repaired=True)["annotations"]
+    assert [(a["area"], a["iscrowd"]) for a in repaired] == [(8.0, 0)] * 30
     assert "missing required field 'iscrowd' in 30 of 30 records" in problems[1]["message"]
+
+
+def _quiet(source: object) -> CocoDataset:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CocoDataset.from_coco(source)
+
+
+def test_ids_that_are_not_int64_keep_their_identity() -> None:
+    document = small_coco()
+    document["images"][0]["id"] = "seven"  # was 7
+    document["images"][2]["id"] = 2**70  # was 5
+    for record in document["annotations"]:
+        if record["image_id"] == 7:
+            record["image_id"] = "seven"
+    document["annotations"][0]["id"] = "first"
+    document["categories"][0]["id"] = 1.5  # annotations of category 1 now dangle
+    dataset = _quiet(document)
+    assert len(dataset.images) == 3 and len(dataset.annotations) == 5
+    seven = int(dataset.images["id"][0])
+    assert dataset.user_ids([seven, 3, int(dataset.images["id"][2])]) == ["seven", 3, 2**70]
+    assert dataset.image_row("seven") == 0 and dataset.image_row(2**70) == 2
+    assert dataset.objects_of("seven")["file_index"].tolist() == [1, 3]
+    first = dataset.annotations["id"][dataset.annotations["file_index"] == 0]
+    assert dataset.user_ids(first, "annotations") == ["first"]
+    assert dataset.to_dict() == document  # written back with the file's ids
+    problems = dataset.quality(check_files=False)
+    dangling = [
+        m
+        for k, m in zip(problems["kind"], problems["message"], strict=True)
+        if k == "dangling_category_ref"
+    ]
+    assert dangling and all("refers to category 1," in m for m in dangling)
+    repaired = dataset.to_dict(repaired=True)
+    assert repaired["images"][0]["id"] == seven  # internal ids only when asked
+
+
+def test_string_id_is_not_the_number() -> None:
+    document = small_coco()
+    document["images"][1]["id"] = "3"  # its annotations say 3, the number
+    dataset = _quiet(document)
+    assert dataset.images["object_count"].tolist() == [2, 0, 0]
+    kinds = dataset.quality(check_files=False)["kind"].tolist()
+    assert kinds.count("dangling_image_ref") == 3
+
+
+def test_duplicate_image_ids_send_annotations_to_the_last_as_pycocotools() -> None:
+    document = small_coco()
+    document["images"][2]["id"] = 3  # images[1] and images[2] share id 3
+    with pytest.warns(UserWarning, match=r"references go to the last, images\[2\]"):
+        dataset = CocoDataset.from_coco(document)
+    coco = quiet_coco(document)
+    assert coco.imgs[3]["file_name"] == "c.jpg"
+    assert dataset.images["object_count"].tolist() == [2, 0, 3]
+    assert dataset.image_row(3) == 2
+
+
+def test_iscrowd_other_than_0_or_1_is_kept_and_a_crowd() -> None:
+    document = small_coco()
+    document["annotations"][0]["iscrowd"] = 2
+    document["annotations"][1]["iscrowd"] = True
+    document["annotations"][2]["iscrowd"] = 300
+    dataset = _quiet(document)
+    table = dataset.annotations
+    by_file = dict(zip(table["file_index"].tolist(), table["iscrowd"].tolist(), strict=True))
+    assert by_file[0] == 2 and by_file[1] == 1 and by_file[2] != 0
+    exported = dataset.to_dict()["annotations"]
+    assert [a["iscrowd"] for a in exported[:3]] == [2, True, 300]
+    assert exported[1]["iscrowd"] is True
+
+
+def test_infinite_boxes_are_kept_skipped_by_statistics_and_warn_nothing_but_the_load(
+    tmp_path: Path,
+) -> None:
+    document = small_coco()
+    document["annotations"][1]["bbox"] = [math.inf, math.inf, -math.inf, -math.inf]
+    document["annotations"][3]["area"] = math.nan
+    path = tmp_path / "litter.json"
+    path.write_text(json.dumps(document))  # Python's json writes Infinity and NaN
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset = CocoDataset.from_coco(path)
+        dataset.quality(check_files=False)
+        dataset.refresh_statistics()
+    assert [type(w.message) for w in caught] == [UserWarning]  # the load summary only
+    row = dataset.annotations["file_index"].tolist().index(1)
+    assert dataset.annotations["bbox"][row].tolist()[:2] == [math.inf, math.inf]
+    image = dataset.image_row(7)  # annotations 2 (Infinity box) and 4 (NaN area)
+    assert dataset.images["smallest_object_area"][image] == 50.0  # NaN skipped
+    assert dataset.categories["mean_area"][0] == pytest.approx((50 + 2500) / 2)
+    written = json.loads(dataset.to_coco(tmp_path / "out.json").read_text())
+    assert written["annotations"][1]["bbox"] == [math.inf, math.inf, -math.inf, -math.inf]
+    assert math.isnan(written["annotations"][3]["area"])
+
+
+def test_gzip_files_and_bytes_are_read(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "instances.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(small_coco()).encode()))
+    assert CocoDataset.from_coco(path).to_dict() == small_coco()
+    assert len(CocoDataset.from_coco(path.read_bytes()).annotations) == 5
+    path.write_bytes(path.read_bytes()[:30])
+    with pytest.raises(ValueError, match="gzip"):
+        CocoDataset.from_coco(path)
+
+
+def test_a_record_that_is_not_an_object_is_a_row_written_back_as_read() -> None:
+    document = small_coco()
+    document["annotations"].insert(2, "oops")
+    dataset = _quiet(document)
+    assert len(dataset.annotations) == 6
+    assert dataset.to_dict()["annotations"] == document["annotations"]
+    problems = [
+        p for p in dataset.loading_problems().rows() if p["json_path"].startswith("annotations[2]")
+    ]
+    assert len(problems) == 1  # not also every field it lacks

@@ -41,14 +41,15 @@ def test_masks_of_an_image_without_objects() -> None:
 @pytest.mark.parametrize("scale", [1, 10**12], ids=["dense ids", "sparse ids"])
 def test_id_index_rows_and_duplicates(scale: int) -> None:
     index = IdIndex(np.array([30, 10, 20, 10, 40]) * scale)
-    assert index.rows(np.array([10, 20, 99, 40, -5]) * scale).tolist() == [1, 2, -1, 4, -1]
-    assert index.row(10 * scale) == 1
+    # Of duplicate ids the last row wins, as in pycocotools' index.
+    assert index.rows(np.array([10, 20, 99, 40, -5]) * scale).tolist() == [3, 2, -1, 4, -1]
+    assert index.row(10 * scale) == 3
 
 
 def test_id_index_rows_and_duplicates_details() -> None:
     index = IdIndex(np.array([30, 10, 20, 10, 40]))
-    assert index.rows([10, 20, 99, 40, -5]).tolist() == [1, 2, -1, 4, -1]
-    assert index.row(10) == 1  # the first of the duplicates
+    assert index.rows([10, 20, 99, 40, -5]).tolist() == [3, 2, -1, 4, -1]
+    assert index.row(10) == 3  # the last of the duplicates, as pycocotools' imgs
     assert index.duplicated().tolist() == [False, False, False, True, False]
     assert 30 in index and 31 not in index
     with pytest.raises(KeyError):

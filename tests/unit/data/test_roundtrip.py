@@ -4,6 +4,8 @@ subsets and prediction runs export too. Property-based over generated COCO dicts
 from __future__ import annotations
 
 import json
+import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from pycocotools import mask as mask_api
 from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.table import Table
 
-from .helpers import pycocotools_numpy2_warning, small_coco
+from .helpers import pycocotools_numpy2_warning, same_json, small_coco
 
 pytestmark = pycocotools_numpy2_warning
 
@@ -242,3 +244,53 @@ def test_export_over_the_source_file_and_failed_exports_leave_it_intact(
         dataset.to_coco(source)
     assert source.read_bytes() == before
     assert [path.name for path in tmp_path.iterdir()] == ["instances.json"]
+
+
+broken_values = st.one_of(
+    st.sampled_from([math.nan, math.inf, -math.inf, None, True, "x", "12", 2**70, 1.5, [], {}]),
+    st.text(max_size=3),
+    st.lists(st.integers(-3, 3), max_size=5),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(document=coco_dicts(), data=st.data())
+def test_a_file_with_broken_values_keeps_every_record_and_writes_back_as_read(
+    document: dict[str, Any], data: st.DataObject, tmp_path: Path
+) -> None:
+    fields = {
+        "images": ["id", "file_name", "width", "height"],
+        "annotations": ["id", "image_id", "category_id", "bbox", "area", "iscrowd"],
+        "categories": ["id", "name", "supercategory"],
+    }
+    for _ in range(data.draw(st.integers(1, 4))):
+        section = data.draw(st.sampled_from([s for s in fields if document[s]]))
+        records = document[section]
+        index = data.draw(st.integers(0, len(records) - 1))
+        if data.draw(st.integers(0, 9)) == 0:
+            records[index] = data.draw(broken_values)  # not even an object
+            continue
+        if not isinstance(records[index], dict):
+            continue
+        name = data.draw(st.sampled_from(fields[section]))
+        if data.draw(st.booleans()):
+            records[index].pop(name, None)
+        else:
+            records[index][name] = data.draw(broken_values)
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(document))  # as Python writes it: NaN, Infinity
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset = CocoDataset.from_coco(path)
+        dataset.quality(check_files=False)
+    assert all(isinstance(w.message, UserWarning) for w in caught)  # no numpy warnings
+    sizes = [len(dataset.images), len(dataset.annotations), len(dataset.categories)]
+    assert sizes == [len(document[s]) for s in ("images", "annotations", "categories")]
+    written = json.loads(dataset.to_coco(tmp_path / "out.json").read_bytes())
+    assert same_json(written, document)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_dict = CocoDataset.from_coco(json.loads(path.read_text()))
+    assert same_json(from_dict.to_dict(), document)

@@ -85,3 +85,22 @@ def test_object_crops_of_chosen_ids_show_those_objects(demo: DemoPaths) -> None:
         (drawn,) = items.overlay(row, OverlayBatch()).objects
         assert drawn.row == source_row
         assert drawn.bbox == (x, y, w, h)
+
+
+def test_a_box_kept_as_read_with_infinity_is_drawn_as_a_marked_stand_in() -> None:
+    inf = float("inf")
+    layer = ObjectLayer(
+        source=0,
+        rows=np.array([0, 1]),
+        category_ids=np.array([1, 1]),
+        bboxes=np.array([[inf, inf, -inf, -inf], [np.nan, 0, 1, 1]]),
+        areas=np.array([np.nan, 1.0]),
+        iscrowd=np.zeros(2),
+        segmentations=[[[2, 3, 12, 3, 12, 8]], None],
+    )
+    objects = as_json(OverlayBatch().add(20, 20, [layer]))["objects"]
+    assert objects[0]["bbox"] == [2.0, 3.0, 10.0, 5.0]  # the polygon's extent
+    assert objects[0]["stand_in"] is True
+    assert objects[0]["area"] == 0.0  # JSON has no NaN
+    assert objects[1]["bbox"] == [0.0, 0.0, 0.0, 0.0]
+    assert objects[1]["stand_in"] is True

@@ -182,7 +182,10 @@ class HistogramChart:
         elif isinstance(value, frozenset):
             parts.append(f"filter: {', '.join(format_number(v) for v in sorted(value))}")
         if histogram.unbinned_full:
-            where = "no value or ≤ 0 (log axis)" if self.bins.scale == "log" else "no value"
+            # NaN and Infinity (kept as read from the file) are skipped, and counted here.
+            where = "no value or not finite"
+            if self.bins.scale == "log":
+                where = "no value, not finite or ≤ 0 (log axis)"
             parts.append(f"{format_count(histogram.unbinned_full)} {noun} with {where}")
         if not parts:
             parts.append(f"hover a bar for counts · drag to filter {noun}")
