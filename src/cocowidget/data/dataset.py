@@ -362,16 +362,16 @@ class CocoDataset:
             known = ", ".join(map(repr, self._runs)) or "none"
             raise KeyError(f"no prediction run {run!r}; runs are: {known}") from None
 
-    def object_rows(self, image_id: int, run: str | None = None) -> slice:
+    def object_rows(self, image_id: Any, run: str | None = None) -> slice:
         """Rows of an image's annotations (or a run's detections) in their table."""
         return self._objects(run).rows_of(self.image_row(image_id))
 
-    def objects_of(self, image_id: int, run: str | None = None) -> Table:
+    def objects_of(self, image_id: Any, run: str | None = None) -> Table:
         """An image's annotations (or detections of ``run``): a slice, no search."""
         objects = self._objects(run)
         return objects.table.take(objects.rows_of(self.image_row(image_id)))
 
-    def image_path(self, image_id: int) -> Path | None:
+    def image_path(self, image_id: Any) -> Path | None:
         """Where the image file is: ``image_dir / file_name``, resolved; None without an
         ``image_dir`` or when the name would lead outside it."""
         return self.image_path_at(self.image_row(image_id))
@@ -393,7 +393,7 @@ class CocoDataset:
 
     # -- masks ---------------------------------------------------------------------------
     def masks(
-        self, image_id: int, size: tuple[int, int] | None = None, run: str | None = None
+        self, image_id: Any, size: tuple[int, int] | None = None, run: str | None = None
     ) -> np.ndarray:
         """``(N, H, W)`` uint8 masks of the image's objects in :meth:`objects_of` order.
 
@@ -402,7 +402,7 @@ class CocoDataset:
         """
         return image_masks(self._objects(run), self.image_row(image_id), self._images, size)
 
-    def segmentations_of(self, image_id: int, run: str | None = None) -> list[Any]:
+    def segmentations_of(self, image_id: Any, run: str | None = None) -> list[Any]:
         """An image's segmentations as read (polygon lists or RLE dicts), in
         :meth:`objects_of` order; ``None`` where an object has none or it is malformed."""
         objects = self._objects(run)
