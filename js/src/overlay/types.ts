@@ -2,7 +2,7 @@
 // binary arrays, polygon coordinates and uncompressed RLE run lengths.
 
 export interface OverlayObject {
-  id: number;
+  id: string; // a string: only matched to emphasis keys (numbers merge ids above 2**53)
   source: number; // 0 = ground truth, k = prediction run k (1-based, see GridModel._runs)
   category: number; // category id
   bbox: [number, number, number, number]; // x, y, w, h in original image pixels

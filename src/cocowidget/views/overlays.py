@@ -54,7 +54,9 @@ class OverlayBatch:
     def _object(self, layer: ObjectLayer, i: int, height: int, width: int) -> dict[str, Any]:
         x, y, w, h = (float(v) for v in layer.bboxes[i])
         record: dict[str, Any] = {
-            "id": int(layer.ids[i]),
+            # A string: the browser only matches it to emphasis keys, and a JavaScript
+            # number would merge ids above 2**53.
+            "id": str(int(layer.ids[i])),
             "source": layer.source,
             "category": int(layer.category_ids[i]),
             "bbox": [x, y, w, h],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -265,7 +266,7 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         else:
             first = self.grid.shown_ids[: self._emphasis_limit]
             emphasis = self._filter_set.emphasis(self.dataset.image_rows(first))
-        self.grid._emphasis = {str(image_id): ids for image_id, ids in emphasis.items()}
+        self.grid.set_emphasis(emphasis)
 
     def _update_header(self) -> None:
         filters = self._filter_set
@@ -341,4 +342,6 @@ def _skipped_note(skipped: list[str]) -> str:
         if any(key in PIXEL_STATISTICS for key in skipped)
         else ""
     )
-    return f"Not charted, no values (for most images) yet: {', '.join(skipped)}{hint}."
+    # Column keys are user text (columns added in user code): escaped, never markup.
+    names = html.escape(", ".join(skipped))
+    return f"Not charted, no values (for most images) yet: {names}{hint}."

@@ -97,7 +97,7 @@ def test_filters_assigned_from_python_drive_grid_and_charts(
     assert explorer.filters == {"width": (300.0, 700.0), "annotations.area": (-math.inf, 1024.0)}
     assert explorer.filtered_ids == [1, 2]
     assert sorted(explorer.grid.shown_ids) == [1, 2]
-    assert explorer.grid._emphasis == {"1": [10], "2": [20]}
+    assert explorer.grid.emphasis == {1: [10], 2: [20]}
     assert explorer.matching_object_ids == [10, 20]
     # The brush shows the filter, the other charts the filtered distribution.
     assert histogram(explorer, "width").selector.selected.tolist() == [300.0, 700.0]
@@ -144,7 +144,7 @@ def test_reset_clears_filters_brushes_emphasis_and_chips(explorer: CocoExplorer)
     explorer.reset()
     assert explorer.filters == {}
     assert sorted(explorer.grid.shown_ids) == [1, 2, 3, 4]
-    assert explorer.grid._emphasis == {}
+    assert explorer.grid.emphasis == {}
     assert histogram(explorer, "width").selector.selected is None
     assert classes(explorer).full_bars.selected is None
     assert explorer._chips.children == ()
@@ -156,9 +156,11 @@ def test_grid_order_is_kept_and_emphasis_follows_it(ds: CocoDataset) -> None:
     explorer.grid.sort_by = "-width"
     explorer.filters = {CLASSES: {"person"}}
     assert explorer.grid.shown_ids == [3, 1, 2]
-    assert explorer.grid._emphasis == {"3": [30]}  # only the first shown image
+    assert explorer.grid.emphasis == {3: [30]}  # only the first shown image
+    # The browser gets it by row, objects named by strings (no id arithmetic in JavaScript).
+    assert explorer.grid._emphasis == {str(ds.image_row(3)): ["0:30"]}
     explorer.grid.sort_by = "width"
-    assert explorer.grid._emphasis == {"2": [21]}
+    assert explorer.grid.emphasis == {2: [21]}
 
 
 def test_a_filter_that_matches_nothing(explorer: CocoExplorer) -> None:
