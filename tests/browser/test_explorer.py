@@ -155,7 +155,7 @@ def test_clicking_class_bars_filters_by_class_and_emphasises_objects(
     assert sorted(notebook.value("explorer.grid.shown_ids")) == expected
     expect(status(page)).to_have_text(f"{len(expected)} of 80 images")
     # The grid is told which objects matched: the dogs, and only in the shown images.
-    emphasis = notebook.value("explorer.grid._emphasis")
+    emphasis = notebook.value("explorer.grid.emphasis")
     assert sorted(int(k) for k in emphasis) == expected
     dogs = set(
         notebook.value("ds.annotations['id'][ds.annotations['category_name'] == 'dog'].tolist()")
@@ -199,7 +199,7 @@ def test_reset_restores_everything_and_python_filters_draw_the_brush(
     expect(status(page)).to_have_text("80 images")
     assert notebook.value("explorer.filters") == {}
     assert len(notebook.value("explorer.grid.shown_ids")) == 80
-    assert notebook.value("explorer.grid._emphasis") == {}
+    assert notebook.value("explorer.grid.emphasis") == {}
     expect(width_brush).to_be_hidden()
     expect(page.locator(".cw-filter-chip")).to_have_count(0)
 
