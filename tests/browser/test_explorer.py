@@ -199,7 +199,7 @@ def test_reset_restores_everything_and_python_filters_draw_the_brush(
     expect(status(page)).to_have_text("80 images")
     assert notebook.value("explorer.filters") == {}
     assert len(notebook.value("explorer.grid.shown_ids")) == 80
-    assert notebook.value("explorer.grid._emphasis") == {}
+    assert notebook.value("explorer.grid.emphasized") == {}
     expect(width_brush).to_be_hidden()
     expect(page.locator(".cw-filter-chip")).to_have_count(0)
 

@@ -1,7 +1,7 @@
 // The windowed thumbnail grid: only visible rows (plus overscan) exist in the DOM,
 // and their cells are recycled as the user scrolls.
 import type { AnyModel } from "@anywidget/types";
-import { float64s, int32s } from "../buffers";
+import { bigInt64s, int32s } from "../buffers";
 import { drawOverlayAt } from "../overlay/draw";
 import type { Category, OverlayOptions } from "../overlay/types";
 import { RpcClient } from "../rpc";
@@ -13,7 +13,9 @@ import { buildToolbar } from "./toolbar";
 
 export interface GridModel {
   _item_kind: "image" | "object";
-  _image_ids: DataView; // item ids (image or object ids) as float64, by row
+  // Item ids (image or object ids) as int64, by row: only shown (data-item-id), never
+  // computed with. The browser selects rows; Python maps them to ids.
+  _image_ids: DataView;
   _order: DataView; // int32 dataset rows, in shown order
   _render_version: number;
   _categories: Category[];
@@ -22,7 +24,7 @@ export interface GridModel {
   _emphasis: Record<string, number[]>; // item row -> annotation rows to emphasise
   _initial_batch: { result?: ThumbnailBatch; buffers?: DataView[] }; // cached first screen
   _thumbnail_side: number; // the long side thumbnails are rendered at; twice that for large cells
-  selected: number[];
+  _selected_rows: number[]; // rows of the selected items (Python's `selected` holds ids)
   sort_by: string | null;
   thumbnail_size: number;
   height: number;
@@ -74,7 +76,7 @@ export class GridView {
   private readonly spareLayers: HTMLCanvasElement[] = [];
   private layerGeometry = "";
   private readonly resizeObserver: ResizeObserver;
-  private imageIds = new Float64Array(0);
+  private itemIds = new BigInt64Array(0);
   private order = new Int32Array(0);
   private columns = 1;
   /** Distance between column starts: the first column at the left edge, the last at the right. */
@@ -119,7 +121,7 @@ export class GridView {
 
     model.on("change:_image_ids", () => this.readIds());
     model.on("change:_order", () => this.readOrder());
-    model.on("change:selected", () => this.readSelection());
+    model.on("change:_selected_rows", () => this.readSelection());
     model.on("change:thumbnail_size", () => this.schedule());
     model.on("change:height", () => this.applyHeight());
     model.on("change:_render_version", () => {
@@ -160,7 +162,7 @@ export class GridView {
 
   // -- model -> view ---------------------------------------------------------------------
   private readIds(): void {
-    this.imageIds = float64s(this.model.get("_image_ids"));
+    this.itemIds = bigInt64s(this.model.get("_image_ids"));
     this.schedule();
   }
 
@@ -180,7 +182,7 @@ export class GridView {
   }
 
   private readSelection(): void {
-    this.selection.assign(this.model.get("selected") ?? []);
+    this.selection.assign(this.model.get("_selected_rows") ?? []);
     this.refreshCells();
     this.updateStatus();
   }
@@ -313,11 +315,11 @@ export class GridView {
 
   private paint(cell: Cell): void {
     const row = this.order[cell.position];
-    const id = this.imageIds[row];
-    cell.el.dataset.itemId = String(id);
-    if (this.model.get("_item_kind") === "image") cell.el.dataset.imageId = String(id);
+    const id = String(this.itemIds[row] ?? "");
+    cell.el.dataset.itemId = id;
+    if (this.model.get("_item_kind") === "image") cell.el.dataset.imageId = id;
     cell.el.dataset.position = String(cell.position);
-    cell.el.classList.toggle("cw-selected", this.selection.has(id));
+    cell.el.classList.toggle("cw-selected", this.selection.has(row));
     cell.el.classList.toggle("cw-focused", cell.position === this.focus);
     const thumb: Thumbnail | undefined = this.thumbnails.get(row);
     if (!thumb) {
@@ -479,7 +481,7 @@ export class GridView {
 
   private updateStatus(): void {
     const shown = this.order.length;
-    const total = this.imageIds.length;
+    const total = this.itemIds.length;
     const noun = this.model.get("_item_kind") === "object" ? "objects" : "images";
     const count = (n: number) => n.toLocaleString("en-US"); // 5,000, as the charts say
     const parts = [shown === total ? `${count(total)} ${noun}` : `${count(shown)} of ${count(total)} ${noun}`];
@@ -499,13 +501,13 @@ export class GridView {
   }
 
   // -- interaction -----------------------------------------------------------------------
-  private readonly idAt = (position: number): number => this.imageIds[this.order[position]];
+  private readonly rowAt = (position: number): number => this.order[position];
 
   private onClick(cell: Cell, event: MouseEvent): void {
     if (cell.position < 0) return;
     this.scroller.focus({ preventScroll: true });
     this.focus = cell.position;
-    this.selection.click(cell.position, { shift: event.shiftKey, toggle: event.ctrlKey || event.metaKey }, this.idAt);
+    this.selection.click(cell.position, { shift: event.shiftKey, toggle: event.ctrlKey || event.metaKey }, this.rowAt);
     this.commitSelection();
   }
 
@@ -523,7 +525,7 @@ export class GridView {
       const start = this.focus < 0 ? 0 : this.focus + moves[event.key];
       this.focus = Math.max(0, Math.min(count - 1, start));
       if (event.shiftKey) {
-        this.selection.click(this.focus, { shift: true, toggle: false }, this.idAt);
+        this.selection.click(this.focus, { shift: true, toggle: false }, this.rowAt);
         this.commitSelection();
       }
       this.scrollToPosition(this.focus);
@@ -531,11 +533,11 @@ export class GridView {
     } else if (event.key === " " || event.key === "Enter") {
       if (this.focus < 0) return;
       event.preventDefault();
-      this.selection.click(this.focus, { shift: event.shiftKey, toggle: true }, this.idAt);
+      this.selection.click(this.focus, { shift: event.shiftKey, toggle: true }, this.rowAt);
       this.commitSelection();
     } else if (event.key === "a" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      this.selection.selectAll(count, this.idAt);
+      this.selection.selectAll(count, this.rowAt);
       this.commitSelection();
     } else if (event.key === "Escape") {
       event.preventDefault();
@@ -575,7 +577,7 @@ export class GridView {
   }
 
   private commitSelection(): void {
-    this.model.set("selected", this.selection.toArray());
+    this.model.set("_selected_rows", this.selection.toArray());
     this.model.save_changes();
     this.refreshCells();
     this.updateStatus();

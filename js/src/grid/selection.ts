@@ -1,5 +1,6 @@
 // Selection in a list of shown items: click, shift-click ranges, ctrl/cmd toggles.
-// Works on positions in the shown order and returns image ids.
+// Works on positions in the shown order and holds item rows (Python maps them to ids:
+// ids above 2**53 do not survive as JavaScript numbers).
 
 export interface ClickModifiers {
   shift: boolean;
@@ -7,51 +8,51 @@ export interface ClickModifiers {
 }
 
 export class Selection {
-  private ids = new Set<number>();
+  private rows = new Set<number>();
   anchor = -1; // position the next shift-click extends from
 
-  has(id: number): boolean {
-    return this.ids.has(id);
+  has(row: number): boolean {
+    return this.rows.has(row);
   }
 
   get count(): number {
-    return this.ids.size;
+    return this.rows.size;
   }
 
-  /** Replace the selection from Python (ids may include ones not shown). */
-  assign(ids: readonly number[]): void {
-    this.ids = new Set(ids);
+  /** Replace the selection from Python (rows may include ones not shown). */
+  assign(rows: readonly number[]): void {
+    this.rows = new Set(rows);
   }
 
-  /** Apply a click at `position`; `idAt` maps positions in the shown order to ids. */
-  click(position: number, modifiers: ClickModifiers, idAt: (position: number) => number): void {
-    const id = idAt(position);
+  /** Apply a click at `position`; `rowAt` maps positions in the shown order to rows. */
+  click(position: number, modifiers: ClickModifiers, rowAt: (position: number) => number): void {
+    const row = rowAt(position);
     if (modifiers.shift && this.anchor >= 0) {
       const [lo, hi] = this.anchor <= position ? [this.anchor, position] : [position, this.anchor];
-      if (!modifiers.toggle) this.ids.clear();
-      for (let p = lo; p <= hi; p++) this.ids.add(idAt(p));
+      if (!modifiers.toggle) this.rows.clear();
+      for (let p = lo; p <= hi; p++) this.rows.add(rowAt(p));
       return; // the anchor stays, as in file browsers
     }
     if (modifiers.toggle) {
-      if (this.ids.has(id)) this.ids.delete(id);
-      else this.ids.add(id);
+      if (this.rows.has(row)) this.rows.delete(row);
+      else this.rows.add(row);
     } else {
-      this.ids = new Set([id]);
+      this.rows = new Set([row]);
     }
     this.anchor = position;
   }
 
-  selectAll(count: number, idAt: (position: number) => number): void {
-    this.ids = new Set();
-    for (let p = 0; p < count; p++) this.ids.add(idAt(p));
+  selectAll(count: number, rowAt: (position: number) => number): void {
+    this.rows = new Set();
+    for (let p = 0; p < count; p++) this.rows.add(rowAt(p));
   }
 
   clear(): void {
-    this.ids.clear();
+    this.rows.clear();
     this.anchor = -1;
   }
 
   toArray(): number[] {
-    return [...this.ids];
+    return [...this.rows];
   }
 }

@@ -66,6 +66,10 @@ if TYPE_CHECKING:
 PathLike = str | os.PathLike[str]
 
 
+#: How many image files a load looks for in ``image_dir`` (evenly spread over the images).
+FILE_SAMPLE = 64
+
+
 class CocoDataset:
     """A COCO dataset (and any number of prediction runs) as columnar tables.
 
@@ -197,6 +201,9 @@ class CocoDataset:
             missing_dir = dataset._missing_image_dir()
             if missing_dir is not None:
                 raise NotADirectoryError(missing_dir.message)
+            unfound = dataset._unfound_image_files()
+            if unfound is not None and unfound.severity == ERROR:
+                raise FileNotFoundError(unfound.message)
         else:
             # Said at once, not only in quality(): these images would fail to show, and
             # annotations of a duplicate image id go to its last image.
@@ -207,6 +214,8 @@ class CocoDataset:
             missing_dir = dataset._missing_image_dir()
             if missing_dir is not None:
                 at_load.append(missing_dir)
+            elif (unfound := dataset._unfound_image_files()) is not None:
+                at_load.append(unfound)
             _warn_about(data.name, log.problems + at_load)
             duplicates = duplicate_annotation_ids_message(dataset.annotations["id"], data.name)
             if duplicates is not None:
@@ -610,6 +619,8 @@ class CocoDataset:
             problems += self._file_problems(executor, limits)
         elif (missing_dir := self._missing_image_dir()) is not None:
             problems.append(missing_dir)
+        if (unfound := self._unfound_image_files()) is not None:
+            problems.append(unfound)  # the likely cause of the missing_file rows
         return problems_table(problems)
 
     def loading_problems(self) -> Table:
@@ -644,6 +655,28 @@ class CocoDataset:
             ERROR,
             f"image_dir {str(self._image_dir)!r} is not a folder: no image file can be read",
         )
+
+    def _unfound_image_files(self) -> Problem | None:
+        """An ``image_dir`` that is a folder but lacks files of a sample of the images
+        (``from_coco(val.json, image_dir="train2017/")``): an error when none is there, a
+        warning when some are missing. A few dozen stats, cheap enough for every load."""
+        if self._image_dir is None or not self._image_dir.is_dir() or not len(self._images):
+            return None
+        rows = np.unique(np.linspace(0, len(self._images) - 1, FILE_SAMPLE).astype(np.int64))
+        names = self._images["file_name"]
+        located = [(row, path) for row in rows.tolist() if (path := self.image_path_at(row))]
+        missing = [str(names[row]) for row, path in located if not path.is_file()]
+        if not missing:
+            return None
+        found = len(located) - len(missing)
+        sample = "" if len(located) == len(self._images) else f" (a sample of {len(self._images)})"
+        message = (
+            f"{found} of {len(located)} image files found{sample} in image_dir "
+            f"{str(self._image_dir)!r}; not found e.g. {missing[0]!r}"
+        )
+        if found == 0:
+            message += ": is image_dir the folder of these annotations' images?"
+        return Problem("image_files_not_found", ERROR if found == 0 else WARNING, message)
 
     def _unsafe_file_names(self) -> list[Problem]:
         return [] if self._allow_outside else checks.unsafe_file_names(self._images)

@@ -5,9 +5,13 @@ with ``..`` (``../../etc/passwd``). :func:`resolve_image_path` joins a ``file_na
 image directory and refuses, with :class:`UnsafePathError`, any result that is not inside
 it, unless the caller opts out with ``allow_outside=True``.
 
-Symlinks are resolved on both sides before the comparison, so the image directory may
-itself be a symlink, and a link *inside* it that points elsewhere counts as outside. The
-returned path is the resolved one, so two names for one file give one cache entry.
+The rule is about *names*: a name may not be absolute or climb out with ``..``, judged on
+the name itself (normalised without looking at the disk, so a symlinked folder followed by
+``..`` cannot be used to climb either). A symlink the user placed inside the image
+directory is followed wherever it points, as every tool and the OS do: folders made of
+per-file links into a content store (DVC, git-annex, model-hub caches) are ordinary image
+folders. The returned path is the resolved one, so two names for one file give one cache
+entry.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ def resolve_image_path(
     """The resolved path of ``file_name`` inside ``image_dir``.
 
     Raises :class:`UnsafePathError` for an empty name, a name with a NUL byte, an absolute
-    name, or one that resolves (following ``..`` and symlinks) outside ``image_dir``. With
-    ``allow_outside=True`` absolute names and escapes are allowed (the path is still
-    resolved). The file need not exist: a missing file is the reader's business.
+    name, or one whose ``..`` parts climb out of ``image_dir``. Symlinks inside
+    ``image_dir`` are followed, wherever they lead. With ``allow_outside=True`` absolute
+    names and escapes are allowed (the path is still resolved). The file need not exist: a
+    missing file is the reader's business.
     """
     name = os.fspath(file_name)
     if not name:
@@ -44,7 +49,11 @@ def resolve_image_path(
     if candidate.is_absolute() and not allow_outside:
         raise UnsafePathError(f"absolute file name {name!r} is outside the image directory")
     root = Path(image_dir).resolve()
-    resolved = (root / candidate).resolve()
-    if not allow_outside and not resolved.is_relative_to(root):
-        raise UnsafePathError(f"file name {name!r} resolves outside the image directory")
-    return resolved
+    if allow_outside:
+        return (root / candidate).resolve()
+    # ``..`` is applied to the name before any link is followed: "linked_folder/../x" is
+    # root/x, never the folder next to the link's target.
+    normalized = os.path.normpath(name)
+    if normalized == os.pardir or normalized.startswith(os.pardir + os.sep):
+        raise UnsafePathError(f"file name {name!r} climbs outside the image directory")
+    return (root / normalized).resolve()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -340,4 +341,6 @@ def _skipped_note(skipped: list[str]) -> str:
         if any(key in PIXEL_STATISTICS for key in skipped)
         else ""
     )
-    return f"Not charted, no values (for most images) yet: {', '.join(skipped)}{hint}."
+    # Column keys are user text (columns added in user code): escaped, never markup.
+    names = html.escape(", ".join(skipped))
+    return f"Not charted, no values (for most images) yet: {names}{hint}."

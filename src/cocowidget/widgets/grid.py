@@ -54,19 +54,27 @@ class ThumbnailGrid(RpcWidget):
     ``selected`` is the list of selected ids, synced both ways; ``sort_by`` orders by any
     column of the items' table (prefix ``-`` for descending); ``show(ids)`` restricts and
     orders what is shown; ``shown_ids`` reads it back.
+
+    Ids never travel to the browser as numbers it computes with: JavaScript numbers are
+    float64, so ids above 2**53 would merge (2**53 + 1 reads as 2**53). The browser works
+    on rows of the items' table (dense, small) and Python maps rows to ids and back, in
+    one place (:class:`~cocowidget.views.ordering.ImageOrder`). The ids go along as int64
+    only to be shown (``data-item-id`` attributes), never compared or added.
     """
 
     _esm = STATIC / "grid.js"
     _css = STATIC / "grid.css"
 
     _item_kind = traitlets.Unicode("image").tag(sync=True)
-    _image_ids = traitlets.Bytes(b"").tag(sync=True)  # item ids as float64, by row
+    _image_ids = traitlets.Bytes(b"").tag(sync=True)  # item ids as int64, by row: display only
     _order = traitlets.Bytes(b"").tag(sync=True)
     _render_version = traitlets.Int(0).tag(sync=True)
     _categories = traitlets.List(traitlets.Dict()).tag(sync=True)
     _runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _sortable_columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _emphasis = traitlets.Dict().tag(sync=True)  # item row -> annotation rows (see emphasize)
+    # The selection as the browser sees it: rows of the items' table; `selected` holds ids.
+    _selected_rows = traitlets.List(traitlets.Int()).tag(sync=True)
     # The first screen's thumbnails that were cached when the grid was made, in the
     # thumbnails reply format ({"result": ..., "buffers": [...]}): a view shows them
     # without asking the kernel, which answers only after a round trip.
@@ -75,7 +83,7 @@ class ThumbnailGrid(RpcWidget):
     # with more device pixels.
     _thumbnail_side = traitlets.Int(320).tag(sync=True)
 
-    selected = traitlets.List(traitlets.Int()).tag(sync=True)
+    selected = traitlets.List(traitlets.Int())
     sort_by = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     thumbnail_size = traitlets.Int(160, min=48, max=512).tag(sync=True)
     height = traitlets.Int(560, min=120).tag(sync=True)
@@ -106,6 +114,7 @@ class ThumbnailGrid(RpcWidget):
         self._order_index = ImageOrder(items.ids)
         self._base_rows = np.arange(len(self._order_index), dtype=np.int64)
         self._shown_rows = self._base_rows  # threshold observers may count before sorting
+        self._selection_from_browser = False
         self._thumbnails = thumbnails or _shared_service(executor)
         runs = list(self.dataset.predictions)
         kwargs.setdefault("visible_runs", runs)
@@ -113,7 +122,7 @@ class ThumbnailGrid(RpcWidget):
         super().__init__(**kwargs)
         self._item_kind = items.kind
         self._thumbnail_side = self._thumbnails.max_side
-        self._image_ids = self._order_index.image_ids.astype("<f8").tobytes()
+        self._image_ids = self._order_index.image_ids.astype("<i8").tobytes()
         self._runs = runs
         categories = self.dataset.categories
         self._categories = [
@@ -262,6 +271,28 @@ class ThumbnailGrid(RpcWidget):
         ids = [int(i) for i in proposal["value"]]
         self._order_index.rows_of(ids)  # raises KeyError naming unknown ids
         return ids
+
+    @traitlets.observe("selected")
+    def _on_selected(self, change: dict[str, Any]) -> None:
+        if not self._selection_from_browser:
+            self._selected_rows = self._order_index.rows_of(change["new"]).tolist()
+
+    @traitlets.validate("_selected_rows")
+    def _check_selected_rows(self, proposal: dict[str, Any]) -> list[int]:
+        rows = [int(row) for row in proposal["value"]]
+        if any(row < 0 or row >= len(self._order_index) for row in rows):
+            raise traitlets.TraitError("selected row out of range")
+        return rows
+
+    @traitlets.observe("_selected_rows")
+    def _on_selected_rows(self, change: dict[str, Any]) -> None:
+        # Rows from a click: map them to ids here, as the browser cannot (see the class).
+        # The flag keeps two items of one duplicated id both selected as clicked.
+        self._selection_from_browser = True
+        try:
+            self.selected = self._order_index.ids_of(change["new"])
+        finally:
+            self._selection_from_browser = False
 
     @traitlets.validate("visible_runs")
     def _check_runs(self, proposal: dict[str, Any]) -> list[str]:

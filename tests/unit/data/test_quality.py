@@ -299,3 +299,78 @@ def test_segmentation_scan_in_worker_processes_finds_the_same() -> None:
         parallel = problems_of(CocoDataset.from_coco(document), executor=executor)
     assert parallel == serial
     assert len([p for p in serial if p["severity"] != "info"]) == 3
+
+
+def _three_images() -> dict[str, Any]:
+    return {
+        "images": [{"id": i, "file_name": f"{i}.jpg", "width": 8, "height": 8} for i in (1, 2, 3)],
+        "annotations": [],
+        "categories": [],
+    }
+
+
+def test_an_image_dir_of_other_images_is_said_at_load(tmp_path: Path) -> None:
+    # from_coco(val.json, image_dir="train2017/"): a folder, but none of these files.
+    train = tmp_path / "train2017"
+    train.mkdir()
+    Image.new("RGB", (8, 8)).save(train / "other.jpg")
+    with pytest.warns(UserWarning, match=r"0 of 3 image files found in image_dir '.*train2017'"):
+        dataset = CocoDataset.from_coco(_three_images(), image_dir=train)
+    (unfound,) = [p for p in problems_of(dataset) if p["kind"] == "image_files_not_found"]
+    assert unfound["severity"] == "error"
+    assert "not found e.g. '1.jpg'" in unfound["message"]
+    with pytest.raises(FileNotFoundError, match="0 of 3 image files found"):
+        CocoDataset.from_coco(_three_images(), image_dir=train, strict=True)
+
+
+def test_some_missing_image_files_are_a_warning_in_quality(tmp_path: Path) -> None:
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("1.jpg", "3.jpg"):
+        Image.new("RGB", (8, 8)).save(images / name)
+    dataset = CocoDataset.from_coco(_three_images(), image_dir=images)  # no error to warn of
+    (unfound,) = [p for p in problems_of(dataset) if p["kind"] == "image_files_not_found"]
+    assert unfound["severity"] == "warning"
+    assert unfound["message"].startswith("2 of 3 image files found")
+    assert "'2.jpg'" in unfound["message"]
+    Image.new("RGB", (8, 8)).save(images / "2.jpg")
+    assert "image_files_not_found" not in kinds(problems_of(dataset))
+
+
+def test_a_large_dataset_is_checked_on_a_sample(tmp_path: Path) -> None:
+    document = {
+        "images": [
+            {"id": i, "file_name": f"{i}.jpg", "width": 8, "height": 8} for i in range(1, 1001)
+        ],
+        "annotations": [],
+        "categories": [],
+    }
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.warns(UserWarning, match=r"0 of 64 image files found \(a sample of 1000\)"):
+        CocoDataset.from_coco(document, image_dir=empty)
+
+
+def test_per_file_links_out_of_the_image_dir_are_followed(tmp_path: Path) -> None:
+    # A DVC / git-annex / hub-cache folder: every image a link into a content store.
+    store = tmp_path / "store"
+    store.mkdir()
+    images = tmp_path / "images"
+    images.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
+    for i in (1, 2, 3):
+        Image.fromarray(noise[i - 1]).save(store / f"blob{i}", format="PNG")
+        (images / f"{i}.jpg").symlink_to(store / f"blob{i}")
+    document = _three_images()
+    document["images"].append({"id": 4, "file_name": "../store/blob1", "width": 8, "height": 8})
+    with pytest.warns(UserWarning, match="climbs out of the image directory"):
+        dataset = CocoDataset.from_coco(document, image_dir=images)
+    assert dataset.image_path(2) == (store / "blob2").resolve()
+    assert dataset.image_path(4) is None  # the name climbs out: refused, whatever exists there
+    problems = list(dataset.quality().rows())
+    assert [(p["kind"], p["image_id"]) for p in problems if p["severity"] != "info"] == [
+        ("unsafe_file_name", 4)
+    ]
+    assert dataset.images["file_size"].tolist()[:3] == [
+        (store / f"blob{i}").stat().st_size for i in (1, 2, 3)
+    ]

@@ -51,10 +51,34 @@ def test_empty_and_nul_names_are_refused(image_dir: Path, name: str) -> None:
         resolve_image_path(image_dir, name)
 
 
-def test_symlink_inside_pointing_outside_is_refused(image_dir: Path) -> None:
-    (image_dir / "link.txt").symlink_to(image_dir.parent / "secret.txt")
+def test_a_link_placed_inside_is_followed_wherever_it_points(image_dir: Path) -> None:
+    # Per-file links into a content store (DVC, git-annex, hub caches) are image folders.
+    store = image_dir.parent / "store"
+    store.mkdir()
+    (store / "blob").write_bytes(b"jpeg")
+    (image_dir / "c.jpg").symlink_to(store / "blob")
+    (image_dir / "linked").symlink_to(store, target_is_directory=True)
+    assert resolve_image_path(image_dir, "c.jpg") == (store / "blob").resolve()
+    assert resolve_image_path(image_dir, "linked/blob") == (store / "blob").resolve()
+
+
+@pytest.mark.parametrize("name", ["linked/../../secret.txt", "linked/../../store/blob"])
+def test_dot_dot_after_a_linked_folder_climbs_by_the_name(image_dir: Path, name: str) -> None:
+    # ".." is judged on the name, before the link is followed: still out of the root.
+    store = image_dir.parent / "store"
+    (store / "deep").mkdir(parents=True)
+    (image_dir / "linked").symlink_to(store / "deep", target_is_directory=True)
     with pytest.raises(UnsafePathError, match="outside"):
-        resolve_image_path(image_dir, "link.txt")
+        resolve_image_path(image_dir, name)
+
+
+def test_dot_dot_after_a_linked_folder_stays_in_the_root(image_dir: Path) -> None:
+    # The OS would read "linked/../a.jpg" next to the link's target; the name means root/a.jpg.
+    store = image_dir.parent / "store"
+    store.mkdir()
+    (store / "a.jpg").write_bytes(b"elsewhere")
+    (image_dir / "folder").symlink_to(store, target_is_directory=True)
+    assert resolve_image_path(image_dir, "folder/../a.jpg") == (image_dir / "a.jpg").resolve()
 
 
 def test_symlinked_image_dir_and_internal_links_are_fine(image_dir: Path, tmp_path: Path) -> None:

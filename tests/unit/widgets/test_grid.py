@@ -121,6 +121,54 @@ def test_bad_sort_and_selection_are_refused(grid: cw.CocoGrid) -> None:
     grid.caption = ""  # no caption
 
 
+HUGE_IDS = [2**53, 2**53 + 1, 2**62 + 3]  # float64 merges the first two; the third is beyond
+
+
+@pytest.fixture
+def huge_ids() -> cw.CocoDataset:
+    box = [1.0, 1.0, 4.0, 4.0]
+    return cw.CocoDataset.from_coco(
+        {
+            "images": [
+                {"id": i, "file_name": f"{n}.jpg", "width": 8, "height": 8}
+                for n, i in enumerate(HUGE_IDS)
+            ],
+            "annotations": [
+                {"id": i + 7, "image_id": i, "category_id": 1, "bbox": box, "area": 16.0}
+                for i in HUGE_IDS
+            ],
+            "categories": [{"id": 1, "name": "thing"}],
+        }
+    )
+
+
+def test_huge_ids_travel_as_rows_and_come_back_exact(huge_ids: cw.CocoDataset) -> None:
+    grid = cw.CocoGrid(huge_ids, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
+    for row, image_id in enumerate(HUGE_IDS):
+        grid._selected_rows = [row]  # a click in the browser
+        assert grid.selected == [image_id]
+    grid.selected = [HUGE_IDS[1], HUGE_IDS[0]]  # from Python: the browser gets rows
+    assert grid._selected_rows == [1, 0]
+    assert np.frombuffer(grid._image_ids, "<i8").tolist() == HUGE_IDS  # shown, not computed
+    with pytest.raises(traitlets.TraitError, match="out of range"):
+        grid._selected_rows = [3]
+    # Overlay objects are named by their table row, never by id.
+    result, _ = request(grid, "thumbnails", rows=[1], side=320)
+    (item,) = result["items"]
+    assert [o["row"] for o in item["overlay"]["objects"]] == [1]
+    grid.emphasize([2])
+    assert grid._emphasis == {"2": [2]}
+    assert grid.emphasized == {HUGE_IDS[2]: [HUGE_IDS[2] + 7]}
+
+
+def test_huge_object_ids_in_an_object_grid(huge_ids: cw.CocoDataset) -> None:
+    objects = cw.ObjectGrid(huge_ids, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
+    objects._selected_rows = [0, 2]
+    assert objects.selected == [HUGE_IDS[0] + 7, HUGE_IDS[2] + 7]
+    objects.selected = [HUGE_IDS[1] + 7]
+    assert objects._selected_rows == [1]
+
+
 def test_selected_dataset_is_the_subset(grid: cw.CocoGrid, dataset: cw.CocoDataset) -> None:
     grid.selected = [int(i) for i in dataset.images["id"][:3]]
     subset = grid.selected_dataset()
@@ -168,7 +216,9 @@ def test_the_comm_opens_with_the_whole_state(
     (state,) = opened
     order = np.frombuffer(bytes(state["_order"]), "<i4")
     assert order.tolist() == np.frombuffer(grid._order, "<i4").tolist()
-    assert len(np.frombuffer(bytes(state["_image_ids"]), "<f8")) == len(dataset.images)
+    assert (
+        np.frombuffer(bytes(state["_image_ids"]), "<i8").tolist() == dataset.images["id"].tolist()
+    )
     assert state["_runs"] == ["sim"]
     # The cached thumbnails among the first shown rows come with the state: exactly those.
     first = set(order[:24].tolist())

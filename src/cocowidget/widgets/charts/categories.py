@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -162,7 +163,9 @@ class CategoryChart:
         total = len(self.labels)
         drawn = len(self._order)
         more = f" · the {drawn} most frequent of {total}" if drawn < total else ""
-        self.title.value = f"{self.description.label}{more}"
+        # An HTML widget (a Label would typeset "$...$" as maths), so the column's name,
+        # chosen in user code, is escaped: text, never markup.
+        self.title.value = html.escape(f"{self.description.label}{more}")
 
     def _idle_text(self, value: FilterValue | None) -> str:
         if isinstance(value, frozenset) and value:
