@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 _BY_KEYWORD = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
@@ -69,3 +70,18 @@ def checked_keywords(func: Callable[P, R]) -> Callable[P, R]:
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def checked_methods(cls: type[T]) -> type[T]:
+    """:func:`checked_keywords` on every public method of ``cls`` (class and static
+    methods too) defined in its own body, and on its ``__init__``."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") and name != "__init__":
+            continue
+        if isinstance(member, classmethod | staticmethod):
+            inner = member.__func__
+            if not hasattr(inner, "__wrapped__"):
+                setattr(cls, name, type(member)(checked_keywords(inner)))
+        elif inspect.isfunction(member) and not hasattr(member, "__wrapped__"):
+            setattr(cls, name, checked_keywords(member))
+    return cls

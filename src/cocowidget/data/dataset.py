@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from cocowidget._arguments import checked_keywords
+from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.data import export
 from cocowidget.data import quality as checks
 from cocowidget.data.columns import (
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 PathLike = str | os.PathLike[str]
 
 
+@checked_methods
 class CocoDataset:
     """A COCO dataset (and any number of prediction runs) as columnar tables.
 

@@ -47,6 +47,7 @@ def _segmentations(ds: CocoDataset, objects: Table, run: str | None) -> list[Any
     return values
 
 
+@checked_keywords
 def ground_truth_from_dataset(ds: CocoDataset, *, with_masks: bool = False) -> GroundTruth:
     """The dataset's annotations as engine input (masks only if ``with_masks``)."""
     annotations, images, categories = ds.annotations, ds.images, ds.categories
@@ -66,6 +67,7 @@ def ground_truth_from_dataset(ds: CocoDataset, *, with_masks: bool = False) -> G
     )
 
 
+@checked_keywords
 def detections_from_dataset(ds: CocoDataset, run: str, *, with_masks: bool = False) -> Detections:
     """One prediction run of the dataset as engine input."""
     table = ds.predictions[run]

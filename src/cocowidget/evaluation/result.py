@@ -6,6 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
+from cocowidget._arguments import checked_methods
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
 from cocowidget.evaluation.classes_table import (
@@ -57,6 +58,7 @@ _STAT_LINES = (
 )
 
 
+@checked_methods
 class Evaluation:
     """COCO evaluation of one run of detections against the ground truth.
 

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from cocowidget._arguments import checked_keywords
+from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.data.statistics import PIXEL_STATISTICS
 from cocowidget.views.columns import ColumnCatalog, NumericColumn, describe
 from cocowidget.views.distributions import Distributions
@@ -42,6 +42,7 @@ EMPHASIS_LIMIT = 2000
 Chart = HistogramChart | CategoryChart
 
 
+@checked_methods
 class CocoExplorer(widgets.VBox):  # type: ignore[misc]
     """Histograms of image and object statistics beside a :class:`CocoGrid` that shows
     the images matching every filter.

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from cocowidget._arguments import checked_keywords
+from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.views.items import ImageItems, ObjectItems
 from cocowidget.views.matches import MatchData
@@ -40,6 +40,7 @@ Items = ImageItems | ObjectItems
 ColorBy = Literal["category", "match"]
 
 
+@checked_methods
 class ThumbnailGrid(RpcWidget):
     """The state and requests shared by :class:`CocoGrid` and :class:`ObjectGrid`.
 
@@ -354,6 +355,7 @@ class ThumbnailGrid(RpcWidget):
         return [_format_caption(value) for value in values]
 
 
+@checked_methods
 class CocoGrid(ThumbnailGrid):
     """Thumbnails of a dataset's images, windowed so 100,000 images scroll smoothly.
 
@@ -424,6 +426,7 @@ class CocoGrid(ThumbnailGrid):
         return self.dataset.subset(self.selected)
 
 
+@checked_methods
 class ObjectGrid(ThumbnailGrid):
     """Crops around single objects: annotations, or the detections of prediction ``run``.
 

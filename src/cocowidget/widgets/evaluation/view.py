@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from cocowidget._arguments import checked_keywords
+from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.evaluation.columns import column_prefix
 from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.views.evaluation_charts import class_labels
@@ -46,6 +46,7 @@ FILTER_BUTTONS = {
 }
 
 
+@checked_methods
 class EvaluationView(widgets.VBox):  # type: ignore[misc]
     """The summary numbers, AP per class, precision–recall curves and the confusion
     matrix of one evaluation, above a :class:`CocoGrid` coloured by match status.
