@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.data import export
 from cocowidget.data import quality as checks
 from cocowidget.data.columns import (
@@ -60,6 +61,7 @@ from cocowidget.data.statistics import (
 from cocowidget.data.table import Table
 
 if TYPE_CHECKING:
+    from cocowidget.evaluation.params import EvalParams
     from cocowidget.evaluation.result import Evaluation
     from cocowidget.media.statistics import PixelStatistics
 
@@ -70,6 +72,7 @@ PathLike = str | os.PathLike[str]
 FILE_SAMPLE = 64
 
 
+@checked_methods
 class CocoDataset:
     """A COCO dataset (and any number of prediction runs) as columnar tables.
 
@@ -737,14 +740,45 @@ class CocoDataset:
                 )
 
     # -- subsets and export --------------------------------------------------------------
-    def evaluate(self, run: str, iou_type: str = "bbox", **options: Any) -> Evaluation:
+    @checked_keywords
+    def evaluate(
+        self,
+        run: str,
+        iou_type: str = "bbox",
+        *,
+        iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' Params names)
+        recThrs: Sequence[float] | None = None,  # noqa: N803
+        maxDets: Sequence[int] = (1, 10, 100),  # noqa: N803
+        areaRng: Sequence[Sequence[float]] = (  # noqa: N803
+            (0.0, 1e10),
+            (0.0, 1024.0),
+            (1024.0, 9216.0),
+            (9216.0, 1e10),
+        ),
+        areaRngLbl: Sequence[str] = ("all", "small", "medium", "large"),  # noqa: N803
+        useCats: bool | int = 1,  # noqa: N803
+        imgIds: Sequence[int] | None = None,  # noqa: N803
+        catIds: Sequence[int] | None = None,  # noqa: N803
+        params: EvalParams | None = None,
+        iou_threshold: float | None = None,
+        score_threshold: float = 0.5,
+        background_iou: float = 0.1,
+    ) -> Evaluation:
         """Evaluate prediction run ``run`` exactly as pycocotools' COCOeval does.
 
         Returns an :class:`~cocowidget.evaluation.Evaluation` (stats, per-class, per-image,
         per-detection and per-object tables) and adds its per-image results as image
         columns named ``"<run>.ap"``, ``"<run>.fp"``, ... (``"<run>.segm.ap"`` for masks),
-        so grids sort by them and explorers chart them. ``options`` go to
-        :func:`cocowidget.evaluation.evaluate` (``params``, thresholds).
+        so grids sort by them and explorers chart them.
+
+        ``iou_type``: ``"bbox"`` or ``"segm"``. The options are those of
+        :func:`cocowidget.evaluation.evaluate`: the ``pycocotools.cocoeval.Params``
+        fields with COCOeval's defaults (``iouThrs=None``: .50:.05:.95, ``recThrs=None``:
+        0:.01:1, ``maxDets``, ``areaRng`` / ``areaRngLbl``, ``useCats``, ``imgIds`` /
+        ``catIds``, ``None``: all), or ``params`` for all of them; ``iou_threshold``
+        (``None``: the evaluated one closest to 0.5) and ``score_threshold``, the operating
+        point of the TP/FP/FN columns; ``background_iou``, the overlap below which a false
+        positive is "background".
         """
         # Imported here: evaluation builds on this module.
         from cocowidget.evaluation import evaluate_dataset
@@ -753,7 +787,23 @@ class CocoDataset:
         if iou_type not in ("bbox", "segm"):
             raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
         self._objects(run)  # a clear KeyError for an unknown run
-        evaluation = evaluate_dataset(self, run, iou_type, **options)  # type: ignore[arg-type]
+        evaluation = evaluate_dataset(
+            self,
+            run,
+            iou_type,  # type: ignore[arg-type]
+            iouThrs=iouThrs,
+            recThrs=recThrs,
+            maxDets=maxDets,
+            areaRng=areaRng,
+            areaRngLbl=areaRngLbl,
+            useCats=useCats,
+            imgIds=imgIds,
+            catIds=catIds,
+            params=params,
+            iou_threshold=iou_threshold,
+            score_threshold=score_threshold,
+            background_iou=background_iou,
+        )
         attach_columns(self, run, evaluation)
         return evaluation
 

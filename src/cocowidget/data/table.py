@@ -20,7 +20,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cocowidget._arguments import checked_methods
 
+
+@checked_methods
 class Table:
     """Named 1-D (or N-D, first axis = rows) numpy columns of equal length."""
 

@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cocowidget._arguments import checked_keywords
 from cocowidget.datasets import pipeline
 
 
+@checked_keywords
 def write_annotations_only(
     path: str | os.PathLike[str],
     n_images: int = 118_000,
@@ -32,6 +34,7 @@ def write_annotations_only(
     return out
 
 
+@checked_keywords
 def generate_coco_dict(
     n_images: int, seed: int = 0, *, predictions: bool = True
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:

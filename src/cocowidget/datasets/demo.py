@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cocowidget._arguments import checked_keywords
 from cocowidget.datasets import pipeline
 
 # Bump whenever the generator's output changes, so stale demo folders are regenerated.
@@ -63,6 +64,7 @@ def _paths(root: Path, predictions: bool) -> DemoPaths:
     )
 
 
+@checked_keywords
 def default_demo_dir(n_images: int = 500, seed: int = 0) -> Path:
     """`<base>/demo-<n_images>-<seed>`, where `<base>` is `$COCOWIDGET_DEMO_DIR` if set,
     else `.demo-data` in the project checkout (when running from one) or else in the
@@ -79,6 +81,7 @@ def _project_root() -> Path:
     return Path.cwd()
 
 
+@checked_keywords
 def generate_demo(
     out_dir: str | os.PathLike[str],
     n_images: int = 500,

@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from cocowidget._arguments import checked_keywords
 from cocowidget.evaluation.inputs import Detections, GroundTruth
 
 
+@checked_keywords
 def ground_truth_from_dict(dataset: Mapping[str, Any]) -> GroundTruth:
     """Ground truth from a COCO-format dict (``images``, ``annotations``, ``categories``)."""
     images = dataset.get("images", [])
@@ -32,11 +34,13 @@ def ground_truth_from_dict(dataset: Mapping[str, Any]) -> GroundTruth:
     )
 
 
+@checked_keywords
 def ground_truth_from_coco(coco: Any) -> GroundTruth:
     """Ground truth from a ``pycocotools.coco.COCO`` object."""
     return ground_truth_from_dict(coco.dataset)
 
 
+@checked_keywords
 def detections_from_coco(coco_dt: Any) -> Detections:
     """Detections from the ``COCO`` object that ``COCO.loadRes`` returns (its ids, areas
     and boxes are already completed)."""
@@ -53,6 +57,7 @@ def detections_from_coco(coco_dt: Any) -> Detections:
     )
 
 
+@checked_keywords
 def detections_from_results(results: Sequence[Mapping[str, Any]]) -> Detections:
     """Detections from a COCO results list, completed as ``COCO.loadRes`` does.
 

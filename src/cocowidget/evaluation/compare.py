@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cocowidget._arguments import checked_keywords
 from cocowidget.data.table import Table
 from cocowidget.evaluation.columns import IMAGE_COLUMNS
 from cocowidget.evaluation.result import Evaluation
@@ -37,6 +38,7 @@ def _side_by_side(key: str, a: Table, b: Table, columns: tuple[str, ...]) -> Tab
     return Table(out)
 
 
+@checked_keywords
 def compare_runs(
     a: Evaluation,
     b: Evaluation,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cocowidget._arguments import checked_keywords
 from cocowidget.evaluation.columns import category_rows, column_prefix, spread_onto
 from cocowidget.evaluation.compare import RunComparison, compare_runs
 from cocowidget.evaluation.dataset_adapter import run_name
@@ -53,6 +54,7 @@ def found_objects(
     return found
 
 
+@checked_keywords
 def compare_columns(
     ds: CocoDataset,
     a: Evaluation,

@@ -11,14 +11,23 @@ gives a box result without a mask).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cocowidget._arguments import checked_keywords
+from cocowidget.evaluation.detections_table import BACKGROUND_IOU
 from cocowidget.evaluation.engine import evaluate, paused_gc
 from cocowidget.evaluation.inputs import Detections, GroundTruth, box_polygon
 from cocowidget.evaluation.mask_pairs import start_worker
-from cocowidget.evaluation.params import IouType
+from cocowidget.evaluation.params import (
+    COCO_AREA_LABELS,
+    COCO_AREA_RANGES,
+    COCO_MAX_DETECTIONS,
+    EvalParams,
+    IouType,
+)
 from cocowidget.evaluation.result import Evaluation
 
 if TYPE_CHECKING:
@@ -39,6 +48,7 @@ def _segmentations(ds: CocoDataset, objects: Table, run: str | None) -> list[Any
     return values
 
 
+@checked_keywords
 def ground_truth_from_dataset(ds: CocoDataset, *, with_masks: bool = False) -> GroundTruth:
     """The dataset's annotations as engine input (masks only if ``with_masks``)."""
     annotations, images, categories = ds.annotations, ds.images, ds.categories
@@ -58,6 +68,7 @@ def ground_truth_from_dataset(ds: CocoDataset, *, with_masks: bool = False) -> G
     )
 
 
+@checked_keywords
 def detections_from_dataset(ds: CocoDataset, run: str, *, with_masks: bool = False) -> Detections:
     """One prediction run of the dataset as engine input."""
     table = ds.predictions[run]
@@ -72,10 +83,26 @@ def detections_from_dataset(ds: CocoDataset, run: str, *, with_masks: bool = Fal
     )
 
 
+@checked_keywords
 def evaluate_dataset(
-    ds: CocoDataset, run: str, iou_type: IouType = "bbox", **options: Any
+    ds: CocoDataset,
+    run: str,
+    iou_type: IouType = "bbox",
+    *,
+    iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' Params names)
+    recThrs: Sequence[float] | None = None,  # noqa: N803
+    maxDets: Sequence[int] = COCO_MAX_DETECTIONS,  # noqa: N803
+    areaRng: Sequence[Sequence[float]] = COCO_AREA_RANGES,  # noqa: N803
+    areaRngLbl: Sequence[str] = COCO_AREA_LABELS,  # noqa: N803
+    useCats: bool | int = 1,  # noqa: N803
+    imgIds: Sequence[int] | None = None,  # noqa: N803
+    catIds: Sequence[int] | None = None,  # noqa: N803
+    params: EvalParams | None = None,
+    iou_threshold: float | None = None,
+    score_threshold: float = 0.5,
+    background_iou: float = BACKGROUND_IOU,
 ) -> Evaluation:
-    """Evaluate prediction run ``run`` of ``ds``; ``options`` go to :func:`evaluate`.
+    """Evaluate prediction run ``run`` of ``ds``; the options are :func:`evaluate`'s.
 
     Per-detection and per-ground-truth tables are row-aligned with
     ``ds.predictions[run]`` and ``ds.annotations``.
@@ -88,7 +115,23 @@ def evaluate_dataset(
     with paused_gc():
         gt = ground_truth_from_dataset(ds, with_masks=masks)
         dt = detections_from_dataset(ds, run, with_masks=masks)
-        evaluation = evaluate(gt, dt, iou_type, **options)
+        evaluation = evaluate(
+            gt,
+            dt,
+            iou_type,
+            iouThrs=iouThrs,
+            recThrs=recThrs,
+            maxDets=maxDets,
+            areaRng=areaRng,
+            areaRngLbl=areaRngLbl,
+            useCats=useCats,
+            imgIds=imgIds,
+            catIds=catIds,
+            params=params,
+            iou_threshold=iou_threshold,
+            score_threshold=score_threshold,
+            background_iou=background_iou,
+        )
     evaluation.run = run
     return evaluation
 

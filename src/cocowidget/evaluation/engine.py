@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import inspect
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
+from cocowidget._arguments import checked_keywords
 from cocowidget.evaluation.core import run_core
 from cocowidget.evaluation.detections_table import BACKGROUND_IOU
 from cocowidget.evaluation.inputs import Detections, GroundTruth
-from cocowidget.evaluation.params import EvalParams, IouType
+from cocowidget.evaluation.params import (
+    COCO_AREA_LABELS,
+    COCO_AREA_RANGES,
+    COCO_MAX_DETECTIONS,
+    EvalParams,
+    IouType,
+)
 from cocowidget.evaluation.result import Evaluation
 
 
@@ -31,25 +40,57 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+@checked_keywords
 def evaluate(
     gt: GroundTruth,
     dt: Detections,
     iou_type: IouType = "bbox",
     *,
+    iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' Params names)
+    recThrs: Sequence[float] | None = None,  # noqa: N803
+    maxDets: Sequence[int] = COCO_MAX_DETECTIONS,  # noqa: N803
+    areaRng: Sequence[Sequence[float]] = COCO_AREA_RANGES,  # noqa: N803
+    areaRngLbl: Sequence[str] = COCO_AREA_LABELS,  # noqa: N803
+    useCats: bool | int = 1,  # noqa: N803
+    imgIds: Sequence[int] | None = None,  # noqa: N803
+    catIds: Sequence[int] | None = None,  # noqa: N803
     params: EvalParams | None = None,
-    iou_threshold: float = 0.5,
+    iou_threshold: float | None = None,
     score_threshold: float = 0.5,
     background_iou: float = BACKGROUND_IOU,
 ) -> Evaluation:
-    """Evaluate ``dt`` against ``gt`` as pycocotools' ``COCOeval`` does (``useCats=1``).
+    """Evaluate ``dt`` against ``gt`` as pycocotools' ``COCOeval`` does.
 
-    ``iou_type`` is ``"bbox"`` or ``"segm"``. ``params`` defaults to COCO's (IoU .50:.95,
-    101 recall thresholds, maxDets 1/10/100, areas all/small/medium/large).
-    ``iou_threshold`` (one of the evaluated thresholds) and ``score_threshold`` set the
-    default operating point of the per-image and per-class TP/FP/FN columns;
-    ``background_iou`` is the overlap below which a false positive is "background".
+    ``iou_type`` is ``"bbox"`` or ``"segm"``. The evaluation options are the fields of
+    ``pycocotools.cocoeval.Params``, with its defaults: ``iouThrs`` (``None``:
+    .50:.05:.95), ``recThrs`` (``None``: 0:.01:1), ``maxDets``, ``areaRng`` with its
+    labels ``areaRngLbl`` (``summarize`` looks ranges up by the labels ``"all"``,
+    ``"small"``, ``"medium"``, ``"large"``), ``useCats`` (0: detections match objects of
+    any category), ``imgIds`` / ``catIds`` (``None``: all of the ground truth's).
+    ``params`` (an :class:`EvalParams`) instead gives them all at once.
+
+    ``iou_threshold`` (one of the evaluated thresholds; ``None``: the one closest to 0.5)
+    and ``score_threshold`` set the default operating point of the per-image and
+    per-class TP/FP/FN columns; ``background_iou`` is the overlap below which a false
+    positive is "background".
     """
-    params = EvalParams() if params is None else params
+    coco_options: dict[str, Any] = {
+        "iouThrs": iouThrs,
+        "recThrs": recThrs,
+        "maxDets": maxDets,
+        "areaRng": areaRng,
+        "areaRngLbl": areaRngLbl,
+        "useCats": useCats,
+        "imgIds": imgIds,
+        "catIds": catIds,
+    }
+    if params is None:
+        params = EvalParams.from_coco(**coco_options)
+    else:
+        reject_params_with_options(coco_options)
+    if iou_threshold is None:
+        thresholds = params.iou_array()
+        iou_threshold = float(thresholds[np.argmin(np.abs(thresholds - 0.5))])
     if np.any(gt.ids == 0):
         warnings.warn(
             "a ground-truth annotation has id 0: pycocotools, and so this evaluation, never "
@@ -64,3 +105,24 @@ def evaluate(
         score_threshold=score_threshold,
         background_iou=background_iou,
     )
+
+
+def reject_params_with_options(options: dict[str, Any]) -> None:
+    """``params=`` and pycocotools-named options together: which would win is a guess."""
+    defaults = inspect.signature(EvalParams.from_coco).parameters
+    given = [name for name, value in options.items() if not _same(value, defaults[name].default)]
+    if given:
+        raise TypeError(
+            f"pass either params= or the options {', '.join(given)}, not both "
+            "(EvalParams.from_coco builds params from the options)"
+        )
+
+
+def _same(value: Any, default: Any) -> bool:
+    if value is None or default is None:
+        return value is default
+    try:
+        same = np.array_equal(np.asarray(value, dtype=object), np.asarray(default, dtype=object))
+    except ValueError:  # ragged: not the default's shape
+        return False
+    return bool(same)

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from pycocotools import mask as mask_utils
 
+from cocowidget._arguments import checked_methods
 from cocowidget.evaluation._arrays import BoolArray, FloatArray, IntArray
 
 
@@ -43,6 +44,7 @@ def _check_lengths(kind: str, n: int, **columns: Any) -> None:
             raise ValueError(f"{kind}.{name} has {len(column)} rows; expected {n}")
 
 
+@checked_methods
 @dataclass(frozen=True, eq=False)
 class GroundTruth:
     """Ground-truth annotations of a dataset, one row per annotation.
@@ -107,6 +109,7 @@ class GroundTruth:
         return len(self.ids)
 
 
+@checked_methods
 @dataclass(frozen=True, eq=False)
 class Detections:
     """One run of detections, one row per detection.

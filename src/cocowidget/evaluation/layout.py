@@ -4,6 +4,12 @@ pycocotools keeps, per (image, category), the ground truth in file order and the
 detections sorted by descending score (stable mergesort, so file order breaks ties), cut
 to ``maxDets[-1]``. The layout reproduces that order once for all images with a lexsort,
 so later stages work on contiguous slices instead of dict lookups.
+
+With ``useCats=0`` (``params.use_categories`` false) a group is a whole image: COCOeval
+concatenates the image's objects category by category (in ``catIds`` order, each in
+file order) and sorts the detections so concatenated by score, so category order breaks
+ties before file order. The layout then has one category, id -1, as COCOeval's
+``catIds = [-1]``.
 """
 
 from __future__ import annotations
@@ -64,26 +70,47 @@ class Layout:
         return len(self.category_ids)
 
 
+def _category_order(params: EvalParams, category_ids: IntArray) -> IntArray:
+    """Per evaluated category (ascending id), its place in ``catIds`` as given: the
+    order ``useCats=0`` concatenates categories in."""
+    if params.category_ids is None:
+        return np.arange(len(category_ids), dtype=np.int64)
+    given = np.asarray(params.category_ids, dtype=np.int64)
+    _, first = np.unique(given, return_index=True)  # aligned with category_ids
+    return np.argsort(np.argsort(first)).astype(np.int64)
+
+
 def build_layout(gt: GroundTruth, dt: Detections, params: EvalParams) -> Layout:
     image_ids = params.selected_ids(gt.image_ids, params.image_ids)
     category_ids = params.selected_ids(gt.category_ids, params.category_ids)
-    n_categories = len(category_ids)
+    by_category = params.use_categories
 
     gt_image_all = positions(gt.image_id, image_ids)
     gt_category_all = positions(gt.category_id, category_ids)
     gt_rows = np.flatnonzero((gt_image_all >= 0) & (gt_category_all >= 0))
-    order = np.lexsort((gt_rows, gt_category_all[gt_rows], gt_image_all[gt_rows]))
-    gt_rows = gt_rows[order]
-    gt_image = gt_image_all[gt_rows]
-    gt_category = gt_category_all[gt_rows]
-
     dt_image_all = positions(dt.image_id, image_ids)
     dt_category_all = positions(dt.category_id, category_ids)
     dt_rows = np.flatnonzero((dt_image_all >= 0) & (dt_category_all >= 0))
-    order = np.lexsort(
-        (dt_rows, -dt.score[dt_rows], dt_category_all[dt_rows], dt_image_all[dt_rows])
-    )
-    dt_rows = dt_rows[order]
+    if not by_category:
+        # One group per image; categories only order the objects (see the docstring).
+        place = _category_order(params, category_ids)
+        gt_rank, dt_rank_key = place[gt_category_all[gt_rows]], place[dt_category_all[dt_rows]]
+        gt_order = np.lexsort((gt_rows, gt_rank, gt_image_all[gt_rows]))
+        dt_order = np.lexsort((dt_rows, dt_rank_key, -dt.score[dt_rows], dt_image_all[dt_rows]))
+        category_ids = np.array([-1], dtype=np.int64)
+        gt_category_all = np.where(gt_category_all >= 0, 0, -1)
+        dt_category_all = np.where(dt_category_all >= 0, 0, -1)
+    else:
+        gt_order = np.lexsort((gt_rows, gt_category_all[gt_rows], gt_image_all[gt_rows]))
+        dt_order = np.lexsort(
+            (dt_rows, -dt.score[dt_rows], dt_category_all[dt_rows], dt_image_all[dt_rows])
+        )
+    n_categories = len(category_ids)
+    gt_rows = gt_rows[gt_order]
+    gt_image = gt_image_all[gt_rows]
+    gt_category = gt_category_all[gt_rows]
+
+    dt_rows = dt_rows[dt_order]
     dt_key = dt_image_all[dt_rows] * n_categories + dt_category_all[dt_rows]
     _, dt_key_index = np.unique(dt_key, return_inverse=True)
     rank = position_in_segment(dt_key_index.reshape(-1).astype(np.int64), len(dt_key))

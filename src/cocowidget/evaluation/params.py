@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
+from cocowidget._arguments import checked_keywords
 from cocowidget.evaluation._arrays import FloatArray, IntArray
 
 IouType = Literal["bbox", "segm"]
@@ -23,27 +25,72 @@ def _coco_recall_thresholds() -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
+#: COCOeval's defaults for boxes and masks (``Params.setDetParams``).
+COCO_MAX_DETECTIONS = (1, 10, 100)
+COCO_AREA_RANGES = ((0.0**2, 1e5**2), (0.0**2, 32.0**2), (32.0**2, 96.0**2), (96.0**2, 1e5**2))
+COCO_AREA_LABELS = ("all", "small", "medium", "large")
+#: pycocotools' name of each field (``COCOeval.params.<name>``).
+COCO_NAMES = {
+    "iou_thresholds": "iouThrs",
+    "recall_thresholds": "recThrs",
+    "max_detections": "maxDets",
+    "area_ranges": "areaRng",
+    "area_labels": "areaRngLbl",
+    "use_categories": "useCats",
+    "image_ids": "imgIds",
+    "category_ids": "catIds",
+}
+
+
 @dataclass(frozen=True)
 class EvalParams:
-    """What to evaluate, as in ``pycocotools.cocoeval.Params`` (``useCats=1``).
+    """What to evaluate, as in ``pycocotools.cocoeval.Params`` (field names in
+    :data:`COCO_NAMES`; :meth:`from_coco` takes pycocotools' own).
 
     ``image_ids`` / ``category_ids`` of ``None`` mean every image / category of the ground
     truth. ``area_ranges[0]`` is the range the per-image, per-detection and per-ground-truth
-    tables use (COCO's ``'all'``).
+    tables use (COCO's ``'all'``). ``use_categories=False`` is COCOeval's ``useCats=0``:
+    detections match objects of any category (as in proposal scoring), and the per-class
+    results have one row, category id -1, for the evaluated categories together.
     """
 
     iou_thresholds: tuple[float, ...] = field(default_factory=_coco_iou_thresholds)
     recall_thresholds: tuple[float, ...] = field(default_factory=_coco_recall_thresholds)
-    max_detections: tuple[int, ...] = (1, 10, 100)
-    area_ranges: tuple[tuple[float, float], ...] = (
-        (0.0**2, 1e5**2),
-        (0.0**2, 32.0**2),
-        (32.0**2, 96.0**2),
-        (96.0**2, 1e5**2),
-    )
-    area_labels: tuple[str, ...] = ("all", "small", "medium", "large")
+    max_detections: tuple[int, ...] = COCO_MAX_DETECTIONS
+    area_ranges: tuple[tuple[float, float], ...] = COCO_AREA_RANGES
+    area_labels: tuple[str, ...] = COCO_AREA_LABELS
     image_ids: tuple[int, ...] | None = None
     category_ids: tuple[int, ...] | None = None
+    use_categories: bool = True
+
+    @classmethod
+    @checked_keywords
+    def from_coco(
+        cls,
+        *,
+        iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' names)
+        recThrs: Sequence[float] | None = None,  # noqa: N803
+        maxDets: Sequence[int] = COCO_MAX_DETECTIONS,  # noqa: N803
+        areaRng: Sequence[Sequence[float]] = COCO_AREA_RANGES,  # noqa: N803
+        areaRngLbl: Sequence[str] = COCO_AREA_LABELS,  # noqa: N803
+        useCats: bool | int = 1,  # noqa: N803
+        imgIds: Sequence[int] | None = None,  # noqa: N803
+        catIds: Sequence[int] | None = None,  # noqa: N803
+    ) -> EvalParams:
+        """The parameters named as ``pycocotools.cocoeval.Params`` fields (defaults:
+        COCOeval's for boxes and masks; ``None`` for ``iouThrs`` / ``recThrs``: .50:.05:.95
+        and 0:.01:1; for ``imgIds`` / ``catIds``: all of the ground truth's)."""
+        ranges = tuple(_area_range(r) for r in areaRng)
+        return cls(
+            iou_thresholds=_coco_iou_thresholds() if iouThrs is None else _floats(iouThrs),
+            recall_thresholds=_coco_recall_thresholds() if recThrs is None else _floats(recThrs),
+            max_detections=tuple(int(m) for m in np.asarray(maxDets).reshape(-1).tolist()),
+            area_ranges=ranges,
+            area_labels=tuple(str(label) for label in areaRngLbl),
+            use_categories=bool(useCats),
+            image_ids=None if imgIds is None else _ints(imgIds),
+            category_ids=None if catIds is None else _ints(catIds),
+        )
 
     def __post_init__(self) -> None:
         if len(self.area_ranges) != len(self.area_labels):
@@ -84,3 +131,22 @@ class EvalParams:
     def selected_ids(self, ids: IntArray, chosen: tuple[int, ...] | None) -> IntArray:
         """Sorted unique ids to evaluate (COCOeval applies ``np.unique``)."""
         return np.unique(ids if chosen is None else np.asarray(chosen, dtype=np.int64))
+
+
+# A mistyped field (EvalParams(max_detection=...)) names the right one.
+EvalParams.__init__ = checked_keywords(EvalParams.__init__)  # type: ignore[method-assign]
+
+
+def _floats(values: Sequence[float]) -> tuple[float, ...]:
+    return tuple(float(v) for v in np.asarray(values, dtype=np.float64).reshape(-1).tolist())
+
+
+def _ints(values: Sequence[int]) -> tuple[int, ...]:
+    return tuple(int(v) for v in np.asarray(values).reshape(-1).tolist())
+
+
+def _area_range(value: Sequence[float]) -> tuple[float, float]:
+    bounds = _floats(value)
+    if len(bounds) != 2:
+        raise ValueError(f"an area range is [low, high], not {value!r}")
+    return bounds[0], bounds[1]

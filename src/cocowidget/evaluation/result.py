@@ -6,6 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
+from cocowidget._arguments import checked_methods
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
 from cocowidget.evaluation.classes_table import (
@@ -63,6 +64,7 @@ _STAT_LINES = (
 )
 
 
+@checked_methods
 class Evaluation:
     """COCO evaluation of one run of detections against the ground truth.
 
@@ -139,12 +141,14 @@ class Evaluation:
         """The lines ``COCOeval.summarize()`` prints."""
         p = self.params
         lines = []
-        for value, (ap, iou, area, m) in zip(self.stats.tolist(), _STAT_LINES, strict=True):
+        stats = self.stats.tolist()
+        for index, (value, (ap, iou, area, m)) in enumerate(zip(stats, _STAT_LINES, strict=True)):
             title = "Average Precision  (AP)" if ap else "Average Recall     (AR)"
             iou_text = f"{p.iou_thresholds[0]:0.2f}:{p.iou_thresholds[-1]:0.2f}"
             if iou is not None:
                 iou_text = f"{iou:0.2f}"
-            max_det = p.max_detections[min(m, len(p.max_detections) - 1)]
+            # As COCOeval: the first line is at 100 detections whatever maxDets holds.
+            max_det = 100 if index == 0 else _max_det_or_minus_one(p.max_detections, m)
             lines.append(
                 f" {title} @[ IoU={iou_text:<9} | area={area:>6s} | maxDets={max_det:>3d} ]"
                 f" = {value:0.3f}"
@@ -270,6 +274,8 @@ class Evaluation:
         gt = self._core.gt
         if gt.category_names is None:
             return None
+        if not self.params.use_categories:
+            return ["all categories"]  # useCats=0: the one row, category id -1
         by_id = dict(zip(gt.category_ids.tolist(), gt.category_names, strict=True))
         return [str(by_id.get(i, "")) for i in self.category_ids.tolist()]
 
@@ -279,3 +285,8 @@ class Evaluation:
             f"Evaluation({self.iou_type}, {len(self.image_ids)} images, "
             f"{len(self.category_ids)} categories, AP={s[0]:.3f}, AP50={s[1]:.3f})"
         )
+
+
+def _max_det_or_minus_one(max_detections: tuple[int, ...], m: int) -> int:
+    """``maxDets[m]``; -1 where there is none (COCOeval fails; the stat is -1 here)."""
+    return max_detections[m] if m < len(max_detections) else -1

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import numpy as np
 import traitlets
 
+from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.data.statistics import PIXEL_STATISTICS
 from cocowidget.views.columns import ColumnCatalog, NumericColumn, describe
 from cocowidget.views.distributions import Distributions
 from cocowidget.views.filters import FilterSet, FilterValue
 from cocowidget.views.formatting import format_count, format_interval
 from cocowidget.widgets.charts import CategoryChart, HistogramChart
-from cocowidget.widgets.grid import CocoGrid
+from cocowidget.widgets.grid import CocoGrid, reject_grid_options
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
+    from cocowidget.media import ThumbnailService
 
 IMAGE_CHARTS = ("width", "height", "aspect_ratio", "object_count", "object_density", "brightness")
 OBJECT_CHARTS = (
@@ -40,6 +43,7 @@ EMPHASIS_LIMIT = 2000
 Chart = HistogramChart | CategoryChart
 
 
+@checked_methods
 class CocoExplorer(widgets.VBox):  # type: ignore[misc]
     """Histograms of image and object statistics beside a :class:`CocoGrid` that shows
     the images matching every filter.
@@ -59,6 +63,7 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
 
     filters = traitlets.Dict(help="column key → (lo, hi) interval or set of values")
 
+    @checked_keywords
     def __init__(
         self,
         dataset: CocoDataset,
@@ -68,8 +73,23 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         height: int = 620,
         throttle: float = 0.1,
         emphasis_limit: int = EMPHASIS_LIMIT,
-        **grid_options: Any,
+        sort_by: str | None = None,
+        thumbnail_size: int = 160,
+        caption: str = "file_name",
+        show_ground_truth: bool = True,
+        visible_runs: Sequence[str] | None = None,
+        show_masks: bool = True,
+        show_boxes: bool = True,
+        score_threshold: float | None = None,
+        thumbnails: ThumbnailService | None = None,
+        executor: Executor | None = None,
+        layout: widgets.Layout | dict[str, Any] | None = None,
     ) -> None:
+        """``height`` (px) of the grid and the chart panel beside it; ``throttle`` (s)
+        between recounts while a brush moves; the grid dims the non-matching objects of
+        the first ``emphasis_limit`` images shown. ``sort_by`` ... ``executor`` are
+        :class:`CocoGrid`'s options for the grid the explorer makes (with ``grid`` given,
+        set them on it); ``layout`` is the explorer's own."""
         self.dataset = dataset
         self._catalog = ColumnCatalog.of(dataset)
         self._filter_set = FilterSet(self._catalog)
@@ -78,7 +98,23 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         self._emphasis_limit = emphasis_limit
         self._origin: str | None = None
         self._own_grid = grid is None
-        self.grid = grid or CocoGrid(dataset, height=height - 40, **grid_options)
+        grid_options: dict[str, Any] = {
+            "sort_by": sort_by,
+            "thumbnail_size": thumbnail_size,
+            "caption": caption,
+            "show_ground_truth": show_ground_truth,
+            "visible_runs": visible_runs,
+            "show_masks": show_masks,
+            "show_boxes": show_boxes,
+            "score_threshold": score_threshold,
+            "thumbnails": thumbnails,
+            "executor": executor,
+        }
+        if grid is None:
+            grid = CocoGrid(dataset, height=height - 40, **grid_options)
+        else:
+            reject_grid_options("CocoExplorer()", grid_options)
+        self.grid = grid
         self.charts: dict[str, Chart] = {}
         self._histogram_charts: dict[str, HistogramChart] = {}
         self._category_charts: dict[str, CategoryChart] = {}
@@ -102,7 +138,8 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
             )
         )
         self._bar_charts = widgets.VBox(layout=widgets.Layout(width="100%", grid_gap="8px"))
-        super().__init__([self._header(), self._body(height)])
+        box_options = {} if layout is None else {"layout": layout}
+        super().__init__([self._header(), self._body(height)], **box_options)
         self.add_class("cw-explorer")
 
         skipped = []

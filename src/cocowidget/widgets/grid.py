@@ -6,15 +6,18 @@ this module only holds state, validates it, and answers the browser's requests.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+import ipywidgets as widgets
 import numpy as np
 import numpy.typing as npt
 import traitlets
 
+from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.protocol.messages import (
     Empty,
@@ -46,8 +49,10 @@ MAX_BATCH = 256
 INITIAL_BATCH = 24  # about the first screen at the default size
 
 Items = ImageItems | ObjectItems
+ColorBy = Literal["category", "match"]
 
 
+@checked_methods
 class ThumbnailGrid(RpcWidget):
     """The state and requests shared by :class:`CocoGrid` and :class:`ObjectGrid`.
 
@@ -104,11 +109,18 @@ class ThumbnailGrid(RpcWidget):
         self,
         items: Items,
         *,
-        thumbnails: ThumbnailService | None = None,
-        executor: Executor | None = None,
-        evaluation: Evaluation | None = None,
-        **kwargs: Any,
+        evaluation: Evaluation | None,
+        visible_runs: Sequence[str] | None,
+        score_threshold: float | None,
+        iou_threshold: float | None,
+        color_by: ColorBy | None,
+        thumbnails: ThumbnailService | None,
+        executor: Executor | None,
+        layout: widgets.Layout | dict[str, Any] | None,
+        traits: dict[str, Any],
     ) -> None:
+        """``traits`` are the plain trait values (thumbnail_size, ...); the options named
+        here depend on the evaluation or have no trait of their own."""
         self.dataset = items.dataset
         self._items = items
         self._order_index = ImageOrder(items.ids)
@@ -117,9 +129,23 @@ class ThumbnailGrid(RpcWidget):
         self._selection_from_browser = False
         self._thumbnails = thumbnails or _shared_service(executor)
         runs = list(self.dataset.predictions)
-        kwargs.setdefault("visible_runs", runs)
+        traits["visible_runs"] = runs if visible_runs is None else list(visible_runs)
+        if layout is not None:
+            traits["layout"] = layout
+        if evaluation is None:  # else the evaluation's, unless asked for (below)
+            traits.update(
+                {
+                    name: value
+                    for name, value in (
+                        ("score_threshold", score_threshold),
+                        ("iou_threshold", iou_threshold),
+                        ("color_by", color_by),
+                    )
+                    if value is not None
+                }
+            )
         self._opening_deferred = True
-        super().__init__(**kwargs)
+        super().__init__(**traits)
         self._item_kind = items.kind
         self._thumbnail_side = self._thumbnails.max_side
         self._image_ids = self._order_index.image_ids.astype("<i8").tobytes()
@@ -133,8 +159,13 @@ class ThumbnailGrid(RpcWidget):
         self._apply_order()
         if evaluation is not None:
             self.evaluation = evaluation
-            if "score_threshold" in kwargs:  # asked for, rather than the evaluation's
-                self.score_threshold = kwargs["score_threshold"]
+            # Asked for, rather than the evaluation's (validated against its thresholds).
+            if score_threshold is not None:
+                self.score_threshold = score_threshold
+            if iou_threshold is not None:
+                self.iou_threshold = iou_threshold
+            if color_by is not None:
+                self.color_by = color_by
         self.serve("thumbnails", ThumbnailsParams, self._serve_thumbnails)
         self.serve("preview", RowParams, self._serve_preview)
         self.serve("full_image", RowParams, self._serve_full_image)
@@ -384,50 +415,132 @@ class ThumbnailGrid(RpcWidget):
         return [_format_caption(value) for value in values]
 
 
+@checked_methods
 class CocoGrid(ThumbnailGrid):
     """Thumbnails of a dataset's images, windowed so 100,000 images scroll smoothly.
 
     ``selected`` holds image ids; ``sort_by`` takes any image column (``-`` for
-    descending), e.g. ``grid.sort_by = "-object_count"``.
+    descending), e.g. ``grid.sort_by = "-object_count"``. Every option is also a trait of
+    the same name, assignable and observable afterwards:
+
+    - ``evaluation``: an evaluation of one of the dataset's runs; the overlays are
+      coloured by match status and ``evaluation_counts`` counts TP / FP / FN.
+    - ``sort_by`` (``None``: table order), ``selected`` (ids), ``thumbnail_size`` (cell
+      side, 48-512 px), ``height`` (px), ``caption`` (an image column; ``""``: none).
+    - ``show_ground_truth``, ``visible_runs`` (prediction runs drawn; ``None``: all),
+      ``show_masks``, ``show_boxes``.
+    - ``score_threshold`` (detections drawn and counted from; ``None``: the evaluation's,
+      else 0.3), ``iou_threshold`` (one of the evaluated thresholds; ``None``: the one
+      closest to 0.5), ``color_by`` (``"category"`` or ``"match"``; ``None``: ``"match"``
+      with an evaluation).
+    - ``thumbnails`` (a :class:`~cocowidget.media.ThumbnailService`; default: one shared
+      by every grid), ``executor`` (where a default service renders), ``layout``.
     """
 
+    @checked_keywords
     def __init__(
         self,
         dataset: CocoDataset,
         *,
+        evaluation: Evaluation | None = None,
+        sort_by: str | None = None,
+        selected: Sequence[int] = (),
+        thumbnail_size: int = 160,
+        height: int = 560,
+        caption: str = "file_name",
+        show_ground_truth: bool = True,
+        visible_runs: Sequence[str] | None = None,
+        show_masks: bool = True,
+        show_boxes: bool = True,
+        score_threshold: float | None = None,
+        iou_threshold: float | None = None,
+        color_by: ColorBy | None = None,
         thumbnails: ThumbnailService | None = None,
         executor: Executor | None = None,
-        **kwargs: Any,
+        layout: widgets.Layout | dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(ImageItems(dataset), thumbnails=thumbnails, executor=executor, **kwargs)
+        super().__init__(
+            ImageItems(dataset),
+            evaluation=evaluation,
+            visible_runs=visible_runs,
+            score_threshold=score_threshold,
+            iou_threshold=iou_threshold,
+            color_by=color_by,
+            thumbnails=thumbnails,
+            executor=executor,
+            layout=layout,
+            traits={
+                "sort_by": sort_by,
+                "selected": list(selected),
+                "thumbnail_size": thumbnail_size,
+                "height": height,
+                "caption": caption,
+                "show_ground_truth": show_ground_truth,
+                "show_masks": show_masks,
+                "show_boxes": show_boxes,
+            },
+        )
 
     def selected_dataset(self) -> CocoDataset:
         """The selected images (with their annotations and predictions) as a dataset."""
         return self.dataset.subset(self.selected)
 
 
+@checked_methods
 class ObjectGrid(ThumbnailGrid):
     """Crops around single objects: annotations, or the detections of prediction ``run``.
 
     ``ids`` picks and orders the objects (default: all). ``selected`` holds annotation
     (or detection) ids; ``sort_by`` takes any column of the objects' table, e.g.
-    ``"area"`` or ``"-score"``. Resting on a crop previews its whole image.
+    ``"area"`` or ``"-score"``; ``caption`` is one of its columns. Resting on a crop
+    previews its whole image. The other options are :class:`CocoGrid`'s.
     """
 
+    @checked_keywords
     def __init__(
         self,
         dataset: CocoDataset,
         run: str | None = None,
         ids: Sequence[int] | None = None,
         *,
+        evaluation: Evaluation | None = None,
+        sort_by: str | None = None,
+        selected: Sequence[int] = (),
+        thumbnail_size: int = 128,
+        height: int = 560,
+        caption: str = "category_name",
+        show_ground_truth: bool = True,
+        visible_runs: Sequence[str] | None = None,
+        show_masks: bool = True,
+        show_boxes: bool = True,
+        score_threshold: float | None = None,
+        iou_threshold: float | None = None,
+        color_by: ColorBy | None = None,
         thumbnails: ThumbnailService | None = None,
         executor: Executor | None = None,
-        **kwargs: Any,
+        layout: widgets.Layout | dict[str, Any] | None = None,
     ) -> None:
-        kwargs.setdefault("caption", "category_name")
-        kwargs.setdefault("thumbnail_size", 128)
-        items = ObjectItems(dataset, run, ids)
-        super().__init__(items, thumbnails=thumbnails, executor=executor, **kwargs)
+        super().__init__(
+            ObjectItems(dataset, run, ids),
+            evaluation=evaluation,
+            visible_runs=visible_runs,
+            score_threshold=score_threshold,
+            iou_threshold=iou_threshold,
+            color_by=color_by,
+            thumbnails=thumbnails,
+            executor=executor,
+            layout=layout,
+            traits={
+                "sort_by": sort_by,
+                "selected": list(selected),
+                "thumbnail_size": thumbnail_size,
+                "height": height,
+                "caption": caption,
+                "show_ground_truth": show_ground_truth,
+                "show_masks": show_masks,
+                "show_boxes": show_boxes,
+            },
+        )
 
 
 _SHARED_SERVICES: dict[int, ThumbnailService] = {}
@@ -512,3 +625,15 @@ def _format_caption(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return f"{value:.4g}"
     return str(value)
+
+
+def reject_grid_options(owner: str, options: dict[str, Any]) -> None:
+    """With a grid passed in, options for the grid a widget would make itself would be
+    ignored: an error for each one that differs from :class:`CocoGrid`'s default."""
+    parameters = inspect.signature(CocoGrid).parameters
+    given = sorted(name for name, value in options.items() if value != parameters[name].default)
+    if given:
+        raise TypeError(
+            f"{owner} was given a grid and grid options ({', '.join(given)}): set them on"
+            " the grid instead (they would apply only to a grid it makes itself)"
+        )

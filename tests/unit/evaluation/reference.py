@@ -87,3 +87,26 @@ def expected_detection_flags(
             tp[row] = (dtm != 0) & ~ignored
             fp[row] = (dtm == 0) & ~ignored
     return matched, tp, fp, evaluated
+
+
+def run_cocoeval_with(
+    gt: COCO, dt: COCO, iou_type: str, fields: dict[str, Any], *, summarize: bool = True
+) -> tuple[COCOeval, str]:
+    """COCOeval with ``params.<name> = value`` for each of ``fields`` (pycocotools'
+    names; thresholds as arrays, as Params holds them); returns it and what
+    ``summarize()`` printed (``""`` when not summarized)."""
+    evaluator = COCOeval(gt, dt, iou_type)
+    for name, value in fields.items():
+        if name in ("iouThrs", "recThrs"):
+            value = np.asarray(value, dtype=np.float64)
+        elif name != "useCats":
+            value = [list(v) for v in value] if name == "areaRng" else list(value)
+        setattr(evaluator.params, name, value)
+    with contextlib.redirect_stdout(io.StringIO()):
+        evaluator.evaluate()
+        evaluator.accumulate()
+    printed = io.StringIO()
+    if summarize:
+        with contextlib.redirect_stdout(printed):
+            evaluator.summarize()
+    return evaluator, printed.getvalue()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
@@ -10,6 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
+from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.evaluation.columns import column_prefix
 from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.views.evaluation_charts import class_labels
@@ -28,13 +30,14 @@ from cocowidget.widgets.evaluation.confusion_chart import ConfusionChart, Confus
 from cocowidget.widgets.evaluation.curves_chart import PrecisionRecallChart
 from cocowidget.widgets.evaluation.errors_chart import ErrorKind, ErrorsChart
 from cocowidget.widgets.evaluation.summary import SummaryTable
-from cocowidget.widgets.grid import CocoGrid
+from cocowidget.widgets.grid import CocoGrid, ColorBy, reject_grid_options
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
     from cocowidget.data.table import Table
     from cocowidget.evaluation.confusion import ConfusionMatrix
     from cocowidget.evaluation.result import Evaluation
+    from cocowidget.media import ThumbnailService
 
 FILTER_BUTTONS = {
     "all": "all images",
@@ -43,6 +46,7 @@ FILTER_BUTTONS = {
 }
 
 
+@checked_methods
 class EvaluationView(widgets.VBox):  # type: ignore[misc]
     """The summary numbers, AP per class, precision–recall curves and the confusion
     matrix of one evaluation, above a :class:`CocoGrid` coloured by match status.
@@ -68,8 +72,8 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     :attr:`confusion_cell` (``(true_id, predicted_id)``, ``None`` in it for background or
     missed; or ``None``); read-only: :attr:`confusion_detection_ids` and
     :attr:`confusion_annotation_ids` (the cell's matched pairs at the operating point),
-    :attr:`filtered_ids`, and :attr:`grid` (``view.grid.selected``). ``grid_options`` go
-    to the grid (by default sorted worst AP first).
+    :attr:`filtered_ids`, and :attr:`grid` (``view.grid.selected``). The grid's options
+    are :class:`CocoGrid`'s (by default sorted worst AP first).
     """
 
     selected_class = traitlets.Int(None, allow_none=True, help="category id of the picked class")
@@ -96,6 +100,7 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         traitlets.Int(), read_only=True, help="objects the picked cell counts"
     )
 
+    @checked_keywords
     def __init__(
         self,
         dataset: CocoDataset,
@@ -105,18 +110,51 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         confusion: bool = True,
         height: int = 560,
         throttle: float = 0.15,
-        **grid_options: Any,
+        sort_by: str | None = None,
+        thumbnail_size: int = 160,
+        caption: str = "file_name",
+        show_ground_truth: bool = True,
+        visible_runs: Sequence[str] | None = None,
+        show_masks: bool = True,
+        show_boxes: bool = True,
+        score_threshold: float | None = None,
+        iou_threshold: float | None = None,
+        color_by: ColorBy | None = None,
+        thumbnails: ThumbnailService | None = None,
+        executor: Executor | None = None,
+        layout: widgets.Layout | dict[str, Any] | None = None,
     ) -> None:
+        """``confusion`` draws the confusion matrix; ``height`` (px) is the grid's;
+        ``throttle`` (s) between redraws while the operating point moves. ``sort_by`` ...
+        ``executor`` are :class:`CocoGrid`'s options for the grid the view makes
+        (``sort_by=None``: worst AP first; with ``grid`` given, set them on it);
+        ``layout`` is the view's own."""
         self.dataset = dataset
         self.evaluation = evaluation
         self.run = _run_or_none(dataset, evaluation)
+        grid_options: dict[str, Any] = {
+            "sort_by": sort_by,
+            "thumbnail_size": thumbnail_size,
+            "caption": caption,
+            "show_ground_truth": show_ground_truth,
+            "visible_runs": visible_runs,
+            "show_masks": show_masks,
+            "show_boxes": show_boxes,
+            "score_threshold": score_threshold,
+            "iou_threshold": iou_threshold,
+            "color_by": color_by,
+            "thumbnails": thumbnails,
+            "executor": executor,
+        }
         if grid is None:
             worst_first = _ap_column(self.run, evaluation)
-            if worst_first in dataset.images:
-                grid_options.setdefault("sort_by", worst_first)
+            if sort_by is None and worst_first in dataset.images:
+                grid_options["sort_by"] = worst_first
             grid = CocoGrid(dataset, evaluation=evaluation, height=height, **grid_options)
-        elif grid.evaluation is not evaluation:
-            grid.evaluation = evaluation
+        else:
+            reject_grid_options("EvaluationView()", grid_options)
+            if grid.evaluation is not evaluation:
+                grid.evaluation = evaluation
         self.grid = grid
         self._filtered: np.ndarray | None = None
         self._cell_count = 0
@@ -176,7 +214,8 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
             columns, layout=widgets.Layout(flex_flow="row wrap", grid_gap="8px", width="100%")
         )
         charts.add_class("cw-evaluation-charts")
-        super().__init__([self.summary, charts, controls, self.grid])
+        box_options = {} if layout is None else {"layout": layout}
+        super().__init__([self.summary, charts, controls, self.grid], **box_options)
         self.add_class("cw-evaluation")
         self.grid.observe(
             lambda _: self._throttle.submit(None), ["iou_threshold", "score_threshold"]
