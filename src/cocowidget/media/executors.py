@@ -21,7 +21,6 @@ breaks (a worker killed), it keeps to threads.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 import threading
@@ -35,6 +34,8 @@ from concurrent.futures import (
     ThreadPoolExecutor,
 )
 from typing import ParamSpec, TypeVar
+
+from cocowidget.media.workers import NO_MAIN
 
 __all__ = [
     "ProcessesWhenReady",
@@ -65,16 +66,16 @@ def thread_executor(workers: int | None = None) -> ThreadPoolExecutor:
 
 
 def process_executor(workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` (default: one per core) fit for a notebook kernel.
+    """A process pool of ``workers`` (default: one per core) fit for a notebook kernel
+    and for a plain script.
 
-    Workers start with ``forkserver`` where available (forking a kernel's threads is
-    unsafe) and ``spawn`` elsewhere; they ignore SIGINT, so that interrupting a cell does
-    not kill the pool; and they are started at once, in the background.
+    Workers are spawned without the parent's main module (:mod:`.workers`: a script
+    without a ``__main__`` guard is never run again in them; forking a kernel's threads
+    is unsafe); they ignore SIGINT, so that interrupting a cell does not kill the pool;
+    and they are started at once, in the background.
     """
     count = workers or default_worker_count()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(count, mp_context=NO_MAIN, initializer=_ignore_interrupts)
     for _ in range(count):  # a pool starts one worker per waiting task
         pool.submit(os.getpid)
     return pool

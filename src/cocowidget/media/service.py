@@ -107,7 +107,7 @@ class ThumbnailService:
         max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         self.cache = cache if cache is not None else ThumbnailCache.shared()
-        self.executor: Executor = executor or shared_executor()
+        self._executor = executor
         self._closed = False
         # Previews and regions answer a pointer at rest: they get their own thread so they
         # never queue behind a batch of thumbnails.
@@ -125,6 +125,15 @@ class ThumbnailService:
         self._pending: set[Future[Thumbnail]] = set()
         self._lock = threading.Lock()
         self._batching = threading.local()
+
+    @property
+    def executor(self) -> Executor:
+        """The executor renderings run on; the shared default is only created (and its
+        worker processes started) when the first rendering is asked for, so a grid that no
+        front end displays, in a script, starts nothing."""
+        if self._executor is None:
+            self._executor = shared_executor()
+        return self._executor
 
     @property
     def max_side(self) -> int:
