@@ -51,7 +51,8 @@ def test_thumbnails_arrive_as_binary_and_selection_returns_to_python(
     cell(notebook, 1).click(modifiers=["Control"])
     expect(selected).to_have_count(4)
     expected = [ids[0], ids[2], ids[3], ids[5]]
-    assert sorted(notebook.value("grid.selected")) == sorted(expected)
+    # The last click's change travels to the kernel after the highlight: wait for it.
+    assert notebook.value_becomes("sorted(grid.selected)", sorted(expected)) == sorted(expected)
     assert notebook.value("len(grid.selected_dataset())") == 4
 
 
