@@ -74,7 +74,7 @@ def test_match_colours_worst_first_thresholds_and_false_positive_view(
 
     notebook.run(
         "runs = ds.predictions['sim']\n"
-        "wrong = (runs['outcome50'] != 'true positive') & (runs['score'] >= 0.3)\n"
+        "wrong = (runs['sim.outcome50'] != 'true positive') & (runs['score'] >= 0.3)\n"
         "objects = cw.ObjectGrid(\n"
         "    ds, run='sim', ids=runs['id'][wrong].tolist(), evaluation=ev, sort_by='-score'\n"
         ")\n"
@@ -105,7 +105,7 @@ def test_match_colours_worst_first_thresholds_and_false_positive_view(
     )
     assert sorted(notebook.value("objects.selected")) == sorted(expected_ids)
     outcomes = notebook.value(
-        "[str(ds.predictions['sim']['outcome50'][list(ds.predictions['sim']['id']).index(i)])"
+        "[str(ds.predictions['sim']['sim.outcome50'][list(ds.predictions['sim']['id']).index(i)])"
         " for i in objects.selected]"
     )
     assert all(outcome != "true positive" for outcome in outcomes)

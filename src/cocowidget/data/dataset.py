@@ -29,6 +29,7 @@ from cocowidget.data.columns import (
     image_columns,
     repair_missing_areas,
 )
+from cocowidget.data.derived import RUN_TABLE_PREFIX, DerivedColumns, run_table
 from cocowidget.data.files import resolve
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import UserIds, identity_key, pending_of, resolve_ids
@@ -51,6 +52,7 @@ from cocowidget.data.problems import (
     ProblemLog,
     problems_table,
 )
+from cocowidget.data.runs import Run, RunRegistry
 from cocowidget.data.segment_scan import mask_areas, segmentation_values
 from cocowidget.data.statistics import (
     PIXEL_STATISTICS,
@@ -124,8 +126,14 @@ class CocoDataset:
         self._image_dir = image_dir
         self._allow_outside = allow_outside_image_dir
         self._strict = strict
-        self._runs: dict[str, ObjectTable] = dict(runs or {})
-        self._run_problems: dict[str, list[Problem]] = dict(run_problems or {})
+        #: Every run by name (detections today), each with a number never reused.
+        self.runs = RunRegistry()
+        for name, objects in (runs or {}).items():
+            problems = (run_problems or {}).get(name, [])
+            self.runs.add(Run(name, "detections", objects, problems=problems))
+        #: Every computed column with what computed it (evaluations, comparisons).
+        self.derived = DerivedColumns(self._table_named)
+        self.runs.on_change(self._on_run_change)
         self._pixel_statistics_complete = pixel_statistics_complete
         self._image_ids = IdIndex(images["id"])
         self._category_ids = IdIndex(categories["id"])
@@ -137,6 +145,29 @@ class CocoDataset:
         #: Sections the file had as something other than an array (Raw), or not at all
         #: (None): written back so while their tables are empty.
         self._sections_as_read: dict[str, Any] = {}
+
+    @property
+    def _runs(self) -> dict[str, ObjectTable]:
+        return {run.name: run.objects for run in self.runs.runs()}
+
+    @property
+    def _run_problems(self) -> dict[str, list[Problem]]:
+        return {run.name: run.problems for run in self.runs.runs()}
+
+    def _table_named(self, name: str) -> Table:
+        """A table by the derived-columns registry's name for it."""
+        if name.startswith(RUN_TABLE_PREFIX):
+            return self.runs[name[len(RUN_TABLE_PREFIX) :]].objects.table
+        tables = {"images": self._images, "annotations": self.annotations}
+        if name == "categories":
+            return self._categories
+        return tables[name]
+
+    def _on_run_change(self, event: str, name: str, new_name: str | None) -> None:
+        # Whatever was computed from a run goes with it: its evaluation columns, its
+        # comparisons; a renamed run's columns would carry the old name, so they go too.
+        if event in ("removed", "renamed"):
+            self.derived.drop_run(name)
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -369,9 +400,9 @@ class CocoDataset:
         if run is None:
             return self._annotations
         try:
-            return self._runs[run]
+            return self.runs[run].objects
         except KeyError:
-            known = ", ".join(map(repr, self._runs)) or "none"
+            known = ", ".join(map(repr, self.runs)) or "none"
             raise KeyError(f"no prediction run {run!r}; runs are: {known}") from None
 
     def object_rows(self, image_id: Any, run: str | None = None) -> slice:
@@ -518,20 +549,25 @@ class CocoDataset:
             )
             _warn_about(f"predictions {name!r}", loaded.problems + boxes)
         _warn_about_kept(f"predictions {name!r}", loaded.problems)
-        if name in self._runs:
-            self.remove_predictions(name)
-        self._runs[name] = objects
-        self._run_problems[name] = loaded.problems
+        parameters = {"match": match, "category_map": dict(category_map or {})}
+        source_name = getattr(source, "name", None) or (
+            str(source) if isinstance(source, str | os.PathLike) else f"<{type(source).__name__}>"
+        )
+        self.runs.add(
+            Run(name, "detections", objects, str(source_name), parameters, loaded.problems),
+            replace=replace,
+        )
         return objects.table
 
     def remove_predictions(self, name: str) -> None:
-        """Remove a run, and the columns its evaluations (and comparisons with it) added
-        to the images, annotations and categories."""
-        self._objects(name)
-        for table in (self._images, self.annotations, self._categories):
-            table.remove(*_run_columns(table, name, list(self._runs)))
-        del self._runs[name]
-        self._run_problems.pop(name, None)
+        """Remove a run, and every column computed from it (its evaluations', its
+        comparisons'); open widgets drop it too."""
+        self.runs.remove(name)
+
+    def rename_predictions(self, old: str, new: str) -> None:
+        """Rename a run. Columns computed from it carried the old name: they are
+        removed (evaluate again); open widgets show the new name."""
+        self.runs.rename(old, new)
 
     # -- statistics that need the files ---------------------------------------------------
     @property
@@ -817,9 +853,9 @@ class CocoDataset:
         rows = rows[np.sort(first)]
         images = self._images.take(rows)
         kept_ids = set(images["id"].tolist())
-        # Per-class evaluation columns ("<run>.ap", ...) are of the whole dataset: dropped.
-        whole = [name for name in self._categories.columns if "." in name]
-        categories = self._categories.drop(*whole).take(np.arange(len(self._categories)))
+        # (Derived columns are not taken with the rows: they are carried below, those that
+        # hold row by row; per-class metrics, of the whole dataset, stay behind.)
+        categories = self._categories.take(np.arange(len(self._categories)))
         annotations = self._annotations.for_images(rows)
         for name, values in category_statistics(categories, annotations.table).items():
             categories[name] = values
@@ -827,7 +863,7 @@ class CocoDataset:
         def belongs(problem: Problem) -> bool:
             return problem.image_id == NO_ID or problem.image_id in kept_ids
 
-        return CocoDataset(
+        subset = CocoDataset(
             images=images,
             image_extras={name: values[rows] for name, values in self._image_extras.items()},
             annotations=annotations,
@@ -847,6 +883,11 @@ class CocoDataset:
             originals=self._originals,
             user_ids=self._user_ids,
         )
+        taken = {"images": rows, "annotations": self._annotations.rows_for_images(rows)}
+        for run in self.runs.runs():
+            taken[run_table(run.name)] = run.objects.rows_for_images(rows)
+        self.derived.carry_to(subset.derived, taken)
+        return subset
 
     def _sections(self, repaired: bool = False) -> list[tuple[str, Any]]:
         originals = {} if repaired else self._originals
@@ -984,20 +1025,6 @@ def _report_missing_sections(document: Document, log: ProblemLog) -> None:
             "every category is undefined",
             severity=WARNING,
         )
-
-
-def _run_columns(table: Table, run: str, runs: list[str]) -> list[str]:
-    """Columns that evaluating ``run`` or comparing it with one of ``runs`` added
-    (``"<run>.ap"``, ``"<run>.segm.ap"``, ``"<run>-vs-<other>.ap_delta"``, ...)."""
-    prefixes = [f"{run}."]
-    for other in runs:
-        prefixes += [f"{run}-vs-{other}.", f"{other}-vs-{run}."]
-    prefixes += [f"{prefix}segm." for prefix in prefixes]
-    return [
-        column
-        for column in table.columns
-        if any(column.startswith(p) and "." not in column[len(p) :] for p in prefixes)
-    ]
 
 
 def _warn_about_kept(source: str, problems: list[Problem]) -> None:

@@ -19,6 +19,7 @@ attached, left out of ``to_pandas()`` unless asked.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -153,7 +154,8 @@ class DerivedColumns:
     def _detach(self, entries: Iterable[Entry]) -> list[str]:
         removed = []
         for entry in list(entries):
-            self._tables(entry.table).detach(entry.column)
+            with contextlib.suppress(KeyError):  # the table went with its run
+                self._tables(entry.table).detach(entry.column)
             del self._entries[(entry.table, entry.column)]
             removed.append(entry.column)
         if removed:

@@ -164,6 +164,12 @@ class ObjectTable:
             self._ids = IdIndex(self.table["id"])
         return self._ids
 
+    def rows_for_images(self, image_rows: np.ndarray) -> np.ndarray:
+        """Rows of the objects of the given images, in :meth:`for_images` order."""
+        starts = self.offsets[image_rows]
+        result: np.ndarray = ranges(starts, self.offsets[image_rows + 1] - starts)
+        return result
+
     def for_images(self, image_rows: np.ndarray) -> ObjectTable:
         """The objects of the given images (rows of the old images table), grouped in
         that order; the result's image rows are ``0..len(image_rows)-1``."""

@@ -1,13 +1,13 @@
-"""Evaluation results as columns of the dataset's own tables.
+"""Evaluation results as derived columns of the dataset's tables.
 
 After ``ds.evaluate("frcnn")`` a grid can sort images by ``"frcnn.ap"`` and an explorer
-can chart ``"frcnn.fp"``, because the per-image results are image columns; the
-categories gain the per-class metrics (``"frcnn.ap"``, ``"frcnn.ap_small"``, ...,
-``"frcnn.fn"``); the run's detections gain their verdict at IoU 0.5 and the annotations
-whether that run found them. Counts (TP, FP, FN, precision, recall) are at the
-evaluation's operating point (``iou_threshold``, ``score_threshold``).
-Column names carry the run (and ``segm`` for mask evaluation) so several evaluations
-live side by side.
+can chart ``"frcnn.fp"``, because the per-image results are attached to the images (and
+the per-class metrics to the categories, the run's verdicts to its detections, whether
+the run found each object to the annotations) through the dataset's registry of derived
+columns (:mod:`cocowidget.data.derived`). One name scheme: ``"<key>.<name>"``, the key
+being the run (``"frcnn"``) or, for masks, ``"frcnn.segm"``; evaluating again replaces
+them, removing the run removes them, and ``to_pandas()`` leaves them out unless asked.
+Counts (TP, FP, FN, precision, recall) are at the evaluation's operating point.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cocowidget.data.derived import Producer, run_table
 from cocowidget.evaluation.outcomes import DetectionOutcome, GroundTruthStatus
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoDataset
-    from cocowidget.data.table import Table
     from cocowidget.evaluation.result import Evaluation
 
 IMAGE_COLUMNS = ("ap", "ap50", "tp", "fp", "fn", "precision", "recall")
@@ -28,35 +28,58 @@ IMAGE_COLUMNS = ("ap", "ap50", "tp", "fp", "fn", "precision", "recall")
 _CLASS_KEYS = ("category_id", "name")
 
 
+def evaluation_key(run: str, iou_type: str) -> str:
+    """The columns' key: ``"<run>"`` for boxes, ``"<run>.<iou_type>"`` otherwise."""
+    return run if iou_type == "bbox" else f"{run}.{iou_type}"
+
+
 def column_prefix(run: str, iou_type: str) -> str:
-    return f"{run}." if iou_type == "bbox" else f"{run}.{iou_type}."
+    return evaluation_key(run, iou_type) + "."
+
+
+def evaluation_producer(run: str, iou_type: str) -> Producer:
+    return Producer("evaluation", evaluation_key(run, iou_type), (run,))
 
 
 def attach_columns(ds: CocoDataset, run: str, evaluation: Evaluation) -> list[str]:
-    """Add the evaluation's per-image, per-detection and per-object results as columns;
-    returns the image column names added."""
-    prefix = column_prefix(run, evaluation.iou_type)
+    """Attach the evaluation's per-image, per-class, per-detection and per-object
+    results; returns the image column names."""
+    producer = evaluation_producer(run, evaluation.iou_type)
     images = evaluation.images
-    image_columns = {name: images[name] for name in IMAGE_COLUMNS}
-    spread_onto(ds.images, ds.image_rows(images["image_id"]), image_columns, prefix)
+    image_rows = ds.image_rows(images["image_id"])
+    names = ds.derived.attach(
+        producer,
+        "images",
+        spread({name: images[name] for name in IMAGE_COLUMNS}, image_rows, len(ds.images)),
+    )
     classes = evaluation.classes
     class_columns = {name: classes[name] for name in classes.columns if name not in _CLASS_KEYS}
-    spread_onto(ds.categories, category_rows(ds, classes["category_id"]), class_columns, prefix)
+    rows = category_rows(ds, classes["category_id"])
+    ds.derived.attach(producer, "categories", spread(class_columns, rows, len(ds.categories)))
 
+    # At IoU 0.5, whatever the score: what COCOeval's matching itself decided.
     at_half = int(np.argmin(np.abs(evaluation.iou_thresholds - 0.5)))
-    detections = ds.predictions[run]
-    verdicts = evaluation.detections
-    outcome = verdicts["outcome"][:, at_half]
     labels = np.array([DetectionOutcome(code).label for code in range(len(DetectionOutcome))])
-    suffix = "" if evaluation.iou_type == "bbox" else "_segm"
-    detections[f"tp50{suffix}"] = verdicts["tp"][:, at_half]
-    detections[f"outcome50{suffix}"] = labels[outcome]
-    detections[f"iou{suffix}"] = verdicts["iou"]
-
+    detections = evaluation.detections
+    ds.derived.attach(
+        producer,
+        run_table(run),
+        {
+            "tp50": evaluation.detection_matches.tp[at_half],
+            "outcome50": labels[detections["outcome"][:, at_half]],
+            "iou": detections["iou"],
+        },
+    )
     status = evaluation.ground_truth["status"][:, at_half]
-    ds.annotations[f"{prefix}found50"] = status == GroundTruthStatus.MATCHED
-    ds.annotations[f"{prefix}missed50"] = status == GroundTruthStatus.MISSED
-    return [prefix + name for name in IMAGE_COLUMNS]
+    ds.derived.attach(
+        producer,
+        "annotations",
+        {
+            "found50": status == GroundTruthStatus.MATCHED,
+            "missed50": status == GroundTruthStatus.MISSED,
+        },
+    )
+    return names
 
 
 def category_rows(ds: CocoDataset, category_ids: np.ndarray) -> np.ndarray:
@@ -65,14 +88,14 @@ def category_rows(ds: CocoDataset, category_ids: np.ndarray) -> np.ndarray:
     return np.array([row_of.get(int(i), -1) for i in category_ids], dtype=np.int64)
 
 
-def spread_onto(
-    table: Table, rows: np.ndarray, columns: dict[str, np.ndarray], prefix: str
-) -> None:
-    """Set ``prefix + name`` columns of ``table`` from values for its ``rows`` (rows -1
-    are not in ``table`` and skipped); the other rows get NaN, or -1 for integers."""
+def spread(columns: dict[str, np.ndarray], rows: np.ndarray, length: int) -> dict[str, np.ndarray]:
+    """Columns of a table of ``length`` rows from values for its ``rows`` (rows -1 are
+    not in the table and skipped); the other rows get NaN, or -1 for integers."""
     known = rows >= 0
+    spread_columns = {}
     for name, values in columns.items():
         fill = np.nan if values.dtype.kind == "f" else -1
-        column = np.full(len(table), fill, dtype=values.dtype)
+        column = np.full(length, fill, dtype=values.dtype)
         column[rows[known]] = values[known]
-        table[prefix + name] = column
+        spread_columns[name] = column
+    return spread_columns

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cocowidget._arguments import checked_keywords
-from cocowidget.evaluation.columns import category_rows, column_prefix, spread_onto
+from cocowidget.data.derived import Producer
+from cocowidget.evaluation.columns import category_rows, evaluation_key, spread
 from cocowidget.evaluation.compare import RunComparison, compare_runs
 from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.evaluation.operating_point import Verdict
@@ -36,9 +37,13 @@ if TYPE_CHECKING:
     from cocowidget.evaluation.result import Evaluation
 
 
+def comparison_key(run_a: str, run_b: str, iou_type: str = "bbox") -> str:
+    """``"<a>-vs-<b>"`` (``"<a>-vs-<b>.segm"`` for masks): the comparison columns' key."""
+    return evaluation_key(f"{run_a}-vs-{run_b}", iou_type)
+
+
 def comparison_prefix(run_a: str, run_b: str, iou_type: str = "bbox") -> str:
-    """``"<a>-vs-<b>."`` (``"<a>-vs-<b>.segm."`` for masks): the comparison columns' prefix."""
-    return column_prefix(f"{run_a}-vs-{run_b}", iou_type)
+    return comparison_key(run_a, run_b, iou_type) + "."
 
 
 def found_objects(
@@ -76,13 +81,12 @@ def compare_columns(
     iou = a.iou_threshold if iou_threshold is None else float(iou_threshold)
     score = a.score_threshold if score_threshold is None else float(score_threshold)
     comparison = compare_runs(a, b, iou_threshold=iou, score_threshold=score)
-    prefix = comparison_prefix(run_a, run_b, a.iou_type)
+    producer = Producer("comparison", comparison_key(run_a, run_b, a.iou_type), (run_a, run_b))
 
     _check_annotations(ds, a, b)
     found_a, found_b = found_objects(a, iou, score), found_objects(b, iou, score)
     gained, lost = found_b & ~found_a, found_a & ~found_b
-    ds.annotations[f"{prefix}gained"] = gained
-    ds.annotations[f"{prefix}lost"] = lost
+    ds.derived.attach(producer, "annotations", {"gained": gained, "lost": lost})
 
     images = comparison.images
     image_columns = _deltas(images)
@@ -92,11 +96,12 @@ def compare_columns(
             np.searchsorted(images["image_id"], truth_images[flags]), minlength=len(images)
         )
         image_columns[name] = counts.astype(np.int64)
-    spread_onto(ds.images, ds.image_rows(images["image_id"]), image_columns, prefix)
+    rows = ds.image_rows(images["image_id"])
+    ds.derived.attach(producer, "images", spread(image_columns, rows, len(ds.images)))
 
     classes = comparison.classes
-    class_columns = _deltas(classes)
-    spread_onto(ds.categories, category_rows(ds, classes["category_id"]), class_columns, prefix)
+    rows = category_rows(ds, classes["category_id"])
+    ds.derived.attach(producer, "categories", spread(_deltas(classes), rows, len(ds.categories)))
     return comparison
 
 

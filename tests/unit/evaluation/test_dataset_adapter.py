@@ -67,7 +67,7 @@ def test_evaluate_adds_image_class_detection_and_object_columns() -> None:
     for name in ("ap", "ap50", "ap_small", "ar100", "n_gt", "tp", "fn", "recall"):
         np.testing.assert_array_equal(categories[f"run.{name}"][class_rows], ev.classes[name])
     assert "run.name" not in categories and "run.category_id" not in categories
-    np.testing.assert_array_equal(ds.predictions["run"]["tp50"], ev.detections["tp"][:, 0])
+    np.testing.assert_array_equal(ds.predictions["run"]["run.tp50"], ev.detections["tp"][:, 0])
     assert ds.annotations["run.found50"].sum() == ev.image_counts(0.5, 0.0).tp.sum()
     # A subset keeps the per-image columns (still true of its images) but not the
     # per-class ones, which were of the whole dataset.

@@ -233,7 +233,7 @@ def test_false_positive_mask_rows_are_detection_rows(demo_case: Case) -> None:
     run = demo_case.ds.predictions["run"]
     # The evaluation's detection rows are the run's rows; the attached column agrees.
     assert np.array_equal(demo_case.ev.detections["id"], run["id"])
-    expected = (run["outcome50"] != "true positive") & (run["outcome50"] != "ignored")
+    expected = (run["run.outcome50"] != "true positive") & (run["run.outcome50"] != "ignored")
     expected &= (run["score"] >= 0.3) & (run["category_id"] == 1)
     assert np.array_equal(mask, expected)
 
