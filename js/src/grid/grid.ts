@@ -19,7 +19,8 @@ export interface GridModel {
   _order: DataView; // int32 dataset rows, in shown order
   _render_version: number;
   _categories: Category[];
-  _runs: string[]; // prediction runs; source k in overlays is _runs[k - 1]
+  _runs: string[]; // prediction runs by name, in the dataset's order
+  _run_numbers: number[]; // each run's number: an overlay object's `source` (0: ground truth)
   _sortable_columns: string[];
   _emphasis: Record<string, number[]>; // item row -> annotation rows to emphasise
   _initial_batch: { result?: ThumbnailBatch; buffers?: DataView[] }; // cached first screen
@@ -94,7 +95,10 @@ export class GridView {
     this.preview = new Preview(this.rpc, {
       options: () => this.overlayOptions,
       categories: () => this.categories,
-      runName: (source) => this.model.get("_runs")[source - 1] ?? `run ${source}`,
+      runName: (source) => {
+        const index = (this.model.get("_run_numbers") ?? []).indexOf(source);
+        return this.model.get("_runs")[index] ?? `run ${source}`;
+      },
     });
     this.root.className = "cw-grid";
     this.status.className = "cw-grid-status";
@@ -132,7 +136,7 @@ export class GridView {
     model.on("change:_categories", () => this.readCategories());
     model.on("change:_emphasis", () => this.redrawOverlays());
     model.on("change:evaluation_counts", () => this.updateStatus());
-    const overlayTraits = ["show_ground_truth", "visible_runs", "score_threshold", "show_masks", "show_boxes"];
+    const overlayTraits = ["show_ground_truth", "visible_runs", "_run_numbers", "score_threshold", "show_masks", "show_boxes"];
     for (const trait of [...overlayTraits, "color_by", "iou_threshold", "_iou_thresholds", "_evaluated_run"]) {
       model.on(`change:${trait}`, () => {
         this.overlayOptions = this.readOverlayOptions();
@@ -193,6 +197,7 @@ export class GridView {
 
   private readOverlayOptions(): OverlayOptions {
     const runs = this.model.get("_runs") ?? [];
+    const numbers = this.model.get("_run_numbers") ?? [];
     const visible = new Set(this.model.get("visible_runs") ?? []);
     const thresholds = this.model.get("_iou_thresholds") ?? [];
     const iou = this.model.get("iou_threshold");
@@ -201,9 +206,9 @@ export class GridView {
     return {
       colorByMatch: this.model.get("color_by") === "match" && evaluated !== "",
       iouIndex,
-      evaluatedSource: runs.indexOf(evaluated) + 1,
+      evaluatedSource: numbers[runs.indexOf(evaluated)] ?? 0,
       showGroundTruth: this.model.get("show_ground_truth"),
-      visibleRuns: new Set(runs.map((_, i) => i + 1).filter((k) => visible.has(runs[k - 1]))),
+      visibleRuns: new Set(numbers.filter((_, i) => visible.has(runs[i]))),
       scoreThreshold: this.model.get("score_threshold"),
       masks: this.model.get("show_masks"),
       boxes: this.model.get("show_boxes"),

@@ -213,7 +213,7 @@ class ObjectItems:
             int(images["height"][image]),
             image_layers(self.dataset, int(images["id"][image]), self.matches),
         )
-        source = 0 if self.run is None else list(self.dataset.predictions).index(self.run) + 1
+        source = 0 if self.run is None else self.dataset.runs[self.run].number
         record.emphasis = [f"{source}:{int(self._source_rows[row])}"]
         return record
 
@@ -231,8 +231,8 @@ def image_layers(
 ) -> list[ObjectLayer]:
     """Ground truth and every prediction run of one image (toggling runs only redraws)."""
     layers = [object_layer(dataset, image_id, None, 0, matches)]
-    for k, run in enumerate(dataset.predictions, start=1):
-        layers.append(object_layer(dataset, image_id, run, k, matches))
+    for run in dataset.runs.runs():
+        layers.append(object_layer(dataset, image_id, run.name, run.number, matches))
     return layers
 
 
@@ -271,7 +271,7 @@ def _object_layer(
     object_row: int,
     matches: MatchData | None,
 ) -> ObjectLayer:
-    source = 0 if run is None else list(dataset.predictions).index(run) + 1
+    source = 0 if run is None else dataset.runs[run].number
     layer = object_layer(dataset, image_id, run, source, matches)
     keep = np.flatnonzero(layer.rows == object_row)
     return ObjectLayer(

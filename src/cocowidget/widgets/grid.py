@@ -76,6 +76,9 @@ class ThumbnailGrid(RpcWidget):
     _render_version = traitlets.Int(0).tag(sync=True)
     _categories = traitlets.List(traitlets.Dict()).tag(sync=True)
     _runs = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    # Each run's number (what overlays name it by: never reused, so a removed run's
+    # drawings can never be taken for another's), aligned with _runs.
+    _run_numbers = traitlets.List(traitlets.Int()).tag(sync=True)
     _sortable_columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _emphasis = traitlets.Dict().tag(sync=True)  # item row -> annotation rows (see emphasize)
     # The selection as the browser sees it: rows of the items' table; `selected` holds ids.
@@ -150,6 +153,9 @@ class ThumbnailGrid(RpcWidget):
         self._thumbnail_side = self._thumbnails.max_side
         self._image_ids = self._order_index.image_ids.astype("<i8").tobytes()
         self._runs = runs
+        self._run_numbers = [self.dataset.runs[name].number for name in runs]
+        self.dataset.runs.on_change(self._on_runs_changed)
+        self.dataset.derived.on_change(self.refresh_columns)
         categories = self.dataset.categories
         self._categories = [
             {"id": int(i), "name": str(n)}
@@ -324,6 +330,26 @@ class ThumbnailGrid(RpcWidget):
             self.selected = self._order_index.ids_of(change["new"])
         finally:
             self._selection_from_browser = False
+
+    def _on_runs_changed(self, event: str, name: str, new_name: str | None) -> None:
+        """A run was added, removed or renamed in the dataset: show what it has now."""
+        runs = list(self.dataset.runs)
+        visible = [new_name if run == name and new_name else run for run in self.visible_runs]
+        if event == "added":
+            visible.append(name)
+        self._runs = runs
+        self._run_numbers = [self.dataset.runs[run].number for run in runs]
+        self.visible_runs = [run for run in runs if run in visible]
+        evaluation = self.evaluation
+        if evaluation is not None and self._evaluated_run == name:
+            if event == "renamed" and new_name:
+                evaluation.run = new_name
+                self._evaluated_run = new_name
+                self._items.matches = MatchData(evaluation, new_name)
+            else:  # removed or replaced: its evaluation is of detections that are gone
+                self.evaluation = None
+        self.refresh_columns()
+        self._render_version += 1
 
     @traitlets.validate("visible_runs")
     def _check_runs(self, proposal: dict[str, Any]) -> list[str]:

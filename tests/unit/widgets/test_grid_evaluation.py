@@ -126,3 +126,28 @@ def test_an_evaluation_colours_its_own_run_when_runs_have_the_same_ids(
         }
     finally:
         ds.remove_predictions("rescored")
+
+
+def test_removing_renaming_and_adding_runs_reach_an_open_grid(demo: DemoPaths) -> None:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    ds.add_predictions(demo.predictions, name="a")
+    ds.add_predictions(demo.predictions, name="b")
+    ev_b = ds.evaluate("b")
+    service = ThumbnailService(cache=ThumbnailCache.disabled())
+    grid = cw.CocoGrid(ds, evaluation=ev_b, thumbnails=service)
+    assert grid._runs == ["a", "b"] and grid._run_numbers == [1, 2]
+    assert "b.ap" in grid._sortable_columns
+    ds.remove_predictions("a")
+    assert grid._runs == ["b"] and grid._run_numbers == [2]  # b keeps its number
+    assert grid.visible_runs == ["b"] and grid.evaluation is ev_b
+    ds.rename_predictions("b", "frcnn")
+    assert grid._runs == ["frcnn"] and grid.visible_runs == ["frcnn"]
+    assert grid._evaluated_run == "frcnn" and ev_b.run == "frcnn"
+    assert not [c for c in ds.images.columns if c.startswith("b.")]  # no stale column
+    assert "b.ap" not in grid._sortable_columns
+    ds.add_predictions(demo.predictions, name="a")
+    assert grid._runs == ["frcnn", "a"] and grid._run_numbers == [2, 3]
+    assert grid.visible_runs == ["frcnn", "a"]
+    ds.remove_predictions("frcnn")
+    assert grid.evaluation is None and grid._evaluated_run == ""
+    assert ds.derived.table()["column"].tolist() == []
