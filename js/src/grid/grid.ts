@@ -5,41 +5,12 @@ import { bigInt64s, int32s } from "../buffers";
 import { drawOverlayAt } from "../overlay/draw";
 import type { Category, OverlayOptions } from "../overlay/types";
 import { RpcClient } from "../rpc";
+import type { GridModel } from "./model";
 import { Preview, ZOOM_IN, ZOOM_OUT } from "./preview";
 import { Selection } from "./selection";
-import type { ThumbnailBatch } from "../generated/protocol";
 import { Thumbnail, ThumbnailStore } from "./thumbnails";
 import { buildToolbar } from "./toolbar";
 
-export interface GridModel {
-  _item_kind: "image" | "object";
-  // Item ids (image or object ids) as int64, by row: only shown (data-item-id), never
-  // computed with. The browser selects rows; Python maps them to ids.
-  _image_ids: DataView;
-  _order: DataView; // int32 dataset rows, in shown order
-  _render_version: number;
-  _categories: Category[];
-  _runs: string[]; // prediction runs by name, in the dataset's order
-  _run_numbers: number[]; // each run's number: an overlay object's `source` (0: ground truth)
-  _sortable_columns: string[];
-  _emphasis: Record<string, number[]>; // item row -> annotation rows to emphasise
-  _initial_batch: { result?: ThumbnailBatch; buffers?: DataView[] }; // cached first screen
-  _thumbnail_side: number; // the long side thumbnails are rendered at; twice that for large cells
-  _selected_rows: number[]; // rows of the selected items (Python's `selected` holds ids)
-  sort_by: string | null;
-  thumbnail_size: number;
-  height: number;
-  show_ground_truth: boolean;
-  visible_runs: string[];
-  score_threshold: number;
-  show_masks: boolean;
-  show_boxes: boolean;
-  color_by: "category" | "match";
-  iou_threshold: number;
-  evaluation_counts: { tp?: number; fp?: number; fn?: number };
-  _iou_thresholds: number[];
-  _evaluated_run: string;
-}
 
 const OVERSCAN_ROWS = 2;
 const SETTLE_MS = 100;

@@ -1,6 +1,7 @@
 // Entry point of the CocoGrid front end (bundled to static/grid.js).
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { GridModel, GridView } from "./grid";
+import { GridView } from "./grid";
+import type { GridModel } from "./model";
 import "./grid.css";
 
 function render({ model, el }: RenderProps<GridModel>): () => void {

@@ -3,7 +3,7 @@
 import type { AnyModel } from "@anywidget/types";
 import { STATUS_COLORS } from "../overlay/colors";
 import type { Verdict } from "../overlay/verdict";
-import type { GridModel } from "./grid";
+import type { GridModel } from "./model";
 
 function labelled(text: string, control: HTMLElement): HTMLLabelElement {
   const label = document.createElement("label");
