@@ -40,7 +40,7 @@ import numpy as np
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.datasets import write_annotations_only
 from cocowidget.evaluation import (
     Evaluation,

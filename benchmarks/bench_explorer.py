@@ -339,7 +339,7 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
     path = dataset_file(args.images)
-    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.dataset import CocoDataset
 
     start = time.perf_counter()
     with warnings.catch_warnings():

@@ -41,7 +41,7 @@ def peak_rss_gib() -> float:
 def child_cocowidget(path: str) -> dict[str, Any]:
     import numpy as np
 
-    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.dataset import CocoDataset
 
     baseline = peak_rss_gib()
     start, cpu = time.perf_counter(), time.process_time()

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cocowidget import datasets
-    from cocowidget.data.dataset import CocoDataset
     from cocowidget.data.problems import CocoFormatError
     from cocowidget.data.table import Table
+    from cocowidget.dataset import CocoDataset
     from cocowidget.evaluation.compare_columns import compare_columns
     from cocowidget.widgets.evaluation import EvaluationView
     from cocowidget.widgets.explorer import CocoExplorer
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _WHERE = {
-    "CocoDataset": "cocowidget.data.dataset",
+    "CocoDataset": "cocowidget.dataset",
     "CocoFormatError": "cocowidget.data.problems",
     "Table": "cocowidget.data.table",
     "compare_columns": "cocowidget.evaluation.compare_columns",

@@ -1,4 +1,7 @@
-"""CocoDataset: the tables every view reads.
+"""CocoData: a COCO dataset's tables, runs and derived columns, without analyses.
+
+:class:`cocowidget.dataset.CocoDataset` is this plus the analyses built on it
+(evaluation); data never imports them.
 
 Images, annotations and categories are :class:`~cocowidget.data.table.Table` s of numpy
 columns, statistics included. Annotations are grouped by image, so one image's objects
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from cocowidget._arguments import checked_keywords, checked_methods
+from cocowidget._arguments import checked_methods
 from cocowidget.data import export
 from cocowidget.data import quality as checks
 from cocowidget.data.columns import (
@@ -63,8 +66,8 @@ from cocowidget.data.statistics import (
 from cocowidget.data.table import Table
 
 if TYPE_CHECKING:
-    from cocowidget.evaluation.params import EvalParams
-    from cocowidget.evaluation.result import Evaluation
+    from typing_extensions import Self
+
     from cocowidget.media.statistics import PixelStatistics
 
 PathLike = str | os.PathLike[str]
@@ -75,7 +78,7 @@ FILE_SAMPLE = 64
 
 
 @checked_methods
-class CocoDataset:
+class CocoData:
     """A COCO dataset (and any number of prediction runs) as columnar tables.
 
     Build one with :meth:`from_coco`. Tables:
@@ -178,7 +181,7 @@ class CocoDataset:
         strict: bool = False,
         *,
         allow_outside_image_dir: bool = False,
-    ) -> CocoDataset:
+    ) -> Self:
         """Load an instances JSON (path or bytes), a dict, or a ``pycocotools.coco.COCO``.
 
         ``strict=False`` loads what can be loaded, warns about what it found, and lists
@@ -269,7 +272,7 @@ class CocoDataset:
         image_dir: Path | None,
         allow_outside_image_dir: bool,
         strict: bool,
-    ) -> CocoDataset:
+    ) -> Self:
         image_table = images.table
         category_table = categories.table
         image_ids = IdIndex(image_table["id"])
@@ -341,7 +344,8 @@ class CocoDataset:
     def __repr__(self) -> str:
         runs = f", runs {list(self._runs)}" if self._runs else ""
         return (
-            f"CocoDataset({len(self._images)} images, {len(self._annotations)} annotations, "
+            f"{type(self).__name__}({len(self._images)} images, "
+            f"{len(self._annotations)} annotations, "
             f"{len(self._categories)} categories{runs})"
         )
 
@@ -385,6 +389,11 @@ class CocoDataset:
             return int(user_id)
         except (TypeError, ValueError, OverflowError):
             raise KeyError(user_id) from None
+
+    def internal_ids(self, ids: Sequence[Any], table: str = "images") -> list[int]:
+        """The table's ids of ids as the user (or the file) gives them: the inverse of
+        :meth:`user_ids`; ``KeyError`` for a value that is neither."""
+        return [self._internal_id(table, value) for value in ids]
 
     def image_rows(self, image_ids: npt.ArrayLike) -> np.ndarray:
         """Rows of many images at once; -1 where an id is unknown."""
@@ -776,74 +785,7 @@ class CocoDataset:
                 )
 
     # -- subsets and export --------------------------------------------------------------
-    @checked_keywords
-    def evaluate(
-        self,
-        run: str,
-        iou_type: str = "bbox",
-        *,
-        iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' Params names)
-        recThrs: Sequence[float] | None = None,  # noqa: N803
-        maxDets: Sequence[int] = (1, 10, 100),  # noqa: N803
-        areaRng: Sequence[Sequence[float]] = (  # noqa: N803
-            (0.0, 1e10),
-            (0.0, 1024.0),
-            (1024.0, 9216.0),
-            (9216.0, 1e10),
-        ),
-        areaRngLbl: Sequence[str] = ("all", "small", "medium", "large"),  # noqa: N803
-        useCats: bool | int = 1,  # noqa: N803
-        imgIds: Sequence[int] | None = None,  # noqa: N803
-        catIds: Sequence[int] | None = None,  # noqa: N803
-        params: EvalParams | None = None,
-        iou_threshold: float | None = None,
-        score_threshold: float = 0.5,
-        background_iou: float = 0.1,
-    ) -> Evaluation:
-        """Evaluate prediction run ``run`` exactly as pycocotools' COCOeval does.
-
-        Returns an :class:`~cocowidget.evaluation.Evaluation` (stats, per-class, per-image,
-        per-detection and per-object tables) and adds its per-image results as image
-        columns named ``"<run>.ap"``, ``"<run>.fp"``, ... (``"<run>.segm.ap"`` for masks),
-        so grids sort by them and explorers chart them.
-
-        ``iou_type``: ``"bbox"`` or ``"segm"``. The options are those of
-        :func:`cocowidget.evaluation.evaluate`: the ``pycocotools.cocoeval.Params``
-        fields with COCOeval's defaults (``iouThrs=None``: .50:.05:.95, ``recThrs=None``:
-        0:.01:1, ``maxDets``, ``areaRng`` / ``areaRngLbl``, ``useCats``, ``imgIds`` /
-        ``catIds``, ``None``: all), or ``params`` for all of them; ``iou_threshold``
-        (``None``: the evaluated one closest to 0.5) and ``score_threshold``, the operating
-        point of the TP/FP/FN columns; ``background_iou``, the overlap below which a false
-        positive is "background".
-        """
-        # Imported here: evaluation builds on this module.
-        from cocowidget.evaluation import evaluate_dataset
-        from cocowidget.evaluation.columns import attach_columns
-
-        if iou_type not in ("bbox", "segm"):
-            raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
-        self._objects(run)  # a clear KeyError for an unknown run
-        evaluation = evaluate_dataset(
-            self,
-            run,
-            iou_type,  # type: ignore[arg-type]
-            iouThrs=iouThrs,
-            recThrs=recThrs,
-            maxDets=maxDets,
-            areaRng=areaRng,
-            areaRngLbl=areaRngLbl,
-            useCats=useCats,
-            imgIds=imgIds,
-            catIds=catIds,
-            params=params,
-            iou_threshold=iou_threshold,
-            score_threshold=score_threshold,
-            background_iou=background_iou,
-        )
-        attach_columns(self, run, evaluation)
-        return evaluation
-
-    def subset(self, image_ids: npt.ArrayLike) -> CocoDataset:
+    def subset(self, image_ids: npt.ArrayLike) -> Self:
         """A dataset of the given images (in the given order, repeats removed) with their
         annotations and detections. Categories are all kept; their statistics are
         recomputed. Raw segmentations are shared, not copied."""
@@ -863,7 +805,7 @@ class CocoDataset:
         def belongs(problem: Problem) -> bool:
             return problem.image_id == NO_ID or problem.image_id in kept_ids
 
-        subset = CocoDataset(
+        subset = type(self)(
             images=images,
             image_extras={name: values[rows] for name, values in self._image_extras.items()},
             annotations=annotations,

@@ -6,7 +6,7 @@ kind, so every table stays numeric; references with the same original value
 (``"image_id": "abc"``) get the same internal id, so annotations are grouped with their
 image exactly as pycocotools' dicts would group them (Python equality: ``"1"`` is not
 ``1``). The original values are kept (internal id -> original) for
-:meth:`~cocowidget.data.dataset.CocoDataset.user_ids`; export writes the records as
+:meth:`~cocowidget.data.dataset.CocoData.user_ids`; export writes the records as
 read. Only files with such ids pay anything here.
 """
 

@@ -46,7 +46,10 @@ class RleRecord(msgspec.Struct, gc=False, forbid_unknown_fields=True):
     counts: str | list[Count]
 
 
-Polygons = list[list[float]]
+#: Polygon coordinates pycocotools can rasterise (see MAX_COORDINATE); the typed decoder
+#: refuses the others at C speed, and the precise checker then names them.
+Coordinate = Annotated[float, Meta(ge=-1e6, le=1e6)]
+Polygons = list[list[Coordinate]]
 TypedSegmentation = Polygons | RleRecord
 _typed_chunk = msgspec.json.Decoder(list[TypedSegmentation])
 _typed_one = msgspec.json.Decoder(TypedSegmentation)
@@ -228,7 +231,7 @@ def rle_values_issue(
 #: walks every edge pixel by pixel: one vertex at 1e10 exhausts the memory). Such input
 #: never reaches it; a coordinate within a million pixels of the origin does.
 MAX_MASK_PIXELS = 1 << 30
-MAX_COORDINATE = 1e6
+MAX_COORDINATE = 1e6  # the bound of Coordinate, above
 
 
 def _check_rasterisable(value: Any, height: Any, width: Any) -> None:

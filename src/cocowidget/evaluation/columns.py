@@ -20,7 +20,7 @@ from cocowidget.data.derived import Producer, run_table
 from cocowidget.evaluation.outcomes import DetectionOutcome, GroundTruthStatus
 
 if TYPE_CHECKING:
-    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.data.dataset import CocoData
     from cocowidget.evaluation.result import Evaluation
 
 IMAGE_COLUMNS = ("ap", "ap50", "tp", "fp", "fn", "precision", "recall")
@@ -41,7 +41,7 @@ def evaluation_producer(run: str, iou_type: str) -> Producer:
     return Producer("evaluation", evaluation_key(run, iou_type), (run,))
 
 
-def attach_columns(ds: CocoDataset, run: str, evaluation: Evaluation) -> list[str]:
+def attach_columns(ds: CocoData, run: str, evaluation: Evaluation) -> list[str]:
     """Attach the evaluation's per-image, per-class, per-detection and per-object
     results; returns the image column names."""
     producer = evaluation_producer(run, evaluation.iou_type)
@@ -82,7 +82,7 @@ def attach_columns(ds: CocoDataset, run: str, evaluation: Evaluation) -> list[st
     return names
 
 
-def category_rows(ds: CocoDataset, category_ids: np.ndarray) -> np.ndarray:
+def category_rows(ds: CocoData, category_ids: np.ndarray) -> np.ndarray:
     """Rows of ``ds.categories`` for those ids (-1 where the dataset has none)."""
     row_of = {int(i): row for row, i in enumerate(ds.categories["id"].tolist())}
     return np.array([row_of.get(int(i), -1) for i in category_ids], dtype=np.int64)

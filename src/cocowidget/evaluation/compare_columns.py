@@ -32,7 +32,7 @@ from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.evaluation.operating_point import Verdict
 
 if TYPE_CHECKING:
-    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.data.dataset import CocoData
     from cocowidget.data.table import Table
     from cocowidget.evaluation.result import Evaluation
 
@@ -61,7 +61,7 @@ def found_objects(
 
 @checked_keywords
 def compare_columns(
-    ds: CocoDataset,
+    ds: CocoData,
     a: Evaluation,
     b: Evaluation,
     *,
@@ -105,7 +105,7 @@ def compare_columns(
     return comparison
 
 
-def _check_annotations(ds: CocoDataset, a: Evaluation, b: Evaluation) -> None:
+def _check_annotations(ds: CocoData, a: Evaluation, b: Evaluation) -> None:
     ids = ds.annotations["id"]
     for evaluation in (a, b):
         if not np.array_equal(evaluation.ground_truth["id"], ids):

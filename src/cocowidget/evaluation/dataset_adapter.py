@@ -1,4 +1,4 @@
-"""Evaluate a :class:`~cocowidget.data.dataset.CocoDataset` run: ``ds.evaluate(run)``.
+"""Evaluate a :class:`~cocowidget.data.dataset.CocoData` run: ``ds.evaluate(run)``.
 
 The dataset already holds what the engine needs as columns, completed as pycocotools'
 ``loadRes`` completes results (ids, areas, boxes), and grouped by image with a stable
@@ -31,11 +31,11 @@ from cocowidget.evaluation.params import (
 from cocowidget.evaluation.result import Evaluation
 
 if TYPE_CHECKING:
-    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.data.dataset import CocoData
     from cocowidget.data.table import Table
 
 
-def _segmentations(ds: CocoDataset, objects: Table, run: str | None) -> list[Any]:
+def _segmentations(ds: CocoData, objects: Table, run: str | None) -> list[Any]:
     """Segmentations aligned with ``objects`` rows (as read; a box polygon where absent).
     Rows of unknown images belong to no image and stay ``None``: they are not evaluated."""
     values = ds.segmentations(run)
@@ -49,7 +49,7 @@ def _segmentations(ds: CocoDataset, objects: Table, run: str | None) -> list[Any
 
 
 @checked_keywords
-def ground_truth_from_dataset(ds: CocoDataset, *, with_masks: bool = False) -> GroundTruth:
+def ground_truth_from_dataset(ds: CocoData, *, with_masks: bool = False) -> GroundTruth:
     """The dataset's annotations as engine input (masks only if ``with_masks``)."""
     annotations, images, categories = ds.annotations, ds.images, ds.categories
     return GroundTruth(
@@ -69,7 +69,7 @@ def ground_truth_from_dataset(ds: CocoDataset, *, with_masks: bool = False) -> G
 
 
 @checked_keywords
-def detections_from_dataset(ds: CocoDataset, run: str, *, with_masks: bool = False) -> Detections:
+def detections_from_dataset(ds: CocoData, run: str, *, with_masks: bool = False) -> Detections:
     """One prediction run of the dataset as engine input."""
     table = ds.predictions[run]
     return Detections(
@@ -85,7 +85,7 @@ def detections_from_dataset(ds: CocoDataset, run: str, *, with_masks: bool = Fal
 
 @checked_keywords
 def evaluate_dataset(
-    ds: CocoDataset,
+    ds: CocoData,
     run: str,
     iou_type: IouType = "bbox",
     *,
@@ -136,7 +136,7 @@ def evaluate_dataset(
     return evaluation
 
 
-def _warn_without_masks(ds: CocoDataset, run: str) -> None:
+def _warn_without_masks(ds: CocoData, run: str) -> None:
     """A mask evaluation of objects without masks is a box evaluation in disguise."""
     missing = []
     for noun, objects, name in (
@@ -158,7 +158,7 @@ def _warn_without_masks(ds: CocoDataset, run: str) -> None:
         )
 
 
-def _warn_duplicate_ids(ds: CocoDataset) -> None:
+def _warn_duplicate_ids(ds: CocoData) -> None:
     from cocowidget.data.dataset import duplicate_annotation_ids_message
 
     message = duplicate_annotation_ids_message(ds.annotations["id"], ds.source_name)
@@ -166,7 +166,7 @@ def _warn_duplicate_ids(ds: CocoDataset) -> None:
         warnings.warn(message, stacklevel=4)
 
 
-def run_name(ds: CocoDataset, evaluation: Evaluation) -> str:
+def run_name(ds: CocoData, evaluation: Evaluation) -> str:
     """The prediction run of ``ds`` an evaluation was made of: the run it names
     (``evaluation.run``) if ``ds`` holds that run's detections, else the one run whose
     detections (ids, images, classes and scores, in table order) the evaluation holds."""

@@ -1,6 +1,6 @@
 """Columnar inputs of the evaluation engine: ground truth and one run of detections.
 
-The engine takes plain numpy columns so any front end (``CocoDataset``, a pycocotools
+The engine takes plain numpy columns so any front end (``CocoData``, a pycocotools
 ``COCO`` object, a model's raw outputs) can feed it without going through JSON dicts.
 Row order matters exactly as it does in pycocotools: it breaks ties between equal scores.
 """

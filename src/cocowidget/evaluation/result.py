@@ -77,7 +77,7 @@ class Evaluation:
     and :meth:`image_counts` give them at any other without re-evaluating.
 
     ``run`` names the prediction run evaluated when the evaluation came from
-    ``CocoDataset.evaluate`` (``None`` for detections handed in directly).
+    ``CocoData.evaluate`` (``None`` for detections handed in directly).
     """
 
     run: str | None = None

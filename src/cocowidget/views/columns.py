@@ -23,7 +23,7 @@ from cocowidget.data.statistics import SIZE_BUCKETS
 from cocowidget.data.table import Table
 
 if TYPE_CHECKING:
-    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.dataset import CocoDataset
 
 Level = Literal["image", "object"]
 IMAGE_PREFIX = "images."

@@ -22,7 +22,7 @@ from cocowidget.views.matches import MatchData
 from cocowidget.views.overlays import ObjectLayer, OverlayBatch
 
 if TYPE_CHECKING:
-    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.dataset import CocoDataset
     from cocowidget.media import Thumbnail, ThumbnailService
 
 # A crop shows this much of the surroundings on each side, relative to the object.
@@ -34,6 +34,8 @@ class ImageItems:
     """Rows are the dataset's images; overlays show all their objects."""
 
     kind = "image"
+    #: Which table's ids ``ids`` are, for mapping them to the file's own (user_ids).
+    id_table: str | None = "images"
 
     def __init__(self, dataset: CocoDataset) -> None:
         self.dataset = dataset
@@ -104,6 +106,7 @@ class ObjectItems:
     ) -> None:
         self.dataset = dataset
         self.run = run
+        self.id_table: str | None = "annotations" if run is None else None
         self.matches: MatchData | None = None
         table = dataset.annotations if run is None else dataset.predictions[run]
         if ids is not None:

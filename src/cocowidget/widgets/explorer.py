@@ -21,7 +21,7 @@ from cocowidget.widgets.charts import CategoryChart, HistogramChart
 from cocowidget.widgets.grid import CocoGrid, reject_grid_options
 
 if TYPE_CHECKING:
-    from cocowidget.data.dataset import CocoDataset
+    from cocowidget.dataset import CocoDataset
     from cocowidget.media import ThumbnailService
 
 IMAGE_CHARTS = ("width", "height", "aspect_ratio", "object_count", "object_density", "brightness")

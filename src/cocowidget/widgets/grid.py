@@ -38,8 +38,8 @@ from cocowidget.widgets.futures import gather
 from cocowidget.widgets.rpc import Reply, RpcWidget
 
 if TYPE_CHECKING:
-    from cocowidget.data.dataset import CocoDataset
     from cocowidget.data.table import Table
+    from cocowidget.dataset import CocoDataset
     from cocowidget.evaluation.operating_point import Counts
     from cocowidget.evaluation.result import Evaluation
     from cocowidget.media import Thumbnail, ThumbnailService
@@ -56,7 +56,8 @@ ColorBy = Literal["category", "match"]
 class ThumbnailGrid(RpcWidget):
     """The state and requests shared by :class:`CocoGrid` and :class:`ObjectGrid`.
 
-    ``selected`` is the list of selected ids, synced both ways; ``sort_by`` orders by any
+    ``selected`` is the list of selected ids (as the file has them; those picked in the
+    browser in the grid's order), synced both ways; ``sort_by`` orders by any
     column of the items' table (prefix ``-`` for descending); ``show(ids)`` restricts and
     orders what is shown; ``shown_ids`` reads it back.
 
@@ -91,7 +92,7 @@ class ThumbnailGrid(RpcWidget):
     # with more device pixels.
     _thumbnail_side = traitlets.Int(320).tag(sync=True)
 
-    selected = traitlets.List(traitlets.Int())
+    selected: traitlets.List[Any] = traitlets.List()  # ids as the file has them
     sort_by = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     thumbnail_size = traitlets.Int(160, min=48, max=512).tag(sync=True)
     height = traitlets.Int(560, min=120).tag(sync=True)
@@ -304,15 +305,39 @@ class ThumbnailGrid(RpcWidget):
         self._apply_order()
 
     @traitlets.validate("selected")
-    def _check_selected(self, proposal: dict[str, Any]) -> list[int]:
-        ids = [int(i) for i in proposal["value"]]
-        self._order_index.rows_of(ids)  # raises KeyError naming unknown ids
-        return ids
+    def _check_selected(self, proposal: dict[str, Any]) -> list[Any]:
+        values = list(proposal["value"])
+        self._order_index.rows_of(self._internal(values))  # KeyError naming unknown ids
+        return self._external(self._internal(values))  # as the file has them
 
     @traitlets.observe("selected")
     def _on_selected(self, change: dict[str, Any]) -> None:
         if not self._selection_from_browser:
-            self._selected_rows = self._order_index.rows_of(change["new"]).tolist()
+            self._selected_rows = self._order_index.rows_of(self._internal(change["new"])).tolist()
+
+    def _in_grid_order(self, rows: Sequence[int]) -> list[int]:
+        """Rows in the order the grid shows them (rows not shown last, as given)."""
+        if len(rows) < 2:
+            return list(rows)
+        position = np.full(len(self._order_index), len(self._shown_rows), dtype=np.int64)
+        position[self._shown_rows] = np.arange(len(self._shown_rows))
+        chosen = np.asarray(rows, dtype=np.int64)
+        ordered: list[int] = chosen[np.argsort(position[chosen], kind="stable")].tolist()
+        return ordered
+
+    def _internal(self, values: Sequence[Any]) -> list[int]:
+        table = self._items.id_table
+        if table is None:
+            return [int(value) for value in values]
+        try:
+            return self.dataset.internal_ids(values, table)
+        except KeyError as error:
+            raise KeyError(f"unknown ids: {error}") from None
+
+    def _external(self, ids: Sequence[int]) -> list[Any]:
+        """Ids as the file has them (a string id stays a string, 2**70 stays 2**70)."""
+        table = self._items.id_table
+        return list(ids) if table is None else self.dataset.user_ids(ids, table)
 
     @traitlets.validate("_selected_rows")
     def _check_selected_rows(self, proposal: dict[str, Any]) -> list[int]:
@@ -327,7 +352,9 @@ class ThumbnailGrid(RpcWidget):
         # The flag keeps two items of one duplicated id both selected as clicked.
         self._selection_from_browser = True
         try:
-            self.selected = self._order_index.ids_of(change["new"])
+            self.selected = self._external(
+                self._order_index.ids_of(self._in_grid_order(change["new"]))
+            )
         finally:
             self._selection_from_browser = False
 
@@ -509,7 +536,7 @@ class CocoGrid(ThumbnailGrid):
 
     def selected_dataset(self) -> CocoDataset:
         """The selected images (with their annotations and predictions) as a dataset."""
-        return self.dataset.subset(self.selected)
+        return self.dataset.subset(self._order_index.ids_of(self._selected_rows))
 
 
 @checked_methods

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import cocowidget
-from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.problems import CocoFormatError
+from cocowidget.dataset import CocoDataset
 
 from .helpers import annotation, pycocotools_numpy2_warning, quiet_coco, small_coco
 

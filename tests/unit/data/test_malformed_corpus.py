@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.problems import CocoFormatError
+from cocowidget.dataset import CocoDataset
 
 from .helpers import same_json
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.grouping import IdIndex, ranges
 from cocowidget.data.table import Table
+from cocowidget.dataset import CocoDataset
 
 from .helpers import pycocotools_numpy2_warning, small_coco
 

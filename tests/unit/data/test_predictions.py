@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.problems import CocoFormatError
+from cocowidget.dataset import CocoDataset
 
 from .helpers import pycocotools_numpy2_warning, small_coco
 

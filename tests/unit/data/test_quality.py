@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from cocowidget.data import QualityThresholds
-from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.problems import CocoFormatError
+from cocowidget.dataset import CocoDataset
 from cocowidget.datasets import generate_demo
 
 from .helpers import annotation, pycocotools_numpy2_warning, small_coco

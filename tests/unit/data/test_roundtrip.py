@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as mask_api
 
-from cocowidget.data.dataset import CocoDataset
 from cocowidget.data.table import Table
+from cocowidget.dataset import CocoDataset
 
 from .helpers import pycocotools_numpy2_warning, same_json, small_coco
 

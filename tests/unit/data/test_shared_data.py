@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 
 from .helpers import (
     COCO_TINY,

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cocowidget.data import SIZE_BUCKETS
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.datasets import generate_coco_dict
 from cocowidget.media.statistics import PixelStatistics
 

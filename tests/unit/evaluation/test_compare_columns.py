@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.datasets import DemoPaths
 from cocowidget.evaluation.compare_columns import compare_columns, run_name
 from cocowidget.evaluation.result import Evaluation

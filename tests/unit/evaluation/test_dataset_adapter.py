@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.evaluation import DetectionOutcome, evaluate_dataset
 from tests.shared_data import reason
 

@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.evaluation import EvalParams
 
 from .reference import load_results, quiet_coco, run_cocoeval

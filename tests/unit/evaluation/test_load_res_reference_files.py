@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 
 from .reference import VAL2014_100, load_results, quiet_coco, run_cocoeval
 

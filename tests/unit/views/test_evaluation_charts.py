@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.datasets import generate_coco_dict
 from cocowidget.evaluation.confusion import ConfusionMatrix
 from cocowidget.evaluation.result import Evaluation

@@ -15,7 +15,7 @@ import pytest
 from pycocotools import mask as mask_utils
 from pycocotools.cocoeval import COCOeval
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.datasets import DemoPaths
 from cocowidget.evaluation.result import Evaluation
 from cocowidget.views.evaluation_filters import (

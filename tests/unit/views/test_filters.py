@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.views.columns import ColumnCatalog
 from cocowidget.views.filters import FilterSet
 

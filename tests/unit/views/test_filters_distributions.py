@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.views.binning import choose_bins
 from cocowidget.views.columns import ColumnCatalog
 from cocowidget.views.distributions import Distributions

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import traitlets
 
-from cocowidget.data.dataset import CocoDataset
+from cocowidget.dataset import CocoDataset
 from cocowidget.widgets.charts import CategoryChart, HistogramChart
 from cocowidget.widgets.explorer import CocoExplorer
 from tests.unit.views.test_filters import small_dataset

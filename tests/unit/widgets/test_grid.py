@@ -266,3 +266,26 @@ def test_file_names_outside_image_dir_are_not_read(tmp_path: Path, demo: DemoPat
     assert "outside" in result["items"][0]["error"]
     kinds = set(ds.quality(check_files=False)["kind"].tolist())
     assert "unsafe_file_name" in kinds
+
+
+def test_selected_holds_the_files_ids_in_grid_order() -> None:
+    document = {
+        "images": [
+            {"id": "abc", "file_name": "a.jpg", "width": 10, "height": 10},
+            {"id": 2**70, "file_name": "b.jpg", "width": 10, "height": 10},
+            {"id": 7, "file_name": "c.jpg", "width": 30, "height": 10},
+        ],
+        "annotations": [],
+        "categories": [{"id": 1, "name": "thing"}],
+    }
+    with pytest.warns(UserWarning):
+        dataset = cw.CocoDataset.from_coco(document)
+    grid = cw.CocoGrid(dataset, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled()))
+    grid.sort_by = "-width"  # shown: c.jpg, then a.jpg and b.jpg
+    grid._selected_rows = [1, 0, 2]  # clicked b, a, c
+    assert grid.selected == [7, "abc", 2**70]  # the file's ids, in the grid's order
+    grid.selected = ["abc"]
+    assert grid._selected_rows == [0]
+    assert grid.selected_dataset().user_ids(grid.selected_dataset().images["id"]) == ["abc"]
+    with pytest.raises(KeyError, match="unknown"):
+        grid.selected = ["nope"]

@@ -33,8 +33,8 @@ from cocowidget.widgets.evaluation.summary import SummaryTable
 from cocowidget.widgets.grid import CocoGrid, ColorBy, reject_grid_options
 
 if TYPE_CHECKING:
-    from cocowidget.data.dataset import CocoDataset
     from cocowidget.data.table import Table
+    from cocowidget.dataset import CocoDataset
     from cocowidget.evaluation.confusion import ConfusionMatrix
     from cocowidget.evaluation.result import Evaluation
     from cocowidget.media import ThumbnailService
