@@ -542,6 +542,7 @@ class CocoData:
         objects = _group(
             loaded.columns, self._image_ids, self._category_ids, len(self._images), loaded.section
         )
+        objects.originals = loaded.originals
         _add_object_statistics(objects, self._images, self._categories)
         if strict:
             subject = checks.Subject(objects, "detection", name)

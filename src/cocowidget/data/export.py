@@ -143,6 +143,11 @@ def result_chunks(objects: ObjectTable) -> Iterator[Records]:
             for record, value, here in zip(records, column, present[rows].tolist(), strict=True):
                 if here:
                     record[name] = value
+        if objects.originals:  # records with NaN or Infinity: as the file has them
+            file_index = table["file_index"][rows].tolist()
+            records = [
+                objects.originals.get(i, r) for i, r in zip(file_index, records, strict=True)
+            ]
         yield records
 
 

@@ -114,6 +114,9 @@ class ObjectTable:
     offsets: np.ndarray
     #: The source array the rows came from, for JSON paths ("" for a results list).
     section: str = "annotations"
+    #: Records as read (``msgspec.Raw``), by file index, where the row's values cannot say
+    #: them (a detection's NaN score): export writes these.
+    originals: dict[int, Any] = field(default_factory=dict, repr=False)
     _ids: IdIndex | None = field(default=None, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -186,6 +189,7 @@ class ObjectTable:
             {name: values[rows] for name, values in self.extras.items()},
             offsets,
             self.section,
+            self.originals,
         )
 
     def take(self, rows: np.ndarray, n_images: int) -> ObjectTable:
@@ -202,6 +206,7 @@ class ObjectTable:
             {name: values[rows] for name, values in self.extras.items()},
             offsets,
             self.section,
+            self.originals,
         )
 
 

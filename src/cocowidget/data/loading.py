@@ -702,6 +702,12 @@ def _records_one_by_one(
                     original = _original(item, python_record, index in non_finite)
                     if original is not None:
                         section.originals[row] = original
+                elif index in non_finite and record is not None:
+                    # A detection with NaN or Infinity (a score, say) is written back with
+                    # them; JSON proper has no such numbers. Keyed by its file index.
+                    original = _original(item, python_record, True)
+                    if original is not None:
+                        section.originals[index] = original
         if record is not None:
             records.append(record)
             kept.append(index)

@@ -16,7 +16,7 @@ Detections made against another numbering of the same images can be matched by
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -42,6 +42,8 @@ class LoadedRun:
     columns: Columns
     section: str
     problems: list[Problem]
+    #: Records holding NaN or Infinity as read, by file index (written back as such).
+    originals: dict[int, Any] = field(default_factory=dict)
 
 
 def load_run(
@@ -114,7 +116,9 @@ def load_run(
                 )
                 _report_other_numbering(own, gt, key, noun, field, log)
         _report_id_mismatch(columns.table, gt_images, gt_categories, log)
-    return LoadedRun(columns, section.name, log.problems)
+    # With match='name' the records are written with the ground truth's ids: not as read.
+    originals = dict(section.originals) if match == "id" else {}
+    return LoadedRun(columns, section.name, log.problems, originals)
 
 
 def _refuse_unscored(section: Section, source: str, name: str, log: ProblemLog) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import math
 import warnings
 from typing import Any
 
@@ -343,6 +345,16 @@ def test_nan_scores_are_kept_and_flagged(tmp_path: Any) -> None:
     ]
     assert not [p for p in problems if p["kind"] == "invalid_number"]  # replaced, not doubled
     dataset.evaluate("nan")  # no error
+    # Written back as read: NaN stays NaN (as Python's json writes it), not null.
+    written = json.loads(dataset.predictions_to_coco("nan", tmp_path / "out.json").read_text())
+    assert math.isnan(written[0]["score"]) and written[1] == {
+        "image_id": 3,
+        "category_id": 1,
+        "bbox": [1.0, 1.0, 5.0, 5.0],
+        "score": 0.5,
+    }
+    subset = dataset.subset([3])
+    assert math.isnan(subset.predictions_to_list("nan")[0]["score"])
 
 
 def test_segm_evaluation_of_objects_without_masks_says_so() -> None:
