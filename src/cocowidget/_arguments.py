@@ -65,7 +65,10 @@ def checked_keywords(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if not valid.issuperset(kwargs):
-            owner = f"{type(args[0]).__name__}()" if is_init and args else f"{func.__qualname__}()"
+            owner = f"{func.__qualname__}()"
+            if args and "." in func.__qualname__:  # a method: named by the caller's class
+                cls = args[0] if isinstance(args[0], type) else type(args[0])
+                owner = f"{cls.__name__}()" if is_init else f"{cls.__name__}.{func.__name__}()"
             reject_unknown(owner, kwargs, valid)
         return func(*args, **kwargs)
 

@@ -77,7 +77,7 @@ def test_widget_typos_name_the_option_meant(evaluated: tuple[cw.CocoDataset, Eva
     with raises_with("EvaluationView()", "show_mask", "show_masks"):
         cw.EvaluationView(ds, ev, show_mask=False)  # type: ignore[call-arg]
     grid = cw.CocoGrid(ds, thumbnails=service())
-    with raises_with("ThumbnailGrid.show()", "id", "ids"):
+    with raises_with("CocoGrid.show()", "id", "ids"):
         grid.show(id=[1])  # type: ignore[call-arg]
 
 
