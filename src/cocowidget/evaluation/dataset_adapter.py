@@ -35,13 +35,20 @@ if TYPE_CHECKING:
     from cocowidget.data.table import Table
 
 
-def _segmentations(ds: CocoData, objects: Table, run: str | None) -> list[Any]:
+def _segmentations(
+    ds: CocoData, objects: Table, run: str | None, without: list[str] | None = None
+) -> list[Any]:
     """Segmentations aligned with ``objects`` rows (as read; a box polygon where absent).
-    Rows of unknown images belong to no image and stay ``None``: they are not evaluated."""
+    Rows of unknown images belong to no image and stay ``None``: they are not evaluated.
+    ``without`` collects how many evaluated objects had none (for the warning)."""
     values = ds.segmentations(run)
     boxes = objects["bbox"]
     in_image = objects["image_index"] >= 0
-    for row in np.flatnonzero(in_image & np.fromiter((v is None for v in values), bool)):
+    absent = in_image & np.fromiter((v is None for v in values), bool, len(values))
+    if without is not None and absent.any():
+        noun = "annotations of the ground truth" if run is None else f"detections of {run!r}"
+        without.append(f"{int(absent.sum()):,} of {int(in_image.sum()):,} {noun}")
+    for row in np.flatnonzero(absent):
         values[row] = box_polygon(boxes[row].tolist())
     for row in np.flatnonzero(~in_image):
         values[row] = None
@@ -49,8 +56,11 @@ def _segmentations(ds: CocoData, objects: Table, run: str | None) -> list[Any]:
 
 
 @checked_keywords
-def ground_truth_from_dataset(ds: CocoData, *, with_masks: bool = False) -> GroundTruth:
-    """The dataset's annotations as engine input (masks only if ``with_masks``)."""
+def ground_truth_from_dataset(
+    ds: CocoData, *, with_masks: bool = False, without_masks: list[str] | None = None
+) -> GroundTruth:
+    """The dataset's annotations as engine input (masks only if ``with_masks``; those
+    without one are counted into ``without_masks``)."""
     annotations, images, categories = ds.annotations, ds.images, ds.categories
     return GroundTruth(
         image_ids=images["id"],
@@ -64,12 +74,14 @@ def ground_truth_from_dataset(ds: CocoData, *, with_masks: bool = False) -> Grou
         bbox=annotations["bbox"],
         area=annotations["area"],
         iscrowd=annotations["iscrowd"] != 0,
-        segmentation=_segmentations(ds, annotations, None) if with_masks else None,
+        segmentation=_segmentations(ds, annotations, None, without_masks) if with_masks else None,
     )
 
 
 @checked_keywords
-def detections_from_dataset(ds: CocoData, run: str, *, with_masks: bool = False) -> Detections:
+def detections_from_dataset(
+    ds: CocoData, run: str, *, with_masks: bool = False, without_masks: list[str] | None = None
+) -> Detections:
     """One prediction run of the dataset as engine input."""
     table = ds.predictions[run]
     return Detections(
@@ -79,7 +91,7 @@ def detections_from_dataset(ds: CocoData, run: str, *, with_masks: bool = False)
         score=table["score"],
         bbox=table["bbox"],
         area=table["area"],
-        segmentation=_segmentations(ds, table, run) if with_masks else None,
+        segmentation=_segmentations(ds, table, run, without_masks) if with_masks else None,
     )
 
 
@@ -110,11 +122,13 @@ def evaluate_dataset(
     masks = iou_type == "segm"
     if masks:
         start_worker()  # it starts while the inputs are gathered
-        _warn_without_masks(ds, run)
     _warn_duplicate_ids(ds)
+    without: list[str] = []
     with paused_gc():
-        gt = ground_truth_from_dataset(ds, with_masks=masks)
-        dt = detections_from_dataset(ds, run, with_masks=masks)
+        gt = ground_truth_from_dataset(ds, with_masks=masks, without_masks=without)
+        dt = detections_from_dataset(ds, run, with_masks=masks, without_masks=without)
+    _warn_without_masks(without)
+    with paused_gc():
         evaluation = evaluate(
             gt,
             dt,
@@ -136,18 +150,8 @@ def evaluate_dataset(
     return evaluation
 
 
-def _warn_without_masks(ds: CocoData, run: str) -> None:
+def _warn_without_masks(missing: list[str]) -> None:
     """A mask evaluation of objects without masks is a box evaluation in disguise."""
-    missing = []
-    for noun, objects, name in (
-        ("annotations of the ground truth", ds.annotations, None),
-        (f"detections of {run!r}", ds.predictions[run], run),
-    ):
-        in_image = objects["image_index"] >= 0
-        absent = np.fromiter((v is None for v in ds.segmentations(name)), bool, len(objects))
-        count = int((absent & in_image).sum())
-        if count:
-            missing.append(f"{count:,} of {int(in_image.sum()):,} {noun}")
     if missing:
         warnings.warn(
             f"iou_type='segm': {' and '.join(missing)} have no usable segmentation; they "
