@@ -68,3 +68,15 @@ def test_a_grid_no_front_end_displays_starts_no_workers(tmp_path: Path, demo: De
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "children 0 True" in done.stdout
+
+
+def test_an_unguarded_script_generating_the_demo_on_workers_runs_once(tmp_path: Path) -> None:
+    done = run_script(
+        tmp_path,
+        "from cocowidget.datasets import generate_demo\n"
+        "print('body ran')\n"
+        f"generate_demo({str(tmp_path / 'demo')!r}, n_images=40, seed=3, workers=2)\n",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("body ran") == 1
+    assert not [word for word in TROUBLE if word in done.stderr], done.stderr[-3000:]

@@ -7,7 +7,6 @@ writing, so output bytes never depend on the number of workers.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -29,6 +28,7 @@ from cocowidget.datasets.special_files import (
     encode_jpeg,
     write_special,
 )
+from cocowidget.media.workers import NO_MAIN
 
 SPECIAL_SIZE = (640, 427)  # landscape, so a rotated file is visibly rotated
 SERIAL_BELOW = 64  # by default; a pool costs more than it saves on a handful of images
@@ -151,8 +151,9 @@ def results(job: Job, workers: int | None = None) -> Iterator[ImageResult]:
     if workers <= 1:
         yield from map(work, range(total))
         return
-    # spawn, not fork: forking a process that runs threads (Jupyter does) can deadlock.
-    context = multiprocessing.get_context("spawn")
+    # spawn, not fork (forking a process that runs threads, as Jupyter does, can deadlock),
+    # and without the parent's main module: a script without a __main__ guard runs once.
+    context = NO_MAIN
     chunk = max(1, min(32, total // (workers * 8)))
     with context.Pool(workers) as pool:
         yield from pool.imap(work, range(total), chunksize=chunk)
