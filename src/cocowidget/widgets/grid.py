@@ -21,12 +21,8 @@ from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.evaluation.dataset_adapter import run_name
 from cocowidget.protocol.messages import (
     Empty,
-    ImageReply,
     NoParams,
-    Overlay,
     RowParams,
-    ThumbnailBatch,
-    ThumbnailItem,
     ThumbnailsParams,
     encode,
 )
@@ -34,18 +30,17 @@ from cocowidget.views.items import ImageItems, ObjectItems
 from cocowidget.views.matches import MatchData
 from cocowidget.views.ordering import ImageOrder, sort_rows
 from cocowidget.views.overlays import OverlayBatch
+from cocowidget.widgets import grid_replies as replies
 from cocowidget.widgets.futures import gather
 from cocowidget.widgets.rpc import Reply, RpcWidget
 
 if TYPE_CHECKING:
-    from cocowidget.data.table import Table
     from cocowidget.dataset import CocoDataset
     from cocowidget.evaluation.operating_point import Counts
     from cocowidget.evaluation.result import Evaluation
-    from cocowidget.media import Thumbnail, ThumbnailService
+    from cocowidget.media import ThumbnailService
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-MAX_BATCH = 256
 INITIAL_BATCH = 24  # about the first screen at the default size
 
 Items = ImageItems | ObjectItems
@@ -131,7 +126,7 @@ class ThumbnailGrid(RpcWidget):
         self._base_rows = np.arange(len(self._order_index), dtype=np.int64)
         self._shown_rows = self._base_rows  # threshold observers may count before sorting
         self._selection_from_browser = False
-        self._thumbnails = thumbnails or _shared_service(executor)
+        self._thumbnails = thumbnails or replies._shared_service(executor)
         runs = list(self.dataset.predictions)
         traits["visible_runs"] = runs if visible_runs is None else list(visible_runs)
         if layout is not None:
@@ -282,7 +277,7 @@ class ThumbnailGrid(RpcWidget):
     def refresh_columns(self) -> None:
         """Offer the columns added to the table since (``ds.evaluate`` adds ``"<run>.ap"``,
         ...) in the sort list; the browser asks for this whenever the list is opened."""
-        columns = _sortable_columns(self._items.table)
+        columns = replies._sortable_columns(self._items.table)
         current = (self.sort_by or "").lstrip("-")
         if current and current not in columns:
             columns.append(current)  # sorted by from Python: the list shows what is in force
@@ -295,7 +290,7 @@ class ThumbnailGrid(RpcWidget):
             column = value.lstrip("-")
             table = self._items.table
             if column not in table or table[column].ndim != 1:
-                known = ", ".join(_sortable_columns(table))
+                known = ", ".join(replies._sortable_columns(table))
                 raise traitlets.TraitError(f"cannot sort by {column!r}; columns: {known}")
         return value or None
 
@@ -314,16 +309,6 @@ class ThumbnailGrid(RpcWidget):
     def _on_selected(self, change: dict[str, Any]) -> None:
         if not self._selection_from_browser:
             self._selected_rows = self._order_index.rows_of(self._internal(change["new"])).tolist()
-
-    def _in_grid_order(self, rows: Sequence[int]) -> list[int]:
-        """Rows in the order the grid shows them (rows not shown last, as given)."""
-        if len(rows) < 2:
-            return list(rows)
-        position = np.full(len(self._order_index), len(self._shown_rows), dtype=np.int64)
-        position[self._shown_rows] = np.arange(len(self._shown_rows))
-        chosen = np.asarray(rows, dtype=np.int64)
-        ordered: list[int] = chosen[np.argsort(position[chosen], kind="stable")].tolist()
-        return ordered
 
     def _internal(self, values: Sequence[Any]) -> list[int]:
         table = self._items.id_table
@@ -353,7 +338,9 @@ class ThumbnailGrid(RpcWidget):
         self._selection_from_browser = True
         try:
             self.selected = self._external(
-                self._order_index.ids_of(self._in_grid_order(change["new"]))
+                self._order_index.ids_of(
+                    replies.in_grid_order(change["new"], self._shown_rows, len(self._order_index))
+                )
             )
         finally:
             self._selection_from_browser = False
@@ -412,7 +399,7 @@ class ThumbnailGrid(RpcWidget):
 
     # -- requests from the browser ---------------------------------------------------------
     def _serve_thumbnails(self, params: ThumbnailsParams) -> Future[Reply]:
-        rows = _valid_rows(params.rows, len(self._order_index))
+        rows = replies._valid_rows(params.rows, len(self._order_index))
         base = self._thumbnails.max_side
         side = base * 2 if params.side == base * 2 else base
         with self._thumbnails.batch():
@@ -422,7 +409,8 @@ class ThumbnailGrid(RpcWidget):
         overlays = [self._items.overlay(row, batch) for row in rows]
         arrays = batch.buffers()
         return gather(
-            futures, lambda thumbs: _thumbnail_reply(rows, thumbs, captions, overlays, arrays)
+            futures,
+            lambda thumbs: replies._thumbnail_reply(rows, thumbs, captions, overlays, arrays),
         )
 
     def _cached_batch(self, rows: list[int]) -> dict[str, Any]:
@@ -434,7 +422,7 @@ class ThumbnailGrid(RpcWidget):
         rows = [row for row, _ in hits]
         batch = OverlayBatch()
         overlays = [self._items.overlay(row, batch) for row in rows]
-        result, buffers = _thumbnail_reply(
+        result, buffers = replies._thumbnail_reply(
             rows, [thumb for _, thumb in hits], self._captions(rows), overlays, batch.buffers()
         )
         return {"result": encode(result), "buffers": buffers}
@@ -450,14 +438,14 @@ class ThumbnailGrid(RpcWidget):
         return self._serve_image(params, self._items.full)
 
     def _serve_image(self, params: RowParams, render: Any) -> Future[Reply]:
-        (row,) = _valid_rows([params.row], len(self._order_index))
+        (row,) = replies._valid_rows([params.row], len(self._order_index))
         batch = OverlayBatch()
         overlay = self._items.preview_overlay(row, batch)
         arrays = batch.buffers()
         (caption,) = self._captions([row])
         return gather(
             [render(self._thumbnails, row)],
-            lambda thumbs: _image_reply(row, thumbs[0], caption, overlay, arrays),
+            lambda thumbs: replies._image_reply(row, thumbs[0], caption, overlay, arrays),
         )
 
     def _captions(self, rows: Sequence[int]) -> list[str]:
@@ -465,7 +453,7 @@ class ThumbnailGrid(RpcWidget):
         if not self.caption or self.caption not in table:
             return ["" for _ in rows]
         values = table[self.caption][np.asarray(rows, dtype=np.int64)]
-        return [_format_caption(value) for value in values]
+        return [replies._format_caption(value) for value in values]
 
 
 @checked_methods
@@ -594,90 +582,6 @@ class ObjectGrid(ThumbnailGrid):
                 "show_boxes": show_boxes,
             },
         )
-
-
-_SHARED_SERVICES: dict[int, ThumbnailService] = {}
-
-
-def _shared_service(executor: Executor | None) -> ThumbnailService:
-    """One service (thread pool, cache connection) per executor, shared by every grid."""
-    from cocowidget.media import ThumbnailService
-
-    key = id(executor)
-    if key not in _SHARED_SERVICES:
-        _SHARED_SERVICES[key] = ThumbnailService(executor=executor)
-    return _SHARED_SERVICES[key]
-
-
-def _valid_rows(value: Any, count: int) -> list[int]:
-    if not isinstance(value, list) or len(value) > MAX_BATCH:
-        raise ValueError(f"rows must be a list of at most {MAX_BATCH} row numbers")
-    rows = [int(row) for row in value]
-    if any(row < 0 or row >= count for row in rows):
-        raise ValueError("row out of range")
-    return rows
-
-
-def _item(
-    row: int, thumb: Thumbnail, caption: str, overlay: Overlay | None, buffers: list[Any]
-) -> ThumbnailItem:
-    buffer = -1
-    if thumb.data is not None:
-        buffer = len(buffers)
-        buffers.append(thumb.data)
-    return ThumbnailItem(
-        row=row,
-        width=thumb.width,
-        height=thumb.height,
-        error=thumb.error,
-        caption=caption,
-        buffer=buffer,
-        mime=thumb.mime,
-        overlay=overlay,
-    )
-
-
-def _thumbnail_reply(
-    rows: list[int],
-    thumbs: list[Thumbnail],
-    captions: list[str],
-    overlays: list[Overlay],
-    arrays: tuple[bytes, bytes],
-) -> tuple[ThumbnailBatch, list[bytes | memoryview]]:
-    buffers: list[bytes | memoryview] = list(arrays)  # coords (0) and counts (1)
-    items = [
-        _item(row, thumb, caption, overlay, buffers)
-        for row, thumb, caption, overlay in zip(rows, thumbs, captions, overlays, strict=True)
-    ]
-    return ThumbnailBatch(items, coords=0, counts=1), buffers
-
-
-def _image_reply(
-    row: int, thumb: Thumbnail, caption: str, overlay: Overlay, arrays: tuple[bytes, bytes]
-) -> Reply:
-    buffers: list[bytes | memoryview] = list(arrays)
-    return ImageReply(_item(row, thumb, caption, overlay, buffers), coords=0, counts=1), buffers
-
-
-def _sortable_columns(table: Table) -> list[str]:
-    """Columns worth offering in the sort list: 1-D numbers (not ids or row indices) with
-    at least one value, and the names."""
-
-    def offered(name: str) -> bool:
-        values = table[name]
-        if values.ndim != 1 or name in ("id", "file_index", "image_index", "category_index"):
-            return False
-        if values.dtype.kind == "f":  # NaN throughout: not measured yet (brightness)
-            return bool(np.isfinite(values).any())
-        return values.dtype.kind in "iub" or name in ("file_name", "category_name")
-
-    return [name for name in table.columns if offered(name)]
-
-
-def _format_caption(value: Any) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def reject_grid_options(owner: str, options: dict[str, Any]) -> None:
