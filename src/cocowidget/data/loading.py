@@ -26,15 +26,11 @@ import msgspec
 import numpy as np
 from msgspec import UNSET, Raw, UnsetType
 
+from cocowidget.data.json_encoding import encode_json, encode_json_as_read
 from cocowidget.data.problems import INFO, ProblemLog
+from cocowidget.data.record_fields import empty_fields, record_fields
 from cocowidget.data.records import RecordType
-from cocowidget.data.validation import (
-    VALIDATORS,
-    empty_fields,
-    encode_json,
-    encode_json_as_read,
-    record_fields,
-)
+from cocowidget.data.validation import VALIDATORS
 from cocowidget.data.values import describe
 
 GROUND_TRUTH_LAYOUT = {"images": "image", "annotations": "annotation", "categories": "category"}

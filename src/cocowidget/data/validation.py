@@ -7,18 +7,16 @@ msgspec type the fast path produces, or ``None`` when the record is dropped.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
 import numpy as np
-from msgspec import UNSET, Raw
+from msgspec import UNSET
 
 from cocowidget.data import segments
 from cocowidget.data.problems import WARNING, ProblemLog
+from cocowidget.data.record_fields import RecordFields
 from cocowidget.data.records import BBox, RecordType
 from cocowidget.data.values import (
     describe,
@@ -31,126 +29,8 @@ from cocowidget.data.values import (
     read_str,
 )
 
-_fields_decoder = msgspec.json.Decoder(dict[str, Raw])
-
 #: Placeholder id of an annotation whose id must be assigned once all ids are known.
 PENDING_ID = -(2**63)
-
-
-def encode_json(value: Any) -> bytes:
-    """JSON bytes of a Python value; numpy scalars and arrays are accepted."""
-    return msgspec.json.encode(value, enc_hook=_numpy_hook)
-
-
-def _numpy_hook(value: Any) -> Any:
-    tolist = getattr(value, "tolist", None)
-    if callable(tolist) and type(value).__module__ == "numpy":
-        return tolist()
-    raise NotImplementedError(f"objects of type {type(value).__name__} are not JSON")
-
-
-def encode_json_as_read(value: Any) -> bytes:
-    """JSON bytes that keep NaN and Infinity as the literals Python's json writes and
-    reads (msgspec would write null); for the rare records kept as read."""
-    text = json.dumps(
-        value, allow_nan=True, default=_numpy_default, separators=(",", ":"), ensure_ascii=False
-    )
-    return text.encode("utf-8", errors="surrogatepass")
-
-
-def _numpy_default(value: Any) -> Any:
-    tolist = getattr(value, "tolist", None)
-    if callable(tolist) and type(value).__module__ == "numpy":
-        return tolist()
-    raise TypeError(f"objects of type {type(value).__name__} are not JSON")
-
-
-@dataclass
-class RecordFields:
-    """One record's fields: plain values for the fields cocowidget reads, raw JSON for
-    the rest (segmentation and extras), so they are written back exactly as read."""
-
-    path: str
-    values: dict[str, Any]
-    raw: dict[str, Raw]
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    #: The record is not an object: every field is a stand-in, reported once.
-    not_object: bool = False
-
-    def has(self, name: str) -> bool:
-        return name in self.values or name in self.raw
-
-
-def record_fields(
-    item: Raw | None,
-    python_record: Any,
-    path: str,
-    value_names: frozenset[str],
-    log: ProblemLog,
-    what: str,
-    not_object_action: str | None = None,
-) -> RecordFields | None:
-    """Split a record into plain values (``value_names``) and raw JSON (everything else,
-    kept byte for byte); None (reported) if the record is not an object.
-
-    ``python_record`` is the original Python value when the source was Python objects
-    (it knows about NaN, which JSON bytes cannot express); ``item`` the record's JSON.
-    ``not_object_action`` says what becomes of a record that is not an object.
-    """
-    action = not_object_action or f"the {what} was dropped"
-    if python_record is not None or item is None:
-        if not isinstance(python_record, Mapping):
-            log.format_error(
-                "invalid_structure",
-                path,
-                f"expected an object, got {describe(python_record)}",
-                action,
-            )
-            return None
-        values: dict[str, Any] = {}
-        raw: dict[str, Raw] = {}
-        for key, value in python_record.items():
-            name = str(key)
-            if name in value_names:
-                values[name] = value
-                continue
-            try:
-                raw[name] = Raw(encode_json_as_read(value))
-            except (TypeError, NotImplementedError, OverflowError, ValueError) as error:
-                log.format_error(
-                    "invalid_field",
-                    f"{path}.{name}",
-                    f"not representable as JSON: {error}",
-                    "the field was ignored",
-                )
-        return RecordFields(path, values, raw)
-    try:
-        fields_raw = _fields_decoder.decode(item)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        log.format_error(
-            "invalid_structure",
-            path,
-            f"expected an object, got {describe(segments.parse(item))}",
-            action,
-        )
-        return None
-    values = {}
-    raw = {}
-    for name, value in fields_raw.items():
-        if name in value_names:
-            values[name] = segments.parse(value)
-        else:
-            raw[name] = value
-    return RecordFields(path, values, raw)
-
-
-def empty_fields(path: str) -> RecordFields:
-    """The fields of a record that is not an object: none (every field gets a stand-in;
-    the record is written back as read)."""
-    return RecordFields(path, {}, {}, not_object=True)
-
-
-Validator = Callable[[RecordFields, RecordType, ProblemLog, list[Any]], Any]
 
 
 def _missing(name: str) -> str:
@@ -619,6 +499,8 @@ def validate_category(
     return record_type.type(id=category_id, name=name, supercategory=supercategory, **extras)
 
 
+Validator = Callable[[RecordFields, RecordType, ProblemLog, list[Any]], Any]
+
 VALIDATORS: dict[str, Validator] = {
     "image": validate_image,
     "annotation": validate_annotation,
@@ -626,13 +508,4 @@ VALIDATORS: dict[str, Validator] = {
     "category": validate_category,
 }
 
-__all__ = [
-    "MISSING",
-    "PENDING_ID",
-    "VALIDATORS",
-    "RecordFields",
-    "empty_fields",
-    "encode_json",
-    "encode_json_as_read",
-    "record_fields",
-]
+__all__ = ["MISSING", "PENDING_ID", "VALIDATORS"]
