@@ -12,6 +12,7 @@ read. Only files with such ids pay anything here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Hashable
@@ -106,3 +107,40 @@ def resolve_ids(definitions: PendingColumn, references: list[PendingColumn]) -> 
 def pending_of(values: np.ndarray, pending: list[tuple[int, str, Any]], name: str) -> PendingColumn:
     """The pending entries of one field, with the column they belong in."""
     return values, [(row, original) for row, field, original in pending if field == name]
+
+
+class IdLookup:
+    """Ids both ways: as the table holds them and as the user (or the file) gives them."""
+
+    def __init__(self, labels: UserIds) -> None:
+        #: Internal id -> the file's id, by table; only tables that have such ids.
+        self.labels = labels
+        self._internal: dict[str, dict[Hashable, int]] = {}
+
+    def user_ids(self, ids: Any, table: str) -> list[Any]:
+        if table not in ("images", "annotations", "categories"):
+            raise ValueError(f"table must be images, annotations or categories, not {table!r}")
+        values: list[Any] = np.asarray(ids, dtype=np.int64).reshape(-1).tolist()
+        labels = self.labels.get(table)
+        if not labels:
+            return values
+        return [labels.get(value, value) for value in values]
+
+    def internal_id(self, table: str, user_id: Any) -> int:
+        """The table's id of an id as the user gives it; KeyError if it is neither."""
+        labels = self.labels.get(table)
+        if labels:
+            if table not in self._internal:
+                self._internal[table] = {
+                    identity_key(original): internal for internal, original in labels.items()
+                }
+            with contextlib.suppress(TypeError):
+                found = self._internal[table].get(identity_key(user_id))
+                # A usable int is its own id (True == 1 must not find a file's true).
+                usable = isinstance(user_id, int | np.integer) and INT64_MIN <= user_id <= INT64_MAX
+                if found is not None and not usable:
+                    return found
+        try:
+            return int(user_id)
+        except (TypeError, ValueError, OverflowError):
+            raise KeyError(user_id) from None

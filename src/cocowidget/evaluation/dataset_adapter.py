@@ -10,13 +10,13 @@ gives a box result without a mask).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cocowidget._arguments import checked_keywords
+from cocowidget._warnings import warn
 from cocowidget.evaluation.detections_table import BACKGROUND_IOU
 from cocowidget.evaluation.engine import evaluate, paused_gc
 from cocowidget.evaluation.inputs import Detections, GroundTruth, box_polygon
@@ -153,21 +153,20 @@ def evaluate_dataset(
 def _warn_without_masks(missing: list[str]) -> None:
     """A mask evaluation of objects without masks is a box evaluation in disguise."""
     if missing:
-        warnings.warn(
+        warn(
             f"iou_type='segm': {' and '.join(missing)} have no usable segmentation; they "
             "are evaluated as their box's polygon (as loadRes does for box results; "
             "pycocotools fails on ground truth without one), so these numbers are partly "
-            "or wholly the bbox evaluation's",
-            stacklevel=4,
+            "or wholly the bbox evaluation's"
         )
 
 
 def _warn_duplicate_ids(ds: CocoData) -> None:
-    from cocowidget.data.dataset import duplicate_annotation_ids_message
+    from cocowidget.data.dataset_checks import duplicate_annotation_ids_message
 
     message = duplicate_annotation_ids_message(ds.annotations["id"], ds.source_name)
     if message is not None:
-        warnings.warn(message, stacklevel=4)
+        warn(message)
 
 
 def run_name(ds: CocoData, evaluation: Evaluation) -> str:

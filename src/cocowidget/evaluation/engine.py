@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import inspect
-import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from cocowidget._arguments import checked_keywords
+from cocowidget._warnings import warn
 from cocowidget.evaluation.core import run_core
 from cocowidget.evaluation.detections_table import BACKGROUND_IOU
 from cocowidget.evaluation.inputs import Detections, GroundTruth
@@ -92,10 +92,9 @@ def evaluate(
         thresholds = params.iou_array()
         iou_threshold = float(thresholds[np.argmin(np.abs(thresholds - 0.5))])
     if np.any(gt.ids == 0):
-        warnings.warn(
+        warn(
             "a ground-truth annotation has id 0: pycocotools, and so this evaluation, never "
-            "counts a detection matched to it as a true positive; renumber the ids",
-            stacklevel=2,
+            "counts a detection matched to it as a true positive; renumber the ids"
         )
     with paused_gc():
         core = run_core(gt, dt, iou_type, params)

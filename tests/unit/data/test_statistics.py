@@ -3,6 +3,8 @@ a generated one."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,6 +132,26 @@ def test_pixel_statistics_can_be_set_per_image(dataset: CocoDataset) -> None:
     images = dataset.images
     assert images["brightness"][row] == 0.25 and images["sharpness"][row] == 0.01
     assert np.isnan(images["brightness"][dataset.image_row(5)])
+
+
+def test_statistics_measured_on_workers_are_written_by_the_reader(dataset: CocoDataset) -> None:
+    """Thumbnail workers hand statistics in; the table is written on the thread that
+    reads it (never by a worker while the kernel reads it), and listeners hear of it."""
+    heard: list[str] = []
+    dataset.on_file_statistics(lambda: heard.append(threading.current_thread().name))
+    row = dataset.image_row(7)
+    before = dataset.images["brightness"].copy()
+    worker = threading.Thread(
+        target=dataset.set_pixel_statistics_at, args=(row, PixelStatistics(0.75, 0.5, 0.01))
+    )
+    worker.start()
+    worker.join()
+    assert heard == []  # nothing written on the worker
+    np.testing.assert_array_equal(dataset._images["brightness"], before)
+    assert dataset.images["brightness"][row] == 0.75
+    assert heard == [threading.current_thread().name]
+    dataset.compute_file_sizes()
+    assert len(heard) == 2
 
 
 def test_subset_recomputes_category_statistics(dataset: CocoDataset) -> None:

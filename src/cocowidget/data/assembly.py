@@ -1,0 +1,173 @@
+"""From a COCO file to a dataset's parts: the document read, its columns built, objects
+grouped by image, statistics computed, ids that are not int64s resolved, missing
+sections reported. :meth:`CocoData.from_coco` is :func:`read_parts` and the checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cocowidget.data.columns import (
+    Columns,
+    annotation_columns,
+    category_columns,
+    image_columns,
+    repair_missing_areas,
+)
+from cocowidget.data.grouping import IdIndex, ObjectTable
+from cocowidget.data.identity import UserIds, pending_of, resolve_ids
+from cocowidget.data.loading import (
+    GROUND_TRUTH_LAYOUT,
+    Document,
+    load_document,
+    read_source,
+    reread_raw_fields,
+)
+from cocowidget.data.problems import INFO, WARNING, ProblemLog
+from cocowidget.data.statistics import (
+    PIXEL_STATISTICS,
+    category_statistics,
+    image_statistics,
+    object_statistics,
+)
+from cocowidget.data.table import Table
+
+
+def read_parts(
+    source: Any, image_dir: Path | None, *, strict: bool, allow_outside_image_dir: bool
+) -> dict[str, Any]:
+    """The keyword arguments of :class:`~cocowidget.data.dataset.CocoData` for a COCO
+    instances source (path, bytes, dict or ``pycocotools.coco.COCO``)."""
+    data = read_source(source)
+    log = ProblemLog(data.name, strict=strict)
+    document = load_document(data, GROUND_TRUTH_LAYOUT, log)
+    report_missing_sections(document, log)
+    sections = document.sections
+    images = image_columns(sections["images"], log)
+    reread = "annotations" in document.rereadable
+    annotations = annotation_columns(sections["annotations"], log, raw=not reread)
+    categories = category_columns(sections["categories"])
+    for section in sections.values():
+        section.records = []  # the columns hold everything now; free the structs
+    if reread:
+        annotations.segmentation, annotations.extras = reread_raw_fields(document, "annotations")
+    document.data = None
+    repair_missing_areas(annotations, sections["annotations"], log)
+    user_ids = resolve_user_ids(document, images, annotations, categories)
+    image_table, category_table = images.table, categories.table
+    objects = group_objects(
+        annotations, IdIndex(image_table["id"]), IdIndex(category_table["id"]), len(image_table)
+    )
+    add_object_statistics(objects, image_table, category_table)
+    add_table_statistics(image_table, objects, category_table)
+    as_read = {
+        name: part.as_read
+        for name, part in sections.items()
+        if part.as_read is not None or not part.present
+    }
+    return {
+        "images": image_table,
+        "image_extras": images.extras,
+        "annotations": objects,
+        "categories": category_table,
+        "category_extras": categories.extras,
+        "top_extras": document.top_extras,
+        "source_name": data.name,
+        "load_problems": log.problems,
+        "image_dir": image_dir,
+        "allow_outside_image_dir": allow_outside_image_dir,
+        "strict": strict,
+        "user_ids": user_ids,
+        "originals": {name: part.originals for name, part in sections.items() if part.originals},
+        "sections_as_read": as_read if document.readable else {},
+    }
+
+
+def group_objects(
+    columns: Columns,
+    image_ids: IdIndex,
+    category_ids: IdIndex,
+    n_images: int,
+    section: str = "annotations",
+) -> ObjectTable:
+    """Annotations (or detections) sorted by image, with their image and class rows."""
+    table = columns.table
+    image_index = image_ids.rows(table["image_id"])
+    table["category_index"] = category_ids.rows(table["category_id"])
+    return ObjectTable.group(
+        table, columns.segmentation, columns.extras, image_index, n_images, section
+    )
+
+
+def add_object_statistics(objects: ObjectTable, images: Table, categories: Table) -> None:
+    """The per-object statistics columns (box parts, relative area, size bucket, ...)."""
+    table = objects.table
+    statistics = object_statistics(table, images, categories)
+    for name in ("bbox_x", "bbox_y", "bbox_w", "bbox_h"):
+        table[name] = statistics.pop(name)
+    for name in ("relative_area", "aspect_ratio", "size_bucket"):
+        table[name] = statistics.pop(name)
+    if "mask_area" not in table:
+        table["mask_area"] = np.full(len(table), np.nan)  # filled by compute_mask_areas
+    for name, values in statistics.items():
+        table[name] = values
+
+
+def add_table_statistics(images: Table, objects: ObjectTable, categories: Table) -> None:
+    """Image and category statistics from the objects; file-based ones start unknown."""
+    for name, values in image_statistics(images, objects, len(categories)).items():
+        images[name] = values
+    images["file_size"] = np.full(len(images), -1, dtype=np.int64)
+    for name in PIXEL_STATISTICS:
+        images[name] = np.full(len(images), np.nan)
+    for name, values in category_statistics(categories, objects.table).items():
+        categories[name] = values
+
+
+def resolve_user_ids(
+    document: Document, images: Columns, annotations: Columns, categories: Columns
+) -> UserIds:
+    """Internal ids for ids that are not int64s, by identity (see identity.py)."""
+    sections = document.sections
+    pending = {name: section.pending for name, section in sections.items()}
+    if not any(pending.values()):
+        return {}
+    objects = annotations.table
+    user_ids = {
+        "images": resolve_ids(
+            pending_of(images.table["id"], pending["images"], "id"),
+            [pending_of(objects["image_id"], pending["annotations"], "image_id")],
+        ),
+        "categories": resolve_ids(
+            pending_of(categories.table["id"], pending["categories"], "id"),
+            [pending_of(objects["category_id"], pending["annotations"], "category_id")],
+        ),
+        "annotations": resolve_ids(pending_of(objects["id"], pending["annotations"], "id"), []),
+    }
+    return {name: labels for name, labels in user_ids.items() if labels}
+
+
+def report_missing_sections(document: Document, log: ProblemLog) -> None:
+    sections = document.sections
+    if not document.readable:
+        return  # the reason is reported already
+    if not sections["images"].present:
+        log.format_error("invalid_structure", "", "missing 'images'", "the dataset has no images")
+    if not sections["annotations"].present:
+        log.format_error(
+            "invalid_structure",
+            "",
+            "no 'annotations'",
+            "the dataset has no annotations",
+            severity=INFO,
+        )
+    if not sections["categories"].present and sections["annotations"].records:
+        log.format_error(
+            "invalid_structure",
+            "",
+            "missing 'categories'",
+            "every category is undefined",
+            severity=WARNING,
+        )

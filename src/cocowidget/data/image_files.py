@@ -1,0 +1,196 @@
+"""ImageFiles: a dataset's image files and the statistics only they give.
+
+Where each image's file is (``image_dir / file_name``, never outside ``image_dir`` unless
+the user opts out), whether ``image_dir`` holds the files, and the columns that need the
+files: ``file_size`` and the pixel statistics. Measurements made on worker threads (the
+thumbnail pass decodes each image anyway) are handed in with :meth:`report`, and written
+into the table by :meth:`settle` on the thread that reads the table, so a table is only
+ever written by one thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cocowidget.data import quality as checks
+from cocowidget.data.files import FileReport, resolve
+from cocowidget.data.listeners import Listeners
+from cocowidget.data.problems import ERROR, WARNING, Problem
+from cocowidget.data.statistics import PIXEL_STATISTICS
+from cocowidget.data.table import Table
+
+if TYPE_CHECKING:
+    from cocowidget.media.statistics import PixelStatistics
+
+#: How many image files a load looks for in ``image_dir`` (evenly spread over the images).
+FILE_SAMPLE = 64
+
+
+class ImageFiles:
+    """The image files of one images table."""
+
+    def __init__(
+        self,
+        images: Table,
+        image_dir: Path | None,
+        allow_outside: bool,
+        *,
+        statistics_complete: bool = False,
+    ) -> None:
+        self._images = images
+        self.image_dir = image_dir
+        self.allow_outside = allow_outside
+        self._statistics_complete = statistics_complete
+        # (row, statistics) measured elsewhere; deque appends are atomic across threads.
+        self._reported: deque[tuple[int, PixelStatistics]] = deque()
+        self._listeners = Listeners()
+
+    # -- where the files are ----------------------------------------------------------------
+    def path_at(self, row: int) -> Path | None:
+        """``image_dir / file_name`` of row ``row``, resolved; None without an
+        ``image_dir`` or when the name would lead outside it."""
+        if self.image_dir is None:
+            return None
+        return resolve(self.image_dir, str(self._images["file_name"][row]), self.allow_outside)
+
+    def paths(self) -> list[Path | None]:
+        """:meth:`path_at` of every row."""
+        if self.image_dir is None:
+            return [None] * len(self._images)
+        root = self.image_dir
+        names = self._images["file_name"].tolist()
+        return [resolve(root, name, self.allow_outside) for name in names]
+
+    def missing_dir(self) -> Problem | None:
+        """The problem of an ``image_dir`` that is not a folder (``None`` if it is one, or
+        if there is no ``image_dir``)."""
+        if self.image_dir is None or self.image_dir.is_dir():
+            return None
+        return Problem(
+            "missing_image_dir",
+            ERROR,
+            f"image_dir {str(self.image_dir)!r} is not a folder: no image file can be read",
+        )
+
+    def unfound_files(self) -> Problem | None:
+        """An ``image_dir`` that is a folder but lacks files of a sample of the images
+        (``from_coco(val.json, image_dir="train2017/")``): an error when none is there, a
+        warning when some are missing. A few dozen stats, cheap enough for every load."""
+        images = self._images
+        if self.image_dir is None or not self.image_dir.is_dir() or not len(images):
+            return None
+        rows = np.unique(np.linspace(0, len(images) - 1, FILE_SAMPLE).astype(np.int64))
+        names = images["file_name"]
+        located = [(row, path) for row in rows.tolist() if (path := self.path_at(row))]
+        missing = [str(names[row]) for row, path in located if not path.is_file()]
+        if not missing:
+            return None
+        found = len(located) - len(missing)
+        sample = "" if len(located) == len(images) else f" (a sample of {len(images)})"
+        message = (
+            f"{found} of {len(located)} image files found{sample} in image_dir "
+            f"{str(self.image_dir)!r}; not found e.g. {missing[0]!r}"
+        )
+        if found == 0:
+            message += ": is image_dir the folder of these annotations' images?"
+        return Problem("image_files_not_found", ERROR if found == 0 else WARNING, message)
+
+    def unsafe_names(self) -> list[Problem]:
+        """File names that lead outside ``image_dir`` (none when the user allowed it)."""
+        return [] if self.allow_outside else checks.unsafe_file_names(self._images)
+
+    # -- what only the files tell -------------------------------------------------------------
+    @property
+    def statistics_complete(self) -> bool:
+        return self._statistics_complete
+
+    def on_statistics(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (on the thread that writes them) when pixel statistics or
+        file sizes were written; a bound method is held weakly, as by the runs."""
+        self._listeners.add(listener)
+
+    def report(self, row: int, statistics: PixelStatistics | None) -> None:
+        """Hand in one image's pixel statistics, from any thread (``None``: not measured)."""
+        if statistics is not None:
+            self._reported.append((row, statistics))
+
+    def settle(self) -> None:
+        """Write the reported statistics into the table (on the calling thread)."""
+        if not self._reported:
+            return
+        columns = [self._images[name] for name in PIXEL_STATISTICS]
+        while self._reported:
+            row, statistics = self._reported.popleft()
+            for name, column in zip(PIXEL_STATISTICS, columns, strict=True):
+                column[row] = getattr(statistics, name)
+        self._changed()
+
+    def measure_pixels(self, rows: np.ndarray, executor: Executor | None) -> None:
+        """Decode the images at ``rows`` for brightness, contrast and sharpness;
+        unreadable images stay NaN."""
+        from cocowidget.media import ImageDecodeError, compute_pixel_statistics
+
+        self.settle()
+        paths = self.paths()
+
+        def measure(row: int) -> tuple[float, float, float]:
+            path = paths[row]
+            if path is None:
+                return (np.nan, np.nan, np.nan)
+            try:
+                stats = compute_pixel_statistics(path)
+            except ImageDecodeError:
+                return (np.nan, np.nan, np.nan)
+            return (stats.brightness, stats.contrast, stats.sharpness)
+
+        values = _map(measure, rows.tolist(), executor)
+        array = np.asarray(values, dtype=np.float64).reshape(len(rows), 3)
+        for column, name in enumerate(PIXEL_STATISTICS):
+            self._images[name][rows] = array[:, column]
+        if len(rows) == len(self._images):
+            self._statistics_complete = True
+        self._changed()
+
+    def measure_sizes(self) -> np.ndarray:
+        """Fill ``file_size`` (bytes; -1 where the file is missing or unsafe)."""
+        sizes = np.full(len(self._images), -1, dtype=np.int64)
+        for row, path in enumerate(self.paths()):
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    sizes[row] = path.stat().st_size
+        self._images["file_size"] = sizes
+        self._changed()
+        return sizes
+
+    def keep_reports(self, reports: list[FileReport | None]) -> None:
+        """Store what a full file check read (one report per row, None where unread)."""
+        self._reported.clear()  # superseded: every row is measured again
+        self._images["file_size"] = np.array(
+            [r.file_size if r else -1 for r in reports], dtype=np.int64
+        )
+        for name in PIXEL_STATISTICS:
+            self._images[name] = np.array([getattr(r, name) if r else np.nan for r in reports])
+        self._statistics_complete = True
+        self._changed()
+
+    def _changed(self) -> None:
+        self._listeners()
+
+
+def _map(
+    function: Callable[[int], Any], items: Iterable[int], executor: Executor | None
+) -> list[Any]:
+    if executor is None:
+        pool = checks.default_executor()
+        try:
+            return list(pool.map(function, items))
+        finally:
+            pool.shutdown()
+    return list(executor.map(function, items))
