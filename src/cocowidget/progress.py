@@ -4,6 +4,9 @@ In a notebook the bar is tqdm's widget; in a script it is a line on stderr. It a
 only once the work has run for :data:`SHOW_AFTER` seconds, so quick calls stay silent.
 ``COCOWIDGET_PROGRESS=0`` (or :func:`set_enabled`) turns bars off.
 
+:func:`progress` counts items, :func:`stages` names the steps of work that cannot count
+within itself (parsing a file, a vectorised pass).
+
 :func:`run_in_parallel` maps a function over batches on an executor with a bar; an
 interrupt (Ctrl-C, the notebook's stop button) cancels the batches not yet started and
 re-raises at once, so the kernel is free again and nothing half-done is kept.
@@ -56,6 +59,40 @@ def progress(total: int, description: str, unit: str = "images") -> Iterator[Adv
 
 
 def _no_advance(n: int = 1) -> None:
+    return None
+
+
+class Stage(Protocol):
+    def __call__(self, name: str) -> None: ...
+
+
+@contextmanager
+def stages(description: str, names: Sequence[str]) -> Iterator[Stage]:
+    """A bar for work done in steps that cannot report within themselves (a parse, a
+    vectorised pass): ``stage(name)`` says that ``name`` starts, which ends the one
+    before. Each name is shown beside the bar while it runs."""
+    if not _enabled or not names:
+        yield _no_stage
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(names), desc=description, unit=" steps", delay=SHOW_AFTER, leave=False)
+    started = 0
+
+    def stage(name: str) -> None:
+        nonlocal started
+        if started:
+            bar.update(1)
+        started += 1
+        bar.set_postfix_str(name, refresh=False)
+
+    try:
+        yield stage
+    finally:
+        bar.close()
+
+
+def _no_stage(name: str) -> None:
     return None
 
 

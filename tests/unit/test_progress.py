@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,33 @@ def test_a_script_shows_the_bar_on_stderr_only_for_slow_work() -> None:
     assert "checking files" in done.stderr
     assert "quick" not in done.stderr
     assert done.stdout == ""
+
+
+def test_long_calls_show_their_progress_in_a_script(tmp_path: Path) -> None:
+    """Loading, adding predictions, checking quality, measuring pixels and evaluating each
+    show a bar on stderr once they run past SHOW_AFTER (0 here, so every call shows)."""
+    script = (
+        "import cocowidget as cw\n"
+        "from cocowidget import progress\n"
+        "from cocowidget.datasets import generate_demo\n"
+        "progress.SHOW_AFTER = 0\n"
+        f"paths = generate_demo({str(tmp_path)!r}, n_images=12, seed=3)\n"
+        "ds = cw.CocoDataset.from_coco(paths.annotations, image_dir=paths.image_dir)\n"
+        "ds.add_predictions(paths.predictions, name='frcnn')\n"
+        "ds.quality()\n"
+        "ds.compute_pixel_statistics()\n"
+        "ds.evaluate('frcnn', 'segm')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    for bar in (
+        "Generating the demo images",
+        "Loading",
+        "Adding frcnn",
+        "Checking segmentations",
+        "Checking image files",
+        "Measuring pixels",
+        "Evaluating frcnn (segm)",
+    ):
+        assert bar in done.stderr, (bar, done.stderr[-2000:])

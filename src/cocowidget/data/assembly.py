@@ -33,6 +33,7 @@ from cocowidget.data.statistics import (
     object_statistics,
 )
 from cocowidget.data.table import Table
+from cocowidget.progress import stages
 
 
 def read_parts(
@@ -40,28 +41,38 @@ def read_parts(
 ) -> dict[str, Any]:
     """The keyword arguments of :class:`~cocowidget.data.dataset.CocoData` for a COCO
     instances source (path, bytes, dict or ``pycocotools.coco.COCO``)."""
-    data = read_source(source)
-    log = ProblemLog(data.name, strict=strict)
-    document = load_document(data, GROUND_TRUTH_LAYOUT, log)
-    report_missing_sections(document, log)
-    sections = document.sections
-    images = image_columns(sections["images"], log)
-    reread = "annotations" in document.rereadable
-    annotations = annotation_columns(sections["annotations"], log, raw=not reread)
-    categories = category_columns(sections["categories"])
-    for section in sections.values():
-        section.records = []  # the columns hold everything now; free the structs
-    if reread:
-        annotations.segmentation, annotations.extras = reread_raw_fields(document, "annotations")
-    document.data = None
-    repair_missing_areas(annotations, sections["annotations"], log)
-    user_ids = resolve_user_ids(document, images, annotations, categories)
-    image_table, category_table = images.table, categories.table
-    objects = group_objects(
-        annotations, IdIndex(image_table["id"]), IdIndex(category_table["id"]), len(image_table)
-    )
-    add_object_statistics(objects, image_table, category_table)
-    add_table_statistics(image_table, objects, category_table)
+    with stages("Loading", ("reading", "parsing", "columns", "statistics")) as stage:
+        stage("reading")
+        data = read_source(source)
+        log = ProblemLog(data.name, strict=strict)
+        stage("parsing")
+        document = load_document(data, GROUND_TRUTH_LAYOUT, log)
+        report_missing_sections(document, log)
+        stage("columns")
+        sections = document.sections
+        images = image_columns(sections["images"], log)
+        reread = "annotations" in document.rereadable
+        annotations = annotation_columns(sections["annotations"], log, raw=not reread)
+        categories = category_columns(sections["categories"])
+        for section in sections.values():
+            section.records = []  # the columns hold everything now; free the structs
+        if reread:
+            annotations.segmentation, annotations.extras = reread_raw_fields(
+                document, "annotations"
+            )
+        document.data = None
+        repair_missing_areas(annotations, sections["annotations"], log)
+        user_ids = resolve_user_ids(document, images, annotations, categories)
+        stage("statistics")
+        image_table, category_table = images.table, categories.table
+        objects = group_objects(
+            annotations,
+            IdIndex(image_table["id"]),
+            IdIndex(category_table["id"]),
+            len(image_table),
+        )
+        add_object_statistics(objects, image_table, category_table)
+        add_table_statistics(image_table, objects, category_table)
     as_read = {
         name: part.as_read
         for name, part in sections.items()
@@ -119,7 +130,7 @@ def add_table_statistics(images: Table, objects: ObjectTable, categories: Table)
     """Image and category statistics from the objects; file-based ones start unknown."""
     for name, values in image_statistics(images, objects, len(categories)).items():
         images[name] = values
-    images["file_size"] = np.full(len(images), -1, dtype=np.int64)
+    images["file_size"] = np.full(len(images), np.nan)  # bytes; known once files are read
     for name in PIXEL_STATISTICS:
         images[name] = np.full(len(images), np.nan)
     for name, values in category_statistics(categories, objects.table).items():

@@ -44,11 +44,12 @@ from cocowidget.data.identity import IdLookup, UserIds
 from cocowidget.data.image_files import ImageFiles
 from cocowidget.data.masks import image_masks, object_rle, segmentation_value
 from cocowidget.data.predictions import Match, load_run
-from cocowidget.data.problems import NO_ID, Problem, problems_table
+from cocowidget.data.problems import NO_ID, Problem, ProblemTable, problems_table
 from cocowidget.data.runs import Run, RunRegistry
 from cocowidget.data.segment_scan import mask_areas, segmentation_values
 from cocowidget.data.statistics import category_statistics, image_statistics
 from cocowidget.data.table import Table
+from cocowidget.progress import stages
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -66,7 +67,9 @@ class CocoData:
 
     - :attr:`images`: ``id, file_name, width, height, file_index`` and statistics
       ``aspect_ratio, megapixels, file_size, object_count, category_count,
-      object_density, smallest_object_area, brightness, contrast, sharpness``;
+      object_density, smallest_object_area, brightness, contrast, sharpness`` (the last
+      four NaN until the files are read: :meth:`quality`, :meth:`compute_file_sizes`,
+      :meth:`compute_pixel_statistics`, or a grid showing the image);
     - :attr:`annotations`: ``id, image_id, category_id, bbox`` (N×4 ``x, y, w, h``),
       ``bbox_x, bbox_y, bbox_w, bbox_h, area, iscrowd, file_index, image_index,
       category_index`` and statistics ``relative_area, aspect_ratio, size_bucket,
@@ -387,22 +390,30 @@ class CocoData:
                 "(its evaluation columns are dropped), or choose another name"
             )
         strict = self._strict if strict is None else strict
-        loaded = load_run(
-            source,
-            name,
-            self._images,
-            self._categories,
-            match=match,
-            reference=reference,
-            category_map=category_map,
-            strict=strict,
-        )
-        objects = group_objects(
-            loaded.columns, self._image_ids, self._category_ids, len(self._images), loaded.section
-        )
-        objects.originals = loaded.originals
-        add_object_statistics(objects, self._images, self._categories)
-        self._checks.check_run(objects, name, loaded.problems, strict=strict)
+        with stages(f"Adding {name}", ("reading", "grouping", "checks")) as stage:
+            stage("reading")
+            loaded = load_run(
+                source,
+                name,
+                self._images,
+                self._categories,
+                match=match,
+                reference=reference,
+                category_map=category_map,
+                strict=strict,
+            )
+            stage("grouping")
+            objects = group_objects(
+                loaded.columns,
+                self._image_ids,
+                self._category_ids,
+                len(self._images),
+                loaded.section,
+            )
+            objects.originals = loaded.originals
+            add_object_statistics(objects, self._images, self._categories)
+            stage("checks")
+            self._checks.check_run(objects, name, loaded.problems, strict=strict)
         parameters = {"match": match, "category_map": dict(category_map or {})}
         source_name = getattr(source, "name", None) or (
             str(source) if isinstance(source, str | os.PathLike) else f"<{type(source).__name__}>"
@@ -451,7 +462,7 @@ class CocoData:
         self._files.measure_pixels(rows, executor)
 
     def compute_file_sizes(self) -> np.ndarray:
-        """Fill ``file_size`` (bytes; -1 where the file is missing or unsafe)."""
+        """Fill ``file_size`` (bytes; NaN where the file is missing or unsafe)."""
         return self._files.measure_sizes()
 
     def _known_rows(self, image_ids: npt.ArrayLike) -> np.ndarray:
@@ -470,13 +481,17 @@ class CocoData:
         check_segmentations: bool = True,
         executor: Executor | None = None,
         thresholds: checks.QualityThresholds | None = None,
-    ) -> Table:
+    ) -> ProblemTable:
         """Every problem found: loading problems, table checks, segmentation checks and
         (with ``check_files`` and an ``image_dir``) file checks, which read each image
         once on ``executor`` and also fill ``file_size`` and the pixel statistics.
 
-        Columns: ``kind, severity, image_id, annotation_id, category_id, run, json_path,
-        message``; ids are -1 where they do not apply. Errors come first.
+        Columns: ``kind, category, severity, image_id, annotation_id, category_id, run,
+        json_path, message``; ids are -1 where they do not apply. Errors come first.
+        ``category`` groups the kinds (``"file"``, ``"format"``, ``"reference"``,
+        ``"box"``, ``"segmentation"``, ``"label"``, ``"score"``); the table's
+        ``image_ids(kind=..., category=..., severity=...)`` lists the images concerned,
+        e.g. ``ds.quality().image_ids(category="file")`` for those with a broken file.
         """
         self._files.settle()
         return self._checks.quality(
@@ -486,7 +501,7 @@ class CocoData:
             thresholds=thresholds,
         )
 
-    def loading_problems(self) -> Table:
+    def loading_problems(self) -> ProblemTable:
         """The problems found while loading (a part of :meth:`quality`)."""
         return problems_table(self._checks.loading_problems())
 

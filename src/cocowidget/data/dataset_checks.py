@@ -16,7 +16,14 @@ from cocowidget.data import quality as checks
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import UserIds
 from cocowidget.data.image_files import ImageFiles
-from cocowidget.data.problems import ERROR, INFO, CocoFormatError, Problem, problems_table
+from cocowidget.data.problems import (
+    ERROR,
+    INFO,
+    CocoFormatError,
+    Problem,
+    ProblemTable,
+    problems_table,
+)
 from cocowidget.data.runs import RunRegistry
 from cocowidget.data.table import Table
 
@@ -58,7 +65,7 @@ class DatasetChecks:
         check_segmentations: bool,
         executor: Executor | None,
         thresholds: checks.QualityThresholds | None,
-    ) -> Table:
+    ) -> ProblemTable:
         limits = thresholds or checks.QualityThresholds()
         problems = self.loading_problems()
         found = self.table_problems(limits)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from cocowidget.data.listeners import Listeners
 from cocowidget.data.problems import ERROR, WARNING, Problem
 from cocowidget.data.statistics import PIXEL_STATISTICS
 from cocowidget.data.table import Table
+from cocowidget.progress import run_in_parallel
 
 if TYPE_CHECKING:
     from cocowidget.media.statistics import PixelStatistics
@@ -140,17 +141,27 @@ class ImageFiles:
         self.settle()
         paths = self.paths()
 
-        def measure(row: int) -> tuple[float, float, float]:
-            path = paths[row]
-            if path is None:
-                return (np.nan, np.nan, np.nan)
-            try:
-                stats = compute_pixel_statistics(path)
-            except ImageDecodeError:
-                return (np.nan, np.nan, np.nan)
-            return (stats.brightness, stats.contrast, stats.sharpness)
+        def measure(batch: list[int]) -> list[tuple[float, float, float]]:
+            measured = []
+            for row in batch:
+                path = paths[row]
+                try:
+                    stats = None if path is None else compute_pixel_statistics(path)
+                except ImageDecodeError:
+                    stats = None
+                if stats is None:
+                    measured.append((np.nan, np.nan, np.nan))
+                else:
+                    measured.append((stats.brightness, stats.contrast, stats.sharpness))
+            return measured
 
-        values = _map(measure, rows.tolist(), executor)
+        own = executor is None
+        pool = checks.default_executor() if executor is None else executor
+        try:
+            values = run_in_parallel(measure, rows.tolist(), pool, "Measuring pixels", batch=16)
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
         array = np.asarray(values, dtype=np.float64).reshape(len(rows), 3)
         for column, name in enumerate(PIXEL_STATISTICS):
             self._images[name][rows] = array[:, column]
@@ -159,8 +170,8 @@ class ImageFiles:
         self._changed()
 
     def measure_sizes(self) -> np.ndarray:
-        """Fill ``file_size`` (bytes; -1 where the file is missing or unsafe)."""
-        sizes = np.full(len(self._images), -1, dtype=np.int64)
+        """Fill ``file_size`` (bytes; NaN where the file is missing or unsafe)."""
+        sizes = np.full(len(self._images), np.nan)
         for row, path in enumerate(self.paths()):
             if path is not None:
                 with contextlib.suppress(OSError):
@@ -173,7 +184,7 @@ class ImageFiles:
         """Store what a full file check read (one report per row, None where unread)."""
         self._reported.clear()  # superseded: every row is measured again
         self._images["file_size"] = np.array(
-            [r.file_size if r else -1 for r in reports], dtype=np.int64
+            [r.file_size if r and r.file_size >= 0 else np.nan for r in reports], dtype=np.float64
         )
         for name in PIXEL_STATISTICS:
             self._images[name] = np.array([getattr(r, name) if r else np.nan for r in reports])
@@ -182,15 +193,3 @@ class ImageFiles:
 
     def _changed(self) -> None:
         self._listeners()
-
-
-def _map(
-    function: Callable[[int], Any], items: Iterable[int], executor: Executor | None
-) -> list[Any]:
-    if executor is None:
-        pool = checks.default_executor()
-        try:
-            return list(pool.map(function, items))
-        finally:
-            pool.shutdown()
-    return list(executor.map(function, items))

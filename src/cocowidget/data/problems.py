@@ -22,6 +22,67 @@ SEVERITIES = (ERROR, WARNING, INFO)
 #: Id columns of the problems table use this when a problem concerns no such record.
 NO_ID = -1
 
+#: What each kind of problem is about, for ``quality().image_ids(category=...)``:
+#: ``file`` (the image files), ``format`` (JSON that is not valid COCO), ``reference``
+#: (ids that point nowhere), ``box``, ``segmentation``, ``label`` (labelling: duplicates,
+#: unused or twice-named classes) and ``score`` (detections).
+CATEGORIES: Mapping[str, tuple[str, ...]] = {
+    "file": (
+        "missing_file",
+        "unreadable_file",
+        "truncated_file",
+        "size_mismatch",
+        "exif_size_mismatch",
+        "constant_image",
+        "near_black_image",
+        "duplicate_image",
+        "unsafe_file_name",
+        "missing_image_dir",
+        "image_files_not_found",
+        "files_not_checked",
+    ),
+    "format": (
+        "malformed_json",
+        "encoding",
+        "invalid_structure",
+        "invalid_field",
+        "invalid_number",
+        "duplicate_image_id",
+        "duplicate_annotation_id",
+        "duplicate_category_id",
+        "load_res_failure",
+        "other_numbering",
+    ),
+    "reference": (
+        "dangling_image_ref",
+        "dangling_category_ref",
+        "undefined_category",
+        "unmatched_prediction",
+    ),
+    "box": (
+        "degenerate_box",
+        "negative_box",
+        "negative_area",
+        "box_outside_image",
+        "tiny_object",
+        "extreme_aspect_ratio",
+    ),
+    "segmentation": (
+        "invalid_segmentation",
+        "empty_segmentation",
+        "rle_size_mismatch",
+        "boxes_only",
+    ),
+    "label": ("near_duplicate", "unused_category", "duplicate_category_name"),
+    "score": ("non_finite_score",),
+}
+_CATEGORY_OF = {kind: category for category, kinds in CATEGORIES.items() for kind in kinds}
+
+
+def category_of(kind: str) -> str:
+    """The category of a kind of problem (``"other"`` for a kind not listed)."""
+    return _CATEGORY_OF.get(kind, "other")
+
 
 class CocoFormatError(ValueError):
     """A COCO file (or dict) that strict mode refuses: where, and what is wrong."""
@@ -53,6 +114,7 @@ class Problem:
 
 PROBLEM_COLUMNS = (
     "kind",
+    "category",
     "severity",
     "image_id",
     "annotation_id",
@@ -114,13 +176,39 @@ class ProblemLog:
         )
 
 
-def problems_table(problems: Sequence[Problem]) -> Table:
-    """The problems as a :class:`Table`, errors first, then warnings, then info."""
+class ProblemTable(Table):
+    """The problems table, with the questions asked of it most."""
+
+    __slots__ = ()
+
+    def image_ids(
+        self,
+        *,
+        kind: str | Sequence[str] | None = None,
+        category: str | Sequence[str] | None = None,
+        severity: str | Sequence[str] | None = None,
+    ) -> list[int]:
+        """Ids of the images with a problem of the given kinds, categories (see
+        :data:`CATEGORIES`: ``"file"``, ``"box"``, ...) and severities (each ``None``:
+        any), each once, in table order: e.g. ``ds.quality().image_ids(category="file")``."""
+        keep = np.asarray(self["image_id"]) != NO_ID
+        for column, wanted in (("kind", kind), ("category", category), ("severity", severity)):
+            if wanted is not None:
+                values = [wanted] if isinstance(wanted, str) else list(wanted)
+                keep &= np.isin(self[column].astype(str), values)
+        ids = np.asarray(self["image_id"])[keep]
+        _, first = np.unique(ids, return_index=True)
+        return [int(i) for i in ids[np.sort(first)]]
+
+
+def problems_table(problems: Sequence[Problem]) -> ProblemTable:
+    """The problems as a :class:`ProblemTable`, errors first, then warnings, then info."""
     rank = {severity: i for i, severity in enumerate(SEVERITIES)}
     ordered = sorted(problems, key=lambda p: rank.get(p.severity, len(rank)))
-    return Table(
+    return ProblemTable(
         {
             "kind": _strings([p.kind for p in ordered]),
+            "category": _strings([category_of(p.kind) for p in ordered]),
             "severity": _strings([p.severity for p in ordered]),
             "image_id": np.array([p.image_id for p in ordered], dtype=np.int64),
             "annotation_id": np.array([p.annotation_id for p in ordered], dtype=np.int64),

@@ -26,8 +26,10 @@ from cocowidget.data.grouping import IdIndex, ObjectTable, ranges
 from cocowidget.data.identity import NO_REFERENCE
 from cocowidget.data.problems import ERROR, INFO, NO_ID, WARNING, Problem
 from cocowidget.data.segment_scan import scan_segmentations
+from cocowidget.data.segments import SegmentationIssue
 from cocowidget.data.statistics import image_sizes_of
 from cocowidget.data.table import Table
+from cocowidget.progress import run_in_parallel
 
 
 @dataclass(frozen=True)
@@ -426,8 +428,14 @@ _SEGMENTATION_SEVERITY = {
 def segmentation_problems(
     subject: Subject, images: Table, executor: Executor | None = None
 ) -> list[Problem]:
+    issues = scan_segmentations(subject.objects, images, executor)
+    if boxes_only(subject.objects, issues):
+        # Box results without a segmentation field are the norm, not worth a line; ground
+        # truth without masks is (no mask evaluation), and so are fields left empty.
+        said = len(subject.objects) and (subject.noun != "detection" or issues)
+        return _boxes_only(subject) if said else []
     problems = []
-    for row, issue in scan_segmentations(subject.objects, images, executor):
+    for row, issue in issues:
         problems += _object_problems(
             subject,
             np.array([row]),
@@ -439,6 +447,31 @@ def segmentation_problems(
     return problems
 
 
+def boxes_only(objects: ObjectTable, issues: list[tuple[int, SegmentationIssue]]) -> bool:
+    """No object has a segmentation with any content: every one is absent or empty (as
+    converters from box formats write them). Not a problem of each object, but one fact
+    about the table."""
+    empty = sum(1 for _, issue in issues if issue.kind == "empty_segmentation")
+    if empty < len(issues):
+        return False  # an invalid segmentation is a real problem, said per object
+    absent = sum(1 for value in objects.segmentation if value is None)
+    return empty + absent == len(objects)
+
+
+def _boxes_only(subject: Subject) -> list[Problem]:
+    whose = f"run {subject.run!r}" if subject.run else f"the {subject.noun}s"
+    return [
+        Problem(
+            "boxes_only",
+            INFO,
+            f"{whose}: no {subject.noun} has a segmentation (all {len(subject.objects):,} "
+            "are absent or empty): boxes only, so mask evaluation and mask checks do not "
+            "apply",
+            run=subject.run,
+        )
+    ]
+
+
 # -- files ---------------------------------------------------------------------------------
 def default_executor() -> ThreadPoolExecutor:
     # Decoding and hashing release the GIL, so threads use every core.
@@ -448,19 +481,15 @@ def default_executor() -> ThreadPoolExecutor:
 def inspect_files(
     paths: Sequence[Path | None], executor: Executor | None = None, chunk: int = 64
 ) -> list[FileReport | None]:
-    """Reports for the given paths (None stays None), computed on ``executor``."""
+    """Reports for the given paths (None stays None), computed on ``executor``, with a
+    progress bar; an interrupt cancels what has not started."""
     own = executor is None
     pool = default_executor() if executor is None else executor
     try:
-        batches = [list(paths[i : i + chunk]) for i in range(0, len(paths), chunk)]
-        futures = [pool.submit(_inspect_batch, batch) for batch in batches]
-        reports: list[FileReport | None] = []
-        for future in futures:
-            reports += future.result()
-        return reports
+        return run_in_parallel(_inspect_batch, paths, pool, "Checking image files", batch=chunk)
     finally:
         if own:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
 
 
 def _inspect_batch(paths: list[Path | None]) -> list[FileReport | None]:

@@ -22,6 +22,7 @@ from cocowidget.data.grouping import ObjectTable
 from cocowidget.data.segments import RleRecord, SegmentationIssue
 from cocowidget.data.statistics import image_sizes_of
 from cocowidget.data.table import Table
+from cocowidget.progress import progress
 
 CHUNK = 20_000
 
@@ -120,18 +121,24 @@ def scan_segmentations(
         for chunk in (rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK))
     )
     issues: list[tuple[int, SegmentationIssue]] = []
-    if executor is None or isinstance(executor, ThreadPoolExecutor):
-        for task in tasks:
-            issues += _scan_chunk(task)
-    else:
-        # A bounded window of chunks in flight: their bytes are copies.
-        pending: deque[Future[list[Any]]] = deque()
-        for task in tasks:
-            pending.append(executor.submit(_scan_chunk, task))
-            if len(pending) >= 4:
-                issues += pending.popleft().result()
-        while pending:
-            issues += pending.popleft().result()
+    with progress(len(rows), "Checking segmentations", "objects") as advance:
+        if executor is None or isinstance(executor, ThreadPoolExecutor):
+            for task in tasks:
+                issues += _scan_chunk(task)
+                advance(len(task[0]))
+        else:
+            # A bounded window of chunks in flight: their bytes are copies.
+            pending: deque[tuple[int, Future[list[Any]]]] = deque()
+            for task in tasks:
+                pending.append((len(task[0]), executor.submit(_scan_chunk, task)))
+                if len(pending) >= 4:
+                    size, future = pending.popleft()
+                    issues += future.result()
+                    advance(size)
+            while pending:
+                size, future = pending.popleft()
+                issues += future.result()
+                advance(size)
     objects.cache["segmentation_issues"] = issues
     return list(issues)
 

@@ -29,6 +29,7 @@ from cocowidget.datasets.special_files import (
     write_special,
 )
 from cocowidget.media.workers import NO_MAIN
+from cocowidget.progress import progress
 
 SPECIAL_SIZE = (640, 427)  # landscape, so a rotated file is visibly rotated
 SERIAL_BELOW = 64  # by default; a pool costs more than it saves on a handful of images
@@ -190,7 +191,9 @@ def write(
         )
         for index in range(job.total_images):
             instances.add_image(plan(job, index).spec.coco())
+        advance = stack.enter_context(progress(job.total_images, "Generating the demo images"))
         for result in results(job, workers):
+            advance()
             for fragment in result.annotations:
                 instances.add_annotation(fragment)
             if detections is not None:

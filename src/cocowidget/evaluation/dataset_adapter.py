@@ -29,6 +29,7 @@ from cocowidget.evaluation.params import (
     IouType,
 )
 from cocowidget.evaluation.result import Evaluation
+from cocowidget.progress import stages
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoData
@@ -124,28 +125,31 @@ def evaluate_dataset(
         start_worker()  # it starts while the inputs are gathered
     _warn_duplicate_ids(ds)
     without: list[str] = []
-    with paused_gc():
-        gt = ground_truth_from_dataset(ds, with_masks=masks, without_masks=without)
-        dt = detections_from_dataset(ds, run, with_masks=masks, without_masks=without)
-    _warn_without_masks(without)
-    with paused_gc():
-        evaluation = evaluate(
-            gt,
-            dt,
-            iou_type,
-            iouThrs=iouThrs,
-            recThrs=recThrs,
-            maxDets=maxDets,
-            areaRng=areaRng,
-            areaRngLbl=areaRngLbl,
-            useCats=useCats,
-            imgIds=imgIds,
-            catIds=catIds,
-            params=params,
-            iou_threshold=iou_threshold,
-            score_threshold=score_threshold,
-            background_iou=background_iou,
-        )
+    with stages(f"Evaluating {run} ({iou_type})", ("gathering", "matching")) as stage:
+        stage("gathering")
+        with paused_gc():
+            gt = ground_truth_from_dataset(ds, with_masks=masks, without_masks=without)
+            dt = detections_from_dataset(ds, run, with_masks=masks, without_masks=without)
+        _warn_without_masks(without)
+        stage("matching")
+        with paused_gc():
+            evaluation = evaluate(
+                gt,
+                dt,
+                iou_type,
+                iouThrs=iouThrs,
+                recThrs=recThrs,
+                maxDets=maxDets,
+                areaRng=areaRng,
+                areaRngLbl=areaRngLbl,
+                useCats=useCats,
+                imgIds=imgIds,
+                catIds=catIds,
+                params=params,
+                iou_threshold=iou_threshold,
+                score_threshold=score_threshold,
+                background_iou=background_iou,
+            )
     evaluation.run = run
     return evaluation
 

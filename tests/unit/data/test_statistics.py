@@ -34,8 +34,7 @@ def test_image_statistics(dataset: CocoDataset) -> None:
     # image 7: areas 50 + 900 on 100x50; image 3: 400 + 2500 + 10000 on 200x200
     np.testing.assert_allclose(images["object_density"], [950 / 5000, 12900 / 40000, 0.0])
     np.testing.assert_array_equal(images["smallest_object_area"], [50.0, 400.0, np.nan])
-    assert images["file_size"].tolist() == [-1, -1, -1]
-    for name in ("brightness", "contrast", "sharpness"):
+    for name in ("file_size", "brightness", "contrast", "sharpness"):  # not read yet
         assert np.isnan(images[name]).all()
 
 
