@@ -13,6 +13,7 @@ import numpy as np
 
 from cocowidget._warnings import warn
 from cocowidget.data import quality as checks
+from cocowidget.data.file_checks import file_problems, inspect_files
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import UserIds
 from cocowidget.data.image_files import ImageFiles
@@ -25,6 +26,7 @@ from cocowidget.data.problems import (
     problems_table,
 )
 from cocowidget.data.runs import RunRegistry
+from cocowidget.data.segmentation_checks import segmentation_problems
 from cocowidget.data.table import Table
 
 
@@ -119,7 +121,7 @@ class DatasetChecks:
             subjects.append(checks.Subject(run.objects, "detection", run.name))
         problems = []
         for subject in subjects:
-            problems += checks.segmentation_problems(subject, self._images, executor)
+            problems += segmentation_problems(subject, self._images, executor)
         return problems
 
     def _file_problems(
@@ -135,9 +137,9 @@ class DatasetChecks:
             ]
         if (missing_dir := self._files.missing_dir()) is not None:
             return [missing_dir]
-        reports = checks.inspect_files(self._files.paths(), executor)
+        reports = inspect_files(self._files.paths(), executor)
         self._files.keep_reports(reports)
-        return checks.file_problems(self._images, reports, limits)
+        return file_problems(self._images, reports, limits)
 
     # -- at load -------------------------------------------------------------------------------
     def raise_first_error(self, problems: list[Problem]) -> None:
@@ -184,7 +186,7 @@ class DatasetChecks:
         if strict:
             self.raise_first_error(
                 self.subject_problems(subject, ground_truth=False)
-                + checks.segmentation_problems(subject, self._images)
+                + segmentation_problems(subject, self._images)
             )
         else:
             # Kept detections with unusable boxes, said with what loading dropped; the

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cocowidget.data import quality as checks
+from cocowidget.data.file_checks import default_executor
 from cocowidget.data.files import FileReport, resolve
 from cocowidget.data.listeners import Listeners
 from cocowidget.data.problems import ERROR, WARNING, Problem
@@ -156,7 +157,7 @@ class ImageFiles:
             return measured
 
         own = executor is None
-        pool = checks.default_executor() if executor is None else executor
+        pool = default_executor() if executor is None else executor
         try:
             values = run_in_parallel(measure, rows.tolist(), pool, "Measuring pixels", batch=16)
         finally:

@@ -6,6 +6,9 @@ an unknown field is added to the record type and decoding resumes; a wrongly typ
 switches that one section to per-record decoding, and only the refused records go
 through the precise validators (:mod:`cocowidget.data.validation`), which report the JSON
 path and what is wrong, and repair or drop the record.
+
+Over 400 lines because the fast path and its fallbacks (unknown fields, per-record
+decoding) share one decode state; split, each part would need the others' internals.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ has no ``bbox``); else with ``keypoints``, box and area of their extent. A recor
 
 Detections made against another numbering of the same images can be matched by
 ``file_name`` and category ``name`` instead of by id (``match="name"``).
+
+Over 400 lines because loadRes' branches, the id/name matching and the kept originals
+are one reading of a results file, each step depending on the previous one's choices.
 """
 
 from __future__ import annotations

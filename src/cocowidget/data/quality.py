@@ -1,35 +1,33 @@
 """Quality checks: every problem of a dataset as a row of the problems table.
 
 Checks on the tables are vectorised (masks over whole columns; messages only for the
-rows found). The segmentation scan parses raw segmentations in chunks. File checks read
+rows found). The segmentation checks (:mod:`~cocowidget.data.segmentation_checks`) parse
+raw segmentations in chunks; the file checks (:mod:`~cocowidget.data.file_checks`) read
 every image once, in parallel on an executor, and are optional.
 
 Severities: ``error`` means the data is wrong (a reference to nothing, a negative box,
 an unreadable file); ``warning`` means it is suspicious (a box past the image edge, an
 empty mask, near-duplicate annotations); ``info`` means worth knowing (tiny objects,
 unused categories).
+
+Just over 400 lines: the table checks (ids, references, boxes) share the Subject and
+the message helpers; segmentation and file checks live in their own modules.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from cocowidget.data.files import FileReport, inspect_image_file, unsafe_file_name_reason
+from cocowidget.data.files import unsafe_file_name_reason
 from cocowidget.data.grouping import IdIndex, ObjectTable, ranges
 from cocowidget.data.identity import NO_REFERENCE
 from cocowidget.data.problems import ERROR, INFO, NO_ID, WARNING, Problem
-from cocowidget.data.segment_scan import scan_segmentations
-from cocowidget.data.segments import SegmentationIssue
 from cocowidget.data.statistics import image_sizes_of
 from cocowidget.data.table import Table
-from cocowidget.progress import run_in_parallel
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ def _ids(table: Table, rows: np.ndarray, name: str) -> list[int]:
     return table[name][rows].tolist() if name in table else [NO_ID] * len(rows)
 
 
-def _object_problems(
+def object_problems(
     subject: Subject,
     rows: np.ndarray,
     kind: str,
@@ -109,7 +107,7 @@ def duplicate_ids(images: Table, subject: Subject, categories: Table) -> list[Pr
         )
     objects = subject.objects
     duplicated = np.flatnonzero(objects.ids.duplicated())
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         duplicated,
         "duplicate_annotation_id",
@@ -177,7 +175,7 @@ def dangling_references(subject: Subject, categories: Table) -> list[Problem]:
     table = subject.objects.table
     # A reference the record lacks (NO_REFERENCE) was reported while loading.
     no_image = np.flatnonzero((table["image_index"] < 0) & (table["image_id"] != NO_REFERENCE))
-    problems = _object_problems(
+    problems = object_problems(
         subject,
         no_image,
         "dangling_image_ref",
@@ -191,7 +189,7 @@ def dangling_references(subject: Subject, categories: Table) -> list[Problem]:
     no_category = np.flatnonzero(
         (table["category_index"] < 0) & (table["category_id"] != NO_REFERENCE)
     )
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         no_category,
         "dangling_category_ref",
@@ -270,7 +268,7 @@ def box_problems(
         return f"box [{x[row]:g}, {y[row]:g}, {w[row]:g}, {h[row]:g}]"
 
     negative = (w < 0) | (h < 0)
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         np.flatnonzero(negative),
         "negative_box",
@@ -279,7 +277,7 @@ def box_problems(
         lambda row: f"{box(row)} has a negative width or height",
     )
     degenerate = ~negative & ((w == 0) | (h == 0))
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         np.flatnonzero(degenerate),
         "degenerate_box",
@@ -289,7 +287,7 @@ def box_problems(
     )
     # A detection's area is its box's (as loadRes makes it): for a negative box, the
     # negative_box problem says it all.
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         np.flatnonzero((area < 0) & (ground_truth | ~negative)),
         "negative_area",
@@ -299,7 +297,7 @@ def box_problems(
     )
     known = (width > 0) & (height > 0) & ~negative
     outside = known & ((x >= width) | (y >= height) | (x + w <= 0) | (y + h <= 0))
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         np.flatnonzero(outside),
         "box_outside_image",
@@ -313,7 +311,7 @@ def box_problems(
         & ~outside
         & ((x < -tol) | (y < -tol) | (x + w > width + tol) | (y + h > height + tol))
     )
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         np.flatnonzero(beyond),
         "box_outside_image",
@@ -329,7 +327,7 @@ def box_problems(
     with np.errstate(divide="ignore", invalid="ignore"):
         elongation = np.where(positive, np.maximum(w / h, h / w), 0.0)
     extreme = positive & (elongation > thresholds.extreme_aspect_ratio)
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         np.flatnonzero(extreme),
         "extreme_aspect_ratio",
@@ -341,7 +339,7 @@ def box_problems(
         ),
     )
     tiny = positive & (area >= 0) & (area < thresholds.tiny_area)
-    problems += _object_problems(
+    problems += object_problems(
         subject,
         np.flatnonzero(tiny),
         "tiny_object",
@@ -404,7 +402,7 @@ def near_duplicates(subject: Subject, thresholds: QualityThresholds) -> list[Pro
     partner = dict(
         zip(second.tolist(), zip(first.tolist(), iou.tolist(), strict=True), strict=True)
     )
-    return _object_problems(
+    return object_problems(
         subject,
         second,
         "near_duplicate",
@@ -417,157 +415,6 @@ def near_duplicates(subject: Subject, thresholds: QualityThresholds) -> list[Pro
     )
 
 
-# -- segmentations -------------------------------------------------------------------------
-_SEGMENTATION_SEVERITY = {
-    "invalid_segmentation": ERROR,
-    "empty_segmentation": WARNING,
-    "rle_size_mismatch": ERROR,
-}
-
-
-def segmentation_problems(
-    subject: Subject, images: Table, executor: Executor | None = None
-) -> list[Problem]:
-    issues = scan_segmentations(subject.objects, images, executor)
-    if boxes_only(subject.objects, issues):
-        # Box results without a segmentation field are the norm, not worth a line; ground
-        # truth without masks is (no mask evaluation), and so are fields left empty.
-        said = len(subject.objects) and (subject.noun != "detection" or issues)
-        return _boxes_only(subject) if said else []
-    problems = []
-    for row, issue in issues:
-        problems += _object_problems(
-            subject,
-            np.array([row]),
-            issue.kind,
-            _SEGMENTATION_SEVERITY[issue.kind],
-            ".segmentation" + issue.subpath,
-            lambda _row, issue=issue: issue.reason,  # type: ignore[misc]
-        )
-    return problems
-
-
-def boxes_only(objects: ObjectTable, issues: list[tuple[int, SegmentationIssue]]) -> bool:
-    """No object has a segmentation with any content: every one is absent or empty (as
-    converters from box formats write them). Not a problem of each object, but one fact
-    about the table."""
-    empty = sum(1 for _, issue in issues if issue.kind == "empty_segmentation")
-    if empty < len(issues):
-        return False  # an invalid segmentation is a real problem, said per object
-    absent = sum(1 for value in objects.segmentation if value is None)
-    return empty + absent == len(objects)
-
-
-def _boxes_only(subject: Subject) -> list[Problem]:
-    whose = f"run {subject.run!r}" if subject.run else f"the {subject.noun}s"
-    return [
-        Problem(
-            "boxes_only",
-            INFO,
-            f"{whose}: no {subject.noun} has a segmentation (all {len(subject.objects):,} "
-            "are absent or empty): boxes only, so mask evaluation and mask checks do not "
-            "apply",
-            run=subject.run,
-        )
-    ]
-
-
-# -- files ---------------------------------------------------------------------------------
-def default_executor() -> ThreadPoolExecutor:
-    # Decoding and hashing release the GIL, so threads use every core.
-    return ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
-
-
-def inspect_files(
-    paths: Sequence[Path | None], executor: Executor | None = None, chunk: int = 64
-) -> list[FileReport | None]:
-    """Reports for the given paths (None stays None), computed on ``executor``, with a
-    progress bar; an interrupt cancels what has not started."""
-    own = executor is None
-    pool = default_executor() if executor is None else executor
-    try:
-        return run_in_parallel(_inspect_batch, paths, pool, "Checking image files", batch=chunk)
-    finally:
-        if own:
-            pool.shutdown(cancel_futures=True)
-
-
-def _inspect_batch(paths: list[Path | None]) -> list[FileReport | None]:
-    return [None if path is None else inspect_image_file(path) for path in paths]
-
-
-def _image_problem(
-    images: Table, row: int, kind: str, severity: str, message: str, field: str = ".file_name"
-) -> Problem:
-    image_id = int(images["id"][row])
-    return Problem(
-        kind,
-        severity,
-        f"image {image_id} ({images['file_name'][row]}): {message}",
-        image_id=image_id,
-        json_path=f"images[{int(images['file_index'][row])}]{field}",
-    )
-
-
-def file_problems(
-    images: Table, reports: Sequence[FileReport | None], thresholds: QualityThresholds
-) -> list[Problem]:
-    problems: list[Problem] = []
-    by_digest: dict[str, int] = {}
-    for row, report in enumerate(reports):
-        if report is None:
-            continue
-        if report.failure is not None:
-            kind, reason = report.failure
-            problems.append(_image_problem(images, row, kind, ERROR, reason))
-        if report.digest:
-            first = by_digest.setdefault(report.digest, row)
-            if first != row:
-                same = f"{int(images['id'][first])} ({images['file_name'][first]})"
-                problems.append(
-                    _image_problem(
-                        images,
-                        row,
-                        "duplicate_image",
-                        WARNING,
-                        f"same file content as image {same}",
-                    )
-                )
-        size_problem = _size_problem(images, row, report)
-        if size_problem is not None:
-            problems.append(size_problem)
-        if report.failure is not None or report.brightness != report.brightness:
-            continue
-        if report.contrast < thresholds.constant_contrast:
-            message = f"the image is a single flat tone (luma std {report.contrast:.4f})"
-            problems.append(_image_problem(images, row, "constant_image", WARNING, message, ""))
-        elif report.brightness < thresholds.near_black_brightness:
-            message = f"the image is nearly black (mean luma {report.brightness:.3f})"
-            problems.append(_image_problem(images, row, "near_black_image", WARNING, message, ""))
-    return problems
-
-
-def _size_problem(images: Table, row: int, report: FileReport) -> Problem | None:
-    """JSON width/height against the file's size as displayed (EXIF orientation applied,
-    as annotation tools show images)."""
-    stored, displayed = report.stored_size, report.displayed_size
-    if stored is None or displayed is None:
-        return None
-    declared = (int(images["width"][row]), int(images["height"][row]))
-    if declared == (0, 0) or declared == displayed:
-        return None
-    said = f"JSON size {declared[0]}x{declared[1]} (width x height)"
-    if declared == stored:
-        message = (
-            f"{said} is the stored pixel size, but EXIF orientation {report.orientation} "
-            f"displays the image as {displayed[0]}x{displayed[1]}; annotations may be in the "
-            "unrotated frame"
-        )
-        return _image_problem(images, row, "exif_size_mismatch", ERROR, message, ".width")
-    message = f"{said} differs from the file's {displayed[0]}x{displayed[1]}"
-    return _image_problem(images, row, "size_mismatch", ERROR, message, ".width")
-
-
 def flatten(groups: Iterable[list[Problem]]) -> list[Problem]:
     return [problem for group in groups for problem in group]
 
@@ -578,12 +425,9 @@ __all__ = [
     "box_problems",
     "dangling_references",
     "duplicate_ids",
-    "file_problems",
     "flatten",
-    "inspect_files",
     "near_duplicate_pairs",
     "near_duplicates",
-    "segmentation_problems",
     "unsafe_file_names",
     "unused_categories",
 ]

@@ -28,6 +28,9 @@ degrades to memory only with a warning. Cache errors never reach the caller.
 The disk cache is bounded (``max_bytes``, default 2 GiB): past it, the oldest-written
 entries are dropped. Default location: ``$COCOWIDGET_CACHE_DIR``, else
 ``~/.cache/cocowidget``.
+
+Over 400 lines because the two tiers and their invalidation rule are one consistency
+guarantee (an entry is valid for one file version in both); kept together on purpose.
 """
 
 from __future__ import annotations

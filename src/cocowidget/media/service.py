@@ -35,6 +35,9 @@ Futures not yet started can be cancelled, one by one (``future.cancel()``) or al
 is a :class:`~cocowidget.media.thumbnail.Thumbnail` with ``error`` set. With
 ``image_dir`` set, names are resolved inside it and a name that escapes it is reported
 ("unsafe path: ...") without being read.
+
+Over 400 lines because its scheduling (batches, priorities, cancellation, the shared
+executor) is the state of one lock; split, the invariants would span modules.
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ Image ids come back unique and ascending, object ids in table order (the order o
 ``ds.predictions[run]`` and ``ds.annotations`` for an evaluation made by
 ``ds.evaluate``). Pure numpy over :class:`~cocowidget.evaluation.Evaluation` tables: no
 widget code, usable from a script.
+
+Over 400 lines because every error filter (by kind, class, size, confusion cell) is
+defined at the same operating point, and keeping them beside each other keeps them alike.
 """
 
 from __future__ import annotations

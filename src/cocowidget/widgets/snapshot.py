@@ -1,0 +1,109 @@
+"""What a widget shows, as text: its plain-text repr, and a static HTML snapshot kept in
+the saved notebook for viewers without a kernel (GitHub, nbviewer).
+
+JupyterLab (and any front end with the widget manager) renders the live widget, which
+it prefers to ``text/html``; the snapshot is what is left where no widget can run.
+Every value from the dataset or the user is escaped: it is data, never HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: At most this many thumbnails in a snapshot, and only those already cached: a snapshot
+#: never decodes an image.
+SNAPSHOT_THUMBNAILS = 8
+#: Their long side, in pixels (about 3 KB each in the notebook file).
+SNAPSHOT_SIDE = 96
+
+
+@dataclass
+class Snapshot:
+    """A widget's title, the facts that say what it shows, and a few of its images."""
+
+    title: str
+    facts: list[tuple[str, str]]
+    images: list[tuple[str, str]] = field(default_factory=list)  # (data URI, caption)
+
+    def text(self) -> str:
+        facts = ", ".join(f"{label} {value}" if label else value for label, value in self.facts)
+        return f"{self.title}({facts})"
+
+    def html(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(label)}</th>"
+            f"<td style='text-align:left'>{html.escape(value)}</td></tr>"
+            for label, value in self.facts
+        )
+        strip = "".join(
+            f"<figure style='margin:0 4px 0 0;display:inline-block;text-align:center'>"
+            f"<img src='{uri}' alt='{html.escape(caption)}' style='max-height:{SNAPSHOT_SIDE}px'>"
+            f"<figcaption style='font-size:10px'>{html.escape(caption)}</figcaption></figure>"
+            for uri, caption in self.images
+        )
+        note = "a snapshot: run the notebook to explore"
+        return (
+            "<div class='cocowidget-snapshot' style='font-family:sans-serif;font-size:12px'>"
+            f"<b>{html.escape(self.title)}</b> <i style='color:#888'>({note})</i>"
+            f"<table>{rows}</table><div>{strip}</div></div>"
+        )
+
+
+class Described:
+    """Gives a widget a repr and a static snapshot from its :meth:`snapshot`."""
+
+    def snapshot(self) -> Snapshot:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        try:
+            return self.snapshot().text()
+        except Exception:  # a repr must never fail, e.g. on a half-built widget
+            return f"<{type(self).__name__}>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle: dict[str, Any] | None = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        if bundle is not None:
+            try:
+                snapshot = self.snapshot()
+            except Exception:
+                return bundle
+            bundle["text/plain"] = snapshot.text()
+            bundle["text/html"] = snapshot.html()
+        return bundle
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def listed(values: Sequence[str], empty: str = "none") -> str:
+    return ", ".join(values) if values else empty
+
+
+def thumbnails(
+    rows: Sequence[int],
+    lookup: Callable[[int], Any],
+    caption: Callable[[int], str],
+) -> list[tuple[str, str]]:
+    """Small data URIs of the cached thumbnails of the first ``rows`` (skipping the rest)."""
+    from PIL import Image
+
+    images = []
+    for row in list(rows)[:SNAPSHOT_THUMBNAILS]:
+        thumb = lookup(row)
+        if thumb is None or not thumb.ok or thumb.data is None:
+            continue
+        with Image.open(io.BytesIO(thumb.data)) as image:
+            small = image.convert("RGB")
+            small.thumbnail((SNAPSHOT_SIDE, SNAPSHOT_SIDE))
+            buffer = io.BytesIO()
+            small.save(buffer, "JPEG", quality=70)
+        uri = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+        images.append((uri, caption(row)))
+    return images
