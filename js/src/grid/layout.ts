@@ -10,8 +10,11 @@ export interface Geometry {
   /** The side of a cell's square image frame (the thumbnail_size trait). */
   size: number;
   columns: number;
-  /** Distance between column starts: the first column at the left edge, the last at the right. */
+  /** Distance between column starts. */
   pitch: number;
+  /** The first column's left edge: the columns are centred, as far from the edges as
+   * from each other. */
+  offset: number;
   /** Distance between row starts (the frame, its caption and a gap). */
   rowHeight: number;
   rowCount: number;
@@ -19,7 +22,7 @@ export interface Geometry {
 
 /** Before the first measurement: one column, nothing placed. */
 export function initialGeometry(size: number): Geometry {
-  return { size, columns: 1, pitch: 0, rowHeight: size + CAPTION_HEIGHT + GAP, rowCount: 0 };
+  return { size, columns: 1, pitch: 0, offset: 0, rowHeight: size + CAPTION_HEIGHT + GAP, rowCount: 0 };
 }
 
 /** The layout of `count` cells of side `size` in a scroller `width` pixels wide. */
@@ -28,11 +31,16 @@ export function gridGeometry(width: number, size: number, count: number): Geomet
   const inner = Math.max(1, width - 2 * CANVAS_MARGIN);
   const cellWidth = size + GAP;
   const columns = Math.max(1, Math.floor((inner + GAP) / cellWidth));
-  // Spread the width left over by whole columns between them, as an image browser
-  // does, rather than leaving it as a blank strip on the right.
-  const pitch = columns > 1 ? (inner - size) / (columns - 1) : cellWidth;
+  // Spread the width left over by whole columns evenly, between the columns and at both
+  // edges, rather than leaving it as a blank strip on the right. (All of it between the
+  // columns put two 360 px columns at the far edges of a 900 px notebook with a hole
+  // between them.) The gap between columns stays at least GAP.
+  const free = Math.max(0, inner - columns * size);
+  const gap = columns > 1 ? Math.max(GAP, free / (columns + 1)) : 0;
+  const offset = Math.max(0, (free - (columns - 1) * gap) / 2);
+  const pitch = size + gap;
   const rowHeight = size + CAPTION_HEIGHT + GAP;
-  return { size, columns, pitch, rowHeight, rowCount: Math.ceil(count / columns) };
+  return { size, columns, pitch, offset, rowHeight, rowCount: Math.ceil(count / columns) };
 }
 
 export function rowOf(geometry: Geometry, position: number): number {
@@ -41,17 +49,17 @@ export function rowOf(geometry: Geometry, position: number): number {
 
 /** The left edge of a column, in whole pixels (cells and their overlays agree on it). */
 export function columnX(geometry: Geometry, column: number): number {
-  return Math.round(column * geometry.pitch);
+  return Math.round(geometry.offset + column * geometry.pitch);
 }
 
 export function cellX(geometry: Geometry, position: number): number {
   return columnX(geometry, position % geometry.columns);
 }
 
-/** The width one row's overlay canvas spans: from the first column's left edge to the
- * last one's right edge. */
+/** The width one row's overlay canvas spans: from the canvas's left edge to the last
+ * column's right edge. */
 export function rowWidth(geometry: Geometry): number {
-  return Math.ceil((geometry.columns - 1) * geometry.pitch) + geometry.size;
+  return Math.ceil(geometry.offset + (geometry.columns - 1) * geometry.pitch) + geometry.size;
 }
 
 /** The canvas's height for every row. */

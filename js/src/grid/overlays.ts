@@ -21,7 +21,7 @@ export class RowOverlays {
   place(geometry: Geometry, firstRow: number, lastRow: number): void {
     const { columns, size } = geometry;
     const ratio = devicePixelRatio;
-    const key = `${columns}:${geometry.pitch}:${size}:${ratio}`;
+    const key = `${columns}:${geometry.pitch}:${geometry.offset}:${size}:${ratio}`;
     if (key !== this.geometryKey) {
       this.geometryKey = key;
       this.releaseAll(); // cells move between rows and columns: draw them afresh
