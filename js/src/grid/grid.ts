@@ -90,7 +90,11 @@ export class GridView {
     });
     model.on("change:_categories", () => this.readCategories());
     model.on("change:_emphasis", () => this.redrawOverlays());
-    model.on("change:evaluation_counts", () => this.updateStatus());
+    // The status names the thresholds too: counts that come out the same at the new ones
+    // (crops of false positives, say) send no change of evaluation_counts.
+    for (const trait of ["evaluation_counts", "iou_threshold", "score_threshold"]) {
+      model.on(`change:${trait}`, () => this.updateStatus());
+    }
     const overlayTraits = ["show_ground_truth", "visible_runs", "_run_numbers", "score_threshold", "show_masks", "show_boxes"];
     for (const trait of [...overlayTraits, "color_by", "iou_threshold", "_iou_thresholds", "_evaluated_run"]) {
       model.on(`change:${trait}`, () => {
