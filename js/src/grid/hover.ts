@@ -1,5 +1,5 @@
 // Wires the hover preview to the grid: a pointer resting on a cell opens its preview,
-// leaving or scrolling hides it, the wheel and + / - zoom it.
+// leaving or scrolling hides it, Ctrl/Cmd + wheel and + / - zoom it.
 import { RpcClient } from "../rpc";
 import { Preview, type PreviewContext, ZOOM_IN, ZOOM_OUT } from "./preview";
 
@@ -45,13 +45,19 @@ export class Hover {
     this.preview.el.remove();
   }
 
-  /** Over a previewed image the wheel zooms the preview, centred where the pointer is. */
+  /** The wheel scrolls the grid (and past its end the notebook), closing the preview;
+   * with Ctrl or Cmd held (a trackpad's pinch too) over the previewed image it zooms the
+   * preview, centred where the pointer is. The preview stays beside the pointer, never
+   * under it, so a plain wheel has only the grid to go to. */
   private onWheel(event: WheelEvent): void {
     if (!this.preview.visible) return;
     const cellEl = (event.target as HTMLElement).closest<HTMLElement>(".cw-cell");
     const box = cellEl?.querySelector<HTMLElement>(".cw-thumb-box");
-    if (!box || !this.scroller.contains(box)) return;
-    event.preventDefault();
+    if (!(event.ctrlKey || event.metaKey) || !box || !this.scroller.contains(box)) {
+      this.preview.hide();
+      return;
+    }
+    event.preventDefault(); // not the page's zoom
     const rect = box.getBoundingClientRect();
     const fx = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
     const fy = Math.min(1, Math.max(0, (event.clientY - rect.top) / rect.height));
