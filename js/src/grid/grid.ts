@@ -246,6 +246,9 @@ export class GridView {
     cell.el.classList.toggle("cw-selected", this.selection.has(row));
     cell.el.classList.toggle("cw-focused", cell.position === this.focus);
     const thumb: Thumbnail | undefined = this.thumbnails.get(row);
+    // Without an image the box goes too: sized for the cell's previous image, it would
+    // push the placeholder's text aside.
+    cell.box.hidden = !thumb?.url;
     if (!thumb) {
       cell.el.classList.add("cw-loading");
       cell.img.removeAttribute("src");
@@ -260,7 +263,7 @@ export class GridView {
     cell.caption.title = thumb.caption;
     if (thumb.url) {
       if (cell.img.getAttribute("src") !== thumb.url) cell.img.src = thumb.url;
-      cell.img.hidden = false;
+      cell.img.hidden = cell.img.dataset.failed === thumb.url; // (windowing.ts)
       cell.placeholder.hidden = true;
       cell.el.classList.remove("cw-broken");
       this.paintOverlay(cell, thumb);

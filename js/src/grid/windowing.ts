@@ -84,6 +84,12 @@ export class CellPool {
     el.append(frame, caption);
     this.parent.append(el);
     const cell: Cell = { el, box, img, placeholder, caption, position: -1 };
+    // A source that fails (an object URL revoked before it loaded) would show the broken-
+    // image icon: hide the image, leaving the plain frame, until it gets another source.
+    img.addEventListener("error", () => {
+      img.dataset.failed = img.getAttribute("src") ?? "";
+      img.hidden = true;
+    });
     el.addEventListener("click", (event) => this.events.click(cell, event));
     el.addEventListener("pointermove", (event) => this.events.pointerMove(cell, event));
     el.addEventListener("pointerleave", () => this.events.pointerLeave(cell));
