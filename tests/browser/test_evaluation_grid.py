@@ -109,3 +109,32 @@ def test_match_colours_worst_first_thresholds_and_false_positive_view(
         " for i in objects.selected]"
     )
     assert all(outcome != "true positive" for outcome in outcomes)
+
+
+def test_the_status_names_the_thresholds_its_counts_are_at(
+    notebook: NotebookPage, demo: DemoPaths
+) -> None:
+    notebook.run(
+        "import cocowidget as cw\n"
+        f"ds = cw.CocoDataset.from_coco({str(demo.annotations)!r},"
+        f" image_dir={str(demo.image_dir)!r})\n"
+        f"ds.add_predictions({str(demo.predictions)!r}, name='sim')\n"
+        "ev = ds.evaluate('sim')\n"
+        "runs = ds.predictions['sim']\n"
+        "wrong = (runs['sim.outcome50'] != 'true positive') & (runs['score'] >= 0.3)\n"
+        "objects = cw.ObjectGrid(ds, run='sim', ids=runs['id'][wrong].tolist(), evaluation=ev)\n"
+        "objects"
+    )
+    page = notebook.page
+    status = page.locator(".cw-grid-status")
+    expect(status).to_contain_text("at IoU 0.50, score ≥ 0.50")
+    counts = notebook.value("objects.evaluation_counts")
+    # Crops of false positives at IoU 0.50 are false positives at 0.75 too: the counts
+    # stay as they are, and the status still follows the thresholds.
+    page.locator(".cw-grid .cw-iou").select_option("0.75")
+    assert notebook.value_becomes("objects.iou_threshold", 0.75) == 0.75
+    assert notebook.value("objects.evaluation_counts") == counts
+    expect(status).to_contain_text(f"FP {counts['fp']:,} at IoU 0.75, score ≥ 0.50")
+    notebook.run("objects.score_threshold = 0.6")
+    expect(status).to_contain_text("at IoU 0.75, score ≥ 0.60")
+    expect(status).to_contain_text(f"FP {notebook.value('objects.evaluation_counts')['fp']:,}")

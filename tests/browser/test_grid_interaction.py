@@ -52,10 +52,54 @@ def test_hover_shows_a_large_preview_with_overlays_and_wheel_zooms(
     )
     assert natural == size  # the original pixels, not an upscaled thumbnail
 
+    # Ctrl (Cmd) + wheel zooms; the grid stays where it is.
+    page.keyboard.down("Control")
     page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
     expect(preview).to_have_attribute("data-zoom", "1.25", timeout=5_000)
+    assert page.locator(".cw-grid-scroller").evaluate("el => el.scrollTop") == 0
     page.mouse.move(5, 5)
     expect(page.locator(".cw-preview")).to_be_hidden()
+
+
+def test_the_wheel_scrolls_the_grid_and_the_notebook_while_a_preview_is_open(
+    notebook: NotebookPage, demo: DemoPaths
+) -> None:
+    open_grid(notebook, demo.annotations, demo.image_dir)
+    page = notebook.page
+    scroller = page.locator(".cw-grid-scroller")
+    preview = page.locator(".cw-preview:not([hidden])")
+    # The notebook scrolled so that the grid's top is near the window's: it can scroll up.
+    notebook_scroller = """() => {
+      let el = document.querySelector('.cw-grid').parentElement;
+      while (el && !(el.scrollHeight > el.clientHeight
+                     && /auto|scroll/.test(getComputedStyle(el).overflowY))) el = el.parentElement;
+      return el;
+    }"""
+    grid_top = "document.querySelector('.cw-grid').getBoundingClientRect().top"
+    page.evaluate(f"() => {{ ({notebook_scroller})().scrollTop += {grid_top} - 60; }}")
+    notebook_top = f"() => ({notebook_scroller})().scrollTop"
+    before = page.evaluate(notebook_top)
+    assert before > 0
+
+    cell(notebook, 1).hover()
+    expect(preview.locator("img[src^='blob:']")).to_be_visible(timeout=10_000)
+    page.mouse.wheel(0, 300)
+    page.wait_for_function(
+        "() => document.querySelector('.cw-grid-scroller').scrollTop > 0", timeout=5_000
+    )
+    expect(page.locator(".cw-preview")).to_be_hidden()
+    assert page.evaluate(notebook_top) == before
+
+    # At the grid's top, up goes on to the notebook, the preview open or not.
+    scroller.evaluate("el => { el.scrollTop = 0; }")
+    page.mouse.move(5, 5)
+    cell(notebook, 1).hover()
+    expect(preview.locator("img[src^='blob:']")).to_be_visible(timeout=10_000)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(f"() => ({notebook_top})() < {before}", timeout=5_000)
+    assert scroller.evaluate("el => el.scrollTop") == 0
+    assert page.locator(".cw-preview").get_attribute("data-zoom") in (None, "1.00")
 
 
 def test_zooming_into_a_large_image_loads_its_full_resolution(
@@ -96,7 +140,9 @@ def test_zooming_into_a_large_image_loads_its_full_resolution(
     natural = "el => el.complete ? el.naturalWidth : 0"
     page.wait_for_function("() => document.querySelector('.cw-preview img').naturalWidth > 0")
     assert 800 <= image.evaluate(natural) <= 1024  # a preview, not the 2400 px original
+    page.keyboard.down("Control")
     page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
     expect(preview).to_have_attribute("data-zoom", "1.25", timeout=5_000)
     expect(preview).to_have_attribute("data-resolution", "2400x1800", timeout=10_000)
     page.wait_for_function("() => document.querySelector('.cw-preview img').naturalWidth === 2400")

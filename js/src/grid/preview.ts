@@ -1,5 +1,5 @@
 // Hover-zoom: a large preview of the image under a resting pointer, with overlays and a
-// list of its objects; the mouse wheel (or + / -) zooms into the full-resolution image.
+// list of its objects; Ctrl/Cmd + wheel (or + / -) zooms into the full-resolution image.
 import { copyBytes } from "../buffers";
 import { categoryColor } from "../overlay/colors";
 import { OUTCOME_TEXT, VERDICT_TEXT } from "../generated/protocol";
