@@ -36,6 +36,7 @@ from cocowidget.data.derived import RUN_TABLE_PREFIX, DerivedColumns, run_table
 from cocowidget.data.files import resolve
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import UserIds, identity_key, pending_of, resolve_ids
+from cocowidget.data.listeners import Listeners
 from cocowidget.data.loading import (
     GROUND_TRUTH_LAYOUT,
     Document,
@@ -138,6 +139,7 @@ class CocoData:
         self.derived = DerivedColumns(self._table_named)
         self.runs.on_change(self._on_run_change)
         self._pixel_statistics_complete = pixel_statistics_complete
+        self._statistics_listeners = Listeners()
         self._image_ids = IdIndex(images["id"])
         self._category_ids = IdIndex(categories["id"])
         #: Records kept as read (by table, then file index), written back by to_coco.
@@ -587,6 +589,23 @@ class CocoData:
         them either way. Unreadable images stay NaN."""
         return self._pixel_statistics_complete
 
+    def on_statistics_change(self, listener: Callable[[tuple[str, ...]], None]) -> None:
+        """Call ``listener(columns)`` after image columns measured from the files (pixel
+        statistics, ``file_size``) got new values, with their names, on the thread that
+        wrote them; a bound method is held weakly (a closed widget stops listening)."""
+        self._statistics_listeners.add(listener)
+
+    def set_pixel_statistics(
+        self, rows: Sequence[int], statistics: Sequence[PixelStatistics]
+    ) -> None:
+        """Store several images' pixel statistics (measured by whoever decoded them: the
+        thumbnail pass does) and tell the listeners once."""
+        for row, measured in zip(rows, statistics, strict=True):
+            for name in PIXEL_STATISTICS:
+                self._images[name][row] = getattr(measured, name)
+        if len(rows):
+            self._statistics_listeners(PIXEL_STATISTICS)
+
     def set_pixel_statistics_at(self, row: int, statistics: PixelStatistics | None) -> None:
         """Store one image's pixel statistics, measured by whoever decoded it (the
         thumbnail pass does); ``None`` (not measured) leaves the row as it was."""
@@ -621,6 +640,7 @@ class CocoData:
             self._images[name][rows] = array[:, column]
         if image_ids is None:
             self._pixel_statistics_complete = True
+        self._statistics_listeners(PIXEL_STATISTICS)
 
     def compute_file_sizes(self) -> np.ndarray:
         """Fill ``file_size`` (bytes; -1 where the file is missing or unsafe)."""
@@ -776,6 +796,7 @@ class CocoData:
         for name in PIXEL_STATISTICS:
             self._images[name] = np.array([getattr(r, name) if r else np.nan for r in reports])
         self._pixel_statistics_complete = True
+        self._statistics_listeners((*PIXEL_STATISTICS, "file_size"))
         return checks.file_problems(self._images, reports, limits)
 
     def _raise_first_error(self, problems: list[Problem]) -> None:
