@@ -107,6 +107,7 @@ class HistogramChart:
             labels=bin_labels(bins, description.unit),
             noun=ref.noun,
             orientation="vertical",
+            brush_band=True,
         )
         self.widget = widgets.VBox(
             [self.figure, self.readout], layout=widgets.Layout(min_width="240px")
