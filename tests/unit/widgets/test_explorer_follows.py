@@ -11,6 +11,7 @@ import pytest
 
 from cocowidget.data.derived import Producer
 from cocowidget.dataset import CocoDataset
+from cocowidget.datasets import DemoPaths
 from cocowidget.media.statistics import PixelStatistics
 from cocowidget.widgets.charts import HistogramChart
 from cocowidget.widgets.explorer import CocoExplorer
@@ -152,3 +153,14 @@ def test_a_full_pass_charts_the_statistics() -> None:
     assert "brightness" not in explorer.charts
     measure(ds, [0])  # one image of four, but after a full pass: what there is shows
     assert "brightness" in explorer.charts
+
+
+def test_quality_charts_the_statistics_it_measures(demo: DemoPaths) -> None:
+    ds = CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    explorer = CocoExplorer(ds)
+    assert "brightness" not in explorer.charts
+    ds.quality()
+    assert "brightness" in explorer.charts
+    assert explorer._note.value == ""
+    readable = int(np.isfinite(ds.images["brightness"]).sum())
+    assert sum(histogram(explorer, "brightness").readout.full) == readable
