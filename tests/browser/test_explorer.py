@@ -1,5 +1,6 @@
 """CocoExplorer end to end: real bqplot charts in JupyterLab, brushed and clicked with the
-mouse, the grid's result checked against numpy in the kernel."""
+mouse, the grid's result checked against numpy in the kernel; its layout beside the grid,
+and pixel statistics charted when they arrive."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from cocowidget.datasets import DemoPaths
 from cocowidget.widgets.charts.style import MARGIN
 
 from .notebook_page import NotebookPage
@@ -21,6 +23,9 @@ def open_explorer(notebook: NotebookPage, coco_tiny: Path) -> None:
         "import cocowidget as cw, numpy as np\n"
         f"ds = cw.CocoDataset.from_coco({str(annotations)!r}, "
         f"image_dir={str(coco_tiny / 'val2017')!r})\n"
+        # Measured first, so no brightness chart arrives while a test points at the
+        # others (the grid's thumbnails would measure enough images for one).
+        "ds.compute_pixel_statistics()\n"
         "explorer = cw.CocoExplorer(ds, thumbnail_size=96)\n"
         "explorer"
     )
@@ -37,14 +42,17 @@ def histogram(page: Page, label: str) -> Locator:
     return page.locator(".cw-histogram", has_text=label)
 
 
-def brush(page: Page, chart: Locator, start: float, end: float) -> None:
-    """Drag across the plot area of a histogram, from and to fractions of its width."""
+def brush(page: Page, chart: Locator, start: float, end: float, *, on_axis: bool = False) -> None:
+    """Drag across the plot area of a histogram, from and to fractions of its width; with
+    ``on_axis``, along the x axis's tick labels below it."""
     chart.scroll_into_view_if_needed()
     box = chart.locator("svg").first.bounding_box()
     assert box is not None
     left = box["x"] + MARGIN["left"]
     width = box["width"] - MARGIN["left"] - MARGIN["right"]
     y = box["y"] + MARGIN["top"] + 40
+    if on_axis:
+        y = box["y"] + box["height"] - MARGIN["bottom"] + 14
     page.mouse.move(left + start * width, y)
     page.mouse.down()
     steps = 12
@@ -221,3 +229,129 @@ def test_hovering_a_bar_reads_its_counts(notebook: NotebookPage, coco_tiny: Path
     expect(readout).to_have_text(f"{label}: {count} images")
     page.mouse.move(0, 0)
     expect(readout).to_contain_text("hover a bar")
+
+
+def test_a_brush_starts_on_the_axis_band_too(notebook: NotebookPage, coco_tiny: Path) -> None:
+    open_explorer(notebook, coco_tiny)
+    page = notebook.page
+    chart = histogram(page, "image width")
+    brush(page, chart, 0.3, 0.75, on_axis=True)
+    expect(status(page)).to_contain_text(" of 80 images", timeout=20_000)
+    wait_for_release(notebook, "width")
+    lo, hi = python_filters(notebook)["width"]
+    expected = notebook.value(
+        f"sorted(ds.images['id'][(ds.images['width'] >= {lo!r}) & (ds.images['width'] <= {hi!r})]"
+        ".tolist())"
+    )
+    assert 0 < len(expected) < 80
+    assert sorted(notebook.value("explorer.grid.shown_ids")) == expected
+    expect(status(page)).to_have_text(f"{len(expected)} of 80 images")
+    # The same drag over the bars selects the same interval.
+    page.get_by_role("button", name="Reset").click()
+    expect(status(page)).to_have_text("80 images")
+    brush(page, chart, 0.3, 0.75)
+    expect(status(page)).to_have_text(f"{len(expected)} of 80 images", timeout=20_000)
+    wait_for_release(notebook, "width")
+    assert python_filters(notebook)["width"] == [lo, hi]
+
+
+def test_the_readout_clears_when_the_chart_scrolls_from_under_the_pointer(
+    notebook: NotebookPage, coco_tiny: Path
+) -> None:
+    open_explorer(notebook, coco_tiny)
+    page = notebook.page
+    chart = histogram(page, "objects per image")
+    readout = chart.locator(".cw-readout-text")
+    chart.scroll_into_view_if_needed()
+    bar = chart.locator(".bargroup").nth(2).bounding_box()
+    assert bar is not None
+    page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] - 2)
+    expect(readout).not_to_contain_text("hover a bar")
+    before = chart.bounding_box()
+    page.mouse.wheel(0, 400)  # no pointer event: the chart moves, the pointer stays
+    page.wait_for_function(
+        "([el, y]) => Math.abs(el.getBoundingClientRect().y - y) > 100",
+        arg=[chart.element_handle(), before["y"] if before else 0],
+    )
+    expect(readout).to_contain_text("hover a bar")
+
+
+def test_the_grid_sits_beside_the_charts_when_there_is_room(
+    notebook: NotebookPage, coco_tiny: Path
+) -> None:
+    open_explorer(notebook, coco_tiny)
+    page = notebook.page
+    panel = page.locator(".cw-explorer-panel")
+    grid = page.locator(".cw-explorer .cw-grid")
+
+    def boxes() -> tuple[dict[str, float], dict[str, float]]:
+        p, g = panel.bounding_box(), grid.bounding_box()
+        assert p is not None and g is not None
+        return dict(p), dict(g)
+
+    # 1,400 px with JupyterLab's file browser open: a ~970 px output, side by side, and
+    # the charts scroll in a panel as tall as the grid.
+    p, g = boxes()
+    assert g["x"] >= p["x"] + p["width"] and abs(g["y"] - p["y"]) < 80
+    explorer = page.locator(".cw-explorer").bounding_box()
+    assert explorer is not None and explorer["height"] < 800
+    # 800 px: the grid goes below the charts, all of them shown.
+    page.set_viewport_size({"width": 800, "height": 1000})
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.cw-explorer-panel').getBoundingClientRect();"
+        " const g = document.querySelector('.cw-explorer .cw-grid').getBoundingClientRect();"
+        " return g.top >= p.bottom; }"
+    )
+    p, g = boxes()
+    assert abs(g["x"] - p["x"]) < 20
+    assert p["height"] > 1000  # not cut to the grid's height
+
+
+def test_pixel_statistics_a_grid_measures_are_charted_by_themselves(
+    notebook: NotebookPage, demo: DemoPaths
+) -> None:
+    # Twelve images: the explorer's grid shows them all, and measures them as it does.
+    notebook.run(
+        "import cocowidget as cw, numpy as np\n"
+        f"full = cw.CocoDataset.from_coco({str(demo.annotations)!r},"
+        f" image_dir={str(demo.image_dir)!r})\n"
+        "ds = full.subset(full.images['id'][:12])\n"
+        "assert np.isnan(ds.images['brightness']).all()\n"
+        "explorer = cw.CocoExplorer(ds)\n"
+        "explorer"
+    )
+    chart = notebook.page.locator(".cw-histogram", has_text="brightness")
+    expect(chart).to_be_visible(timeout=30_000)  # no cell run since
+    assert notebook.value("int(np.isfinite(ds.images['brightness']).sum())") >= 6
+    assert notebook.value("sum(explorer.charts['brightness'].readout.full)") >= 6
+
+
+def test_computed_statistics_are_charted_and_offered(
+    notebook: NotebookPage, demo: DemoPaths
+) -> None:
+    notebook.run(
+        "import cocowidget as cw\n"
+        f"ds = cw.CocoDataset.from_coco({str(demo.annotations)!r},"
+        f" image_dir={str(demo.image_dir)!r})\n"
+        "explorer = cw.CocoExplorer(ds)\n"
+        "explorer"
+    )
+    page = notebook.page
+    expect(page.locator(".cw-categories .bargroup").first).to_be_attached(timeout=30_000)
+    note = page.locator(".cw-explorer-note")
+    expect(note).to_contain_text("brightness")
+    expect(note).not_to_contain_text("build the explorer again")
+    add = page.locator(".cw-explorer-add select")
+    offered = add.locator("option").all_inner_texts()
+    assert "width" not in offered and "brightness" not in offered and "contrast" not in offered
+    assert page.locator(".cw-histogram", has_text="brightness").count() == 0
+
+    notebook.run("ds.compute_pixel_statistics()")
+    brightness = page.locator(".cw-histogram", has_text="brightness")
+    expect(brightness).to_be_visible()
+    expect(note).not_to_contain_text("brightness")
+    expect(add.locator("option", has_text="contrast")).to_be_attached()
+    add.select_option(label="contrast")
+    expect(page.locator(".cw-histogram", has_text="contrast")).to_be_visible()
+    assert notebook.value("list(explorer.charts)[-2:]") == ["brightness", "contrast"]
+    assert notebook.value("sum(explorer.charts['contrast'].readout.full)") > 100

@@ -34,6 +34,11 @@ def test_run_changes_reach_every_open_widget(notebook: NotebookPage, demo: DemoP
     expect(page.locator(".cw-grid")).to_have_count(3)
     for index in range(3):
         assert run_labels(notebook, index) == ["a", "b"]
+    # The explorer charts run b's AP and filters by it.
+    ap_chart = page.locator(".cw-histogram", has_text="b.ap")
+    expect(ap_chart).to_be_visible()
+    notebook.run("explorer.filters = {'b.ap': (0.5, 1.0)}")
+    expect(page.locator(".cw-filter-chip", has_text="b.ap")).to_be_visible()
 
     notebook.run("ds.remove_predictions('a')")
     for index in range(3):
@@ -46,6 +51,15 @@ def test_run_changes_reach_every_open_widget(notebook: NotebookPage, demo: DemoP
     )
     assert notebook.value("[c for c in ds.images.columns if c.startswith('b.')]") == []
     assert notebook.value("grid._evaluated_run") == "frcnn"
+    # Renaming b took its evaluation columns: the explorer dropped the chart of b.ap and
+    # the filter on it (the cell above ran without an error), and kept the width chart.
+    expect(ap_chart).to_have_count(0)
+    expect(page.locator(".cw-filter-chip")).to_have_count(0)
+    expect(page.locator(".cw-histogram", has_text="image width")).to_be_visible()
+    expect(page.locator(".cw-explorer-note")).to_contain_text("b.ap")
+    assert notebook.value("list(explorer.charts)") == ["width"]
+    assert notebook.value("explorer.filters") == {}
+    assert notebook.value("len(explorer.filtered_ids)") == notebook.value("len(ds.images)")
     notebook.run(f"ds.add_predictions({str(demo.predictions)!r}, name='a')")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.cw-grid')].every(g =>"

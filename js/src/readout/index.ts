@@ -5,7 +5,13 @@
 // under the pointer from the bars' own rendered boxes (so it follows bqplot's layout,
 // whatever the scale), and writes that bar's counts into a line under the chart.
 // Labels and counts come from Python (widgets/charts/readout.py); nothing is computed here.
+// The readout clears when the pointer leaves the chart, also when the chart leaves the
+// pointer (a scroll moves it away: no pointer event fires then, so the last position is
+// looked at again). Being the chart's one piece of our own code in the browser, it also
+// lets a histogram's brush start on the axis band (brush_band.ts).
 import type { AnyModel, RenderProps } from "@anywidget/types";
+
+import { startBrushesOnAxisBand } from "./brush_band";
 
 /** The traits of widgets/charts/readout.py's HoverReadout. */
 interface ReadoutModel {
@@ -16,6 +22,7 @@ interface ReadoutModel {
   noun: string;
   orientation: "vertical" | "horizontal";
   idle_text: string;
+  brush_band: boolean;
 }
 
 const HOVER_SLACK_PX = 4;
@@ -69,15 +76,18 @@ function render({ model, el }: RenderProps<ReadoutModel>): () => void {
     }
   };
 
-  const onMove = (event: PointerEvent): void => {
+  // Where the pointer was last seen; null once it left the page.
+  let pointer: { x: number; y: number } | null = null;
+
+  const hitTest = (target: EventTarget | null, x: number, y: number): void => {
     const chart = box();
     const figure = chart?.querySelector(".bqplot");
-    if (!chart || !figure || !(event.target instanceof Node) || !figure.contains(event.target)) {
+    if (!chart || !figure || !(target instanceof Node) || !figure.contains(target)) {
       if (hovered >= 0) show(-1, null);
       return;
     }
     const vertical = model.get("orientation") === "vertical";
-    const position = vertical ? event.clientX : event.clientY;
+    const position = vertical ? x : y;
     let best = -1;
     let bestGroup: Element | null = null;
     let bestDistance = Infinity;
@@ -96,14 +106,33 @@ function render({ model, el }: RenderProps<ReadoutModel>): () => void {
     else show(best, bestGroup);
   };
 
-  const onLeave = (): void => show(-1, null);
+  const onMove = (event: PointerEvent): void => {
+    pointer = { x: event.clientX, y: event.clientY };
+    hitTest(event.target, event.clientX, event.clientY);
+  };
+  const onScroll = (): void => {
+    if (hovered < 0 || !pointer) return;
+    hitTest(document.elementFromPoint(pointer.x, pointer.y), pointer.x, pointer.y);
+  };
+  const onLeave = (): void => {
+    pointer = null;
+    show(-1, null);
+  };
+  const page = document.documentElement;
   document.addEventListener("pointermove", onMove, { passive: true });
-  document.addEventListener("pointerleave", onLeave);
+  // Scroll events do not bubble: captured, every scroller's reach the document.
+  document.addEventListener("scroll", onScroll, { capture: true, passive: true });
+  page.addEventListener("pointerleave", onLeave);
+  window.addEventListener("blur", onLeave);
+  const stopBrushes = model.get("brush_band") ? startBrushesOnAxisBand(box) : () => {};
   for (const name of PAINTED_BY) (model as AnyModel<ReadoutModel>).on(`change:${name}`, paint);
   paint();
   return () => {
     document.removeEventListener("pointermove", onMove);
-    document.removeEventListener("pointerleave", onLeave);
+    document.removeEventListener("scroll", onScroll, { capture: true });
+    page.removeEventListener("pointerleave", onLeave);
+    window.removeEventListener("blur", onLeave);
+    stopBrushes();
   };
 }
 

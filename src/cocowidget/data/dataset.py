@@ -207,7 +207,6 @@ class CocoData:
     # -- tables --------------------------------------------------------------------------
     @property
     def images(self) -> Table:
-        self._files.settle()  # statistics measured on worker threads are written here
         return self._images
 
     @property
@@ -442,16 +441,25 @@ class CocoData:
         them either way. Unreadable images stay NaN."""
         return self._files.statistics_complete
 
-    def set_pixel_statistics_at(self, row: int, statistics: PixelStatistics | None) -> None:
-        """Hand in one image's pixel statistics, measured by whoever decoded it (the
-        thumbnail pass does), from any thread: they are written into :attr:`images`
-        when it is next read; ``None`` (not measured) leaves the row as it was."""
-        self._files.report(row, statistics)
+    def on_statistics_change(self, listener: Callable[[tuple[str, ...]], None]) -> None:
+        """Call ``listener(columns)`` after image columns measured from the files (pixel
+        statistics, ``file_size``) got new values, with their names, on the thread that
+        wrote them; a bound method is held weakly (a closed widget stops listening)."""
+        self._files.on_change(listener)
 
-    def on_file_statistics(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` whenever file sizes or pixel statistics were written (open
-        widgets offer the columns once they have values); held weakly for a bound method."""
-        self._files.on_statistics(listener)
+    def set_pixel_statistics(
+        self, rows: Sequence[int], statistics: Sequence[PixelStatistics]
+    ) -> None:
+        """Store several images' pixel statistics (measured by whoever decoded them: the
+        thumbnail pass does) and tell the listeners once. On the kernel's thread: a
+        worker's measurements go through :class:`cocowidget.views.measured.MeasuredStatistics`."""
+        self._files.write_pixels(rows, statistics)
+
+    def set_pixel_statistics_at(self, row: int, statistics: PixelStatistics | None) -> None:
+        """:meth:`set_pixel_statistics` of one image; ``None`` (not measured) leaves the
+        row as it was."""
+        if statistics is not None:
+            self._files.write_pixels([row], [statistics])
 
     def compute_pixel_statistics(
         self, executor: Executor | None = None, image_ids: npt.ArrayLike | None = None
@@ -493,7 +501,6 @@ class CocoData:
         ``image_ids(kind=..., category=..., severity=...)`` lists the images concerned,
         e.g. ``ds.quality().image_ids(category="file")`` for those with a broken file.
         """
-        self._files.settle()
         return self._checks.quality(
             check_files=check_files,
             check_segmentations=check_segmentations,
@@ -512,7 +519,6 @@ class CocoData:
         recomputed. Raw segmentations are shared, not copied."""
         ids = np.asarray(image_ids, dtype=np.int64).reshape(-1)
         rows = self._known_rows(ids)
-        self._files.settle()
         _, first = np.unique(rows, return_index=True)
         rows = rows[np.sort(first)]
         images = self._images.take(rows)

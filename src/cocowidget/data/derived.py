@@ -71,10 +71,12 @@ class DerivedColumns:
         self, producer: Producer, table: str, columns: Mapping[str, npt.ArrayLike]
     ) -> list[str]:
         """Set ``producer``'s columns of ``table`` (replacing the ones it set there
-        before); returns their full names."""
+        before); returns their full names. Listeners hear once, after: a column
+        replaced was never gone."""
         target = self._tables(table)
         self._detach(
-            [e for e in self._entries.values() if e.producer == producer and e.table == table]
+            [e for e in self._entries.values() if e.producer == producer and e.table == table],
+            tell=False,
         )
         names = []
         for name, values in columns.items():
@@ -151,14 +153,14 @@ class DerivedColumns:
         ]
         return "DerivedColumns(\n" + "\n".join(lines) + "\n)"
 
-    def _detach(self, entries: Iterable[Entry]) -> list[str]:
+    def _detach(self, entries: Iterable[Entry], *, tell: bool = True) -> list[str]:
         removed = []
         for entry in list(entries):
             with contextlib.suppress(KeyError):  # the table went with its run
                 self._tables(entry.table).detach(entry.column)
             del self._entries[(entry.table, entry.column)]
             removed.append(entry.column)
-        if removed:
+        if removed and tell:
             self._changed()
         return removed
 

@@ -2,17 +2,15 @@
 
 Where each image's file is (``image_dir / file_name``, never outside ``image_dir`` unless
 the user opts out), whether ``image_dir`` holds the files, and the columns that need the
-files: ``file_size`` and the pixel statistics. Measurements made on worker threads (the
-thumbnail pass decodes each image anyway) are handed in with :meth:`report`, and written
-into the table by :meth:`settle` on the thread that reads the table, so a table is only
-ever written by one thread.
+files: ``file_size`` and the pixel statistics. It is their one writer, on the kernel's
+thread (measurements a grid's thumbnail workers make come through
+:mod:`cocowidget.views.measured`), and tells its listeners which columns got values.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,8 +48,6 @@ class ImageFiles:
         self.image_dir = image_dir
         self.allow_outside = allow_outside
         self._statistics_complete = statistics_complete
-        # (row, statistics) measured elsewhere; deque appends are atomic across threads.
-        self._reported: deque[tuple[int, PixelStatistics]] = deque()
         self._listeners = Listeners()
 
     # -- where the files are ----------------------------------------------------------------
@@ -113,33 +109,25 @@ class ImageFiles:
     def statistics_complete(self) -> bool:
         return self._statistics_complete
 
-    def on_statistics(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` (on the thread that writes them) when pixel statistics or
-        file sizes were written; a bound method is held weakly, as by the runs."""
+    def on_change(self, listener: Callable[[tuple[str, ...]], None]) -> None:
+        """Call ``listener(columns)`` after ``columns`` got values; a bound method is held
+        weakly (a closed widget stops listening)."""
         self._listeners.add(listener)
 
-    def report(self, row: int, statistics: PixelStatistics | None) -> None:
-        """Hand in one image's pixel statistics, from any thread (``None``: not measured)."""
-        if statistics is not None:
-            self._reported.append((row, statistics))
-
-    def settle(self) -> None:
-        """Write the reported statistics into the table (on the calling thread)."""
-        if not self._reported:
-            return
+    def write_pixels(self, rows: Sequence[int], statistics: Sequence[PixelStatistics]) -> None:
+        """Store several images' pixel statistics, measured by whoever decoded them."""
         columns = [self._images[name] for name in PIXEL_STATISTICS]
-        while self._reported:
-            row, statistics = self._reported.popleft()
+        for row, measured in zip(rows, statistics, strict=True):
             for name, column in zip(PIXEL_STATISTICS, columns, strict=True):
-                column[row] = getattr(statistics, name)
-        self._changed()
+                column[row] = getattr(measured, name)
+        if len(rows):
+            self._listeners(PIXEL_STATISTICS)
 
     def measure_pixels(self, rows: np.ndarray, executor: Executor | None) -> None:
         """Decode the images at ``rows`` for brightness, contrast and sharpness;
         unreadable images stay NaN."""
         from cocowidget.media import ImageDecodeError, compute_pixel_statistics
 
-        self.settle()
         paths = self.paths()
 
         def measure(batch: list[int]) -> list[tuple[float, float, float]]:
@@ -168,7 +156,7 @@ class ImageFiles:
             self._images[name][rows] = array[:, column]
         if len(rows) == len(self._images):
             self._statistics_complete = True
-        self._changed()
+        self._listeners(PIXEL_STATISTICS)
 
     def measure_sizes(self) -> np.ndarray:
         """Fill ``file_size`` (bytes; NaN where the file is missing or unsafe)."""
@@ -178,19 +166,15 @@ class ImageFiles:
                 with contextlib.suppress(OSError):
                     sizes[row] = path.stat().st_size
         self._images["file_size"] = sizes
-        self._changed()
+        self._listeners(("file_size",))
         return sizes
 
     def keep_reports(self, reports: list[FileReport | None]) -> None:
         """Store what a full file check read (one report per row, None where unread)."""
-        self._reported.clear()  # superseded: every row is measured again
         self._images["file_size"] = np.array(
             [r.file_size if r and r.file_size >= 0 else np.nan for r in reports], dtype=np.float64
         )
         for name in PIXEL_STATISTICS:
             self._images[name] = np.array([getattr(r, name) if r else np.nan for r in reports])
         self._statistics_complete = True
-        self._changed()
-
-    def _changed(self) -> None:
-        self._listeners()
+        self._listeners((*PIXEL_STATISTICS, "file_size"))

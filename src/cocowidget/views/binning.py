@@ -111,14 +111,17 @@ def axis_ticks(bins: Bins, target: int = 5) -> Ticks:
     """Round tick values inside the bins' range, and how to print them.
 
     Linear axes step by 1, 2 or 5 × 10ᵏ; log axes put ticks at powers of ten, adding 2×
-    and 5× when the range spans fewer than three decades.
+    and 5× (or else 3×) while that keeps them to about ``target`` (a chart two to a
+    row has room for no more labels like "0.005").
     """
     low, high = float(bins.edges[0]), float(bins.edges[-1])
     if bins.scale == "log":
         first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-        mantissas = (1.0,) if math.log10(high / low) >= 3 else (1.0, 2.0, 5.0)
-        candidates = [m * 10.0**k for k in range(first, last + 1) for m in mantissas]
-        values = np.array([v for v in candidates if low <= v <= high])
+        for mantissas in ((1.0, 2.0, 5.0), (1.0, 3.0), (1.0,)):
+            candidates = [m * 10.0**k for k in range(first, last + 1) for m in mantissas]
+            values = np.array([v for v in candidates if low <= v <= high])
+            if values.size <= target + 1:
+                break
         if values.size < 2:
             values = np.geomspace(low, high, 3)
         return Ticks(values, "~s" if low >= 1 else "~g")

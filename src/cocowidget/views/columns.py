@@ -29,6 +29,9 @@ Level = Literal["image", "object"]
 IMAGE_PREFIX = "images."
 OBJECT_PREFIX = "annotations."
 UNKNOWN_CATEGORY = "(unknown category)"
+#: Values measured only for the images someone looked at (a grid fills pixel statistics
+#: for what it shows) count once this share of the rows has one.
+SAMPLED_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ _DESCRIPTIONS: dict[tuple[Level, str], Description] = {
     ("image", "object_density"): Description("object density (box area / image area)", ""),
     ("image", "smallest_object_area"): Description("smallest object in image (px²)", "px²"),
     ("image", "file_size"): Description("file size (bytes)", "B"),
-    ("image", "brightness"): Description("brightness (mean luma, 0 black – 1 white)", ""),
+    ("image", "brightness"): Description("brightness (mean luma, 0–1)", ""),
     ("image", "contrast"): Description("contrast (std of luma, 0–0.5)", ""),
     ("image", "sharpness"): Description("sharpness (variance of the Laplacian)", ""),
     ("object", "area"): Description("object area (px²)", "px²"),
@@ -91,6 +94,18 @@ _DESCRIPTIONS: dict[tuple[Level, str], Description] = {
     ("object", "touches_border"): Description("box touches the image border", ""),
     ("object", "iscrowd"): Description("crowd region", ""),
 }
+
+
+def has_values(values: np.ndarray, *, sampled: bool = False) -> bool:
+    """Whether a table's column has anything to chart: a label, or a finite number (all
+    NaN is not measured yet). ``sampled``: its values come from the images someone
+    looked at, so it counts only for most rows, as a few would chart as if they were all."""
+    if values.dtype.kind != "f":
+        return len(values) > 0
+    measured = np.isfinite(values)
+    if sampled:
+        return measured.size > 0 and bool(measured.mean() >= SAMPLED_COVERAGE)
+    return bool(measured.any())
 
 
 def describe(ref: ColumnRef) -> Description:
@@ -147,6 +162,14 @@ class ColumnCatalog:
     def ref(self, key: str) -> ColumnRef:
         return resolve(key, self.images, self.annotations)
 
+    def has(self, key: str) -> bool:
+        """Whether ``key`` names a column now (a run's removal takes its columns)."""
+        try:
+            self.ref(key)
+        except KeyError:
+            return False
+        return True
+
     def table(self, ref: ColumnRef) -> Table:
         return self.images if ref.level == "image" else self.annotations
 
@@ -161,8 +184,10 @@ class ColumnCatalog:
         return column
 
     def forget(self, key: str) -> None:
-        """Drop the cached values of a column (after its values changed in place)."""
-        self._columns.pop(self.ref(key).key, None)
+        """Drop the cached values of a column (after its values changed in place, or
+        after it was removed)."""
+        canonical = self.ref(key).key if self.has(key) else key
+        self._columns.pop(canonical, None)
 
     def _build(self, ref: ColumnRef) -> Column:
         values = self.table(ref)[ref.name]

@@ -46,6 +46,11 @@ class Distributions:
     def bins(self, key: str) -> Bins:
         return self._binning(key)[1]
 
+    def forget(self, key: str) -> None:
+        """Drop what was counted for a column (it was removed)."""
+        self._binned.pop(key, None)
+        self._category_totals.pop(key, None)
+
     def histogram(self, key: str) -> Histogram:
         column, bins, index, full = self._binning(key)
         n = bins.count
@@ -85,7 +90,13 @@ class Distributions:
         cached = self._binned.get(column.ref.key)
         if cached is not None and cached[0] is column:
             return cached
-        bins = choose_bins(column.values, integral=column.integral)
+        return self._bin(column, None)
+
+    def _bin(
+        self, column: NumericColumn, bins: Bins | None
+    ) -> tuple[NumericColumn, Bins, np.ndarray, np.ndarray]:
+        if bins is None:
+            bins = choose_bins(column.values, integral=column.integral)
         index = bins.index(column.values)
         if column.ref.level == "object":
             # Objects of no known image are never counted (see FilterSet): they get a bin

@@ -65,6 +65,7 @@ class FilterSet:
         self._groups = ImageGroups.of(image_index, self._n_images)
         self._values: dict[str, FilterValue] = {}
         self._refs: dict[str, ColumnRef] = {}
+        self._columns: dict[str, Column] = {}  # what each mask was computed from
         self._masks: dict[str, np.ndarray] = {}
         self._derived: dict[tuple[str, str], np.ndarray] = {}
 
@@ -96,15 +97,31 @@ class FilterSet:
         if wanted == self._values:
             return False
         for key in [k for k in self._values if k not in wanted]:
-            del self._values[key], self._masks[key], self._refs[key]
+            del self._values[key], self._masks[key], self._refs[key], self._columns[key]
         for key, value in wanted.items():
             if self._values.get(key) != value:
-                column = self.catalog.column(key)
-                self._values[key] = value
-                self._refs[key] = column.ref
-                self._masks[key] = value_mask(column, value)
+                self._set_mask(key, value, self.catalog.column(key))
         self._derived.clear()
         return True
+
+    def revalue(self) -> bool:
+        """Recompute the masks of filters whose column has new values (measured since,
+        or attached again); returns whether any had. Every filtered column must exist."""
+        changed = False
+        for key, value in self._values.items():
+            column = self.catalog.column(key)
+            if column is not self._columns[key]:
+                self._set_mask(key, value, column)
+                changed = True
+        if changed:
+            self._derived.clear()
+        return changed
+
+    def _set_mask(self, key: str, value: FilterValue, column: Column) -> None:
+        self._values[key] = value
+        self._refs[key] = column.ref
+        self._columns[key] = column
+        self._masks[key] = value_mask(column, value)
 
     def set(self, key: str, value: Any) -> bool:
         """Set (or with ``None`` remove) one filter; returns whether anything changed."""

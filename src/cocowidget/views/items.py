@@ -19,6 +19,7 @@ from cocowidget.data.table import Table
 from cocowidget.protocol.messages import DetectionMatch, Overlay, TruthMatch
 from cocowidget.views import evaluation_filters as filters
 from cocowidget.views.matches import MatchData
+from cocowidget.views.measured import MeasuredStatistics
 from cocowidget.views.overlays import ObjectLayer, OverlayBatch
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ImageItems:
     def __init__(self, dataset: CocoDataset) -> None:
         self.dataset = dataset
         self.matches: MatchData | None = None
+        self._measured = MeasuredStatistics(dataset)
 
     @property
     def table(self) -> Table:
@@ -66,7 +68,8 @@ class ImageItems:
         self, service: ThumbnailService, row: int, side: int | None = None
     ) -> Future[Thumbnail]:
         """The image's thumbnail (long side ``side``, default the service's); the decode
-        that makes it also fills the dataset's pixel statistics for the image."""
+        that makes it also fills the dataset's pixel statistics for the image (written on
+        the kernel's thread, see :mod:`cocowidget.views.measured`)."""
         future = _submit(self.dataset, row, lambda path: service.submit(path, max_side=side))
         future.add_done_callback(lambda done: self._keep_statistics(row, done))
         return future
@@ -74,12 +77,12 @@ class ImageItems:
     def cached_thumbnail(self, service: ThumbnailService, row: int) -> Thumbnail | None:
         thumb = _lookup(self.dataset, row, service.cached)
         if thumb is not None:
-            self.dataset.set_pixel_statistics_at(row, thumb.statistics)
+            self._measured.put(row, thumb.statistics)
         return thumb
 
     def _keep_statistics(self, row: int, done: Future[Thumbnail]) -> None:
         if not done.cancelled() and done.exception() is None:
-            self.dataset.set_pixel_statistics_at(row, done.result().statistics)
+            self._measured.put(row, done.result().statistics)
 
     def preview(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
         return _submit(self.dataset, row, service.submit_preview)

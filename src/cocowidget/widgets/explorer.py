@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-import numpy as np
 import traitlets
 
 from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.data.statistics import PIXEL_STATISTICS
-from cocowidget.views.columns import ColumnCatalog, NumericColumn, describe
+from cocowidget.views.columns import ColumnCatalog, describe, has_values
 from cocowidget.views.distributions import Distributions
 from cocowidget.views.filters import FilterSet, FilterValue
 from cocowidget.views.formatting import format_count, format_interval
-from cocowidget.widgets.charts import CategoryChart, HistogramChart
+from cocowidget.widgets.charts.panel import Chart, ChartPanel
+from cocowidget.widgets.charts.throttle import Throttle
 from cocowidget.widgets.grid import CocoGrid, reject_grid_options
 
 if TYPE_CHECKING:
@@ -31,16 +30,18 @@ OBJECT_CHARTS = (
     "annotations.aspect_ratio",
     "annotations.category_name",
 )
-#: A pixel statistic is charted by default once this share of the images has a value.
-PIXEL_STATISTICS_COVERAGE = 0.5
-#: Flex bases of the chart panel and the grid: side by side from their sum (plus the gap).
-PANEL_BASIS_PX = 560
-GRID_BASIS_PX = 480
+#: Flex bases of the chart panel (two histograms) and the grid (two thumbnail columns):
+#: side by side from their sum plus the gap, so a 1,400 px window with JupyterLab's side
+#: bar open (a ~970 px output) has the grid beside the charts; stacked when narrower.
+PANEL_BASIS_PX = 520
+GRID_BASIS_PX = 360
+GAP_PX = 10
 #: The grid dims non-matching objects of at most this many images (the first shown):
 #: enough for any scroll position a user reaches, small enough to send at every brush step.
 EMPHASIS_LIMIT = 2000
-
-Chart = HistogramChart | CategoryChart
+#: Seconds between recounts while a grid's thumbnails fill pixel statistics in.
+MEASURED_INTERVAL = 0.5
+PIXEL_HINT = " (<code>ds.compute_pixel_statistics()</code> measures every image)"
 
 
 @checked_methods
@@ -55,7 +56,10 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
     columns (``"annotations.area"``); a numeric column becomes a histogram, a
     categorical one a bar chart. Without it, the default image and object charts are
     drawn, except those whose column has no value yet (brightness before
-    ``ds.compute_pixel_statistics()``).
+    ``ds.compute_pixel_statistics()``): they are charted when their values arrive. The
+    "add a chart" list offers every other column with values. Charts and filters follow
+    the dataset: a column that goes (a removed or renamed run's ``"<run>.ap"``) takes its
+    chart and filter with it.
 
     State in Python: :attr:`filters` (readable, assignable, observable), :attr:`filtered_ids`,
     :meth:`reset`, and :attr:`grid` (``explorer.grid.selected``).
@@ -94,7 +98,6 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         self._catalog = ColumnCatalog.of(dataset)
         self._filter_set = FilterSet(self._catalog)
         self._distributions = Distributions(self._filter_set)
-        self._throttle = throttle
         self._emphasis_limit = emphasis_limit
         self._origin: str | None = None
         self._own_grid = grid is None
@@ -115,10 +118,14 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         else:
             reject_grid_options("CocoExplorer()", grid_options)
         self.grid = grid
-        self.charts: dict[str, Chart] = {}
-        self._histogram_charts: dict[str, HistogramChart] = {}
-        self._category_charts: dict[str, CategoryChart] = {}
-
+        self._panel = ChartPanel(
+            self._catalog,
+            self._distributions,
+            has_values=self._has_values,
+            on_filter=self._from_chart,
+            throttle=throttle,
+            hint=PIXEL_HINT,
+        )
         self._status = widgets.HTML()
         self._status.add_class("cw-explorer-status")
         self._chips = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
@@ -128,33 +135,43 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         )
         self._reset_button.layout.width = "auto"
         self._reset_button.on_click(lambda _: self.reset())
-        self._note = widgets.HTML()
-        self._note.add_class("cw-explorer-note")
-        self._histograms = widgets.GridBox(
-            layout=widgets.Layout(
-                grid_template_columns="repeat(auto-fill, minmax(270px, 1fr))",
-                grid_gap="8px",
-                width="100%",
-            )
+        self._add_list = widgets.Dropdown(
+            options=[("add a chart…", "")], value="", layout=widgets.Layout(width="auto")
         )
-        self._bar_charts = widgets.VBox(layout=widgets.Layout(width="100%", grid_gap="8px"))
+        self._add_list.add_class("cw-explorer-add")
+        self._add_list.observe(self._on_add_list, "value")
         box_options = {} if layout is None else {"layout": layout}
         super().__init__([self._header(), self._body(height)], **box_options)
         self.add_class("cw-explorer")
 
-        skipped = []
         for key in columns if columns is not None else IMAGE_CHARTS + OBJECT_CHARTS:
             if columns is None and not self._has_values(key):
-                skipped.append(key)
-                continue
-            self.add_chart(key, refresh=False)
-        self._note.value = _skipped_note(skipped)
+                self._panel.wait_for(key)
+            else:
+                self._panel.add(key)
         self.grid.observe(lambda _: self._update_emphasis(), "sort_by")
+        self._measured: set[str] = set()
+        self._measured_throttle: Throttle[None] = Throttle(
+            lambda _: self._on_measured(), MEASURED_INTERVAL
+        )
+        # Held weakly by the dataset: an explorer nobody holds stops listening.
+        dataset.derived.on_change(self._on_columns_changed)
+        dataset.on_statistics_change(self._on_statistics)
         self._refresh()
+        self._update_add_list()
+
+    @property
+    def charts(self) -> dict[str, Chart]:
+        """The charts by column key, in the order they were added."""
+        return self._panel.charts
+
+    @property
+    def _note(self) -> widgets.HTML:
+        return self._panel.note
 
     def _header(self) -> widgets.HBox:
         header = widgets.HBox(
-            [self._status, self._chips, self._reset_button],
+            [self._status, self._chips, self._reset_button, self._add_list],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
         header.add_class("cw-explorer-header")
@@ -164,7 +181,7 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         """Charts beside the grid, scrolling in a panel as tall as the grid; when the output
         is too narrow for both, the charts above the grid, all of them shown."""
         panel = widgets.VBox(
-            [self._histograms, self._bar_charts, self._note],
+            [self._panel.histograms, self._panel.bar_charts, self._panel.note],
             layout=widgets.Layout(
                 flex=f"1 1 {PANEL_BASIS_PX}px",
                 min_width="300px",
@@ -180,7 +197,9 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         )
         body = widgets.HBox(
             [panel, grid_box, _side_by_side_style(height)],
-            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px"),
+            layout=widgets.Layout(
+                flex_flow="row wrap", align_items="flex-start", grid_gap=f"{GAP_PX}px"
+            ),
         )
         body.add_class("cw-explorer-body")
         body.add_class(f"cw-explorer-height-{int(height)}")
@@ -220,37 +239,16 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
             filters[canonical] = value
         self.filters = filters
 
-    def add_chart(self, key: str, *, refresh: bool = True) -> Chart:
+    def add_chart(self, key: str) -> Chart:
         """Chart one more column (any numeric or categorical column, including one added
-        to ``dataset.images`` or ``dataset.annotations`` after the explorer was built)."""
-        column = self._catalog.column(key)
-        ref = column.ref
-        if ref.key in self.charts:
-            return self.charts[ref.key]
-        chart: Chart
-        values = self._filter_set.filters
-        own, filtering = values.get(ref.key), bool(values)
-        if isinstance(column, NumericColumn):
-            histogram = HistogramChart(
-                ref,
-                describe(ref),
-                self._distributions.bins(ref.key),
-                on_interval=self._from_chart,
-                throttle=self._throttle,
-            )
-            self._histogram_charts[ref.key] = chart = histogram
-            self._histograms.children = (*self._histograms.children, chart.widget)
-            if refresh:
-                histogram.update(self._distributions.histogram(ref.key), own, filtering)
-        else:
-            bars = CategoryChart(ref, describe(ref), column.labels, on_set=self._from_chart)
-            self._category_charts[ref.key] = chart = bars
-            self._bar_charts.children = (*self._bar_charts.children, chart.widget)
-            if refresh:
-                bars.update(self._distributions.categories(ref.key), own, filtering)
-        self.charts[ref.key] = chart
-        if refresh:
-            chart.show_filter(own)
+        to ``dataset.images`` or ``dataset.annotations`` after the explorer was built; one
+        without values yet fills in when they arrive)."""
+        key = self._catalog.ref(key).key
+        if key in self.charts:
+            return self.charts[key]
+        chart = self._panel.add(key)
+        self._panel.draw(self._filter_set.filters, keys=[key])
+        self._update_add_list()
         return chart
 
     # -- filters ---------------------------------------------------------------------------
@@ -285,17 +283,57 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         else:
             self.grid.show(None)
         self._update_emphasis()
-        histograms = {key: self._distributions.histogram(key) for key in self._histogram_charts}
-        categories = {key: self._distributions.categories(key) for key in self._category_charts}
-        values = filters.filters
-        for key, histogram in self._histogram_charts.items():
-            histogram.update(histograms[key], values.get(key), bool(values))
-        for key, bars in self._category_charts.items():
-            bars.update(categories[key], values.get(key), bool(values))
-        for key, chart in self.charts.items():
-            if key != self._origin:
-                chart.show_filter(values.get(key))
+        self._panel.draw(filters.filters, origin=self._origin)
         self._update_header()
+
+    # -- following the dataset ---------------------------------------------------------------
+    def _on_columns_changed(self) -> None:
+        """Derived columns were attached or removed (an evaluation, a run removed or
+        renamed): drop the charts and filters of columns that are gone, redraw those
+        attached anew."""
+        filters = self._filter_set.filters
+        kept = {key: value for key, value in filters.items() if self._catalog.has(key)}
+        _, redrawn = self._panel.sync()
+        if kept != filters:
+            self.filters = kept  # observers hear of the filters that went; this refreshes
+        if self._filter_set.revalue():  # a filtered column attached anew
+            self._refresh()
+        elif redrawn and kept == filters:
+            self._panel.draw(kept, keys=redrawn)
+        self._update_add_list()
+
+    def _on_statistics(self, columns: tuple[str, ...]) -> None:
+        """Image columns were measured (pixel statistics from ``compute_pixel_statistics``,
+        ``quality`` or a grid's thumbnails): recounted at most every ``MEASURED_INTERVAL``
+        seconds while they keep arriving."""
+        self._measured.update(columns)
+        self._measured_throttle.submit(None)
+
+    def _on_measured(self) -> None:
+        measured = [key for key in self._measured if self._catalog.has(key)]
+        self._measured.clear()
+        for key in measured:
+            self._catalog.forget(key)  # written in place: the cached values are stale
+        _, redrawn = self._panel.sync()
+        if self._filter_set.revalue():
+            self._refresh()  # a filter on a measured column: other images match now
+        else:
+            counted = [key for key in [*measured, *redrawn] if key in self.charts]
+            self._panel.draw(self._filter_set.filters, keys=list(dict.fromkeys(counted)))
+        self._update_add_list()
+
+    def _on_add_list(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.add_chart(change["new"])
+            self._add_list.value = ""
+
+    def _update_add_list(self) -> None:
+        # When columns change, not at every brush step: it reads every column once.
+        offered = self._panel.offered()
+        options = [("add a chart…", ""), *((key, key) for key in offered)]
+        if list(self._add_list.options) != options:
+            self._add_list.options = options
+        self._add_list.layout.display = "" if offered else "none"
 
     def _update_emphasis(self) -> None:
         if not self._filter_set.has_object_filters:
@@ -340,15 +378,11 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
         return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
 
     def _has_values(self, key: str) -> bool:
-        column = self._catalog.column(key)
-        if not isinstance(column, NumericColumn):
-            return len(column.codes) > 0
-        measured = np.isfinite(column.values)
-        if key in PIXEL_STATISTICS and not self.dataset.pixel_statistics_complete:
-            # Grids measure the images they show: a few hundred of them would chart as if
-            # they were the dataset. After a full pass, or for most images, or not at all.
-            return measured.size > 0 and bool(measured.mean() >= PIXEL_STATISTICS_COVERAGE)
-        return bool(measured.any())
+        # Grids measure the images they show: pixel statistics count after a full pass,
+        # or for most images.
+        ref = self._catalog.ref(key)
+        sampled = ref.key in PIXEL_STATISTICS and not self.dataset.pixel_statistics_complete
+        return has_values(self._catalog.table(ref)[ref.name], sampled=sampled)
 
 
 def _short_label(key: str) -> str:
@@ -360,7 +394,7 @@ def _short_label(key: str) -> str:
 def _side_by_side_style(height: int) -> widgets.HTML:
     """The rule that limits the chart panel to the grid's height, only while the two sit
     side by side (a container query on the explorer's body; see charts.css)."""
-    side_by_side = PANEL_BASIS_PX + GRID_BASIS_PX + 10
+    side_by_side = PANEL_BASIS_PX + GRID_BASIS_PX + GAP_PX
     rule = (
         f"@container cw-explorer (min-width: {side_by_side}px) {{"
         f" .cw-explorer-height-{int(height)} > .cw-explorer-panel"
@@ -368,16 +402,3 @@ def _side_by_side_style(height: int) -> widgets.HTML:
     )
     style = widgets.HTML(f"<style>{rule}</style>", layout=widgets.Layout(display="none"))
     return style
-
-
-def _skipped_note(skipped: list[str]) -> str:
-    if not skipped:
-        return ""
-    hint = (
-        " (run <code>ds.compute_pixel_statistics()</code>, then build the explorer again)"
-        if any(key in PIXEL_STATISTICS for key in skipped)
-        else ""
-    )
-    # Column keys are user text (columns added in user code): escaped, never markup.
-    names = html.escape(", ".join(skipped))
-    return f"Not charted, no values (for most images) yet: {names}{hint}."

@@ -41,6 +41,8 @@ def test_producing_again_replaces_and_removing_a_run_removes(tables: dict[str, T
     registry.attach(first, "images", {"ap": np.zeros(3), "tp": np.zeros(3)})
     registry.attach(first, "images", {"ap": np.ones(3)})  # a re-evaluation
     assert tables["images"].derived_columns == ["a.ap"]
+    # Heard once per attach, after it: a column attached anew was never gone.
+    assert changes == [2, 1]
     registry.attach(first, run_table("a"), {"tp50": np.ones(4, bool)})
     comparison = Producer("comparison", "a-vs-b", ("a", "b"))
     registry.attach(comparison, "categories", {"ap_delta": np.zeros(2)})

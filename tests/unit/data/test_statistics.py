@@ -3,8 +3,6 @@ a generated one."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -133,24 +131,14 @@ def test_pixel_statistics_can_be_set_per_image(dataset: CocoDataset) -> None:
     assert np.isnan(images["brightness"][dataset.image_row(5)])
 
 
-def test_statistics_measured_on_workers_are_written_by_the_reader(dataset: CocoDataset) -> None:
-    """Thumbnail workers hand statistics in; the table is written on the thread that
-    reads it (never by a worker while the kernel reads it), and listeners hear of it."""
-    heard: list[str] = []
-    dataset.on_file_statistics(lambda: heard.append(threading.current_thread().name))
-    row = dataset.image_row(7)
-    before = dataset.images["brightness"].copy()
-    worker = threading.Thread(
-        target=dataset.set_pixel_statistics_at, args=(row, PixelStatistics(0.75, 0.5, 0.01))
-    )
-    worker.start()
-    worker.join()
-    assert heard == []  # nothing written on the worker
-    np.testing.assert_array_equal(dataset._images["brightness"], before)
-    assert dataset.images["brightness"][row] == 0.75
-    assert heard == [threading.current_thread().name]
+def test_listeners_hear_which_file_columns_got_values(dataset: CocoDataset) -> None:
+    heard: list[tuple[str, ...]] = []
+    dataset.on_statistics_change(heard.append)
+    dataset.set_pixel_statistics_at(dataset.image_row(7), PixelStatistics(0.75, 0.5, 0.01))
+    dataset.set_pixel_statistics_at(dataset.image_row(5), None)  # nothing written, no call
     dataset.compute_file_sizes()
-    assert len(heard) == 2
+    assert heard == [("brightness", "contrast", "sharpness"), ("file_size",)]
+    assert dataset.images["brightness"][dataset.image_row(7)] == 0.75
 
 
 def test_subset_recomputes_category_statistics(dataset: CocoDataset) -> None:

@@ -38,6 +38,25 @@ def figure(marks: list[Any], axes: list[bq.Axis], **options: Any) -> bq.Figure:
     )
 
 
+def close_tree(root: widgets.Widget) -> None:
+    """Close a widget and every widget it holds (marks, scales, axes, layouts), so a
+    chart taken away leaves neither the kernel nor the browser holding its models."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        if id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            if isinstance(value, dict):
+                value = list(value.values())
+            items = value if isinstance(value, list | tuple) else [value]
+            stack.extend(item for item in items if isinstance(item, widgets.Widget))
+        widget.close()
+
+
 def scroll_frame(*children: widgets.Widget) -> widgets.Box:
     """A box that scrolls a tall bar chart beyond ``CATEGORY_MAX_HEIGHT``."""
     return widgets.Box(

@@ -13,7 +13,7 @@ import numpy as np
 from cocowidget.views.columns import ColumnRef, Description
 from cocowidget.views.distributions import CategoryCounts
 from cocowidget.views.filters import FilterValue, ValueSet
-from cocowidget.widgets.charts.bars import LayeredBars, scroll_frame
+from cocowidget.widgets.charts.bars import LayeredBars, close_tree, scroll_frame
 from cocowidget.widgets.charts.readout import HoverReadout
 
 SetCallback = Callable[[str, ValueSet | None], None]
@@ -97,6 +97,10 @@ class CategoryChart:
     def show_filter(self, value: FilterValue | None) -> None:
         self._chosen = value if isinstance(value, frozenset) else frozenset()
         self._show_selection()
+
+    def close(self) -> None:
+        """Take the chart away (its column is gone, or has other labels now)."""
+        close_tree(self.widget)
 
     # -- drawing -------------------------------------------------------------------------------
     def _build(self) -> None:

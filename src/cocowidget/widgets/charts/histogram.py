@@ -16,7 +16,7 @@ from cocowidget.views.columns import ColumnRef, Description
 from cocowidget.views.distributions import Histogram
 from cocowidget.views.filters import FilterValue, Interval
 from cocowidget.views.formatting import format_count, format_interval, format_number
-from cocowidget.widgets.charts.bars import figure
+from cocowidget.widgets.charts.bars import close_tree, figure
 from cocowidget.widgets.charts.readout import HoverReadout
 from cocowidget.widgets.charts.style import (
     BRUSH_COLOR,
@@ -76,6 +76,14 @@ class HistogramChart:
         self.selector = bq.interacts.BrushIntervalSelector(
             scale=x_scale, marks=[], color=BRUSH_COLOR
         )
+        self._x_scale = x_scale
+        self._x_axis = bq.Axis(
+            scale=x_scale,
+            label=description.label,
+            label_offset="32px",  # clear of the tick labels
+            grid_lines="none",
+            **_x_ticks(bins),
+        )
         self._y_scale = y_scale
         self._y_axis = bq.Axis(
             scale=y_scale,
@@ -87,16 +95,7 @@ class HistogramChart:
         )
         self.figure = figure(
             [self.full_bars, self.filtered_bars],
-            [
-                bq.Axis(
-                    scale=x_scale,
-                    label=description.label,
-                    label_offset="32px",  # clear of the tick labels
-                    grid_lines="none",
-                    **_x_ticks(bins),
-                ),
-                self._y_axis,
-            ],
+            [self._x_axis, self._y_axis],
             interaction=self.selector,
             fig_margin=dict(MARGIN),
             padding_y=0.0,
@@ -108,6 +107,7 @@ class HistogramChart:
             labels=bin_labels(bins, description.unit),
             noun=ref.noun,
             orientation="vertical",
+            brush_band=True,
         )
         self.widget = widgets.VBox(
             [self.figure, self.readout], layout=widgets.Layout(min_width="240px")
@@ -147,6 +147,32 @@ class HistogramChart:
             self.selector.selected = selected
         finally:
             self._syncing = False
+
+    def rebin(self, bins: Bins) -> None:
+        """Other bins on the same kind of axis (the column's values changed: measured or
+        attached since), drawn in place; :meth:`update` then draws the counts."""
+        if bins.scale != self.bins.scale:
+            raise ValueError("a linear axis cannot become a log one in place (bqplot)")
+        self.bins = bins
+        edges = bins.edges
+        with self._x_scale.hold_sync():
+            self._x_scale.min, self._x_scale.max = float(edges[0]), float(edges[-1])
+        zeros = np.zeros(bins.count)
+        for bars in (self.full_bars, self.filtered_bars):
+            with bars.hold_sync():  # x and y of one length in one message
+                bars.x, bars.y = bins.centers, zeros
+        with self._x_axis.hold_sync():
+            for name, value in _x_ticks(bins).items():
+                setattr(self._x_axis, name, value)
+        with self.readout.hold_sync():
+            self.readout.labels = bin_labels(bins, self.description.unit)
+            self.readout.full = []  # so the next update draws the full bars
+            self.readout.filtered = []
+
+    def close(self) -> None:
+        """Take the chart away (its column is gone, or binned anew)."""
+        self._throttle.cancel()
+        close_tree(self.widget)
 
     def _set_count_axis(self, highest: int) -> None:
         # The full distribution bounds every filtered one: a fixed axis keeps bars

@@ -12,7 +12,8 @@ class HoverReadout(anywidget.AnyWidget):
     """Reads the bar under the pointer in the enclosing ``.cw-chart`` (js/src/readout/).
 
     ``labels[i]`` names bar ``i``; ``full[i]`` and ``filtered[i]`` are its counts;
-    ``idle_text`` shows when no bar is under the pointer.
+    ``idle_text`` shows when no bar is under the pointer. ``brush_band``: the chart's
+    brush also starts on its axis band and margins (js/src/readout/brush_band.ts).
     """
 
     _esm = Path(__file__).resolve().parents[2] / "static" / "readout.js"
@@ -25,3 +26,4 @@ class HoverReadout(anywidget.AnyWidget):
     noun = traitlets.Unicode("images").tag(sync=True)
     orientation = traitlets.Unicode("vertical").tag(sync=True)
     idle_text = traitlets.Unicode("").tag(sync=True)
+    brush_band = traitlets.Bool(False).tag(sync=True)
