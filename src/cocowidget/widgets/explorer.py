@@ -18,6 +18,7 @@ from cocowidget.views.formatting import format_count, format_interval
 from cocowidget.widgets.charts.panel import Chart, ChartPanel
 from cocowidget.widgets.charts.throttle import Throttle
 from cocowidget.widgets.grid import CocoGrid, reject_grid_options
+from cocowidget.widgets.snapshot import Described, Snapshot, explorer_snapshot
 
 if TYPE_CHECKING:
     from cocowidget.dataset import CocoDataset
@@ -45,7 +46,7 @@ PIXEL_HINT = " (<code>ds.compute_pixel_statistics()</code> measures every image)
 
 
 @checked_methods
-class CocoExplorer(widgets.VBox):  # type: ignore[misc]
+class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
     """Histograms of image and object statistics beside a :class:`CocoGrid` that shows
     the images matching every filter.
 
@@ -220,6 +221,18 @@ class CocoExplorer(widgets.VBox):  # type: ignore[misc]
             self._filter_set.matching_objects()
         ].tolist()
         return ids
+
+    def snapshot(self) -> Snapshot:
+        """What the explorer shows, as text (its repr and the saved notebook's snapshot)."""
+        return explorer_snapshot(
+            source=self.dataset.source_name,
+            charts=list(self.charts),
+            filters=[
+                f"{key} {self._value_text(key, value)}" for key, value in self.filters.items()
+            ],
+            matching=len(self._filter_set.rows()),
+            total=len(self.dataset),
+        )
 
     def filtered_dataset(self) -> CocoDataset:
         """The matching images, with their annotations and predictions, as a dataset."""

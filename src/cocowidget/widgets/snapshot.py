@@ -107,3 +107,71 @@ def thumbnails(
         uri = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
         images.append((uri, caption(row)))
     return images
+
+
+# -- what each widget shows ------------------------------------------------------------------
+def grid_snapshot(
+    title: str,
+    *,
+    source: str,
+    shown: int,
+    total: int,
+    noun: str,
+    sort_by: str | None,
+    runs: Sequence[str],
+    evaluated: str | None,
+    operating_point: tuple[float, float] | None,
+    selected: int,
+    images: list[tuple[str, str]],
+) -> Snapshot:
+    facts = [
+        ("shows", f"{count(shown, noun)} of {total:,}"),
+        ("from", source),
+        ("sorted by", sort_by or "table order"),
+        ("runs drawn", listed(runs)),
+    ]
+    if evaluated is not None and operating_point is not None:
+        iou, score = operating_point
+        facts.append(
+            ("coloured by", f"TP/FP/FN of {evaluated} at IoU {iou:.2f}, score ≥ {score:.2f}")
+        )
+    if selected:
+        facts.append(("selected", count(selected, noun)))
+    return Snapshot(title, facts, images)
+
+
+def explorer_snapshot(
+    *, source: str, charts: Sequence[str], filters: Sequence[str], matching: int, total: int
+) -> Snapshot:
+    return Snapshot(
+        "CocoExplorer",
+        [
+            ("charts", listed(charts)),
+            ("filters", listed(filters)),
+            ("matching", f"{count(matching, 'image')} of {total:,}"),
+            ("from", source),
+        ],
+    )
+
+
+def evaluation_snapshot(
+    *,
+    run: str | None,
+    iou_type: str,
+    stats: Sequence[float],
+    picked: str | None,
+    image_filter: str,
+    matching: int,
+    total: int,
+) -> Snapshot:
+    facts = [
+        ("run", run or "(not in the dataset)"),
+        ("iou type", iou_type),
+        ("AP", f"{stats[0]:.3f}"),
+        ("AP50", f"{stats[1]:.3f}"),
+        ("AP75", f"{stats[2]:.3f}"),
+    ]
+    if picked is not None:
+        facts.append(("class", picked))
+    facts.append(("images", f"{count(matching, 'image')} of {total:,} ({image_filter})"))
+    return Snapshot("EvaluationView", facts)
