@@ -355,3 +355,28 @@ def test_computed_statistics_are_charted_and_offered(
     expect(page.locator(".cw-histogram", has_text="contrast")).to_be_visible()
     assert notebook.value("list(explorer.charts)[-2:]") == ["brightness", "contrast"]
     assert notebook.value("sum(explorer.charts['contrast'].readout.full)") > 100
+
+
+def test_small_objects_are_shown_as_crops(notebook: NotebookPage, coco_tiny: Path) -> None:
+    """A small-object filter finds the images; the "Matching objects" switch shows the
+    small objects themselves, as crops where the grid was, and follows the filter."""
+    open_explorer(notebook, coco_tiny)
+    page = notebook.page
+    notebook.run("explorer.filters = {'annotations.size_bucket': {'small'}}")
+    small = notebook.value("int((ds.annotations['area'] < 32**2).sum())")
+    page.locator(".cw-explorer-show button", has_text="Matching objects").click()
+    crops = page.locator(".cw-explorer .cw-grid .cw-grid-status")
+    expect(crops).to_contain_text(f"{small} of 815 objects", timeout=30_000)
+    assert notebook.value("explorer.show") == "objects"
+    assert notebook.value("sorted(explorer.object_grid.shown_ids)") == sorted(
+        notebook.value("explorer.matching_object_ids")
+    )
+    expect(page.locator(".cw-explorer .cw-grid .cw-cell img[src]").first).to_be_visible(
+        timeout=30_000
+    )
+    notebook.run("explorer.filters = {'annotations.size_bucket': {'large'}}")
+    large = notebook.value("int((ds.annotations['area'] >= 96**2).sum())")
+    expect(crops).to_contain_text(f"{large} of 815 objects", timeout=30_000)
+    page.locator(".cw-explorer-show button", has_text="Images").click()
+    expect(page.locator(".cw-explorer .cw-grid .cw-grid-status")).to_contain_text("images")
+    assert notebook.value("explorer.show") == "images"

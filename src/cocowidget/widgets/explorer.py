@@ -17,7 +17,8 @@ from cocowidget.views.filters import FilterSet, FilterValue
 from cocowidget.views.formatting import format_count, format_interval
 from cocowidget.widgets.charts.panel import Chart, ChartPanel
 from cocowidget.widgets.charts.throttle import Throttle
-from cocowidget.widgets.grid import CocoGrid, reject_grid_options
+from cocowidget.widgets.explorer_objects import ObjectsSwitch
+from cocowidget.widgets.grid import CocoGrid, ObjectGrid, reject_grid_options
 from cocowidget.widgets.snapshot import Described, Snapshot, explorer_snapshot
 
 if TYPE_CHECKING:
@@ -63,9 +64,14 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
     chart and filter with it.
 
     State in Python: :attr:`filters` (readable, assignable, observable), :attr:`filtered_ids`,
-    :meth:`reset`, and :attr:`grid` (``explorer.grid.selected``).
+    :meth:`reset`, and :attr:`grid` (``explorer.grid.selected``). :attr:`show` (or the
+    "Matching objects" toggle) puts the objects that made the images match, as crops,
+    where the grid is (:attr:`object_grid`): small objects are visible there.
     """
 
+    #: ``"images"``: the grid shows the matching images; ``"objects"``: the objects that
+    #: made them match, as crops (small objects visible at last).
+    show = traitlets.Enum(["images", "objects"], "images")
     filters = traitlets.Dict(help="column key → (lo, hi) interval or set of values")
 
     @checked_keywords
@@ -141,6 +147,9 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
         )
         self._add_list.add_class("cw-explorer-add")
         self._add_list.observe(self._on_add_list, "value")
+        self._objects = ObjectsSwitch(
+            dataset, grid, lambda: self.matching_object_ids, self._on_show
+        )
         box_options = {} if layout is None else {"layout": layout}
         super().__init__([self._header(), self._body(height)], **box_options)
         self.add_class("cw-explorer")
@@ -162,6 +171,18 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
         self._update_add_list()
 
     @property
+    def object_grid(self) -> ObjectGrid | None:
+        """The grid of matching objects (``show = "objects"``), once it was shown."""
+        return self._objects.object_grid
+
+    @traitlets.observe("show")
+    def _on_show_trait(self, change: dict[str, Any]) -> None:
+        self._objects.show(change["new"])
+
+    def _on_show(self, what: str) -> None:
+        self.show = what
+
+    @property
     def charts(self) -> dict[str, Chart]:
         """The charts by column key, in the order they were added."""
         return self._panel.charts
@@ -172,7 +193,7 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
 
     def _header(self) -> widgets.HBox:
         header = widgets.HBox(
-            [self._status, self._chips, self._reset_button, self._add_list],
+            [self._status, self._chips, self._reset_button, self._add_list, self._objects.toggle],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
         header.add_class("cw-explorer-header")
@@ -193,9 +214,8 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
         panel.add_class("cw-explorer-panel")
         if self._own_grid:
             self.grid.layout.width = "100%"  # of its box, which grows to the row's width
-        grid_box = widgets.Box(
-            [self.grid], layout=widgets.Layout(flex=f"1 1 {GRID_BASIS_PX}px", min_width="320px")
-        )
+        grid_box = self._objects.box
+        grid_box.layout = widgets.Layout(flex=f"1 1 {GRID_BASIS_PX}px", min_width="320px")
         body = widgets.HBox(
             [panel, grid_box, _side_by_side_style(height)],
             layout=widgets.Layout(
@@ -296,6 +316,7 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
         else:
             self.grid.show(None)
         self._update_emphasis()
+        self._objects.refresh()
         self._panel.draw(filters.filters, origin=self._origin)
         self._update_header()
 
