@@ -30,6 +30,7 @@ from cocowidget.evaluation.operating_point import (
     GroundTruthMatches,
     MatchRecord,
 )
+from cocowidget.evaluation.origin import RunOrigin
 from cocowidget.evaluation.outcomes import GroundTruthStatus
 from cocowidget.evaluation.params import EvalParams, IouType
 
@@ -76,11 +77,13 @@ class Evaluation:
     (``iou_threshold``, ``score_threshold``); :meth:`image_table`, :meth:`class_table`
     and :meth:`image_counts` give them at any other without re-evaluating.
 
-    ``run`` names the prediction run evaluated when the evaluation came from
-    ``CocoData.evaluate`` (``None`` for detections handed in directly).
+    ``origin`` is the prediction run evaluated (a :class:`RunOrigin`: the dataset's
+    :class:`~cocowidget.data.runs.Run` itself) when the evaluation came from
+    ``CocoDataset.evaluate``, and ``run`` its name, which follows a rename; both are
+    ``None`` for detections handed in directly (``cocowidget.evaluation.evaluate``).
     """
 
-    run: str | None = None
+    origin: RunOrigin | None = None
 
     def __init__(
         self,
@@ -96,6 +99,11 @@ class Evaluation:
         self.background_iou = float(background_iou)
         core.params.iou_index(self.iou_threshold)  # fail early on a threshold not evaluated
         self._record = MatchRecord.from_core(core)
+
+    @property
+    def run(self) -> str | None:
+        """The name of the prediction run evaluated, as the dataset calls it now."""
+        return None if self.origin is None else self.origin.name
 
     # -- COCOeval's numbers -----------------------------------------------------------
     @property

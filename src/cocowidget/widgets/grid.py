@@ -356,8 +356,7 @@ class ThumbnailGrid(RpcWidget):
         self.visible_runs = [run for run in runs if run in visible]
         evaluation = self.evaluation
         if evaluation is not None and self._evaluated_run == name:
-            if event == "renamed" and new_name:
-                evaluation.run = new_name
+            if event == "renamed" and new_name:  # the evaluation follows its run's name
                 self._evaluated_run = new_name
                 self._items.matches = MatchData(evaluation, new_name)
             else:  # removed or replaced: its evaluation is of detections that are gone

@@ -131,7 +131,6 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         ``layout`` is the view's own."""
         self.dataset = dataset
         self.evaluation = evaluation
-        self.run = _run_or_none(dataset, evaluation)
         grid_options: dict[str, Any] = {
             "sort_by": sort_by,
             "thumbnail_size": thumbnail_size,
@@ -147,7 +146,7 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
             "executor": executor,
         }
         if grid is None:
-            worst_first = _ap_column(self.run, evaluation)
+            worst_first = _ap_column(self._run_or_none(), evaluation)
             if sort_by is None and worst_first in dataset.images:
                 grid_options["sort_by"] = worst_first
             grid = CocoGrid(dataset, evaluation=evaluation, height=height, **grid_options)
@@ -221,8 +220,16 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
             lambda _: self._throttle.submit(None), ["iou_threshold", "score_threshold"]
         )
         self._refresh()
+        # A renamed run keeps its evaluation: the caption follows (the grid does itself).
+        dataset.runs.on_change(self._on_runs_changed)
 
     # -- state -----------------------------------------------------------------------------
+    @property
+    def run(self) -> str | None:
+        """The name of the evaluated run as the dataset calls it now (``None`` for an
+        evaluation of detections that are no run of the dataset)."""
+        return self._run_or_none()
+
     @property
     def filtered_ids(self) -> list[int]:
         """Ids of the images the class and the filter, or the confusion cell, let through
@@ -381,9 +388,19 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     def _confusion_matrix(self) -> ConfusionMatrix:
         return self.evaluation.confusion_matrix(self.grid.iou_threshold, self.grid.score_threshold)
 
+    def _on_runs_changed(self, _event: str, _name: str, _new_name: str | None) -> None:
+        self.summary.caption = self._caption()
+
+    def _run_or_none(self) -> str | None:
+        try:
+            return run_name(self.dataset, self.evaluation)
+        except ValueError:
+            return None
+
     def _caption(self) -> str:
         evaluation = self.evaluation
-        run = f"run {self.run} · " if self.run else ""
+        name = self.run
+        run = f"run {name} · " if name else ""
         kind = "boxes" if evaluation.iou_type == "bbox" else "masks"
         return (
             f"{run}{kind} · {len(evaluation.image_ids):,} images · "
@@ -428,13 +445,6 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
 def _column() -> widgets.Layout:
     # Two columns side by side, one above the other when the notebook is narrow.
     return widgets.Layout(flex="1 1 360px", min_width="300px", grid_gap="8px")
-
-
-def _run_or_none(dataset: CocoDataset, evaluation: Evaluation) -> str | None:
-    try:
-        return run_name(dataset, evaluation)
-    except ValueError:
-        return None
 
 
 def _ap_column(run: str | None, evaluation: Evaluation) -> str:
