@@ -227,12 +227,20 @@ class Evaluation:
         return self.params.iou_array()
 
     def image_counts(
-        self, iou_threshold: float | None = None, score_threshold: float | None = None
+        self,
+        iou_threshold: float | None = None,
+        score_threshold: float | None = None,
+        *,
+        category_id: int | None = None,
     ) -> Counts:
         """TP / FP / FN per image (aligned with :attr:`image_ids`) at an operating point,
-        from the stored matches: a few vectorised passes, no re-evaluation."""
+        from the stored matches: a few vectorised passes, no re-evaluation. With
+        ``category_id``, of that evaluated class's objects only."""
         t, s = self._operating_point(iou_threshold, score_threshold)
-        return self._record.counts(t, s, by="image", n_groups=self._core.layout.n_images)
+        category = None if category_id is None else self._category_index(category_id)
+        return self._record.counts(
+            t, s, by="image", n_groups=self._core.layout.n_images, category=category
+        )
 
     def class_counts(
         self, iou_threshold: float | None = None, score_threshold: float | None = None
@@ -277,6 +285,12 @@ class Evaluation:
         iou = self.iou_threshold if iou_threshold is None else float(iou_threshold)
         score = self.score_threshold if score_threshold is None else float(score_threshold)
         return self.params.iou_index(iou), score
+
+    def _category_index(self, category_id: int) -> int:
+        ids = self.category_ids.tolist()
+        if int(category_id) not in ids:
+            raise ValueError(f"category {category_id} was not evaluated")
+        return int(ids.index(int(category_id)))
 
     def _category_names(self) -> list[str] | None:
         gt = self._core.gt

@@ -443,3 +443,51 @@ def test_clicking_a_curve_picks_its_class(
     lines._handle_custom_msgs(lines, {"event": "hover", "data": {"index": index}})
     assert view.curves.tooltip.value.startswith("car: AP ")
     assert lines.labels[index] == "car"
+
+
+def test_a_picked_class_is_emphasised_and_counted_alone(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    ds, ev = evaluated
+    car = 3
+    click_class_bar(view, car)
+    grid = view.grid
+    assert grid.count_category == car
+    counts = ev.image_counts(grid.iou_threshold, grid.score_threshold, category_id=car)
+    shown_images = np.isin(ev.image_ids, grid.shown_ids)
+    assert grid.evaluation_counts == {
+        key: int(getattr(counts, key)[shown_images].sum()) for key in ("tp", "fp", "fn")
+    }
+    # Every object of the class in the shown images is emphasised, and nothing else.
+    annotations = ds.annotations
+    cars = (annotations["category_id"] == car) & np.isin(annotations["image_id"], grid.shown_ids)
+    emphasised = grid.emphasized
+    assert sorted(i for ids in emphasised.values() for i in ids) == sorted(
+        annotations["id"][cars].tolist()
+    )
+    detections = ds.predictions["sim"]
+    car_detections = (detections["category_id"] == car) & np.isin(
+        detections["image_id"], grid.shown_ids
+    )
+    found = grid.emphasized_detections["sim"]
+    assert sorted(i for ids in found.values() for i in ids) == sorted(
+        detections["id"][car_detections].tolist()
+    )
+    # A confusion cell, or letting go of the class, draws and counts every class again.
+    click_class_bar(view, car)
+    assert grid.count_category is None and grid.emphasized == {}
+    assert grid.evaluation_counts["tp"] == int(
+        ev.image_counts(grid.iou_threshold, grid.score_threshold).tp.sum()
+    )
+    view.selected_class = car
+    view.confusion_cell = (car, None)
+    assert grid.count_category is None and grid.emphasized_detections == {}
+
+
+def test_the_caption_follows_a_renamed_run(demo: DemoPaths) -> None:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    ds.add_predictions(demo.predictions, name="sim")
+    view = cw.EvaluationView(ds, ds.evaluate("sim"), confusion=False)
+    assert view.run == "sim" and view.summary.caption.startswith("run sim · boxes")
+    ds.rename_predictions("sim", "frcnn")
+    assert view.run == "frcnn" and view.summary.caption.startswith("run frcnn · boxes")

@@ -14,6 +14,7 @@ import traitlets
 from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.evaluation.columns import column_prefix
 from cocowidget.evaluation.dataset_adapter import run_name
+from cocowidget.views.emphasis import EMPHASIS_LIMIT, objects_of_class
 from cocowidget.views.evaluation_charts import class_labels
 from cocowidget.views.evaluation_filters import (
     IMAGE_FILTERS,
@@ -53,8 +54,9 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
 
     Clicking a class bar, or a class's precision–recall curve, picks the class: the grid
     shows the images with it (ground truth, or a detection above the grid's score
-    threshold), its precision–recall curve is drawn bold and the errors chart counts its
-    mistakes. The buttons above the grid narrow that to the images where the class has
+    threshold), draws its objects at full strength and the others dimmed, and counts its
+    TP / FP / FN only; its precision–recall curve is drawn bold and the errors chart
+    counts its mistakes. The buttons above the grid narrow that to the images where the class has
     false positives, or missed objects (with no class picked: any class); a bar of the
     errors chart narrows it to one reason or size.
 
@@ -219,6 +221,7 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         self.grid.observe(
             lambda _: self._throttle.submit(None), ["iou_threshold", "score_threshold"]
         )
+        self.grid.observe(lambda _: self._emphasize(), "sort_by")  # other images come first
         self._refresh()
         # A renamed run keeps its evaluation: the caption follows (the grid does itself).
         dataset.runs.on_change(self._on_runs_changed)
@@ -369,12 +372,26 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         self.set_trait("confusion_detection_ids", detections)
         self.set_trait("confusion_annotation_ids", annotations)
         self.grid.show(self._filtered)
+        self._emphasize()
         subject = "every class" if picked is None else self._labels[picked]
         self.errors.update(
             error_counts(self.evaluation, picked, **point), subject, self._point_text()
         )
         self._reset_button.disabled = not self._filtering_by_class() and cell is None
         self._status.value = self._status_text()
+
+    def _emphasize(self) -> None:
+        """The picked class's objects drawn at full strength, the others dimmed, and the
+        grid's TP / FP / FN counted of that class only."""
+        picked = self.selected_class if self.confusion_cell is None else None
+        grid = self.grid
+        grid.count_category = picked
+        if picked is None:
+            grid.emphasize(None)
+            return
+        first = self.dataset.image_rows(grid.shown_ids[:EMPHASIS_LIMIT])
+        truth, detections = objects_of_class(self.dataset, picked, first)
+        grid.emphasize(truth, detections=detections)
 
     def _on_operating_point(self) -> None:
         self.class_chart.update(self._class_table(), self._point_text())
