@@ -233,7 +233,11 @@ def test_hover_texts_and_confusion_counts(
     assert confusion.heatmap.color[0, 0] == 0 and matrix.counts[0, 0] > 0
     off = matrix.counts[:k, :k] - np.diag(np.diag(matrix.counts[:k, :k]))
     i, j = np.unravel_index(np.argmax(off), off.shape)
-    assert confusion.heatmap.color[i, j] == off.max() == confusion._colors.max
+    # The most mixed-up cell at full strength (2), the least (and every empty one) below.
+    assert confusion.heatmap.color[i, j] == 2.0 == confusion._colors.max
+    fewest = off == off[off > 0].min()
+    np.testing.assert_array_equal(confusion.heatmap.color[fewest], 1.0)
+    assert (confusion.heatmap.color[off == 0] == 0).all()
     confusion._on_hover(confusion.heatmap, {"data": {"rowNum": int(i), "columnNum": int(j)}})
     assert confusion.tooltip.value.startswith(f"{off[i, j]:,} {confusion.view.rows[i]} objects")
     assert f"as {confusion.view.columns[j]}" in confusion.tooltip.value
@@ -482,6 +486,17 @@ def test_a_picked_class_is_emphasised_and_counted_alone(
     view.selected_class = car
     view.confusion_cell = (car, None)
     assert grid.count_category is None and grid.emphasized_detections == {}
+
+
+def test_the_confusion_palette_follows_the_page_theme(view: cw.EvaluationView) -> None:
+    confusion = view.confusion
+    assert confusion is not None
+    light = list(confusion._colors.colors)
+    confusion.theme.dark = True  # what the browser reports under a dark theme
+    dark = list(confusion._colors.colors)
+    assert dark != light and dark[-1] == "#c6dbef"  # the most is the lightest on dark
+    confusion.theme.dark = False
+    assert list(confusion._colors.colors) == light
 
 
 def test_the_caption_follows_a_renamed_run(demo: DemoPaths) -> None:
