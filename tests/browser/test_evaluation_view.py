@@ -1,10 +1,18 @@
 """EvaluationView in JupyterLab: a click on a class bar filters the grid to exactly the
-images the evaluation filters give; the error toggle narrows them; "Show all" restores.
-A click on a confusion-matrix cell filters the grid to the images of its confusions."""
+images the evaluation filters give, draws that class's objects at full strength and the
+others dimmed, and counts that class alone; a class's whole row is its hover and click
+target; the error toggle narrows them; "Show all" restores. A click on a confusion-matrix
+cell filters the grid to the images of its confusions; its fewest count stays visible in
+the light and the dark theme."""
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
+import io
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Locator, Page, expect
 
 from cocowidget.datasets import DemoPaths
 
@@ -14,6 +22,20 @@ from .test_grid import LOADED
 GRID_STATUS = ".cw-evaluation .cw-grid-status"
 STATUS = ".cw-class-filter-status"
 HEATMAP_CELLS = ".cw-confusion rect.heatmapcell"
+CLASS_BARS = ".cw-class-ap .bargroup rect.bar"  # AP50 marks, AP marks, then the row targets
+TOOLTIP = ".cw-tooltip:has(.cw-tooltip-title)"
+
+# Pixels of the grid's overlay canvases drawn (nearly) opaque: objects at full strength.
+# An emphasis dims the others to a quarter, far below the bound.
+OPAQUE_OVERLAY_PIXELS = """() => {
+  let count = 0;
+  for (const canvas of document.querySelectorAll('.cw-evaluation canvas.cw-row-overlay')) {
+    if (!canvas.width || !canvas.height) continue;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i] >= 230) count++;
+  }
+  return count;
+}"""
 
 # Which detections a confusion cell holds, worked out apart from cocowidget's matching:
 # pycocotools' COCOeval with useCats=0 matches detections to objects of any class (the
@@ -56,6 +78,7 @@ def agnostic_cell(truth, predicted, iou, score):
 def open_view(notebook: NotebookPage, demo: DemoPaths) -> int:
     """An EvaluationView of the demo run, its grid loaded; returns the number of images."""
     notebook.run(
+        "import numpy as np\n"
         "import cocowidget as cw\n"
         "from cocowidget.views import evaluation_filters as ef\n"
         f"ANNOTATIONS, PREDICTIONS = {str(demo.annotations)!r}, {str(demo.predictions)!r}\n"
@@ -78,12 +101,12 @@ def test_class_bar_click_filters_the_grid(notebook: NotebookPage, demo: DemoPath
     page = notebook.page
 
     # Bars are drawn bottom-up in chart.order; the top one is the class with the worst AP.
-    bars = page.locator(".cw-class-ap .bargroup rect.bar")
+    bars = page.locator(CLASS_BARS)
     n_classes = notebook.value("len(view.class_chart.order)")
-    expect(bars).to_have_count(2 * n_classes)  # AP50 behind, AP in front
+    expect(bars).to_have_count(3 * n_classes)  # AP50 behind, AP in front, the row targets
     index = n_classes - 1
     worst = notebook.value(f"view.class_chart.category_ids[int(view.class_chart.order[{index}])]")
-    bars.nth(n_classes + index).click()  # the front (AP) mark's bar
+    bars.nth(2 * n_classes + index).click()  # the class's row
 
     expected = notebook.value(
         f"ef.images_with_class(ev, {worst}, score_threshold=view.grid.score_threshold).tolist()"
@@ -96,6 +119,32 @@ def test_class_bar_click_filters_the_grid(notebook: NotebookPage, demo: DemoPath
     expect(shown_cells.first).to_be_visible()
     on_screen = {int(c.get_attribute("data-image-id") or -1) for c in shown_cells.all()}
     assert on_screen and on_screen <= set(expected)
+
+    # The grid counts that class alone: the class table's numbers (every image where the
+    # class has a TP, FP or FN is shown), said as of that class.
+    name, tp, fp, fn = notebook.value(
+        "(lambda t, r: [str(t['name'][r])] + [int(t[c][r]) for c in ('tp', 'fp', 'fn')])("
+        "ev.class_table(view.grid.iou_threshold, view.grid.score_threshold),"
+        f" ev.category_ids.tolist().index({worst}))"
+    )
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"TP {tp} · FP {fp} · FN {fn} ({name} only)")
+    # Its objects, and only those, are emphasised: drawn at full strength, the rest dimmed.
+    truth = notebook.value(
+        f"sorted(ds.annotations['id'][(ds.annotations['category_id'] == {worst})"
+        " & np.isin(ds.annotations['image_id'], view.grid.shown_ids)].tolist())"
+    )
+    emphasised = notebook.value("view.grid.emphasized")
+    assert truth and sorted(i for ids in emphasised.values() for i in ids) == truth
+    assert notebook.value(
+        "sorted(i for ids in view.grid.emphasized_detections['sim'].values() for i in ids)"
+        f" == sorted(ds.predictions['sim']['id'][ds.predictions['sim']['category_id'] == {worst}]"
+        "[np.isin(ds.predictions['sim']['image_id'][ds.predictions['sim']['category_id'] =="
+        f" {worst}], view.grid.shown_ids)].tolist())"
+    )
+    wait_until_drawn(page)
+    dimmed = page.evaluate(OPAQUE_OVERLAY_PIXELS)
+    notebook.run("view.grid.emphasize(None)")  # the same images, every object at full strength
+    page.wait_for_function(f"() => ({OPAQUE_OVERLAY_PIXELS})() > 2 * {dimmed}")
 
     # Narrow to the images where that class has false positives.
     page.locator(".cw-class-filter button", has_text="with false positives").click()
@@ -124,8 +173,70 @@ def test_class_bar_click_filters_the_grid(notebook: NotebookPage, demo: DemoPath
     page.locator(".cw-class-filter button", has_text="Show all").click()
     expect(page.locator(GRID_STATUS)).not_to_contain_text(" of ")
     expect(page.locator(GRID_STATUS)).to_contain_text(f"{total:,} images")
+    expect(page.locator(GRID_STATUS)).to_contain_text("(all classes)")
     assert notebook.value("[view.selected_class, view.image_filter]") == [None, "all"]
     assert len(notebook.value("view.grid.shown_ids")) == total
+    assert notebook.value("view.grid.emphasized") == {}
+
+
+def wait_until_drawn(page: Page) -> None:
+    """Every visible cell of the view has its thumbnail (and so its overlay) drawn."""
+    page.wait_for_function(
+        """() => { const cells = [...document.querySelectorAll(
+                     '.cw-evaluation .cw-cell:not([hidden]) img.cw-thumb')];
+                   return cells.length > 0 && cells.every(i => i.src.startsWith('blob:')); }"""
+    )
+
+
+def test_a_class_row_is_one_target(notebook: NotebookPage, demo: DemoPaths) -> None:
+    """Hovering a class's row anywhere (its AP bar, the AP50 bar beyond it, the space
+    beyond both) reads that class's AP and AP50; a click anywhere on it picks it."""
+    open_view(notebook, demo)
+    page = notebook.page
+    bars = page.locator(CLASS_BARS)
+    n_classes = notebook.value("len(view.class_chart.order)")
+    index = n_classes - 1  # the top row: the worst AP
+    name, ap, ap50, worst = notebook.value(
+        f"(lambda r: [view.class_chart.labels[r], float(ev.classes['ap'][r]),"
+        " float(ev.classes['ap50'][r]), view.class_chart.category_ids[r]])"
+        f"(int(view.class_chart.order[{index}]))"
+    )
+    assert ap < ap50
+    other = notebook.value(f"view.class_chart.labels[int(view.class_chart.order[{index - 1}])]")
+
+    def spots() -> tuple[float, float, dict[str, float]]:
+        """The row's middle, the next row's, and points along the row (measured after
+        any cell run, which scrolls the notebook)."""
+        ap50_bar, ap_bar = bars.nth(index), bars.nth(n_classes + index)
+        ap50_bar.scroll_into_view_if_needed()
+        ap_box, ap50_box = ap_bar.bounding_box(), ap50_bar.bounding_box()
+        below = bars.nth(2 * n_classes + index - 1).bounding_box()  # the next class's row
+        assert ap_box is not None and ap50_box is not None and below is not None
+        ap_end, ap50_end = ap_box["x"] + ap_box["width"], ap50_box["x"] + ap50_box["width"]
+        along = {
+            "on the AP bar": ap_box["x"] + ap_box["width"] / 2,
+            "on the AP50 bar beyond it": (ap_end + ap50_end) / 2,
+            "beyond both": ap50_end + 15,
+        }
+        middle = ap_box["y"] + ap_box["height"] / 2
+        return middle, below["y"] + below["height"] / 2, along
+
+    tooltip = page.locator(TOOLTIP)
+    title = tooltip.locator(".cw-tooltip-title")
+    y, next_y, along = spots()
+    for where, x in along.items():
+        # From the next row (its tooltip shown), onto this one at the spot.
+        page.mouse.move(x, next_y)
+        expect(title, where).to_have_text(other)
+        page.mouse.move(x, y)
+        expect(title, where).to_have_text(name)
+        expect(tooltip, where).to_be_visible()
+        expect(tooltip, where).to_contain_text(f"AP {ap:.3f} · AP50 {ap50:.3f}")
+    page.mouse.click(along["on the AP50 bar beyond it"], y)
+    assert notebook.value_becomes("view.selected_class", worst) == worst
+    y, _, along = spots()
+    page.mouse.click(along["beyond both"], y)  # the picked row again lets go
+    assert notebook.value_becomes("view.selected_class", None) is None
 
 
 def test_confusion_cell_click_filters_the_grid(notebook: NotebookPage, demo: DemoPaths) -> None:
@@ -180,3 +291,110 @@ def test_confusion_cell_click_filters_the_grid(notebook: NotebookPage, demo: Dem
     expect(page.locator(GRID_STATUS)).to_contain_text(f"{total:,} images")
     assert notebook.value("[view.confusion_cell, view.confusion_detection_ids]") == [None, []]
     assert len(notebook.value("view.grid.shown_ids")) == total
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def linear(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def pixel(page: Page, x: float, y: float) -> tuple[int, int, int]:
+    """The colour the page shows at a point, as a person sees it (after compositing)."""
+    shot = page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1})
+    r, g, b = Image.open(io.BytesIO(shot)).convert("RGB").getpixel((0, 0))
+    return int(r), int(g), int(b)
+
+
+def cell_at(page: Page, row: int, column: int) -> Locator:
+    index = page.evaluate(
+        """([selector, row, column]) => [...document.querySelectorAll(selector)]
+             .findIndex(c => c.__data__?.rowNum === row && c.__data__?.columnNum === column)""",
+        [HEATMAP_CELLS, row, column],
+    )
+    assert index >= 0
+    return page.locator(HEATMAP_CELLS).nth(index)
+
+
+def chart_background(page: Page) -> tuple[float, float]:
+    """A point of the confusion chart's own background: right of the matrix, inside the
+    figure's margin (the chart scrolled into view first: cell runs scroll the notebook)."""
+    page.locator(".cw-confusion .svg-figure").scroll_into_view_if_needed()
+    figure = page.locator(".cw-confusion .svg-figure").bounding_box()
+    plot = page.locator(".cw-confusion .plotarea_background").bounding_box()
+    assert figure is not None and plot is not None
+    right = plot["x"] + plot["width"]
+    return (right + figure["x"] + figure["width"]) / 2, plot["y"] + 4
+
+
+def centre(locator: Locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+@pytest.fixture
+def light_theme_after(notebook: NotebookPage) -> Iterator[None]:
+    """The theme is a setting of the session's JupyterLab: later tests need it light."""
+    yield
+    notebook.page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme',"
+        " {theme: 'JupyterLab Light'})"
+    )
+    notebook.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+
+
+@pytest.mark.usefixtures("light_theme_after")
+def test_the_fewest_confusions_stand_out_in_light_and_dark(
+    notebook: NotebookPage, demo: DemoPaths
+) -> None:
+    open_view(notebook, demo)
+    page = notebook.page
+    notebook.run("view.confusion.mode.value = 'all'")  # counts from 1 to the diagonal's
+    # The cell with the fewest objects drawn (one, say, beside a diagonal of dozens), an
+    # empty one, and the most.
+    notebook.run(
+        "drawn = view.confusion.view\n"
+        "shown = np.where(np.isfinite(drawn.values), drawn.values, np.inf)\n"
+        "fewest = [int(k) for k in np.unravel_index(np.argmin(shown), shown.shape)]\n"
+        "empty = [int(k) for k in np.argwhere(~np.isfinite(drawn.values))[0]]\n"
+        "most = [int(k) for k in np.unravel_index(np.nanargmax(drawn.values), shown.shape)]"
+    )
+    fewest, empty, most = notebook.value("[fewest, empty, most]")
+    low, high = notebook.value("[int(drawn.counts[tuple(fewest)]), int(drawn.counts[tuple(most)])]")
+    assert low * 10 <= high  # a wide range: the linear end of it is what faded out
+    cells = {name: cell_at(page, *where) for name, where in
+             (("fewest", fewest), ("empty", empty), ("most", most))}  # fmt: skip
+    for theme, dark in (("JupyterLab Light", False), ("JupyterLab Dark", True)):
+        fill = cells["fewest"].evaluate("c => getComputedStyle(c).fill")
+        page.evaluate(
+            "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})",
+            theme,
+        )
+        page.wait_for_function(
+            "(light) => document.body.dataset.jpThemeLight === light", arg=str(not dark).lower()
+        )
+        assert notebook.value_becomes("view.confusion.theme.dark", dark) is dark
+        if dark:  # the palette changes with the theme
+            page.wait_for_function(
+                "([c, before]) => getComputedStyle(c).fill !== before",
+                arg=[cells["fewest"].element_handle(), fill],
+            )
+        page.mouse.move(0, 0)  # no tooltip over the cells
+        background = pixel(page, *chart_background(page))
+        assert dark == (_luminance(background) < 0.1), theme
+        seen = {name: pixel(page, *centre(cell)) for name, cell in cells.items()}
+        # One object is as visible as a graphic must be (WCAG: 3:1 against its
+        # surroundings); an empty cell is a tint only; the most is the strongest.
+        assert contrast(seen["fewest"], background) >= 3.0, (theme, seen, background)
+        assert contrast(seen["empty"], background) < 1.5, (theme, seen, background)
+        assert contrast(seen["most"], background) > contrast(seen["fewest"], background)

@@ -35,6 +35,7 @@ def test_wheel_contains_the_bundle_and_imports(tmp_path: Path) -> None:
     assert "cocowidget/static/grid.css" in names
     assert "cocowidget/static/readout.js" in names
     assert "cocowidget/static/summary.js" in names
+    assert "cocowidget/static/theme.js" in names
 
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)

@@ -92,7 +92,7 @@ export class GridView {
     model.on("change:_emphasis", () => this.redrawOverlays());
     // The status names the thresholds too: counts that come out the same at the new ones
     // (crops of false positives, say) send no change of evaluation_counts.
-    for (const trait of ["evaluation_counts", "iou_threshold", "score_threshold"]) {
+    for (const trait of ["evaluation_counts", "iou_threshold", "score_threshold", "count_category"]) {
       model.on(`change:${trait}`, () => this.updateStatus());
     }
     const overlayTraits = ["show_ground_truth", "visible_runs", "_run_numbers", "score_threshold", "show_masks", "show_boxes"];
@@ -286,7 +286,7 @@ export class GridView {
     cell.box.style.width = `${width}px`;
     cell.box.style.height = `${height}px`;
     const emphasis = this.model.get("_emphasis")?.[String(thumb.row)];
-    const keys = emphasis ? new Set(emphasis.map((objectRow) => `0:${objectRow}`)) : undefined;
+    const keys = emphasis ? new Set(emphasis) : undefined; // "source:row", as overlays name objects
     this.overlays.draw(this.geometry, cell.position, thumb, width, height, this.overlayOptions, keys);
   }
 
@@ -303,7 +303,14 @@ export class GridView {
       counts: this.model.get("evaluation_counts") ?? {},
       iouThreshold: this.model.get("iou_threshold"),
       scoreThreshold: this.model.get("score_threshold"),
+      countedClass: this.countedClass(),
     });
+  }
+
+  private countedClass(): string | undefined {
+    const id = this.model.get("count_category");
+    if (id === null || id === undefined) return undefined;
+    return this.categories.get(id)?.name ?? String(id);
   }
 
   // -- interaction -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ export interface GridModel {
   _runs: string[]; // prediction runs by name, in the dataset's order
   _run_numbers: number[]; // each run's number: an overlay object's `source` (0: ground truth)
   _sortable_columns: string[];
-  _emphasis: Record<string, number[]>; // item row -> annotation rows to emphasise
+  _emphasis: Record<string, string[]>; // image row -> "source:row" of the objects to emphasise
   _initial_batch: { result?: ThumbnailBatch; buffers?: DataView[] }; // cached first screen
   _thumbnail_side: number; // the long side thumbnails are rendered at; twice that for large cells
   _selected_rows: number[]; // rows of the selected items (Python's `selected` holds ids)
@@ -30,6 +30,7 @@ export interface GridModel {
   color_by: "category" | "match";
   iou_threshold: number;
   evaluation_counts: { tp?: number; fp?: number; fn?: number };
+  count_category: number | null; // the class evaluation_counts counts (null: every class)
   _iou_thresholds: number[];
   _evaluated_run: string;
 }

@@ -9,6 +9,7 @@ export interface StatusFacts {
   counts: { tp?: number; fp?: number; fn?: number };
   iouThreshold: number;
   scoreThreshold: number;
+  countedClass?: string; // the one class the counts are of (CocoGrid.count_category)
 }
 
 const count = (n: number) => n.toLocaleString("en-US"); // 5,000, as the charts say
@@ -24,8 +25,9 @@ export function statusText(facts: StatusFacts): string {
     const iou = facts.iouThreshold.toFixed(2);
     const score = facts.scoreThreshold.toFixed(2);
     const text = present.map((key) => `${key.toUpperCase()} ${count(counts[key] ?? 0)}`).join(" · ");
-    // Of every object in the shown images, whatever filtered them (a class, say).
-    const scope = noun === "images" ? " (all classes)" : "";
+    // Of every object in the shown images, or of the one class counted.
+    const only = facts.countedClass;
+    const scope = only !== undefined ? ` (${only} only)` : noun === "images" ? " (all classes)" : "";
     parts.push(`${text}${scope} at IoU ${iou}, score ≥ ${score}`);
   }
   return parts.join(" · ");

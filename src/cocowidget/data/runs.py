@@ -83,6 +83,11 @@ class RunRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._runs
 
+    def holds(self, run: Run) -> bool:
+        """Whether ``run`` itself is registered (not merely a run of its name: a
+        replacement is another Run)."""
+        return self._runs.get(run.name) is run
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._runs)
 

@@ -21,6 +21,7 @@ from cocowidget.evaluation.detections_table import BACKGROUND_IOU
 from cocowidget.evaluation.engine import evaluate, paused_gc
 from cocowidget.evaluation.inputs import Detections, GroundTruth, box_polygon
 from cocowidget.evaluation.mask_pairs import start_worker
+from cocowidget.evaluation.origin import RunOrigin
 from cocowidget.evaluation.params import (
     COCO_AREA_LABELS,
     COCO_AREA_RANGES,
@@ -150,7 +151,7 @@ def evaluate_dataset(
                 score_threshold=score_threshold,
                 background_iou=background_iou,
             )
-    evaluation.run = run
+    evaluation.origin = RunOrigin(ds.runs, run)
     return evaluation
 
 
@@ -174,12 +175,19 @@ def _warn_duplicate_ids(ds: CocoData) -> None:
 
 
 def run_name(ds: CocoData, evaluation: Evaluation) -> str:
-    """The prediction run of ``ds`` an evaluation was made of: the run it names
-    (``evaluation.run``) if ``ds`` holds that run's detections, else the one run whose
-    detections (ids, images, classes and scores, in table order) the evaluation holds."""
-    named = evaluation.run
-    if named is not None and named in ds.predictions and _holds(ds.predictions[named], evaluation):
-        return named
+    """The name in ``ds`` of the prediction run an evaluation was made of.
+
+    An evaluation made by ``ds.evaluate(run)`` knows its run (``evaluation.origin``):
+    its name now (after any rename), or a ``ValueError`` if the run was removed or
+    replaced, or belongs to another dataset (a subset has runs of its own).
+
+    Only an evaluation made outside a dataset (``cocowidget.evaluation.evaluate`` on
+    detections handed in directly) has no origin: it is of the one run whose detections
+    (ids, images, classes and scores, in table order) it holds, found by comparing
+    arrays; none or several such runs is a ``ValueError`` (name the runs yourself).
+    """
+    if evaluation.origin is not None:
+        return evaluation.origin.name_in(ds.runs)
     names = [name for name, table in ds.predictions.items() if _holds(table, evaluation)]
     if len(names) != 1:
         problem = "matches no prediction run" if not names else f"matches the runs {names}"

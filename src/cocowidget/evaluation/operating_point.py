@@ -170,14 +170,25 @@ class MatchRecord:
             ground_truth=GroundTruthMatches(matched_score=credit, ignored=core.gt_ignore[0]),
         )
 
-    def counts(self, t_index: int, score_threshold: float, *, by: str, n_groups: int) -> Counts:
-        """Counts per image (``by="image"``) or per category (``by="category"``)."""
+    def counts(
+        self,
+        t_index: int,
+        score_threshold: float,
+        *,
+        by: str,
+        n_groups: int,
+        category: int | None = None,
+    ) -> Counts:
+        """Counts per image (``by="image"``) or per category (``by="category"``), of
+        the objects of one category only if ``category`` (its index in the layout)."""
         dt_group = self.dt_image if by == "image" else self.dt_category
         gt_group = self.gt_image if by == "image" else self.gt_category
         dt = self.detections.verdicts(t_index, score_threshold)
         gt = self.ground_truth.verdicts(t_index, score_threshold)
+        dt_in = np.ones(len(dt), dtype=bool) if category is None else self.dt_category == category
+        gt_in = np.ones(len(gt), dtype=bool) if category is None else self.gt_category == category
         return Counts(
-            tp=np.bincount(dt_group[dt == Verdict.TP], minlength=n_groups),
-            fp=np.bincount(dt_group[dt == Verdict.FP], minlength=n_groups),
-            fn=np.bincount(gt_group[gt == Verdict.FN], minlength=n_groups),
+            tp=np.bincount(dt_group[dt_in & (dt == Verdict.TP)], minlength=n_groups),
+            fp=np.bincount(dt_group[dt_in & (dt == Verdict.FP)], minlength=n_groups),
+            fn=np.bincount(gt_group[gt_in & (gt == Verdict.FN)], minlength=n_groups),
         )

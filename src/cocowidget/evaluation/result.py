@@ -30,6 +30,7 @@ from cocowidget.evaluation.operating_point import (
     GroundTruthMatches,
     MatchRecord,
 )
+from cocowidget.evaluation.origin import RunOrigin
 from cocowidget.evaluation.outcomes import GroundTruthStatus
 from cocowidget.evaluation.params import EvalParams, IouType
 
@@ -76,11 +77,13 @@ class Evaluation:
     (``iou_threshold``, ``score_threshold``); :meth:`image_table`, :meth:`class_table`
     and :meth:`image_counts` give them at any other without re-evaluating.
 
-    ``run`` names the prediction run evaluated when the evaluation came from
-    ``CocoData.evaluate`` (``None`` for detections handed in directly).
+    ``origin`` is the prediction run evaluated (a :class:`RunOrigin`: the dataset's
+    :class:`~cocowidget.data.runs.Run` itself) when the evaluation came from
+    ``CocoDataset.evaluate``, and ``run`` its name, which follows a rename; both are
+    ``None`` for detections handed in directly (``cocowidget.evaluation.evaluate``).
     """
 
-    run: str | None = None
+    origin: RunOrigin | None = None
 
     def __init__(
         self,
@@ -96,6 +99,11 @@ class Evaluation:
         self.background_iou = float(background_iou)
         core.params.iou_index(self.iou_threshold)  # fail early on a threshold not evaluated
         self._record = MatchRecord.from_core(core)
+
+    @property
+    def run(self) -> str | None:
+        """The name of the prediction run evaluated, as the dataset calls it now."""
+        return None if self.origin is None else self.origin.name
 
     # -- COCOeval's numbers -----------------------------------------------------------
     @property
@@ -219,12 +227,20 @@ class Evaluation:
         return self.params.iou_array()
 
     def image_counts(
-        self, iou_threshold: float | None = None, score_threshold: float | None = None
+        self,
+        iou_threshold: float | None = None,
+        score_threshold: float | None = None,
+        *,
+        category_id: int | None = None,
     ) -> Counts:
         """TP / FP / FN per image (aligned with :attr:`image_ids`) at an operating point,
-        from the stored matches: a few vectorised passes, no re-evaluation."""
+        from the stored matches: a few vectorised passes, no re-evaluation. With
+        ``category_id``, of that evaluated class's objects only."""
         t, s = self._operating_point(iou_threshold, score_threshold)
-        return self._record.counts(t, s, by="image", n_groups=self._core.layout.n_images)
+        category = None if category_id is None else self._category_index(category_id)
+        return self._record.counts(
+            t, s, by="image", n_groups=self._core.layout.n_images, category=category
+        )
 
     def class_counts(
         self, iou_threshold: float | None = None, score_threshold: float | None = None
@@ -269,6 +285,12 @@ class Evaluation:
         iou = self.iou_threshold if iou_threshold is None else float(iou_threshold)
         score = self.score_threshold if score_threshold is None else float(score_threshold)
         return self.params.iou_index(iou), score
+
+    def _category_index(self, category_id: int) -> int:
+        ids = self.category_ids.tolist()
+        if int(category_id) not in ids:
+            raise ValueError(f"category {category_id} was not evaluated")
+        return int(ids.index(int(category_id)))
 
     def _category_names(self) -> list[str] | None:
         gt = self._core.gt

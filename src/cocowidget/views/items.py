@@ -51,12 +51,15 @@ class ImageItems:
     def ids(self) -> np.ndarray:
         return self.dataset.images["id"]
 
-    def evaluation_counts(self, rows: np.ndarray, iou: float, score: float) -> dict[str, int]:
-        """TP, FP and FN summed over the images at ``rows`` (none without matches)."""
+    def evaluation_counts(
+        self, rows: np.ndarray, iou: float, score: float, category_id: int | None = None
+    ) -> dict[str, int]:
+        """TP, FP and FN summed over the images at ``rows`` (none without matches), of
+        one class's objects only if ``category_id``."""
         if self.matches is None:
             return {}
         evaluation = self.matches.evaluation
-        counts = evaluation.image_counts(iou, score)
+        counts = evaluation.image_counts(iou, score, category_id=category_id)
         shown = np.isin(evaluation.image_ids, self.ids[rows])
         return {
             "tp": int(counts.tp[shown].sum()),
@@ -134,13 +137,18 @@ class ObjectItems:
     def ids(self) -> np.ndarray:
         return self._table["id"]
 
-    def evaluation_counts(self, rows: np.ndarray, iou: float, score: float) -> dict[str, int]:
-        """Among the objects at ``rows``: TP and FP if they are the evaluated run's
-        detections, TP (found) and FN (missed) if they are annotations."""
+    def evaluation_counts(
+        self, rows: np.ndarray, iou: float, score: float, category_id: int | None = None
+    ) -> dict[str, int]:
+        """Among the objects at ``rows`` (of one class only if ``category_id``): TP and
+        FP if they are the evaluated run's detections, TP (found) and FN (missed) if they
+        are annotations."""
         matches = self.matches
         if matches is None or (self.run is not None and self.run != matches.run):
             return {}
         evaluation = matches.evaluation
+        if category_id is not None:
+            rows = rows[self._table["category_id"][rows] == category_id]
         shown = self.ids[rows]
         if self.run is None:
             truth_ids = evaluation.ground_truth["id"]

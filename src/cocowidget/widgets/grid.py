@@ -7,7 +7,7 @@ this module only holds state, validates it, and answers the browser's requests.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,6 +26,7 @@ from cocowidget.protocol.messages import (
     ThumbnailsParams,
     encode,
 )
+from cocowidget.views.emphasis import GROUND_TRUTH, emphasis_keys, emphasized_ids
 from cocowidget.views.items import ImageItems, ObjectItems
 from cocowidget.views.matches import MatchData
 from cocowidget.views.ordering import ImageOrder, sort_rows
@@ -76,7 +77,7 @@ class ThumbnailGrid(RpcWidget):
     # drawings can never be taken for another's), aligned with _runs.
     _run_numbers = traitlets.List(traitlets.Int()).tag(sync=True)
     _sortable_columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    _emphasis = traitlets.Dict().tag(sync=True)  # item row -> annotation rows (see emphasize)
+    _emphasis = traitlets.Dict().tag(sync=True)  # image row -> "source:row" (views/emphasis.py)
     # The selection as the browser sees it: rows of the items' table; `selected` holds ids.
     _selected_rows = traitlets.List(traitlets.Int()).tag(sync=True)
     # The first screen's thumbnails that were cached when the grid was made, in the
@@ -101,6 +102,8 @@ class ThumbnailGrid(RpcWidget):
     color_by = traitlets.Enum(["category", "match"], "category").tag(sync=True)
     iou_threshold = traitlets.Float(0.5).tag(sync=True)
     evaluation_counts = traitlets.Dict(read_only=True).tag(sync=True)
+    # A category id: evaluation_counts counts only its objects (None: every class).
+    count_category = traitlets.Int(None, allow_none=True).tag(sync=True)
     _iou_thresholds = traitlets.List(traitlets.Float()).tag(sync=True)
     _evaluated_run = traitlets.Unicode("").tag(sync=True)
 
@@ -196,6 +199,8 @@ class ThumbnailGrid(RpcWidget):
 
     @evaluation.setter
     def evaluation(self, evaluation: Evaluation | None) -> None:
+        if self.count_category not in _evaluated_classes(evaluation):
+            self.count_category = None  # a class the new evaluation does not count
         if evaluation is None:
             self._items.matches = None
             self._evaluated_run = ""
@@ -231,13 +236,20 @@ class ThumbnailGrid(RpcWidget):
             )
         return value
 
-    @traitlets.observe("iou_threshold", "score_threshold")
+    @traitlets.validate("count_category")
+    def _check_count_category(self, proposal: dict[str, Any]) -> int | None:
+        value = proposal["value"]
+        if value is not None and value not in _evaluated_classes(self.evaluation):
+            raise traitlets.TraitError(f"category {value} is not counted by the evaluation")
+        return None if value is None else int(value)
+
+    @traitlets.observe("iou_threshold", "score_threshold", "count_category")
     def _on_threshold(self, _change: dict[str, Any]) -> None:
         self._update_counts()
 
     def _update_counts(self) -> None:
         counts = self._items.evaluation_counts(
-            self._shown_rows, self.iou_threshold, self.score_threshold
+            self._shown_rows, self.iou_threshold, self.score_threshold, self.count_category
         )
         self.set_trait("evaluation_counts", counts)
 
@@ -251,24 +263,28 @@ class ThumbnailGrid(RpcWidget):
         self._apply_order()
         self._update_counts()
 
-    def emphasize(self, annotation_rows: npt.ArrayLike | None) -> None:
-        """Draw these objects (rows of ``ds.annotations``) at full strength and the other
-        objects of their images dimmed; ``None`` or empty: every object as usual."""
-        rows = np.zeros(0, np.int64) if annotation_rows is None else np.asarray(annotation_rows)
-        image_rows = self.dataset.annotations["image_index"][rows.astype(np.int64)]
-        emphasis: dict[str, list[int]] = {}
-        for image_row, row in zip(image_rows.tolist(), rows.tolist(), strict=True):
-            emphasis.setdefault(str(image_row), []).append(int(row))
-        self._emphasis = emphasis
+    def emphasize(
+        self,
+        annotation_rows: npt.ArrayLike | None,
+        *,
+        detections: Mapping[str, npt.ArrayLike] | None = None,
+    ) -> None:
+        """Draw these objects (rows of ``ds.annotations`` and, per run name, rows of
+        ``ds.predictions[run]``) at full strength and the other objects of their images
+        dimmed; ``None`` or nothing: every object as usual."""
+        self._emphasis = emphasis_keys(self.dataset, annotation_rows, detections)
 
     @property
     def emphasized(self) -> dict[int, list[int]]:
         """The emphasised objects (see :meth:`emphasize`): image id -> annotation ids."""
-        images, annotations = self.dataset.images, self.dataset.annotations
-        return {
-            int(images["id"][int(row)]): annotations["id"][rows].tolist()
-            for row, rows in self._emphasis.items()
-        }
+        return emphasized_ids(self.dataset, self._emphasis, GROUND_TRUTH)
+
+    @property
+    def emphasized_detections(self) -> dict[str, dict[int, list[int]]]:
+        """The emphasised detections: run name -> image id -> detection ids."""
+        runs = self.dataset.runs.runs()
+        found = {run.name: emphasized_ids(self.dataset, self._emphasis, run.number) for run in runs}
+        return {name: ids for name, ids in found.items() if ids}
 
     @property
     def shown_ids(self) -> list[int]:
@@ -356,8 +372,7 @@ class ThumbnailGrid(RpcWidget):
         self.visible_runs = [run for run in runs if run in visible]
         evaluation = self.evaluation
         if evaluation is not None and self._evaluated_run == name:
-            if event == "renamed" and new_name:
-                evaluation.run = new_name
+            if event == "renamed" and new_name:  # the evaluation follows its run's name
                 self._evaluated_run = new_name
                 self._items.matches = MatchData(evaluation, new_name)
             else:  # removed or replaced: its evaluation is of detections that are gone
@@ -465,7 +480,8 @@ class CocoGrid(ThumbnailGrid):
     the same name, assignable and observable afterwards:
 
     - ``evaluation``: an evaluation of one of the dataset's runs; the overlays are
-      coloured by match status and ``evaluation_counts`` counts TP / FP / FN.
+      coloured by match status and ``evaluation_counts`` counts TP / FP / FN (of the
+      class ``count_category`` only, a trait, if set: an evaluated category id).
     - ``sort_by`` (``None``: table order), ``selected`` (ids), ``thumbnail_size`` (cell
       side, 48-512 px), ``height`` (px), ``caption`` (an image column; ``""``: none).
     - ``show_ground_truth``, ``visible_runs`` (prediction runs drawn; ``None``: all),
@@ -582,6 +598,10 @@ class ObjectGrid(ThumbnailGrid):
                 "show_boxes": show_boxes,
             },
         )
+
+
+def _evaluated_classes(evaluation: Evaluation | None) -> list[int]:
+    return [] if evaluation is None else [int(i) for i in evaluation.category_ids.tolist()]
 
 
 def reject_grid_options(owner: str, options: dict[str, Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 
 from cocowidget.dataset import CocoDataset
 from cocowidget.datasets import DemoPaths
+from cocowidget.evaluation import detections_from_dataset, evaluate, ground_truth_from_dataset
 from cocowidget.evaluation.compare_columns import compare_columns, run_name
 from cocowidget.evaluation.result import Evaluation
 
@@ -114,10 +114,10 @@ def test_runs_are_named_or_found(two_runs: tuple[CocoDataset, Evaluation, Evalua
     assert run_name(ds, new) == "new"
     ds.add_predictions(ds.predictions_to_list("old"), name="copy")
     try:
-        # The evaluation names its run: an identical copy of it is no ambiguity.
+        # The evaluation knows its run: an identical copy of it is no ambiguity.
         assert run_name(ds, old) == "old"
-        unnamed = copy.copy(old)
-        unnamed.run = None
+        # One made outside the dataset is found by its arrays, which both runs hold.
+        unnamed = evaluate(ground_truth_from_dataset(ds), detections_from_dataset(ds, "old"))
         with pytest.raises(ValueError, match="'old', 'copy'"):
             run_name(ds, unnamed)
         with pytest.raises(ValueError, match="old"):

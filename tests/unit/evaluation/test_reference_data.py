@@ -192,6 +192,20 @@ def test_image_counts_add_up(case: Case) -> None:
     assert counts.fp.sum() == detections["fp"][:, 0].sum()
 
 
+def test_image_counts_of_one_class_add_up_to_its_class_counts(case: Case) -> None:
+    ev = case.ours
+    classes = ev.class_counts(0.5, 0.3)
+    for index, category_id in enumerate(ev.category_ids.tolist()[:12]):
+        counts = ev.image_counts(0.5, 0.3, category_id=category_id)
+        assert [counts.tp.sum(), counts.fp.sum(), counts.fn.sum()] == [
+            classes.tp[index],
+            classes.fp[index],
+            classes.fn[index],
+        ]
+    with pytest.raises(ValueError, match="not evaluated"):
+        ev.image_counts(category_id=-12345)
+
+
 def test_adapters_agree(case: Case) -> None:
     via_coco = evaluate(
         ground_truth_from_coco(case.coco_gt), detections_from_coco(case.coco_dt), case.iou_type

@@ -38,10 +38,17 @@ def view(evaluated: tuple[cw.CocoDataset, Evaluation]) -> cw.EvaluationView:
 
 
 def click_class_bar(view: cw.EvaluationView, category_id: int) -> None:
-    """What bqplot does on a click: the bar's index becomes the mark's selection."""
+    """What bqplot sends on a click on a class's row: an element_click message from the
+    transparent bars over the two visible ones, with the row's index."""
     chart = view.class_chart
-    row = chart.category_ids.index(category_id)
-    chart.ap_bars.selected = np.flatnonzero(chart.order == row)
+    index = int(np.flatnonzero(chart.order == chart.category_ids.index(category_id))[0])
+    rows = chart.rows
+    rows._handle_custom_msgs(rows, {"event": "element_click", "data": {"index": index}})
+
+
+def click_chart_background(view: cw.EvaluationView) -> None:
+    rows = view.class_chart.rows
+    rows._handle_custom_msgs(rows, {"event": "background_click"})
 
 
 def shown(view: cw.EvaluationView) -> list[int]:
@@ -113,7 +120,7 @@ def test_clicking_a_class_bar_shows_its_images_and_its_curve(
 
 def test_background_click_and_reset_show_everything(view: cw.EvaluationView) -> None:
     click_class_bar(view, 3)
-    view.class_chart.ap_bars.selected = None  # bqplot clears on a background click
+    click_chart_background(view)
     assert view.selected_class is None
     assert len(view.grid.shown_ids) == len(view.dataset.images)
     view.selected_class = 1
@@ -124,15 +131,15 @@ def test_background_click_and_reset_show_everything(view: cw.EvaluationView) -> 
     assert view.class_chart.ap_bars.selected is None
 
 
-def test_ctrl_click_keeps_one_class(view: cw.EvaluationView) -> None:
+def test_one_class_at_a_time_and_a_second_click_lets_go(view: cw.EvaluationView) -> None:
     chart = view.class_chart
-    first, second = (
-        int(np.flatnonzero(chart.order == chart.category_ids.index(c))[0]) for c in (1, 3)
-    )
-    chart.ap_bars.selected = np.array([first])
-    chart.ap_bars.selected = np.array([first, second])
+    click_class_bar(view, 1)
+    click_class_bar(view, 3)
     assert view.selected_class == 3
-    assert chart.ap_bars.selected.tolist() == [second]
+    second = int(np.flatnonzero(chart.order == chart.category_ids.index(3))[0])
+    assert chart.ap_bars.selected.tolist() == chart.ap50_bars.selected.tolist() == [second]
+    click_class_bar(view, 3)
+    assert view.selected_class is None and chart.ap_bars.selected is None
 
 
 def test_false_positive_and_missed_filters_follow_the_grid_thresholds(
@@ -208,7 +215,7 @@ def test_hover_texts_and_confusion_counts(
     _, ev = evaluated
     chart = view.class_chart
     top = int(chart.order[-1])  # the top bar: the worst AP
-    chart._on_hover(chart.ap_bars, {"data": {"index": len(chart.order) - 1}})
+    chart._on_hover(chart.rows, {"data": {"index": len(chart.order) - 1}})
     classes = view.evaluation.class_table(view.grid.iou_threshold, view.grid.score_threshold)
     assert chart.tooltip.name.value == str(classes["name"][top])
     assert chart.tooltip.scores.value == (
@@ -226,7 +233,11 @@ def test_hover_texts_and_confusion_counts(
     assert confusion.heatmap.color[0, 0] == 0 and matrix.counts[0, 0] > 0
     off = matrix.counts[:k, :k] - np.diag(np.diag(matrix.counts[:k, :k]))
     i, j = np.unravel_index(np.argmax(off), off.shape)
-    assert confusion.heatmap.color[i, j] == off.max() == confusion._colors.max
+    # The most mixed-up cell at full strength (2), the least (and every empty one) below.
+    assert confusion.heatmap.color[i, j] == 2.0 == confusion._colors.max
+    fewest = off == off[off > 0].min()
+    np.testing.assert_array_equal(confusion.heatmap.color[fewest], 1.0)
+    assert (confusion.heatmap.color[off == 0] == 0).all()
     confusion._on_hover(confusion.heatmap, {"data": {"rowNum": int(i), "columnNum": int(j)}})
     assert confusion.tooltip.value.startswith(f"{off[i, j]:,} {confusion.view.rows[i]} objects")
     assert f"as {confusion.view.columns[j]}" in confusion.tooltip.value
@@ -436,3 +447,62 @@ def test_clicking_a_curve_picks_its_class(
     lines._handle_custom_msgs(lines, {"event": "hover", "data": {"index": index}})
     assert view.curves.tooltip.value.startswith("car: AP ")
     assert lines.labels[index] == "car"
+
+
+def test_a_picked_class_is_emphasised_and_counted_alone(
+    view: cw.EvaluationView, evaluated: tuple[cw.CocoDataset, Evaluation]
+) -> None:
+    ds, ev = evaluated
+    car = 3
+    click_class_bar(view, car)
+    grid = view.grid
+    assert grid.count_category == car
+    counts = ev.image_counts(grid.iou_threshold, grid.score_threshold, category_id=car)
+    shown_images = np.isin(ev.image_ids, grid.shown_ids)
+    assert grid.evaluation_counts == {
+        key: int(getattr(counts, key)[shown_images].sum()) for key in ("tp", "fp", "fn")
+    }
+    # Every object of the class in the shown images is emphasised, and nothing else.
+    annotations = ds.annotations
+    cars = (annotations["category_id"] == car) & np.isin(annotations["image_id"], grid.shown_ids)
+    emphasised = grid.emphasized
+    assert sorted(i for ids in emphasised.values() for i in ids) == sorted(
+        annotations["id"][cars].tolist()
+    )
+    detections = ds.predictions["sim"]
+    car_detections = (detections["category_id"] == car) & np.isin(
+        detections["image_id"], grid.shown_ids
+    )
+    found = grid.emphasized_detections["sim"]
+    assert sorted(i for ids in found.values() for i in ids) == sorted(
+        detections["id"][car_detections].tolist()
+    )
+    # A confusion cell, or letting go of the class, draws and counts every class again.
+    click_class_bar(view, car)
+    assert grid.count_category is None and grid.emphasized == {}
+    assert grid.evaluation_counts["tp"] == int(
+        ev.image_counts(grid.iou_threshold, grid.score_threshold).tp.sum()
+    )
+    view.selected_class = car
+    view.confusion_cell = (car, None)
+    assert grid.count_category is None and grid.emphasized_detections == {}
+
+
+def test_the_confusion_palette_follows_the_page_theme(view: cw.EvaluationView) -> None:
+    confusion = view.confusion
+    assert confusion is not None
+    light = list(confusion._colors.colors)
+    confusion.theme.dark = True  # what the browser reports under a dark theme
+    dark = list(confusion._colors.colors)
+    assert dark != light and dark[-1] == "#c6dbef"  # the most is the lightest on dark
+    confusion.theme.dark = False
+    assert list(confusion._colors.colors) == light
+
+
+def test_the_caption_follows_a_renamed_run(demo: DemoPaths) -> None:
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    ds.add_predictions(demo.predictions, name="sim")
+    view = cw.EvaluationView(ds, ds.evaluate("sim"), confusion=False)
+    assert view.run == "sim" and view.summary.caption.startswith("run sim · boxes")
+    ds.rename_predictions("sim", "frcnn")
+    assert view.run == "frcnn" and view.summary.caption.startswith("run frcnn · boxes")

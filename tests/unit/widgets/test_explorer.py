@@ -161,9 +161,10 @@ def test_grid_order_is_kept_and_emphasis_follows_it(ds: CocoDataset) -> None:
     explorer.filters = {CLASSES: {"person"}}
     assert explorer.grid.shown_ids == [3, 1, 2]
     assert emphasised(explorer) == {3: [30]}  # only the first shown image
-    # The browser gets rows, never ids (no id arithmetic in JavaScript).
+    # The browser gets rows, never ids (no id arithmetic in JavaScript): "source:row",
+    # source 0 the ground truth.
     row_of_30 = ds.annotations["id"].tolist().index(30)
-    assert explorer.grid._emphasis == {str(ds.image_row(3)): [row_of_30]}
+    assert explorer.grid._emphasis == {str(ds.image_row(3)): [f"0:{row_of_30}"]}
     explorer.grid.sort_by = "width"
     assert emphasised(explorer) == {2: [21]}
 

@@ -157,7 +157,7 @@ def test_huge_ids_travel_as_rows_and_come_back_exact(huge_ids: cw.CocoDataset) -
     (item,) = result["items"]
     assert [o["row"] for o in item["overlay"]["objects"]] == [1]
     grid.emphasize([2])
-    assert grid._emphasis == {"2": [2]}
+    assert grid._emphasis == {"2": ["0:2"]}  # "source:row", 0 the ground truth
     assert grid.emphasized == {HUGE_IDS[2]: [HUGE_IDS[2] + 7]}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import traitlets
 
 import cocowidget as cw
 from cocowidget.datasets import DemoPaths
@@ -53,6 +54,60 @@ def test_image_counts_are_of_the_shown_images(
     grid.score_threshold = 0.9
     strict = ev.image_counts(0.5, 0.9)
     assert grid.evaluation_counts["tp"] == strict.tp[part].sum() < expected["tp"]
+
+
+def test_image_counts_of_one_class(
+    evaluated: tuple[cw.CocoDataset, Evaluation], service: ThumbnailService
+) -> None:
+    ds, ev = evaluated
+    grid = cw.CocoGrid(ds, evaluation=ev, thumbnails=service)
+    category = int(ev.category_ids[2])
+    grid.count_category = category
+    counts = ev.image_counts(0.5, 0.5, category_id=category)
+    expected = {"tp": counts.tp.sum(), "fp": counts.fp.sum(), "fn": counts.fn.sum()}
+    assert grid.evaluation_counts == expected
+    row = ev.category_ids.tolist().index(category)
+    classes = ev.class_table(0.5, 0.5)
+    assert list(expected.values()) == [classes[c][row] for c in ("tp", "fp", "fn")]
+    with pytest.raises(traitlets.TraitError, match="not counted"):
+        grid.count_category = 12345
+    grid.count_category = None
+    assert grid.evaluation_counts["tp"] == ev.image_counts(0.5, 0.5).tp.sum()
+    crops = cw.ObjectGrid(ds, run="sim", evaluation=ev, thumbnails=service)
+    crops.count_category = category
+    detections = ev.detections
+    counted = (
+        detections["evaluated"].astype(bool)
+        & (detections["score"] >= 0.5)
+        & (detections["category_id"] == category)
+    )
+    assert crops.evaluation_counts == {
+        "tp": int((counted & detections["tp"][:, 0].astype(bool)).sum()),
+        "fp": int((counted & detections["fp"][:, 0].astype(bool)).sum()),
+    }
+
+
+def test_emphasis_names_ground_truth_and_detections_by_source(
+    evaluated: tuple[cw.CocoDataset, Evaluation], service: ThumbnailService
+) -> None:
+    ds, _ = evaluated
+    grid = cw.CocoGrid(ds, thumbnails=service)
+    truth = ds.annotations
+    detections = ds.predictions["sim"]
+    grid.emphasize([0, 1], detections={"sim": [2]})
+    number = ds.runs["sim"].number
+    keys = {key for values in grid._emphasis.values() for key in values}
+    assert keys == {"0:0", "0:1", f"{number}:2"}  # what the browser matches overlays by
+    expected: dict[int, list[int]] = {}
+    for row in (0, 1):
+        image_id = int(ds.images["id"][truth["image_index"][row]])
+        expected.setdefault(image_id, []).append(int(truth["id"][row]))
+    assert grid.emphasized == expected
+    assert grid.emphasized_detections == {
+        "sim": {int(detections["image_id"][2]): [int(detections["id"][2])]}
+    }
+    grid.emphasize(None)
+    assert grid.emphasized == {} and grid.emphasized_detections == {}
 
 
 def test_detection_crops_count_their_true_and_false_positives(

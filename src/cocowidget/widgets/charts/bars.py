@@ -82,6 +82,13 @@ class LayeredBars:
     mark selected (empty for a background click); selections set through
     :meth:`select` call nothing. ``bar_options`` go to both marks (``padding``,
     ``interactions``, ``tooltip``...).
+
+    With ``targets_to`` (a value of the scale, its end), a third mark of transparent bars
+    reaching it lies over both, one per name the whole height of its row: it alone takes
+    the pointer, so a row answers the same wherever it is hovered or clicked (two marks
+    each take their own bars' events, and bqplot shows a tooltip shared by two marks on
+    one of them only). ``interactions`` and ``tooltip`` then go to it; a click on a row
+    calls ``on_select([index])``, on the background ``on_select([])``.
     """
 
     def __init__(
@@ -90,10 +97,12 @@ class LayeredBars:
         value_axis: bq.Axis,
         *,
         on_select: SelectCallback,
+        targets_to: float | None = None,
         **bar_options: Any,
     ) -> None:
         self._on_select = on_select
         self._syncing = False
+        self._targets_to = targets_to
         self.names = bq.OrdinalScale()
         options: dict[str, Any] = {
             "scales": {"x": self.names, "y": values},
@@ -102,12 +111,34 @@ class LayeredBars:
             "unselected_style": {"opacity": 0.35},
             **bar_options,
         }
+        pointer: dict[str, Any] = {
+            key: options.pop(key)
+            for key in ("interactions", "tooltip", "tooltip_style")
+            if targets_to is not None and key in options
+        }
+        if targets_to is not None:
+            options["interactions"] = {}
         self.back = bq.Bars(colors=[FULL_COLOR], **options)
         self.front = bq.Bars(colors=[FILTERED_COLOR], **options)
-        for bars in self.marks:
-            bars.observe(self._on_selected, "selected")
+        marks = [self.back, self.front]
+        self.targets: bq.Bars | None = None
+        if targets_to is None:
+            for bars in self.marks:
+                bars.observe(self._on_selected, "selected")
+        else:
+            target_options: dict[str, Any] = {
+                **options,
+                **pointer,
+                "colors": ["transparent"],
+                "padding": 0.0,  # rows touch: no gap between two names ignores the pointer
+                "unselected_style": {},
+            }
+            self.targets = bq.Bars(**target_options)
+            self.targets.on_element_click(self._on_target_click)
+            self.targets.on_background_click(lambda *_: self._on_select([]))
+            marks.append(self.targets)
         self.figure = figure(
-            [self.back, self.front],
+            marks,
             [bq.Axis(scale=self.names, side="left", grid_lines="none"), value_axis],
             fig_margin=dict(NAMES_MARGIN),
             padding_y=0.0,
@@ -128,6 +159,10 @@ class LayeredBars:
             self.back.y = back
             self.front.x = names
             self.front.y = front
+        if self.targets is not None and self._targets_to is not None:
+            with self.targets.hold_sync():
+                self.targets.x = names
+                self.targets.y = np.full(len(names), self._targets_to)
 
     def select(self, indices: np.ndarray | None) -> None:
         """Show bars as selected on both marks (``None``: no selection)."""
@@ -142,6 +177,11 @@ class LayeredBars:
             yield
         finally:
             self._syncing = False
+
+    def _on_target_click(self, _mark: Any, content: dict[str, Any]) -> None:
+        index = (content.get("data") or {}).get("index")
+        if index is not None:
+            self._on_select([int(index)])
 
     def _on_selected(self, change: dict[str, Any]) -> None:
         if self._syncing:

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from cocowidget.views.evaluation_charts import class_labels
-from cocowidget.widgets.charts.bars import LayeredBars, pick_one, scroll_frame
+from cocowidget.widgets.charts.bars import LayeredBars, scroll_frame
 
 if TYPE_CHECKING:
     from cocowidget.data.table import Table
@@ -20,9 +20,10 @@ SORTS = {"worst AP": "ap", "most objects": "n_gt", "A–Z": "name"}
 
 
 class ClassApChart:
-    """One bar pair per evaluated class. Hover shows the class's AP, AP50 and counts at
-    the operating point; clicking a bar calls ``on_pick(category_id)``, clicking the
-    background ``on_pick(None)``.
+    """One bar pair per evaluated class. Hovering a class's row (anywhere along it: the
+    bars and the space beyond them are one target) shows its AP, AP50 and counts at the
+    operating point; clicking it calls ``on_pick(category_id)``, clicking it again or
+    the background ``on_pick(None)``.
 
     ``table`` is an evaluation's class table (``Evaluation.class_table``): ``ap``,
     ``ap50``, ``n_gt``, ``n_dt``, ``tp``, ``fp``, ``fn``, and ``name`` if classes have
@@ -65,14 +66,16 @@ class ClassApChart:
                 tick_values=np.linspace(0.0, 1.0, 6),  # "num_ticks" put ticks at .25, read .3
             ),
             on_select=self._on_selected,
+            targets_to=1.0,  # the whole row, whatever its AP: one target per class
             padding=0.2,
             interactions={"click": "select", "hover": "tooltip"},
             tooltip=self.tooltip.widget,
             tooltip_style={"opacity": 1.0},
         )
         self.ap50_bars, self.ap_bars = self.bars.marks
-        for bars in self.bars.marks:
-            bars.on_hover(self._on_hover)
+        self.rows = self.bars.targets  # the transparent bars that take the pointer
+        assert self.rows is not None
+        self.rows.on_hover(self._on_hover)
         self.figure = self.bars.figure
         frame = scroll_frame(self.figure)
         self.widget = widgets.VBox([header, frame])
@@ -128,8 +131,9 @@ class ClassApChart:
     # -- chart → Python ------------------------------------------------------------------------
     def _on_selected(self, indices: list[int]) -> None:
         rows = [int(self.order[i]) for i in indices if 0 <= i < len(self.order)]
-        # One class at a time: of a ctrl-click's several bars, the newly clicked one.
-        picked = pick_one([self.category_ids[r] for r in rows], self._picked)
+        chosen = [self.category_ids[r] for r in rows]
+        # A click on the picked class lets go of it, as on its curve or a confusion cell.
+        picked = None if not chosen or chosen[0] == self._picked else chosen[0]
         self._picked = picked
         self._show_selection()
         self._on_pick(picked)

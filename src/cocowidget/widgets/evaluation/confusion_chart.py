@@ -12,15 +12,22 @@ import numpy as np
 from cocowidget.views.evaluation_charts import ConfusionMode, ConfusionView, confusion_view
 from cocowidget.widgets.charts.bars import figure
 from cocowidget.widgets.charts.style import FILTERED_COLOR
+from cocowidget.widgets.theme import PageTheme
 
 if TYPE_CHECKING:
     from cocowidget.evaluation.confusion import ConfusionMatrix
 
 MODES: dict[str, ConfusionMode] = {"mix-ups": "errors", "all": "counts", "row %": "shares"}
-# bqplot interpolates colours in JavaScript, so theme variables cannot be used; from an
-# almost transparent blue to a solid one reads on light and dark themes alike. Empty
-# cells get the faint end: GridHeatMap paints NaN black.
-COLORS = ["rgba(66, 146, 198, 0.07)", "rgba(8, 81, 156, 1)"]
+# bqplot interpolates colours in JavaScript, so theme variables cannot be used: the
+# palette is the page theme's (PageTheme). Each is [empty, fewest, most]: empty cells
+# get a faint tint (GridHeatMap paints NaN black), and the least count shown starts at a
+# blue of at least 3:1 contrast against the theme's background (WCAG's minimum for
+# graphics), so a single mix-up reads at a glance; more goes darker on light, lighter on
+# dark. (One blue ramp for both, from almost transparent, left 1 of 50 invisible on dark.)
+PALETTES = {
+    "light": ["rgba(66, 146, 198, 0.08)", "#4292c6", "#08519c"],  # 3.4:1 and 7.9:1 on white
+    "dark": ["rgba(107, 174, 214, 0.10)", "#2171b5", "#c6dbef"],  # 3.7:1 and 13:1 on #111
+}
 CELL_PX = 18
 MAX_CLASSES = 20
 
@@ -73,7 +80,10 @@ class ConfusionChart:
         self.tooltip.add_class("cw-tooltip")
         # Reversed: the first true class on top, background at the bottom.
         rows, columns = bq.OrdinalScale(reverse=True), bq.OrdinalScale()
-        self._colors = bq.ColorScale(colors=COLORS, min=0.0)
+        # Colour strengths (see _strength): 0 empty, 1 the fewest shown, 2 the most.
+        self._colors = bq.ColorScale(colors=PALETTES["light"], min=0.0, mid=1.0, max=2.0)
+        self.theme = PageTheme()
+        self.theme.observe(self._on_theme, "dark")
         self.heatmap = bq.GridHeatMap(
             scales={"row": rows, "column": columns, "color": self._colors},
             stroke="var(--jp-layout-color0, white)",
@@ -109,7 +119,7 @@ class ConfusionChart:
         )
         self.note = widgets.Label()
         self.note.add_class("cw-chart-note")
-        self.widget = widgets.VBox([header, self.figure, self.note])
+        self.widget = widgets.VBox([header, self.figure, self.note, self.theme])
         self.widget.add_class("cw-chart")
         self.widget.add_class("cw-confusion")
         self.mode.observe(lambda _: self._draw(), "value")
@@ -148,13 +158,11 @@ class ConfusionChart:
         self.figure.layout = widgets.Layout(
             width=f"{side + 140}px", height=f"{side + 110}px", max_width="100%"
         )
-        finite = view.values[np.isfinite(view.values)]
         # Rows, columns and colours are checked against each other: set them together.
         with self.heatmap.hold_sync(), self.heatmap.hold_trait_notifications():
             self.heatmap.row = np.array(view.rows, dtype=object)
             self.heatmap.column = np.array(view.columns, dtype=object)
-            self.heatmap.color = np.nan_to_num(view.values, nan=0.0)
-        self._colors.max = float(finite.max()) if finite.size else 1.0
+            self.heatmap.color = _strength(view.values)
         self.show_pick(self._picked)
         matrix = self._matrix
         shown = len(view.category_ids)
@@ -168,6 +176,9 @@ class ConfusionChart:
             f"class-agnostic matching, score ≥ {matrix.score_threshold:.2f}"
             " · click a cell for its images"
         )
+
+    def _on_theme(self, change: dict[str, Any]) -> None:
+        self._colors.colors = PALETTES["dark" if change["new"] else "light"]
 
     def _on_click(self, _mark: Any, content: dict[str, Any]) -> None:
         data = content.get("data") or {}
@@ -205,6 +216,18 @@ class ConfusionChart:
             self.tooltip.value = f"{count:,} {truth} objects detected correctly{share}"
         else:
             self.tooltip.value = f"{count:,} {truth} objects detected as {predicted}{share}"
+
+
+def _strength(values: np.ndarray) -> np.ndarray:
+    """What the colour scale maps: 0 where nothing is drawn (NaN), else from 1 at the
+    least value shown to 2 at the most, linearly (all equal: 2)."""
+    drawn = np.isfinite(values)
+    strength = np.zeros(values.shape, dtype=np.float64)
+    if drawn.any():
+        low, high = float(values[drawn].min()), float(values[drawn].max())
+        span = high - low
+        strength[drawn] = 2.0 if span == 0 else 1.0 + (values[drawn] - low) / span
+    return strength
 
 
 def _position(view: ConfusionView, cell: ConfusionPick) -> tuple[int, int] | None:

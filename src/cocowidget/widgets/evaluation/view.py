@@ -1,4 +1,9 @@
-"""EvaluationView: how a run scored, per class, with the images behind each number."""
+"""EvaluationView: how a run scored, per class, with the images behind each number.
+
+(Over 400 lines: the choices a user makes here, a class, a filter, an error kind, a
+confusion cell, push each other out and refresh together, and that logic reads best in
+one place; the charts, filters and emphasis it presents are modules of their own.)
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import traitlets
 from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.evaluation.columns import column_prefix
 from cocowidget.evaluation.dataset_adapter import run_name
+from cocowidget.views.emphasis import EMPHASIS_LIMIT, objects_of_class
 from cocowidget.views.evaluation_charts import class_labels
 from cocowidget.views.evaluation_filters import (
     IMAGE_FILTERS,
@@ -53,8 +59,9 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
 
     Clicking a class bar, or a class's precision–recall curve, picks the class: the grid
     shows the images with it (ground truth, or a detection above the grid's score
-    threshold), its precision–recall curve is drawn bold and the errors chart counts its
-    mistakes. The buttons above the grid narrow that to the images where the class has
+    threshold), draws its objects at full strength and the others dimmed, and counts its
+    TP / FP / FN only; its precision–recall curve is drawn bold and the errors chart
+    counts its mistakes. The buttons above the grid narrow that to the images where the class has
     false positives, or missed objects (with no class picked: any class); a bar of the
     errors chart narrows it to one reason or size.
 
@@ -131,7 +138,6 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         ``layout`` is the view's own."""
         self.dataset = dataset
         self.evaluation = evaluation
-        self.run = _run_or_none(dataset, evaluation)
         grid_options: dict[str, Any] = {
             "sort_by": sort_by,
             "thumbnail_size": thumbnail_size,
@@ -147,7 +153,7 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
             "executor": executor,
         }
         if grid is None:
-            worst_first = _ap_column(self.run, evaluation)
+            worst_first = _ap_column(self._run_or_none(), evaluation)
             if sort_by is None and worst_first in dataset.images:
                 grid_options["sort_by"] = worst_first
             grid = CocoGrid(dataset, evaluation=evaluation, height=height, **grid_options)
@@ -220,9 +226,18 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         self.grid.observe(
             lambda _: self._throttle.submit(None), ["iou_threshold", "score_threshold"]
         )
+        self.grid.observe(lambda _: self._emphasize(), "sort_by")  # other images come first
         self._refresh()
+        # A renamed run keeps its evaluation: the caption follows (the grid does itself).
+        dataset.runs.on_change(self._on_runs_changed)
 
     # -- state -----------------------------------------------------------------------------
+    @property
+    def run(self) -> str | None:
+        """The name of the evaluated run as the dataset calls it now (``None`` for an
+        evaluation of detections that are no run of the dataset)."""
+        return self._run_or_none()
+
     @property
     def filtered_ids(self) -> list[int]:
         """Ids of the images the class and the filter, or the confusion cell, let through
@@ -362,12 +377,26 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         self.set_trait("confusion_detection_ids", detections)
         self.set_trait("confusion_annotation_ids", annotations)
         self.grid.show(self._filtered)
+        self._emphasize()
         subject = "every class" if picked is None else self._labels[picked]
         self.errors.update(
             error_counts(self.evaluation, picked, **point), subject, self._point_text()
         )
         self._reset_button.disabled = not self._filtering_by_class() and cell is None
         self._status.value = self._status_text()
+
+    def _emphasize(self) -> None:
+        """The picked class's objects drawn at full strength, the others dimmed, and the
+        grid's TP / FP / FN counted of that class only."""
+        picked = self.selected_class if self.confusion_cell is None else None
+        grid = self.grid
+        grid.count_category = picked
+        if picked is None:
+            grid.emphasize(None)
+            return
+        first = self.dataset.image_rows(grid.shown_ids[:EMPHASIS_LIMIT])
+        truth, detections = objects_of_class(self.dataset, picked, first)
+        grid.emphasize(truth, detections=detections)
 
     def _on_operating_point(self) -> None:
         self.class_chart.update(self._class_table(), self._point_text())
@@ -381,9 +410,19 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
     def _confusion_matrix(self) -> ConfusionMatrix:
         return self.evaluation.confusion_matrix(self.grid.iou_threshold, self.grid.score_threshold)
 
+    def _on_runs_changed(self, _event: str, _name: str, _new_name: str | None) -> None:
+        self.summary.caption = self._caption()
+
+    def _run_or_none(self) -> str | None:
+        try:
+            return run_name(self.dataset, self.evaluation)
+        except ValueError:
+            return None
+
     def _caption(self) -> str:
         evaluation = self.evaluation
-        run = f"run {self.run} · " if self.run else ""
+        name = self.run
+        run = f"run {name} · " if name else ""
         kind = "boxes" if evaluation.iou_type == "bbox" else "masks"
         return (
             f"{run}{kind} · {len(evaluation.image_ids):,} images · "
@@ -428,13 +467,6 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
 def _column() -> widgets.Layout:
     # Two columns side by side, one above the other when the notebook is narrow.
     return widgets.Layout(flex="1 1 360px", min_width="300px", grid_gap="8px")
-
-
-def _run_or_none(dataset: CocoDataset, evaluation: Evaluation) -> str | None:
-    try:
-        return run_name(dataset, evaluation)
-    except ValueError:
-        return None
 
 
 def _ap_column(run: str | None, evaluation: Evaluation) -> str:
