@@ -4,6 +4,7 @@ sections reported. :meth:`CocoData.from_coco` is :func:`read_parts` and the chec
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from cocowidget.data.loading import (
     read_source,
     reread_raw_fields,
 )
+from cocowidget.data.predictions import LoadedRun, load_run
 from cocowidget.data.problems import INFO, WARNING, ProblemLog
 from cocowidget.data.statistics import (
     PIXEL_STATISTICS,
@@ -33,7 +35,7 @@ from cocowidget.data.statistics import (
     object_statistics,
 )
 from cocowidget.data.table import Table
-from cocowidget.progress import stages
+from cocowidget.progress import Stage, stages
 
 
 def read_parts(
@@ -94,6 +96,41 @@ def read_parts(
         "originals": {name: part.originals for name, part in sections.items() if part.originals},
         "sections_as_read": as_read if document.readable else {},
     }
+
+
+def read_run(
+    source: Any,
+    name: str,
+    images: Table,
+    categories: Table,
+    *,
+    stage: Stage,
+    **options: Any,
+) -> tuple[LoadedRun, ObjectTable]:
+    """A prediction run read and grouped by image, with its statistics (``options`` are
+    :func:`~cocowidget.data.predictions.load_run`'s)."""
+    stage("reading")
+    loaded = load_run(source, name, images, categories, **options)
+    stage("grouping")
+    objects = group_objects(
+        loaded.columns,
+        IdIndex(images["id"]),
+        IdIndex(categories["id"]),
+        len(images),
+        loaded.section,
+    )
+    objects.originals = loaded.originals
+    add_object_statistics(objects, images, categories)
+    return loaded, objects
+
+
+def source_label(source: Any) -> str:
+    """How a run's source is named in its record: its ``name`` (a ``Path``'s file name),
+    a path given as text, else its kind."""
+    named = getattr(source, "name", None)
+    if named:
+        return str(named)
+    return str(source) if isinstance(source, str | os.PathLike) else f"<{type(source).__name__}>"
 
 
 def group_objects(

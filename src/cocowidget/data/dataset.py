@@ -34,8 +34,9 @@ from cocowidget.data import export
 from cocowidget.data import quality as checks
 from cocowidget.data.assembly import (
     add_object_statistics,
-    group_objects,
     read_parts,
+    read_run,
+    source_label,
 )
 from cocowidget.data.dataset_checks import DatasetChecks
 from cocowidget.data.derived import RUN_TABLE_PREFIX, DerivedColumns, run_table
@@ -43,7 +44,7 @@ from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import IdLookup, UserIds
 from cocowidget.data.image_files import ImageFiles
 from cocowidget.data.masks import image_masks, object_rle, segmentation_value
-from cocowidget.data.predictions import Match, load_run
+from cocowidget.data.predictions import Match
 from cocowidget.data.problems import NO_ID, Problem, ProblemTable, problems_table
 from cocowidget.data.runs import Run, RunRegistry
 from cocowidget.data.segment_scan import mask_areas, segmentation_values
@@ -390,35 +391,22 @@ class CocoData:
             )
         strict = self._strict if strict is None else strict
         with stages(f"Adding {name}", ("reading", "grouping", "checks")) as stage:
-            stage("reading")
-            loaded = load_run(
+            loaded, objects = read_run(
                 source,
                 name,
                 self._images,
                 self._categories,
+                stage=stage,
                 match=match,
                 reference=reference,
                 category_map=category_map,
                 strict=strict,
             )
-            stage("grouping")
-            objects = group_objects(
-                loaded.columns,
-                self._image_ids,
-                self._category_ids,
-                len(self._images),
-                loaded.section,
-            )
-            objects.originals = loaded.originals
-            add_object_statistics(objects, self._images, self._categories)
             stage("checks")
             self._checks.check_run(objects, name, loaded.problems, strict=strict)
         parameters = {"match": match, "category_map": dict(category_map or {})}
-        source_name = getattr(source, "name", None) or (
-            str(source) if isinstance(source, str | os.PathLike) else f"<{type(source).__name__}>"
-        )
         self.runs.add(
-            Run(name, "detections", objects, str(source_name), parameters, loaded.problems),
+            Run(name, "detections", objects, source_label(source), parameters, loaded.problems),
             replace=replace,
         )
         return objects.table
@@ -560,24 +548,15 @@ class CocoData:
         return subset
 
     def _sections(self, repaired: bool = False) -> list[tuple[str, Any]]:
-        originals = {} if repaired else self._originals
-        tables = {"images": self._images, "annotations": self.annotations}
-        tables["categories"] = self._categories
-        as_read = {
-            name: value
-            for name, value in self._sections_as_read.items()
-            if not repaired and len(tables[name]) == 0
-        }
-        return export.dataset_sections(
-            export.image_chunks(self._images, self._image_extras, originals.get("images")),
-            export.object_chunks(
-                self._annotations, with_score=False, originals=originals.get("annotations")
-            ),
-            export.category_chunks(
-                self._categories, self._category_extras, originals.get("categories")
-            ),
+        return export.coco_sections(
+            self._images,
+            self._image_extras,
+            self._annotations,
+            self._categories,
+            self._category_extras,
             self._top_extras,
-            as_read,
+            originals={} if repaired else self._originals,
+            sections_as_read={} if repaired else self._sections_as_read,
         )
 
     def to_coco(self, path: PathLike, *, repaired: bool = False) -> Path:

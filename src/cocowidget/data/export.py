@@ -244,3 +244,32 @@ def sections_as_python(sections: list[tuple[str, Any]]) -> dict[str, Any]:
         key: records_as_python(value) if isinstance(value, Iterator) else _as_python(value)
         for key, value in sections
     }
+
+
+def coco_sections(
+    images: Table,
+    image_extras: dict[str, np.ndarray],
+    annotations: ObjectTable,
+    categories: Table,
+    category_extras: dict[str, np.ndarray],
+    top_extras: dict[str, Any],
+    *,
+    originals: dict[str, Originals],
+    sections_as_read: dict[str, Any],
+) -> list[tuple[str, Any]]:
+    """A dataset's sections to write: records as read where ``originals`` has them, and a
+    section the file had as something other than an array (or not at all) as read while
+    its table is empty."""
+    lengths = {
+        "images": len(images),
+        "annotations": len(annotations),
+        "categories": len(categories),
+    }
+    as_read = {name: value for name, value in sections_as_read.items() if lengths[name] == 0}
+    return dataset_sections(
+        image_chunks(images, image_extras, originals.get("images")),
+        object_chunks(annotations, with_score=False, originals=originals.get("annotations")),
+        category_chunks(categories, category_extras, originals.get("categories")),
+        top_extras,
+        as_read,
+    )
