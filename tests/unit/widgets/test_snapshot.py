@@ -44,3 +44,16 @@ def test_snapshot_text_is_escaped() -> None:
     html = Snapshot("T", [("run", "<b>frcnn</b>")], [("data:,", "<img onerror=x>")]).html()
     assert "<b>frcnn</b>" not in html and "&lt;b&gt;frcnn&lt;/b&gt;" in html
     assert "<img onerror" not in html
+
+
+def test_evaluation_view_says_its_run_numbers_and_class(ds: cw.CocoDataset) -> None:
+    evaluation = ds.evaluate("<b>frcnn</b>")
+    view = cw.EvaluationView(ds, evaluation)
+    text = repr(view)
+    assert text.startswith("EvaluationView(run <b>frcnn</b>, iou type bbox")
+    assert f"AP {evaluation.stats[0]:.3f}" in text
+    view.selected_class = int(evaluation.category_ids[0])
+    name = str(ds.categories["name"][ds.category_row(view.selected_class)])
+    assert f"class {name}" in repr(view)
+    html = bundle(view)["text/html"]
+    assert "&lt;b&gt;frcnn&lt;/b&gt;" in html and "<b>frcnn</b>" not in html

@@ -37,6 +37,7 @@ from cocowidget.widgets.evaluation.curves_chart import PrecisionRecallChart
 from cocowidget.widgets.evaluation.errors_chart import ErrorKind, ErrorsChart
 from cocowidget.widgets.evaluation.summary import SummaryTable
 from cocowidget.widgets.grid import CocoGrid, ColorBy, reject_grid_options
+from cocowidget.widgets.snapshot import Described, Snapshot, evaluation_snapshot
 
 if TYPE_CHECKING:
     from cocowidget.data.table import Table
@@ -53,7 +54,7 @@ FILTER_BUTTONS = {
 
 
 @checked_methods
-class EvaluationView(widgets.VBox):  # type: ignore[misc]
+class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
     """The summary numbers, AP per class, precision–recall curves and the confusion
     matrix of one evaluation, above a :class:`CocoGrid` coloured by match status.
 
@@ -245,6 +246,19 @@ class EvaluationView(widgets.VBox):  # type: ignore[misc]
         if self._filtered is None:
             return [int(i) for i in self.dataset.images["id"].tolist()]
         return [int(i) for i in self._filtered.tolist()]
+
+    def snapshot(self) -> Snapshot:
+        """What the view shows, as text (its repr and the saved notebook's snapshot)."""
+        picked = self.selected_class
+        return evaluation_snapshot(
+            run=self.run,
+            iou_type=self.evaluation.iou_type,
+            stats=self.evaluation.stats.tolist(),
+            picked=None if picked is None else self._labels.get(picked, str(picked)),
+            image_filter=self.image_filter,
+            matching=len(self.filtered_ids),
+            total=len(self.dataset),
+        )
 
     def reset(self) -> None:
         """No class, no cell, every image."""
