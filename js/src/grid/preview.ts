@@ -88,6 +88,9 @@ export class Preview {
   private anchorX = 0.5; // where on the stage (fractions) that point is
   private anchorY = 0.5;
   private fullResolution = false;
+  /** Canvas pixels per layer pixel and device pixel: the overlay is drawn at the zoom
+   * (up to 4), so its lines stay thin and sharp when zoomed. */
+  private canvasScale = 0;
   private aim: Rect | null = null;
   shownAt = 0;
 
@@ -278,9 +281,7 @@ export class Preview {
     this.shownAt = performance.now();
     this.el.dataset.row = String(this.row);
     delete this.el.dataset.resolution; // set again if this image is zoomed into
-    this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio);
-    this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio);
-    this.drawMarks();
+    this.canvasScale = 0; // sized (and drawn) for this image by applyZoom
     this.applyZoom();
   }
 
@@ -366,6 +367,13 @@ export class Preview {
     this.layer.style.transform = `translate(${tx}px, ${ty}px) scale(${this.zoom})`;
     this.el.dataset.zoom = this.zoom.toFixed(2);
     this.zoomText.textContent = zoomLabel(this.zoom);
+    const scale = Math.min(this.zoom, 4);
+    if (scale !== this.canvasScale) {
+      this.canvasScale = scale;
+      this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio * scale);
+      this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio * scale);
+      this.drawMarks();
+    }
   }
 
   private async loadFullResolution(): Promise<void> {
@@ -379,10 +387,6 @@ export class Preview {
       this.url = URL.createObjectURL(new Blob([copyBytes(buffers[response.item.buffer])], { type: response.item.mime }));
       this.img.src = this.url;
       this.el.dataset.resolution = `${response.item.width}x${response.item.height}`;
-      // Redraw the overlay sharper for the zoomed view.
-      this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio * Math.min(this.zoom, 4));
-      this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio * Math.min(this.zoom, 4));
-      this.drawMarks();
     } catch (error) {
       if (!(error instanceof CancelledError)) console.error("cocowidget: full image", error);
     }
