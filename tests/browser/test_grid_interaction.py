@@ -187,8 +187,10 @@ def test_dataset_text_is_never_html(
     open_grid(notebook, path, images)
     page = notebook.page
     expect(page.locator(".cw-caption").first).to_have_text(hostile_name)
+    if document["annotations"]:
+        expect(page.locator(".cw-class-legend .cw-class").first).to_have_text(HOSTILE)
     cell(notebook, 0).hover()
-    expect(page.locator(".cw-preview-title")).to_have_text(hostile_name, timeout=10_000)
+    expect(page.locator(".cw-preview-name")).to_contain_text(f"{hostile_name} · id ")
     if document["annotations"]:
         expect(page.locator(".cw-preview-objects li").first).to_contain_text(HOSTILE)
     assert page.locator(".cw-grid img[src='x']").count() == 0

@@ -100,7 +100,7 @@ def test_no_name_in_any_widget_is_parsed_as_html(
     expect(grid.locator(".cw-caption").first).to_have_text(PAYLOADS[0])
     grid.locator(".cw-cell[data-position='1']").hover()
     preview = page.locator(".cw-preview:not([hidden])")
-    expect(preview.locator(".cw-preview-title")).to_have_text(PAYLOADS[1], timeout=10_000)
+    expect(preview.locator(".cw-preview-name")).to_contain_text(PAYLOADS[1], timeout=10_000)
     expect(preview.locator(".cw-preview-objects li").first).to_contain_text("<")
     grid.locator(".cw-cell[data-position='0']").click()
     grid.locator(".cw-cell[data-position='2']").click(modifiers=["Control"])

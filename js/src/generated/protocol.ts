@@ -103,9 +103,18 @@ export interface ThumbnailBatch {
   counts: number;
 }
 
-/** The ``preview`` and ``full_image`` reply: one item and its overlay's buffers. */
+/** What the preview's title names: the image's file, its id as the file has it (text, only shown: an id may be a string or beyond what a JavaScript number holds) and its size as the dataset records it. */
+export interface ImageTitle {
+  file_name: string;
+  image_id: string;
+  width: number;
+  height: number;
+}
+
+/** The ``preview`` and ``full_image`` reply: one item, its image's title and its overlay's buffers. */
 export interface ImageReply {
   item: ThumbnailItem;
+  title: ImageTitle;
   coords: number;
   counts: number;
 }

@@ -4,11 +4,14 @@
 // overlays (overlays.ts), and routes input to the selection, keys and hover preview.
 import type { AnyModel } from "@anywidget/types";
 import { bigInt64s, int32s } from "../buffers";
+import { visibleObjects } from "../overlay/draw";
 import type { Category, OverlayOptions } from "../overlay/types";
 import { RpcClient } from "../rpc";
 import { Hover } from "./hover";
 import { keyCommand } from "./keys";
-import { CANVAS_MARGIN, contentHeight, type Geometry, gridGeometry, initialGeometry, rowsInView, scrollToShow } from "./layout";
+import { paintBadge } from "./badges";
+import { ClassLegend } from "./legend";
+import { CANVAS_MARGIN, contentHeight, GAP, type Geometry, gridGeometry, initialGeometry, rowsInView, scrollToShow } from "./layout";
 import type { GridModel } from "./model";
 import { RowOverlays } from "./overlays";
 import { Selection } from "./selection";
@@ -24,6 +27,7 @@ const PREFETCH_ROWS = 12;
 export class GridView {
   readonly root = document.createElement("div");
   private readonly status = document.createElement("div");
+  private readonly legend = new ClassLegend();
   private readonly scroller = document.createElement("div");
   private readonly canvas = document.createElement("div");
   private readonly rpc: RpcClient;
@@ -40,6 +44,8 @@ export class GridView {
   private settleTimer = 0;
   private lastTop = 0;
   private focus = -1;
+  /** The positions in the scroller's view (not the overscan), for the class legend. */
+  private inView = { first: 0, last: -1 };
   private overlayOptions: OverlayOptions = this.readOverlayOptions();
   private categories = new Map<number, Category>();
 
@@ -60,17 +66,19 @@ export class GridView {
         const index = (this.model.get("_run_numbers") ?? []).indexOf(source);
         return this.model.get("_runs")[index] ?? `run ${source}`;
       },
-    }, this.scroller);
+    }, this.scroller, (cellEl) => this.viewOf(cellEl));
     this.overlays = new RowOverlays(this.canvas);
     this.cells = new CellPool(this.canvas, {
       click: (cell, event) => this.onClick(cell, event),
       pointerMove: (cell, event) => {
-        if (cell.position >= 0) this.hover.pointerMove(this.order[cell.position], event);
+        if (cell.position < 0) return;
+        const pitch = { width: this.geometry.pitch || this.geometry.size + GAP, height: this.geometry.rowHeight };
+        this.hover.pointerMove(this.order[cell.position], cell.el, pitch, event);
       },
-      pointerLeave: () => this.hover.hide(),
+      pointerLeave: () => this.hover.cellLeft(),
     });
     const refreshColumns = () => void this.rpc.request("refresh_columns", {}).catch(() => {});
-    this.root.append(buildToolbar(model, refreshColumns), this.status, this.scroller);
+    this.root.append(buildToolbar(model, refreshColumns), this.legend.el, this.status, this.scroller);
     el.append(this.root);
 
     this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
@@ -177,6 +185,21 @@ export class GridView {
     this.overlays.invalidate();
     this.refreshCells();
     this.hover.redraw();
+    this.updateLegend();
+  }
+
+  /** Name the classes drawn in the cells in view (when coloured by category). */
+  private updateLegend(): void {
+    const counts = new Map<number, number>();
+    const options = this.overlayOptions;
+    for (let position = this.inView.first; position <= this.inView.last; position++) {
+      const overlay = this.thumbnails.get(this.order[position])?.overlay;
+      if (!overlay) continue;
+      for (const object of visibleObjects(overlay, options)) {
+        counts.set(object.category, (counts.get(object.category) ?? 0) + 1);
+      }
+    }
+    this.legend.update(counts, this.categories, !options.colorByMatch);
   }
 
   private applyHeight(): void {
@@ -234,6 +257,9 @@ export class GridView {
       placeCell(cell, geometry);
       this.paint(cell);
     }
+    const lastInView = Math.ceil((top + viewHeight) / geometry.rowHeight) * geometry.columns - 1;
+    this.inView = { first: Math.max(first, visibleFirst), last: Math.min(last, lastInView) };
+    this.updateLegend();
     this.updateStatus();
   }
 
@@ -249,6 +275,7 @@ export class GridView {
     // Without an image the box goes too: sized for the cell's previous image, it would
     // push the placeholder's text aside.
     cell.box.hidden = !thumb?.url;
+    paintBadge(cell.badge, thumb?.overlay ?? null, this.overlayOptions, this.model.get("_item_kind") === "object");
     if (!thumb) {
       cell.el.classList.add("cw-loading");
       cell.img.removeAttribute("src");
@@ -290,6 +317,15 @@ export class GridView {
     this.overlays.draw(this.geometry, cell.position, thumb, width, height, this.overlayOptions, keys);
   }
 
+  /** The part of its image the cell `cellEl` shows, as fractions (see hover.ts). */
+  private viewOf(cellEl: HTMLElement): [number, number, number, number] | null {
+    const position = Number(cellEl.dataset.position ?? -1);
+    const overlay = position >= 0 ? this.thumbnails.get(this.order[position])?.overlay : undefined;
+    if (!overlay?.view) return null;
+    const [left, top, width, height] = overlay.view;
+    return [left / overlay.width, top / overlay.height, width / overlay.width, height / overlay.height];
+  }
+
   private refreshCells(): void {
     for (const cell of this.cells.values()) this.paint(cell);
   }
@@ -319,6 +355,7 @@ export class GridView {
   private onClick(cell: Cell, event: MouseEvent): void {
     if (cell.position < 0) return;
     this.scroller.focus({ preventScroll: true });
+    this.hover.clicked(this.order[cell.position]);
     this.focus = cell.position;
     this.selection.click(cell.position, { shift: event.shiftKey, toggle: event.ctrlKey || event.metaKey }, this.rowAt);
     this.commitSelection();

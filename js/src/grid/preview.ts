@@ -1,19 +1,24 @@
-// Hover-zoom: a large preview of the image under a resting pointer, with overlays and a
-// list of its objects; Ctrl/Cmd + wheel (or + / -) zooms into the full-resolution image.
+// Hover-zoom: a large preview of the image under a resting pointer, beside its cell, with
+// overlays and a list of its objects; Ctrl/Cmd + wheel over the cell (or a plain wheel
+// over the image, or + / -) zooms into the full-resolution image.
 import { copyBytes } from "../buffers";
-import { categoryColor } from "../overlay/colors";
-import { OUTCOME_TEXT, VERDICT_TEXT } from "../generated/protocol";
-import type { ImageReply } from "../generated/protocol";
+import type { ImageReply, ImageTitle } from "../generated/protocol";
 import { overlayArrays, toOverlay } from "../overlay/decode";
-import { drawOverlay, matchStatus, visibleObjects } from "../overlay/draw";
+import { drawOverlay } from "../overlay/draw";
 import type { Category, Overlay, OverlayOptions } from "../overlay/types";
 import { CancelledError, RpcClient } from "../rpc";
+import { ObjectList } from "./objectlist";
+import { contains, corridor, fitIn, placePreview, type Placement, type Rect } from "./placement";
 
 const REST_MS = 90;
-const MAX_LISTED = 60;
-const MIN_LIST_WIDTH = 320;
+/** On the way from a cell to its preview the pointer crosses the neighbours the preview
+ * keeps clear: they preview only once the pointer stays on one this long. */
+const AIM_MS = 400;
+const MIN_TEXT_WIDTH = 320;
 const ZOOM_STEP = 1.25;
 const MAX_ZOOM = 16;
+const MAC = /Mac|iPhone|iPad/.test(navigator.platform);
+const HINT = `${MAC ? "⌘" : "Ctrl"}+wheel to zoom · point at a listed object to mark it`;
 
 interface Loaded {
   response: ImageReply;
@@ -27,45 +32,87 @@ interface Pending {
   loaded: Promise<Loaded>;
 }
 
+/** Where the pointer rests: its position and the cell's rectangle, both in the viewport. */
+export interface Spot {
+  x: number;
+  y: number;
+  cell: Rect;
+  /** A grid pitch: the cell's size plus the gap to its neighbour. */
+  pitch: { width: number; height: number };
+}
+
 export interface PreviewContext {
   options(): OverlayOptions;
   categories(): Map<number, Category>;
   runName(source: number): string;
 }
 
+/** "×1.25": the zoom level as the preview's title shows it. */
+export function zoomLabel(zoom: number): string {
+  return `×${Number(zoom.toFixed(2))}`;
+}
+
+/** "000000000139.jpg · id 139 · 640×426", then the item's caption where it says more
+ * (an ObjectGrid's class, a caption column of the user's). */
+export function titleText(title: ImageTitle, caption: string): string {
+  const text = `${title.file_name} · id ${title.image_id} · ${title.width}×${title.height}`;
+  return caption && caption !== title.file_name ? `${text} · ${caption}` : text;
+}
+
 export class Preview {
   readonly el = document.createElement("div");
-  private readonly title = document.createElement("div");
+  private readonly titleBar = document.createElement("div");
+  private readonly name = document.createElement("span");
+  private readonly zoomText = document.createElement("span");
+  private readonly hint = document.createElement("div");
   private readonly stage = document.createElement("div");
   private readonly layer = document.createElement("div");
   private readonly img = document.createElement("img");
   private readonly canvas = document.createElement("canvas");
-  private readonly list = document.createElement("ol");
+  private readonly list: ObjectList;
   private timer = 0;
   private controller: AbortController | null = null;
   private pending: Pending | null = null;
   private row = -1;
+  /** A clicked item's row: it does not preview again until the pointer has left it. */
+  private suppressed = -1;
   private url: string | null = null;
   private overlay: Overlay | null = null;
+  /** The objects marked in the image: the overlay's emphasis (an ObjectGrid's crop). */
+  private marked = new Set<string>();
+  /** The object pointed at in the list, marked instead while pointed at. */
+  private pointed: string | null = null;
   private zoom = 1;
-  private focusX = 0.5;
+  private focusX = 0.5; // the image point (fractions) shown at the anchor
   private focusY = 0.5;
+  private anchorX = 0.5; // where on the stage (fractions) that point is
+  private anchorY = 0.5;
   private fullResolution = false;
+  /** Canvas pixels per layer pixel and device pixel: the overlay is drawn at the zoom
+   * (up to 4), so its lines stay thin and sharp when zoomed. */
+  private canvasScale = 0;
+  private aim: Rect | null = null;
   shownAt = 0;
 
   constructor(private readonly rpc: RpcClient, private readonly context: PreviewContext) {
     this.el.className = "cw-preview";
     this.el.hidden = true;
-    this.title.className = "cw-preview-title";
+    this.titleBar.className = "cw-preview-title";
+    this.name.className = "cw-preview-name";
+    this.zoomText.className = "cw-preview-zoom";
+    this.titleBar.append(this.name, this.zoomText);
+    this.hint.className = "cw-preview-hint";
+    this.hint.textContent = HINT;
     this.stage.className = "cw-preview-stage";
     this.layer.className = "cw-preview-layer";
     this.img.className = "cw-preview-image";
     this.img.alt = "";
     this.canvas.className = "cw-preview-overlay";
-    this.list.className = "cw-preview-objects";
+    this.list = new ObjectList(context, (key) => this.point(key));
     this.layer.append(this.img, this.canvas);
     this.stage.append(this.layer);
-    this.el.append(this.title, this.stage, this.list);
+    this.el.append(this.titleBar, this.hint, this.stage, this.list.el);
+    this.stage.addEventListener("wheel", (event) => this.onStageWheel(event), { passive: false });
   }
 
   get visible(): boolean {
@@ -73,13 +120,39 @@ export class Preview {
   }
 
   /** The pointer moved over a cell showing `row`; show its preview once it rests. */
-  rest(row: number, pointer: { x: number; y: number }): void {
+  rest(row: number, spot: Spot): void {
     clearTimeout(this.timer);
+    if (row === this.suppressed) return;
+    this.suppressed = -1;
     if (row === this.row && this.visible) return;
     // Asked for at once and shown once the pointer rests: the kernel's round trip and the
     // decoding overlap the wait instead of following it.
     if (this.pending?.row !== row) this.prefetch(row);
-    this.timer = window.setTimeout(() => void this.open(row, pointer), REST_MS);
+    const aiming = this.visible && this.aim !== null && contains(this.aim, spot.x, spot.y);
+    this.timer = window.setTimeout(() => void this.open(row, spot), aiming ? AIM_MS : REST_MS);
+  }
+
+  /** The pointer is over the preview: keep it, and forget the cells crossed to get here. */
+  hold(): void {
+    this.cancelRest();
+  }
+
+  /** Forget the preview waiting for the pointer to rest (it moved off that cell). */
+  cancelRest(): void {
+    clearTimeout(this.timer);
+    this.discardPending();
+  }
+
+  /** An item was clicked: close, and stay closed while the pointer is on it. */
+  clicked(row: number): void {
+    this.hide();
+    this.suppressed = row;
+  }
+
+  /** The pointer left the grid and the preview. */
+  leave(): void {
+    this.hide();
+    this.suppressed = -1;
   }
 
   hide(): void {
@@ -89,28 +162,47 @@ export class Preview {
     this.controller = null;
     this.row = -1;
     this.el.hidden = true;
+    this.aim = null;
     this.zoom = 1;
     this.fullResolution = false;
+    this.pointed = null;
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = null;
     this.img.removeAttribute("src");
   }
 
-  /** Zoom in (factor > 1) or out around a point given as fractions of the image. */
-  zoomBy(factor: number, fx = this.focusX, fy = this.focusY): void {
+  /** Zoom in (factor > 1) or out, showing the image point (`fx`, `fy`, fractions of the
+   * image) at the stage point (`ax`, `ay`, fractions of the stage). */
+  zoomBy(factor: number, fx = this.focusX, fy = this.focusY, ax = this.anchorX, ay = this.anchorY): void {
     if (!this.visible) return;
     this.zoom = Math.min(MAX_ZOOM, Math.max(1, this.zoom * factor));
     this.focusX = fx;
     this.focusY = fy;
+    this.anchorX = ax;
+    this.anchorY = ay;
     this.applyZoom();
     if (this.zoom > 1.01 && !this.fullResolution) void this.loadFullResolution();
   }
 
+  /** Draw again with the grid's current options (thresholds, runs, colours). */
   redraw(): void {
-    if (this.overlay && this.visible) {
-      drawOverlay(this.canvas, this.overlay, this.context.options());
-      this.renderList();
-    }
+    if (!this.overlay || !this.visible) return;
+    this.list.render(this.overlay, this.marked);
+    this.drawMarks();
+  }
+
+  private drawMarks(): void {
+    if (!this.overlay) return;
+    const marks = this.pointed ? new Set([this.pointed]) : this.marked;
+    drawOverlay(this.canvas, this.overlay, this.context.options(), marks, true);
+    this.list.highlight(marks);
+    this.el.dataset.marked = [...marks].join(" ");
+  }
+
+  /** An entry of the list is pointed at (null: no more): mark its object instead. */
+  private point(key: string | null): void {
+    this.pointed = key;
+    this.drawMarks();
   }
 
   private prefetch(row: number): void {
@@ -140,7 +232,7 @@ export class Preview {
     }, () => undefined);
   }
 
-  private async open(row: number, pointer: { x: number; y: number }): Promise<void> {
+  private async open(row: number, spot: Spot): Promise<void> {
     const pending = this.pending;
     if (pending?.row !== row) return;
     try {
@@ -152,7 +244,8 @@ export class Preview {
       this.row = row;
       this.zoom = 1;
       this.fullResolution = false;
-      this.show(loaded, pointer);
+      this.pointed = null;
+      this.show(loaded, spot);
     } catch (error) {
       if (this.pending === pending) this.pending = null;
       if (!(error instanceof CancelledError)) console.error("cocowidget: preview", error);
@@ -168,69 +261,119 @@ export class Preview {
     return { response: result, buffers };
   }
 
-  private show({ response, buffers, url }: Loaded, pointer: { x: number; y: number }): void {
-    this.title.textContent = response.item.caption;
+  private show({ response, buffers, url }: Loaded, spot: Spot): void {
+    const item = response.item;
+    const title = titleText(response.title, item.caption);
+    this.name.textContent = title;
     const [coords, counts] = overlayArrays(response, buffers);
-    this.overlay = response.item.overlay ? toOverlay(response.item.overlay, coords, counts) : null;
+    this.overlay = item.overlay ? toOverlay(item.overlay, coords, counts) : null;
+    this.marked = new Set(this.overlay?.emphasis ?? []);
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = url;
     if (url) {
       this.img.src = url;
     } else {
       this.img.removeAttribute("src");
-      this.title.textContent = `${response.item.caption} — ${response.item.error ?? "unavailable"}`;
+      this.name.textContent = `${title} — ${item.error ?? "unavailable"}`;
     }
-    this.renderList(); // before placing: the list's height is part of the fit
-    this.place(response.item.width, response.item.height, pointer);
+    this.list.render(this.overlay, this.marked); // before placing: the list's height is part of the fit
+    this.place(item.width, item.height, spot);
     this.shownAt = performance.now();
     this.el.dataset.row = String(this.row);
     delete this.el.dataset.resolution; // set again if this image is zoomed into
-    this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio);
-    this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio);
-    this.redraw();
+    this.canvasScale = 0; // sized (and drawn) for this image by applyZoom
     this.applyZoom();
   }
 
-  /** Fit the image in the larger free side of the viewport, away from the pointer, with
-   * its title and object list inside the viewport too. */
-  private place(width: number, height: number, pointer: { x: number; y: number }): void {
-    const margin = 16;
-    const frame = 18; // .cw-preview's padding and border, left and right
-    const onLeft = pointer.x > window.innerWidth / 2;
-    const availableWidth = (onLeft ? pointer.x : window.innerWidth - pointer.x) - 2 * margin - frame;
-    const fit = (chrome: number) => {
-      const availableHeight = window.innerHeight - 2 * margin - chrome;
-      const scale = Math.max(0, Math.min(availableWidth / width, availableHeight / height, 1));
-      const shownWidth = Math.max(1, Math.round(width * scale));
-      const shownHeight = Math.max(1, Math.round(height * scale));
-      for (const el of [this.stage, this.layer]) {
-        el.style.width = `${shownWidth}px`;
-        el.style.height = `${shownHeight}px`;
-      }
-      // A tall, narrow image still gets a readable list (and title) below it.
-      const textWidth = Math.min(Math.max(shownWidth, MIN_LIST_WIDTH), window.innerWidth - 2 * margin - frame);
-      this.list.style.width = `${textWidth}px`;
-      this.title.style.maxWidth = `${textWidth}px`;
-      return shownHeight;
-    };
-    this.el.style.left = onLeft ? `${margin}px` : "";
-    this.el.style.right = onLeft ? "" : `${margin}px`;
-    // Size with a guess for the title and list, then again with what they measure.
-    let shownHeight = fit(200);
+  /** Put the preview beside the cell where its image shows largest (placement.ts), with
+   * its title, hint and list inside the viewport too. */
+  private place(width: number, height: number, spot: Spot): void {
+    // Measure what the preview adds around the image at the narrowest text width: the
+    // list wraps most there, so the fit is never too tall.
+    this.size({ shownWidth: 1, shownHeight: 1, textWidth: MIN_TEXT_WIDTH });
+    this.el.style.left = "0px";
+    this.el.style.top = "0px";
     this.el.hidden = false;
-    const chrome = this.el.offsetHeight - shownHeight;
-    shownHeight = fit(chrome);
-    const total = shownHeight + chrome;
-    this.el.style.top = `${Math.max(margin, (window.innerHeight - total) / 2)}px`;
+    const chrome = () => ({
+      width: this.el.offsetWidth - this.el.clientWidth + paddingX(this.el),
+      height: this.el.offsetHeight - this.stage.offsetHeight,
+    });
+    const input = {
+      viewport: { width: window.innerWidth, height: window.innerHeight },
+      cell: spot.cell,
+      neighbour: spot.pitch,
+      image: { width, height },
+      chrome: chrome(),
+      minTextWidth: MIN_TEXT_WIDTH,
+    };
+    let placement = placePreview(input);
+    if (!placement) {
+      this.hide();
+      return;
+    }
+    this.apply(placement, input.chrome.width);
+    // Fit again with the text measured at its width (a wider list wraps less).
+    const measured = chrome();
+    if (Math.abs(measured.height - input.chrome.height) > 1) {
+      const refit = fitIn({ ...input, chrome: measured }, placement.side, placement.region, placement.clearsNeighbour);
+      if (refit) {
+        placement = refit;
+        this.apply(placement, measured.width);
+      }
+    }
+    this.el.dataset.side = placement.side;
+    this.aim = corridor(spot.cell, placement);
+  }
+
+  private apply(placement: Placement, chromeWidth: number): void {
+    const { box } = placement;
+    this.size({ shownWidth: placement.shownWidth, shownHeight: placement.shownHeight, textWidth: box.width - chromeWidth });
+    this.el.style.left = `${Math.round(box.left)}px`;
+    this.el.style.top = `${Math.round(box.top)}px`;
+  }
+
+  private size({ shownWidth, shownHeight, textWidth }: { shownWidth: number; shownHeight: number; textWidth: number }): void {
+    for (const el of [this.stage, this.layer]) {
+      el.style.width = `${shownWidth}px`;
+      el.style.height = `${shownHeight}px`;
+    }
+    this.el.style.width = `${Math.max(shownWidth, textWidth)}px`;
+  }
+
+  /** A plain wheel over the image zooms it around the pointer (the page does not scroll:
+   * the preview is not part of it). */
+  private onStageWheel(event: WheelEvent): void {
+    event.preventDefault();
+    const rect = this.stage.getBoundingClientRect();
+    const ax = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
+    const ay = Math.min(1, Math.max(0, (event.clientY - rect.top) / rect.height));
+    const { tx, ty } = this.translation();
+    // The image point under the pointer, which stays under it.
+    const fx = (ax * rect.width - tx) / (rect.width * this.zoom);
+    const fy = (ay * rect.height - ty) / (rect.height * this.zoom);
+    this.zoomBy(event.deltaY < 0 ? ZOOM_STEP : 1 / ZOOM_STEP, fx, fy, ax, ay);
+  }
+
+  private translation(): { tx: number; ty: number } {
+    const w = this.layer.clientWidth;
+    const h = this.layer.clientHeight;
+    const tx = Math.min(0, Math.max(w - w * this.zoom, this.anchorX * w - this.focusX * w * this.zoom));
+    const ty = Math.min(0, Math.max(h - h * this.zoom, this.anchorY * h - this.focusY * h * this.zoom));
+    return { tx, ty };
   }
 
   private applyZoom(): void {
-    const w = this.layer.clientWidth;
-    const h = this.layer.clientHeight;
-    const tx = Math.min(0, Math.max(w - w * this.zoom, w / 2 - this.focusX * w * this.zoom));
-    const ty = Math.min(0, Math.max(h - h * this.zoom, h / 2 - this.focusY * h * this.zoom));
+    const { tx, ty } = this.translation();
     this.layer.style.transform = `translate(${tx}px, ${ty}px) scale(${this.zoom})`;
     this.el.dataset.zoom = this.zoom.toFixed(2);
+    this.zoomText.textContent = zoomLabel(this.zoom);
+    const scale = Math.min(this.zoom, 4);
+    if (scale !== this.canvasScale) {
+      this.canvasScale = scale;
+      this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio * scale);
+      this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio * scale);
+      this.drawMarks();
+    }
   }
 
   private async loadFullResolution(): Promise<void> {
@@ -244,52 +387,16 @@ export class Preview {
       this.url = URL.createObjectURL(new Blob([copyBytes(buffers[response.item.buffer])], { type: response.item.mime }));
       this.img.src = this.url;
       this.el.dataset.resolution = `${response.item.width}x${response.item.height}`;
-      // Redraw the overlay sharper for the zoomed view.
-      this.canvas.width = Math.round(this.layer.clientWidth * devicePixelRatio * Math.min(this.zoom, 4));
-      this.canvas.height = Math.round(this.layer.clientHeight * devicePixelRatio * Math.min(this.zoom, 4));
-      this.redraw();
     } catch (error) {
       if (!(error instanceof CancelledError)) console.error("cocowidget: full image", error);
     }
   }
+}
 
-  private renderList(): void {
-    this.list.replaceChildren();
-    if (!this.overlay) return;
-    const categories = this.context.categories();
-    const objects = visibleObjects(this.overlay, this.context.options());
-    for (const object of objects.slice(0, MAX_LISTED)) {
-      const item = document.createElement("li");
-      const swatch = document.createElement("span");
-      swatch.className = "cw-swatch";
-      swatch.style.background = categoryColor(object.category);
-      const name = categories.get(object.category)?.name ?? `category ${object.category}`;
-      const parts = [name, `area ${Math.round(object.area)}`];
-      if (object.score !== null) parts.push(`score ${object.score.toFixed(2)}`);
-      parts.push(object.source === 0 ? "ground truth" : this.context.runName(object.source));
-      if (object.crowd) parts.push("crowd");
-      if (object.stand_in) parts.push("box is a stand-in (the file's is not finite)");
-      const options = this.context.options();
-      const status = matchStatus(object, options);
-      const m = object.m;
-      if (status === "fp" && m?.k === "d") parts.push(`FP: ${OUTCOME_TEXT[m.oc[options.iouIndex] ?? 4]}`);
-      else if (status) parts.push(VERDICT_TEXT[status]);
-      const text = document.createElement("span");
-      text.textContent = parts.join(" · ");
-      item.append(swatch, text);
-      this.list.append(item);
-    }
-    if (objects.length > MAX_LISTED) {
-      const more = document.createElement("li");
-      more.textContent = `… and ${objects.length - MAX_LISTED} more`;
-      this.list.append(more);
-    }
-    if (!objects.length) {
-      const none = document.createElement("li");
-      none.textContent = "no objects";
-      this.list.append(none);
-    }
-  }
+/** The element's left and right padding (its width in style excludes them). */
+function paddingX(el: HTMLElement): number {
+  const style = getComputedStyle(el);
+  return parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
 }
 
 export const ZOOM_IN = ZOOM_STEP;

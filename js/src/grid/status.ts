@@ -1,5 +1,6 @@
 // The grid's status line: how many items it shows, how many are selected, and the
 // evaluation's counts among them at the thresholds they were counted at.
+import { VERDICT_TEXT } from "../generated/protocol";
 
 export interface StatusFacts {
   shown: number;
@@ -24,7 +25,7 @@ export function statusText(facts: StatusFacts): string {
   if (present.length) {
     const iou = facts.iouThreshold.toFixed(2);
     const score = facts.scoreThreshold.toFixed(2);
-    const text = present.map((key) => `${key.toUpperCase()} ${count(counts[key] ?? 0)}`).join(" · ");
+    const text = present.map((key) => `${VERDICT_TEXT[key]} ${count(counts[key] ?? 0)}`).join(" · ");
     // Of every object in the shown images, or of the one class counted.
     const only = facts.countedClass;
     const scope = only !== undefined ? ` (${only} only)` : noun === "images" ? " (all classes)" : "";

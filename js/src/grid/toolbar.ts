@@ -1,8 +1,8 @@
 // The grid's controls: thumbnail size, overlay toggles, score threshold, sort order.
 // Every control writes a trait; Python is the single source of truth.
 import type { AnyModel } from "@anywidget/types";
-import { STATUS_COLORS } from "../overlay/colors";
-import type { Verdict } from "../overlay/verdict";
+import { VERDICT_TEXT } from "../generated/protocol";
+import { matchLegend } from "./legend";
 import type { GridModel } from "./model";
 
 function labelled(text: string, control: HTMLElement): HTMLLabelElement {
@@ -139,7 +139,8 @@ function buildMatchControls(model: AnyModel<GridModel>): HTMLElement {
   const group = document.createElement("span");
   group.className = "cw-match-controls";
   const colorBy = document.createElement("select");
-  for (const [value, text] of [["category", "category"], ["match", "match (TP/FP/missed)"]]) {
+  const outcomes = `${VERDICT_TEXT.tp}/${VERDICT_TEXT.fp}/${VERDICT_TEXT.fn}`;
+  for (const [value, text] of [["category", "category"], ["match", `match (${outcomes})`]]) {
     const option = document.createElement("option");
     option.value = value;
     option.textContent = text;
@@ -170,23 +171,7 @@ function buildMatchControls(model: AnyModel<GridModel>): HTMLElement {
   };
   for (const trait of ["_evaluated_run", "_iou_thresholds", "color_by", "iou_threshold"]) model.on(`change:${trait}`, render);
   render();
-  const legend = document.createElement("span");
-  legend.className = "cw-legend";
-  const entries: [Verdict, string][] = [
-    ["tp", "TP"],
-    ["fp", "FP (dashed)"],
-    ["found", "found"],
-    ["fn", "FN (missed)"],
-    ["ignored", "ignored"],
-  ];
-  for (const [status, text] of entries) {
-    const item = document.createElement("span");
-    const swatch = document.createElement("span");
-    swatch.className = "cw-swatch";
-    swatch.style.background = STATUS_COLORS[status];
-    item.append(swatch, document.createTextNode(text));
-    legend.append(item);
-  }
+  const legend = matchLegend();
   const syncLegend = () => (legend.hidden = model.get("color_by") !== "match");
   model.on("change:color_by", syncLegend);
   syncLegend();

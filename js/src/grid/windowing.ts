@@ -1,6 +1,7 @@
 // Which cells exist: only the positions in view (plus overscan) have one, and a cell that
 // scrolls out is hidden and reused for the next position that scrolls in, so the DOM
 // stays the same size however many items the grid shows.
+import { type Badge, createBadge } from "./badges";
 import { cellX, type Geometry, rowOf, CAPTION_HEIGHT } from "./layout";
 
 export interface Cell {
@@ -9,6 +10,8 @@ export interface Cell {
   img: HTMLImageElement;
   placeholder: HTMLDivElement;
   caption: HTMLDivElement;
+  /** A crop's score and outcome (badges.ts). */
+  badge: Badge;
   /** The position in the shown order it stands for; -1 while spare. */
   position: number;
 }
@@ -79,11 +82,12 @@ export class CellPool {
     placeholder.className = "cw-placeholder";
     const caption = document.createElement("div");
     caption.className = "cw-caption";
+    const badge = createBadge();
     box.append(img);
-    frame.append(box, placeholder);
+    frame.append(box, placeholder, badge.el);
     el.append(frame, caption);
     this.parent.append(el);
-    const cell: Cell = { el, box, img, placeholder, caption, position: -1 };
+    const cell: Cell = { el, box, img, placeholder, caption, badge, position: -1 };
     // A source that fails (an object URL revoked before it loaded) would show the broken-
     // image icon: hide the image, leaving the plain frame, until it gets another source.
     img.addEventListener("error", () => {

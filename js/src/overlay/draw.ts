@@ -2,17 +2,21 @@
 import { categoryColor, STATUS_COLORS } from "./colors";
 import { decodeRleString, sampleRle } from "./rle";
 import type { Overlay, OverlayObject, OverlayOptions } from "./types";
-import { detectionVerdict, truthVerdict, type Verdict } from "./verdict";
+import { verdictOf } from "./outcome";
+import type { Verdict } from "./verdict";
 
 const maskCache = new WeakMap<OverlayObject, MaskRaster>();
 
 /** The object's verdict at the grid's operating point (null: not coloured by match). */
 export function matchStatus(object: OverlayObject, options: OverlayOptions): Verdict | null {
-  const m = object.m;
-  if (!m || !options.colorByMatch) return null;
-  if (m.k === "g") return truthVerdict(m, options.iouIndex, options.scoreThreshold);
-  if (object.source !== options.evaluatedSource) return null;
-  return detectionVerdict(m, object.score ?? 1, options.iouIndex, options.scoreThreshold);
+  return options.colorByMatch ? verdictOf(object, options) : null;
+}
+
+/** The colour an object is drawn in: its verdict's when coloured by match, else its
+ * category's. (The preview's list gives each object the colour of its box.) */
+export function objectColor(object: OverlayObject, options: OverlayOptions): string {
+  const status = matchStatus(object, options);
+  return status ? STATUS_COLORS[status] : categoryColor(object.category);
 }
 
 export function visibleObjects(overlay: Overlay, options: OverlayOptions): OverlayObject[] {
@@ -37,17 +41,19 @@ export function drawOverlay(
   overlay: Overlay,
   options: OverlayOptions,
   emphasis?: Set<string>,
+  mark = false,
 ): void {
   const ctx = canvas.getContext("2d");
   if (!ctx) return;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  drawOverlayAt(ctx, { x: 0, y: 0, width: canvas.width, height: canvas.height }, overlay, options, emphasis);
+  drawOverlayAt(ctx, { x: 0, y: 0, width: canvas.width, height: canvas.height }, overlay, options, emphasis, mark);
 }
 
 /**
  * Draw `overlay` into `region` of a canvas that other images share (a grid row), clipped
- * to it. The region is not cleared first.
+ * to it. The region is not cleared first. With `mark`, the emphasised objects are also
+ * outlined in a halo above the others (the preview's hovered object).
  */
 export function drawOverlayAt(
   ctx: CanvasRenderingContext2D,
@@ -55,6 +61,7 @@ export function drawOverlayAt(
   overlay: Overlay,
   options: OverlayOptions,
   emphasis?: Set<string>,
+  mark = false,
 ): void {
   const [left, top, width, height] = overlay.view ?? [0, 0, overlay.width, overlay.height];
   const sx = region.width / width;
@@ -69,8 +76,10 @@ export function drawOverlayAt(
   // Annotation and detection ids overlap, so an emphasised object is named by its source
   // too ("source:id"); the grid's `_emphasis` trait names ground truth.
   const emphasised = emphasis ?? (overlay.emphasis ? new Set(overlay.emphasis) : undefined);
+  const marked: OverlayObject[] = [];
   for (const object of visibleObjects(overlay, options)) {
-    const dimmed = emphasised !== undefined && emphasised.size > 0 && !emphasised.has(`${object.source}:${object.row}`);
+    const key = `${object.source}:${object.row}`;
+    const dimmed = emphasised !== undefined && emphasised.size > 0 && !emphasised.has(key);
     const status = matchStatus(object, options);
     const color = status ? STATUS_COLORS[status] : categoryColor(object.category);
     ctx.globalAlpha = dimmed ? 0.25 : 1;
@@ -80,8 +89,50 @@ export function drawOverlayAt(
       // A crowd region reads apart by its hatching; an RLE mask drawn above has it already.
       if (object.crowd && !(options.masks && object.rle)) hatchBox(ctx, object, sx, sy, color);
     }
+    if (mark && emphasised?.has(key)) marked.push(object);
+  }
+  ctx.globalAlpha = 1;
+  for (const object of marked) {
+    drawMark(ctx, object, matchStatus(object, options), sx, sy, objectColor(object, options), options.lineWidth);
   }
   ctx.restore();
+}
+
+/** Smaller than this on screen (canvas pixels), a marked box also gets a ring around it:
+ * a 20 px false positive in a 1,000 px image is otherwise a dot in the preview. */
+const MARK_RING_PX = 28;
+
+/** A marked object: its box over a light and a dark halo (it reads on any image), and a
+ * ring around it when it is small. */
+function drawMark(
+  ctx: CanvasRenderingContext2D,
+  object: OverlayObject,
+  status: string | null,
+  sx: number,
+  sy: number,
+  color: string,
+  lineWidth: number,
+): void {
+  const [x, y, w, h] = object.bbox;
+  const [left, top, width, height] = [x * sx, y * sy, Math.max(w * sx, 1), Math.max(h * sy, 1)];
+  ctx.setLineDash([]);
+  for (const [style, extra] of [["rgba(0, 0, 0, 0.7)", 7], ["#fff", 4.5]] as const) {
+    ctx.strokeStyle = style;
+    ctx.lineWidth = lineWidth + extra;
+    ctx.strokeRect(left, top, width, height);
+  }
+  drawBox(ctx, object, status, sx, sy, color, lineWidth * 1.5);
+  if (Math.max(width, height) < MARK_RING_PX) {
+    const radius = MARK_RING_PX;
+    ctx.beginPath();
+    ctx.arc(left + width / 2, top + height / 2, radius, 0, 2 * Math.PI);
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.7)";
+    ctx.lineWidth = lineWidth + 3;
+    ctx.stroke();
+    ctx.strokeStyle = color;
+    ctx.lineWidth = lineWidth + 1;
+    ctx.stroke();
+  }
 }
 
 function drawBox(

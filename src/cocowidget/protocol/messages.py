@@ -142,10 +142,23 @@ class ThumbnailBatch(msgspec.Struct):
     counts: int
 
 
+class ImageTitle(msgspec.Struct):
+    """What the preview's title names: the image's file, its id as the file has it (text,
+    only shown: an id may be a string or beyond what a JavaScript number holds) and its
+    size as the dataset records it."""
+
+    file_name: str
+    image_id: str
+    width: int
+    height: int
+
+
 class ImageReply(msgspec.Struct):
-    """The ``preview`` and ``full_image`` reply: one item and its overlay's buffers."""
+    """The ``preview`` and ``full_image`` reply: one item, its image's title and its
+    overlay's buffers."""
 
     item: ThumbnailItem
+    title: ImageTitle
     coords: int
     counts: int
 

@@ -35,6 +35,7 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     messages.Overlay,
     messages.ThumbnailItem,
     messages.ThumbnailBatch,
+    messages.ImageTitle,
     messages.ImageReply,
     messages.Empty,
 )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cocowidget.data.table import Table
-from cocowidget.protocol.messages import DetectionMatch, Overlay, TruthMatch
+from cocowidget.protocol.messages import DetectionMatch, ImageTitle, Overlay, TruthMatch
 from cocowidget.views import evaluation_filters as filters
 from cocowidget.views.matches import MatchData
 from cocowidget.views.measured import MeasuredStatistics
@@ -100,6 +100,9 @@ class ImageItems:
         return batch.add(int(images["width"][row]), int(images["height"][row]), layers)
 
     preview_overlay = overlay
+
+    def title(self, row: int) -> ImageTitle:
+        return image_title(self.dataset, row)
 
 
 class ObjectItems:
@@ -231,6 +234,10 @@ class ObjectItems:
         record.emphasis = [f"{source}:{int(self._source_rows[row])}"]
         return record
 
+    def title(self, row: int) -> ImageTitle:
+        """The title of the object's image (the preview shows the whole image)."""
+        return image_title(self.dataset, int(self._image_rows[row]))
+
     def _region(self, service: ThumbnailService, row: int, side: int) -> Future[Thumbnail]:
         box = self.crop_box(row)
         return _submit(
@@ -238,6 +245,18 @@ class ObjectItems:
             int(self._image_rows[row]),
             lambda path: service.submit_region(path, box, max_side=side),
         )
+
+
+def image_title(dataset: CocoDataset, image_row: int) -> ImageTitle:
+    """The preview's title for the image at ``image_row``: its file, id and size."""
+    images = dataset.images
+    (image_id,) = dataset.user_ids(images["id"][image_row : image_row + 1])
+    return ImageTitle(
+        file_name=str(images["file_name"][image_row]),
+        image_id=str(image_id),
+        width=int(images["width"][image_row]),
+        height=int(images["height"][image_row]),
+    )
 
 
 def image_layers(

@@ -458,9 +458,10 @@ class ThumbnailGrid(RpcWidget):
         overlay = self._items.preview_overlay(row, batch)
         arrays = batch.buffers()
         (caption,) = self._captions([row])
+        title = self._items.title(row)
         return gather(
             [render(self._thumbnails, row)],
-            lambda thumbs: replies._image_reply(row, thumbs[0], caption, overlay, arrays),
+            lambda thumbs: replies._image_reply(row, thumbs[0], caption, title, overlay, arrays),
         )
 
     def _captions(self, rows: Sequence[int]) -> list[str]:

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cocowidget.protocol.messages import ImageReply, Overlay, ThumbnailBatch, ThumbnailItem
+from cocowidget.protocol.messages import (
+    ImageReply,
+    ImageTitle,
+    Overlay,
+    ThumbnailBatch,
+    ThumbnailItem,
+)
 from cocowidget.widgets.rpc import Reply
 
 #: Rows one thumbnails request may ask for.
@@ -77,10 +83,16 @@ def _thumbnail_reply(
 
 
 def _image_reply(
-    row: int, thumb: Thumbnail, caption: str, overlay: Overlay, arrays: tuple[bytes, bytes]
+    row: int,
+    thumb: Thumbnail,
+    caption: str,
+    title: ImageTitle,
+    overlay: Overlay,
+    arrays: tuple[bytes, bytes],
 ) -> Reply:
     buffers: list[bytes | memoryview] = list(arrays)
-    return ImageReply(_item(row, thumb, caption, overlay, buffers), coords=0, counts=1), buffers
+    item = _item(row, thumb, caption, overlay, buffers)
+    return ImageReply(item, title, coords=0, counts=1), buffers
 
 
 def _sortable_columns(table: Table) -> list[str]:

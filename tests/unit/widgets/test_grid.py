@@ -169,6 +169,28 @@ def test_huge_object_ids_in_an_object_grid(huge_ids: cw.CocoDataset) -> None:
     assert objects._selected_rows == [1]
 
 
+def test_the_preview_is_titled_with_its_images_file_id_and_size(
+    huge_ids: cw.CocoDataset,
+) -> None:
+    """The title names the image whatever the grid shows: an id as the file has it (as
+    text: the browser never computes with it), for a crop the image it is cut from."""
+    service = ThumbnailService(cache=ThumbnailCache.disabled())
+    grid = cw.CocoGrid(huge_ids, thumbnails=service)
+    result, _ = request(grid, "preview", row=1)
+    assert result["title"] == {
+        "file_name": "1.jpg",
+        "image_id": str(HUGE_IDS[1]),
+        "width": 8,
+        "height": 8,
+    }
+    objects = cw.ObjectGrid(huge_ids, ids=[HUGE_IDS[2] + 7], thumbnails=service)
+    result, _ = request(objects, "preview", row=0)
+    assert result["title"]["file_name"] == "2.jpg"
+    assert result["title"]["image_id"] == str(HUGE_IDS[2])
+    # The crop's object is the one the preview marks.
+    assert result["item"]["overlay"]["emphasis"] == ["0:2"]
+
+
 def test_selected_dataset_is_the_subset(grid: cw.CocoGrid, dataset: cw.CocoDataset) -> None:
     grid.selected = [int(i) for i in dataset.images["id"][:3]]
     subset = grid.selected_dataset()
