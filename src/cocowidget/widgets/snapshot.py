@@ -66,15 +66,17 @@ class Described:
         except Exception:  # a repr must never fail, e.g. on a half-built widget
             return f"<{type(self).__name__}>"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle: dict[str, Any] | None = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-        if bundle is not None:
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        # ipywidgets returns the data dict, anywidget a (data, metadata) pair.
+        bundle: Any = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):
             try:
                 snapshot = self.snapshot()
             except Exception:
                 return bundle
-            bundle["text/plain"] = snapshot.text()
-            bundle["text/html"] = snapshot.html()
+            data["text/plain"] = snapshot.text()
+            data["text/html"] = snapshot.html()
         return bundle
 
 
@@ -117,6 +119,7 @@ def grid_snapshot(
     shown: int,
     total: int,
     noun: str,
+    run: str | None = None,
     sort_by: str | None,
     runs: Sequence[str],
     evaluated: str | None,
@@ -125,7 +128,7 @@ def grid_snapshot(
     images: list[tuple[str, str]],
 ) -> Snapshot:
     facts = [
-        ("shows", f"{count(shown, noun)} of {total:,}"),
+        ("shows", f"{count(shown, noun)} of {total:,}" + (f" of run {run}" if run else "")),
         ("from", source),
         ("sorted by", sort_by or "table order"),
         ("runs drawn", listed(runs)),

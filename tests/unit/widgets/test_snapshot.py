@@ -23,6 +23,8 @@ def ds(tmp_path_factory: pytest.TempPathFactory) -> cw.CocoDataset:
 
 def bundle(widget: object) -> dict[str, str]:
     data = widget._repr_mimebundle_()  # type: ignore[attr-defined]
+    if isinstance(data, tuple):  # anywidget's (data, metadata)
+        data = data[0]
     assert "application/vnd.jupyter.widget-view+json" in data  # still the live widget
     return data  # type: ignore[no-any-return]
 
@@ -57,3 +59,29 @@ def test_evaluation_view_says_its_run_numbers_and_class(ds: cw.CocoDataset) -> N
     assert f"class {name}" in repr(view)
     html = bundle(view)["text/html"]
     assert "&lt;b&gt;frcnn&lt;/b&gt;" in html and "<b>frcnn</b>" not in html
+
+
+def test_grids_say_what_they_show(ds: cw.CocoDataset) -> None:
+    grid = cw.CocoGrid(ds, sort_by="-object_count")
+    text = repr(grid)
+    assert text.startswith("CocoGrid(shows 20 images of 20, from instances_demo.json")
+    assert "sorted by -object_count" in text and "runs drawn <b>frcnn</b>" in text
+    grid.show(ds.images["id"][:5].tolist())
+    grid.selected = ds.images["id"][:2].tolist()
+    assert "shows 5 images of 20" in repr(grid) and "selected 2 images" in repr(grid)
+    html = bundle(grid)["text/html"]
+    assert "&lt;b&gt;frcnn&lt;/b&gt;" in html and "<b>frcnn</b>" not in html
+    objects = cw.ObjectGrid(ds, run="<b>frcnn</b>")
+    assert repr(objects).startswith("ObjectGrid(shows ")
+    n = len(ds.predictions["<b>frcnn</b>"])
+    assert f"{n:,} detections of {n:,} of run <b>frcnn</b>" in repr(objects)
+
+
+def test_a_grid_snapshot_carries_the_thumbnails_already_rendered(ds: cw.CocoDataset) -> None:
+    grid = cw.CocoGrid(ds)
+    service = grid._thumbnails
+    for row in range(3):
+        grid._items.thumbnail(service, row).result(timeout=60)
+    html = bundle(cw.CocoGrid(ds, thumbnails=service))["text/html"]
+    assert html.count("data:image/jpeg;base64,") >= 3
+    assert len(html) < 60_000  # small thumbnails, not the grid's own
