@@ -10,7 +10,7 @@ PORT ?= 8888
 # project and data kept beside it (../shared/data, your own) are reachable.
 DEMO_ROOT ?= $(abspath ..)
 
-.PHONY: demo test install js lint typecheck docs unit browser chromium bench clean
+.PHONY: demo test install js lint typecheck docs unit browser chromium bench screenshots clean
 
 $(INSTALLED): pyproject.toml package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ docs: install
 
 test: js lint typecheck docs chromium
 	$(VENV)/bin/pytest
+
+# docs/screenshots/newcomer-*.png, from the newcomer's browser test (light, dark, 800 px).
+screenshots: js chromium
+	COCOWIDGET_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_newcomer.py
 
 bench: js
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

@@ -45,9 +45,7 @@ def progress(total: int, description: str, unit: str = "images") -> Iterator[Adv
     if not _enabled or total <= 0:
         yield _no_advance
         return
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, desc=description, unit=f" {unit}", delay=SHOW_AFTER, leave=False)
+    bar = _bar(total, description, f" {unit}")
 
     def advance(n: int = 1) -> None:
         bar.update(n)
@@ -56,6 +54,21 @@ def progress(total: int, description: str, unit: str = "images") -> Iterator[Adv
         yield advance
     finally:
         bar.close()
+
+
+def _bar(total: int, description: str, unit: str) -> Any:
+    """tqdm's bar: the notebook widget in a notebook, a line on stderr elsewhere."""
+    from tqdm.auto import tqdm
+    from tqdm.notebook import tqdm_notebook
+
+    bar = tqdm(total=total, desc=description, unit=unit, delay=SHOW_AFTER, leave=False)
+    if isinstance(bar, tqdm_notebook):
+        # Full width, wrapping: in a narrow notebook the text would squeeze the bar to
+        # nothing (tqdm's default row does not wrap; its ncols="100%" fails with a unit).
+        layout = bar.container.layout
+        layout.width, layout.display, layout.flex_flow = "100%", "inline-flex", "row wrap"
+        bar.container.children[1].layout.flex = "2"
+    return bar
 
 
 def _no_advance(n: int = 1) -> None:
@@ -74,9 +87,7 @@ def stages(description: str, names: Sequence[str]) -> Iterator[Stage]:
     if not _enabled or not names:
         yield _no_stage
         return
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(names), desc=description, unit=" steps", delay=SHOW_AFTER, leave=False)
+    bar = _bar(len(names), description, " steps")
     started = 0
 
     def stage(name: str) -> None:
