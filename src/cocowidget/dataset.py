@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cocowidget._arguments import checked_methods
-from cocowidget.analysis import label_issues
+from cocowidget.analysis import label_issues as find_label_issues
 from cocowidget.data.dataset import CocoData
 from cocowidget.data.table import Table
 from cocowidget.evaluation import evaluate_dataset
@@ -119,7 +119,7 @@ class CocoDataset(CocoData):
         """
         if iou_type not in ("bbox", "segm"):
             raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
-        return label_issues(
+        return find_label_issues(
             self,
             run,
             iou_type,  # type: ignore[arg-type]
