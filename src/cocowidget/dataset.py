@@ -2,7 +2,8 @@
 
 The data itself (tables, runs, derived columns, quality, export) is
 :class:`~cocowidget.data.dataset.CocoData`, in the data layer; this class adds the
-analyses, which live above it (evaluation today), so that data never imports them.
+analyses, which live above it (evaluation, label issues), so that data never imports
+them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cocowidget._arguments import checked_methods
+from cocowidget.analysis import label_issues as find_label_issues
 from cocowidget.data.dataset import CocoData
+from cocowidget.data.table import Table
 from cocowidget.evaluation import evaluate_dataset
 from cocowidget.evaluation.columns import attach_columns
 from cocowidget.evaluation.params import EvalParams
@@ -20,8 +23,9 @@ from cocowidget.evaluation.result import Evaluation
 @checked_methods
 class CocoDataset(CocoData):
     """A COCO dataset (and any number of prediction runs) as columnar tables, with its
-    evaluation. See :class:`~cocowidget.data.dataset.CocoData` for the tables, runs,
-    derived columns, quality checks and export; build one with :meth:`from_coco`."""
+    evaluation and label issues. See :class:`~cocowidget.data.dataset.CocoData` for the
+    tables, runs, derived columns, quality checks and export; build one with
+    :meth:`from_coco`."""
 
     def evaluate(
         self,
@@ -84,3 +88,46 @@ class CocoDataset(CocoData):
         )
         attach_columns(self, run, evaluation)
         return evaluation
+
+    def label_issues(
+        self,
+        run: str,
+        iou_type: str = "bbox",
+        *,
+        min_score: float | None = None,
+        missing_iou: float | None = None,
+        class_iou: float | None = None,
+        location_iou: tuple[float, float] | None = None,
+        duplicate_iou: float | None = None,
+        spurious_iou: float | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> Table:
+        """Candidate label mistakes that run ``run``'s detections point at, most likely
+        first: missing labels, wrong classes, badly located boxes, duplicate labels and
+        spurious labels, each with its score and suggested fix (one row per candidate;
+        the columns: :func:`cocowidget.analysis.label_issues`).
+
+        Also attaches each annotation's best candidate (and each detection's, for
+        missing labels) as derived columns ``"<run>.issues.score"`` and
+        ``"<run>.issues.kind"`` (``"<run>.segm.issues.*"`` for masks), so grids sort by
+        them and explorers chart them.
+
+        ``iou_type``: ``"bbox"`` or ``"segm"``. ``min_score``: the score from which a
+        detection counts as confident; the IoU thresholds decide each kind
+        (:mod:`cocowidget.analysis.issue_kinds`); ``None`` takes the default measured for
+        the IoU type. ``kinds`` limits the kinds looked for.
+        """
+        if iou_type not in ("bbox", "segm"):
+            raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
+        return find_label_issues(
+            self,
+            run,
+            iou_type,  # type: ignore[arg-type]
+            min_score=min_score,
+            missing_iou=missing_iou,
+            class_iou=class_iou,
+            location_iou=location_iou,
+            duplicate_iou=duplicate_iou,
+            spurious_iou=spurious_iou,
+            kinds=kinds,
+        )

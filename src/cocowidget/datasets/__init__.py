@@ -14,6 +14,12 @@ workers=None) -> DemoPaths``
     annotations, ~390 MB) in a few minutes and under 100 MB of memory.
 ``generate_coco_dict(n_images, seed=0, *, predictions=True) -> (dict, list)``
     The same, in memory, for tests that build special datasets.
+``generate_coco_dict_with_mistakes(n_images, seed=0, *, label_mistakes=None)``
+    ``-> (dict, list, record)``: with label mistakes planted into the annotations
+    (``LabelMistakes`` rates; ``generate_demo(..., label_mistakes=True)`` and
+    ``write_annotations_only(..., label_mistakes=..., mistakes_path=...)`` write them
+    to disk) while the detector still sees the true objects; the record lists each
+    mistake: :mod:`cocowidget.datasets.mistakes`.
 ``default_demo_dir(n_images=500, seed=0)``
     ``<base>/demo-<n>-<seed>``; ``<base>`` is ``$COCOWIDGET_DEMO_DIR`` if set, else
     ``.demo-data`` in the project checkout (or the current directory).
@@ -51,15 +57,22 @@ Everything about image ``i`` is drawn from random streams seeded by ``(seed, i)`
 number of worker processes gives byte-identical files.
 """
 
-from cocowidget.datasets.annotations_only import generate_coco_dict, write_annotations_only
+from cocowidget.datasets.annotations_only import (
+    generate_coco_dict,
+    generate_coco_dict_with_mistakes,
+    write_annotations_only,
+)
 from cocowidget.datasets.demo import DemoPaths, default_demo_dir, generate_demo, read_manifest
+from cocowidget.datasets.mistakes import LabelMistakes
 from cocowidget.datasets.special_files import SPECIAL_KINDS
 
 __all__ = [
     "SPECIAL_KINDS",
     "DemoPaths",
+    "LabelMistakes",
     "default_demo_dir",
     "generate_coco_dict",
+    "generate_coco_dict_with_mistakes",
     "generate_demo",
     "read_manifest",
     "write_annotations_only",

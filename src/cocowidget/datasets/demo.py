@@ -5,14 +5,16 @@ Layout of `out_dir`:
     manifest.json                     written last; see below
     annotations/instances_demo.json   COCO instances
     predictions/detections_demo.json  COCO results list (if predictions=True)
+    annotations/label_mistakes_demo.json  the planted label mistakes (if label_mistakes)
     images/<12-digit id>.jpg          (the special PNGs end in .png)
 
 `manifest.json` holds `format_version` (bumped whenever the generator's output changes),
 `complete` (false while generating), `params` (n_images, seed, predictions,
-broken_images), `files` (paths relative to the folder), `file_bytes` (sizes of the two
-JSON files), `counts` (images, image_files, annotations, segmentations by kind:
-polygon / rle / crowd_rle, predictions), `special_files` (per kind: file_name, image_id
-and what is special, e.g. json_size vs file_size) and `generation_seconds`. A folder is
+broken_images, and label_mistakes' rates when mistakes are planted), `files` (paths
+relative to the folder), `file_bytes` (sizes of the JSON files), `counts` (images,
+image_files, annotations, segmentations by kind: polygon / rle / crowd_rle,
+predictions), `special_files` (per kind: file_name, image_id and what is special, e.g.
+json_size vs file_size) and `generation_seconds`. A folder is
 reused when its manifest is complete, has the same version and parameters, and the JSON
 sizes and number of image files still match.
 """
@@ -32,12 +34,14 @@ from typing import Any
 
 from cocowidget._arguments import checked_keywords
 from cocowidget.datasets import pipeline
+from cocowidget.datasets.mistakes import LabelMistakes, record
 
 # Bump whenever the generator's output changes, so stale demo folders are regenerated.
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 ANNOTATIONS_NAME = "annotations/instances_demo.json"
 PREDICTIONS_NAME = "predictions/detections_demo.json"
+MISTAKES_NAME = "annotations/label_mistakes_demo.json"
 IMAGES_NAME = "images"
 _GENERATED = ("annotations", "predictions", "images")
 ENV_DEMO_DIR = "COCOWIDGET_DEMO_DIR"
@@ -49,18 +53,20 @@ class DemoPaths:
     annotations: Path  # COCO instances JSON
     image_dir: Path
     predictions: Path | None  # COCO results-list JSON
+    label_mistakes: Path | None = None  # the planted mistakes' record (JSON)
 
     @property
     def manifest(self) -> Path:
         return self.root / MANIFEST_NAME
 
 
-def _paths(root: Path, predictions: bool) -> DemoPaths:
+def _paths(root: Path, predictions: bool, mistakes: bool = False) -> DemoPaths:
     return DemoPaths(
         root=root,
         annotations=root / ANNOTATIONS_NAME,
         image_dir=root / IMAGES_NAME,
         predictions=root / PREDICTIONS_NAME if predictions else None,
+        label_mistakes=root / MISTAKES_NAME if mistakes else None,
     )
 
 
@@ -89,6 +95,7 @@ def generate_demo(
     *,
     predictions: bool = True,
     broken_images: bool = False,
+    label_mistakes: LabelMistakes | bool = False,
     workers: int | None = None,
 ) -> DemoPaths:
     """Generate the demo dataset in `out_dir`, or reuse it if it is already there.
@@ -96,21 +103,28 @@ def generate_demo(
     Deterministic: the same parameters give byte-identical files, whatever `workers`.
     With `broken_images`, a dozen problematic files follow the normal images (see
     `cocowidget.datasets.special_files`); the manifest's `special_files` says which is
-    which. Safe to call from several processes at once: they wait for one another.
+    which. With `label_mistakes` (`True` for the default rates, or a `LabelMistakes`),
+    mistakes are planted into the annotations after the detector has seen the true
+    objects, and `label_mistakes_demo.json` beside them records each one
+    (`cocowidget.datasets.mistakes`). Safe to call from several processes at once: they
+    wait for one another.
     """
     if n_images < 0 or seed < 0:
         raise ValueError("n_images and seed must be non-negative")
     if broken_images and n_images < 1:
         raise ValueError("broken_images needs at least one normal image to duplicate")
+    mistakes = LabelMistakes() if label_mistakes is True else label_mistakes or None
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
-    paths = _paths(root, predictions)
-    params = {
+    paths = _paths(root, predictions, mistakes is not None)
+    params: dict[str, Any] = {
         "n_images": n_images,
         "seed": seed,
         "predictions": predictions,
         "broken_images": broken_images,
     }
+    if mistakes is not None:  # only then, so folders made without them stay reusable
+        params["label_mistakes"] = mistakes.as_dict()
     with _exclusive(root):
         manifest = read_manifest(root)
         if manifest is not None and _reusable(manifest, params, paths):
@@ -129,8 +143,11 @@ def generate_demo(
             predictions=predictions,
             broken_images=broken_images,
             image_dir=paths.image_dir,
+            label_mistakes=mistakes,
         )
         summary = pipeline.write(job, paths.annotations, paths.predictions, workers)
+        if mistakes is not None and paths.label_mistakes is not None:
+            write_json(paths.label_mistakes, record(mistakes, seed, summary.mistakes))
         _write_manifest(root, _manifest(params, summary, paths, time.perf_counter() - started))
     return paths
 
@@ -151,8 +168,12 @@ def _reusable(manifest: dict[str, Any], params: dict[str, Any], paths: DemoPaths
     ):
         return False
     sizes = manifest["file_bytes"]
-    for name, path in (("annotations", paths.annotations), ("predictions", paths.predictions)):
-        if path is not None and (not path.is_file() or path.stat().st_size != sizes[name]):
+    for name, path in (
+        ("annotations", paths.annotations),
+        ("predictions", paths.predictions),
+        ("label_mistakes", paths.label_mistakes),
+    ):
+        if path is not None and (not path.is_file() or path.stat().st_size != sizes.get(name)):
             return False
     with os.scandir(paths.image_dir) as entries:
         on_disk = sum(1 for _ in entries)
@@ -170,11 +191,15 @@ def _manifest(
         "files": {
             "annotations": ANNOTATIONS_NAME,
             "predictions": PREDICTIONS_NAME if paths.predictions is not None else None,
+            "label_mistakes": MISTAKES_NAME if paths.label_mistakes is not None else None,
             "images": IMAGES_NAME,
         },
         "file_bytes": {
             "annotations": paths.annotations.stat().st_size,
             "predictions": paths.predictions.stat().st_size if paths.predictions else None,
+            "label_mistakes": (
+                paths.label_mistakes.stat().st_size if paths.label_mistakes else None
+            ),
         },
         "counts": {
             "images": summary.images,
@@ -186,6 +211,13 @@ def _manifest(
         "special_files": summary.special_files,
         "generation_seconds": round(seconds, 2),
     }
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write JSON through a partial file, so a reader never sees half of it."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(value, indent=1) + "\n")
+    partial.replace(path)
 
 
 def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:

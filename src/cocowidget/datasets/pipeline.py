@@ -19,8 +19,16 @@ from cocowidget.datasets import coco_json
 from cocowidget.datasets.annotate import AnnotatedObject, annotate
 from cocowidget.datasets.categories import coco_categories
 from cocowidget.datasets.detector import detect
+from cocowidget.datasets.mistakes import LabelMistakes, plant, with_ids
 from cocowidget.datasets.render import render
-from cocowidget.datasets.scene import ImageSpec, Scene, image_spec, sample_scene
+from cocowidget.datasets.scene import (
+    STREAM_MISTAKES,
+    ImageSpec,
+    Scene,
+    image_spec,
+    sample_scene,
+    stream,
+)
 from cocowidget.datasets.special_files import (
     EXTENSIONS,
     SPECIAL_KINDS,
@@ -42,6 +50,7 @@ class Job:
     predictions: bool
     broken_images: bool = False
     image_dir: Path | None = None  # None: annotations only, no pixels
+    label_mistakes: LabelMistakes | None = None  # planted after the detector has run
 
     @property
     def total_images(self) -> int:
@@ -73,6 +82,7 @@ class ImageResult:
     predictions: list[bytes]
     segmentation_kinds: dict[str, int]  # polygon / rle / crowd_rle counts
     special: dict[str, Any] | None = None
+    mistakes: list[dict[str, Any]] = field(default_factory=list)  # by position
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,7 @@ class ImageContent:
     objects: list[AnnotatedObject]
     annotations: list[dict[str, Any]]  # without "id"
     predictions: list[dict[str, Any]]
+    mistakes: list[dict[str, Any]]  # planted label mistakes, annotations by position
 
 
 def image_content(job: Job, index: int) -> ImageContent:
@@ -93,7 +104,13 @@ def image_content(job: Job, index: int) -> ImageContent:
     predictions: list[dict[str, Any]] = []
     if job.predictions and planned.special not in UNREADABLE:
         predictions = detect(scene, objects)
-    return ImageContent(planned, scene, objects, annotations, predictions)
+    mistakes: list[dict[str, Any]] = []
+    if job.label_mistakes is not None:
+        # After the detector, from a stream of their own: the detections still see the
+        # true objects, and the rest of the image comes out as without mistakes.
+        rng = stream(job.seed, planned.content_index, STREAM_MISTAKES)
+        annotations, mistakes = plant(job.label_mistakes, rng, scene, annotations)
+    return ImageContent(planned, scene, objects, annotations, predictions, mistakes)
 
 
 def process(job: Job, index: int) -> ImageResult:
@@ -132,6 +149,7 @@ def process(job: Job, index: int) -> ImageResult:
         predictions=[coco_json.encode(p) for p in content.predictions],
         segmentation_kinds=kinds,
         special=special,
+        mistakes=content.mistakes,
     )
 
 
@@ -169,6 +187,7 @@ class Summary:
         default_factory=lambda: {"polygon": 0, "rle": 0, "crowd_rle": 0}
     )
     special_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mistakes: list[dict[str, Any]] = field(default_factory=list)  # with annotation ids
 
 
 def write(
@@ -194,6 +213,7 @@ def write(
         advance = stack.enter_context(progress(job.total_images, "Generating the demo images"))
         for result in results(job, workers):
             advance()
+            summary.mistakes.extend(with_ids(result.mistakes, instances.n_annotations + 1))
             for fragment in result.annotations:
                 instances.add_annotation(fragment)
             if detections is not None:
@@ -210,16 +230,24 @@ def write(
 
 
 def coco_dict(
-    n_images: int, seed: int, *, predictions: bool = True
+    n_images: int,
+    seed: int,
+    *,
+    predictions: bool = True,
+    label_mistakes: LabelMistakes | None = None,
+    mistakes: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The whole dataset in memory, as `json.load` would return the written files."""
-    job = Job(seed=seed, n_images=n_images, predictions=predictions)
+    """The whole dataset in memory, as `json.load` would return the written files;
+    the planted mistakes' records are appended to `mistakes`."""
+    job = Job(seed=seed, n_images=n_images, predictions=predictions, label_mistakes=label_mistakes)
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     results_list: list[dict[str, Any]] = []
     for index in range(n_images):
         content = image_content(job, index)
         images.append(content.planned.spec.coco())
+        if mistakes is not None:
+            mistakes.extend(with_ids(content.mistakes, len(annotations) + 1))
         for ann in content.annotations:
             ann["id"] = len(annotations) + 1
             annotations.append(ann)

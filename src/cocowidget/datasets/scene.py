@@ -20,6 +20,7 @@ STREAM_IMAGE = 0
 STREAM_SCENE = 1
 STREAM_DETECTOR = 2
 STREAM_PIXELS = 3
+STREAM_MISTAKES = 4  # planted label mistakes (cocowidget.datasets.mistakes)
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 REFERENCE_PIXELS = 640 * 480  # category sizes are given for an image of this size
