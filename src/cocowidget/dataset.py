@@ -7,7 +7,10 @@ analyses, which live above it (evaluation today), so that data never imports the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cocowidget._arguments import checked_methods
 from cocowidget.data.dataset import CocoData
@@ -15,13 +18,51 @@ from cocowidget.evaluation import evaluate_dataset
 from cocowidget.evaluation.columns import attach_columns
 from cocowidget.evaluation.params import EvalParams
 from cocowidget.evaluation.result import Evaluation
+from cocowidget.formats.panoptic import read_panoptic_parts
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 @checked_methods
 class CocoDataset(CocoData):
     """A COCO dataset (and any number of prediction runs) as columnar tables, with its
     evaluation. See :class:`~cocowidget.data.dataset.CocoData` for the tables, runs,
-    derived columns, quality checks and export; build one with :meth:`from_coco`."""
+    derived columns, quality checks and export; build one with :meth:`from_coco` (or
+    :meth:`from_coco_panoptic`)."""
+
+    @classmethod
+    def from_coco_panoptic(
+        cls,
+        source: Any,
+        png_dir: str | os.PathLike[str],
+        image_dir: str | os.PathLike[str] | None = None,
+        strict: bool = False,
+        *,
+        allow_outside_image_dir: bool = False,
+    ) -> Self:
+        """Load COCO panoptic annotations: the JSON (path, bytes or dict) and the folder
+        of its PNGs (``png_dir``), with the images in ``image_dir``.
+
+        Each segment of ``segments_info`` is an annotation row with its mask read from
+        the PNG (segment id = ``R + 256·G + 256²·B``), so grids draw things and stuff like
+        instance masks; ``ds.annotations`` adds ``segment_id`` and ``thing_or_stuff``,
+        ``ds.categories`` ``isthing`` and ``color``, ``ds.images`` ``panoptic_png`` and
+        ``void_fraction``. Problems (a segment missing from its PNG or the reverse, an
+        area or box that disagrees with the PNG, an unknown category, a PNG missing, not
+        8-bit RGB or of another size than its image) are listed with their places in
+        :meth:`quality`; the rest loads. ``strict`` and ``allow_outside_image_dir`` as
+        in :meth:`from_coco`. Evaluate predictions with :meth:`add_panoptic_predictions`
+        and ``evaluate(run, iou_type="panoptic")``.
+        """
+        parts = read_panoptic_parts(
+            source,
+            png_dir,
+            Path(image_dir) if image_dir is not None else None,
+            strict=strict,
+            allow_outside_image_dir=allow_outside_image_dir,
+        )
+        return cls._from_parts(parts, strict=strict)
 
     def evaluate(
         self,

@@ -185,6 +185,12 @@ class CocoData:
             strict=strict,
             allow_outside_image_dir=allow_outside_image_dir,
         )
+        return cls._from_parts(parts, strict=strict)
+
+    @classmethod
+    def _from_parts(cls, parts: dict[str, Any], *, strict: bool) -> Self:
+        """A dataset of a reader's parts (this format's or another's), checked as at
+        load: strictly (the first error raises) or with a warning."""
         dataset = cls(**parts)
         if strict:
             dataset._checks.check_strictly()
