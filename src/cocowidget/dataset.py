@@ -10,15 +10,22 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from cocowidget._arguments import checked_methods
+from cocowidget.data.assembly import source_label
 from cocowidget.data.dataset import CocoData
+from cocowidget.data.runs import Run
+from cocowidget.data.table import Table
 from cocowidget.evaluation import evaluate_dataset
 from cocowidget.evaluation.columns import attach_columns
+from cocowidget.evaluation.panoptic import evaluate_panoptic
+from cocowidget.evaluation.panoptic_result import PanopticEvaluation, attach_panoptic_columns
 from cocowidget.evaluation.params import EvalParams
 from cocowidget.evaluation.result import Evaluation
 from cocowidget.formats.panoptic import read_panoptic_parts
+from cocowidget.formats.panoptic_run import read_panoptic_run
+from cocowidget.progress import stages
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -64,6 +71,64 @@ class CocoDataset(CocoData):
         )
         return cls._from_parts(parts, strict=strict)
 
+    def add_panoptic_predictions(
+        self,
+        source: Any,
+        png_dir: str | os.PathLike[str],
+        name: str,
+        *,
+        replace: bool = False,
+        strict: bool | None = None,
+    ) -> Table:
+        """Add a run of panoptic predictions: a panoptic JSON (path, bytes or dict) whose
+        ``annotations`` give each image's PNG and ``segments_info``, and the folder of
+        those PNGs. Each predicted segment is a row of ``ds.predictions[name]`` with its
+        mask, area and box from the PNG (as panopticapi reads predictions) and its
+        ``segment_id``; evaluate it with ``ds.evaluate(name, iou_type="panoptic")``.
+        Segments missing from their PNG and unreadable PNGs are left out with a problem;
+        ``replace`` and ``strict`` as in :meth:`add_predictions`."""
+        if name in self.runs and not replace:
+            raise ValueError(
+                f"a prediction run {name!r} exists already: pass replace=True to replace it "
+                "(its evaluation columns are dropped), or choose another name"
+            )
+        strict = self._strict if strict is None else strict
+        with stages(f"Adding {name}", ("reading", "grouping", "checks")) as stage:
+            objects, problems, parameters = read_panoptic_run(
+                source, png_dir, name, self.images, self.categories, strict=strict, stage=stage
+            )
+            stage("checks")
+            self._checks.check_run(objects, name, problems, strict=strict)
+        run = Run(name, "panoptic", objects, source_label(source), parameters, problems)
+        self.runs.add(run, replace=replace)
+        return objects.table
+
+    # "panoptic" is also a str: the first overload wins for it (as typeshed's open()).
+    @overload
+    def evaluate(  # type: ignore[overload-overlap]
+        self, run: str, iou_type: Literal["panoptic"]
+    ) -> PanopticEvaluation: ...
+
+    @overload
+    def evaluate(
+        self,
+        run: str,
+        iou_type: str = "bbox",
+        *,
+        iouThrs: Sequence[float] | None = None,  # noqa: N803
+        recThrs: Sequence[float] | None = None,  # noqa: N803
+        maxDets: Sequence[int] = (1, 10, 100),  # noqa: N803
+        areaRng: Sequence[Sequence[float]] = ...,  # noqa: N803
+        areaRngLbl: Sequence[str] = ...,  # noqa: N803
+        useCats: bool | int = 1,  # noqa: N803
+        imgIds: Sequence[int] | None = None,  # noqa: N803
+        catIds: Sequence[int] | None = None,  # noqa: N803
+        params: EvalParams | None = None,
+        iou_threshold: float | None = None,
+        score_threshold: float = 0.5,
+        background_iou: float = 0.1,
+    ) -> Evaluation: ...
+
     def evaluate(
         self,
         run: str,
@@ -86,13 +151,20 @@ class CocoDataset(CocoData):
         iou_threshold: float | None = None,
         score_threshold: float = 0.5,
         background_iou: float = 0.1,
-    ) -> Evaluation:
-        """Evaluate prediction run ``run`` exactly as pycocotools' COCOeval does.
+    ) -> Evaluation | PanopticEvaluation:
+        """Evaluate prediction run ``run`` exactly as pycocotools' COCOeval does (or, with
+        ``iou_type="panoptic"``, as panopticapi's ``pq_compute`` does).
 
         Returns an :class:`~cocowidget.evaluation.Evaluation` (stats, per-class, per-image,
         per-detection and per-object tables) and adds its per-image results as image
         columns named ``"<run>.ap"``, ``"<run>.fp"``, ... (``"<run>.segm.ap"`` for masks),
         so grids sort by them and explorers chart them.
+
+        ``iou_type="panoptic"`` evaluates a run of :meth:`add_panoptic_predictions`
+        against panoptic ground truth (:meth:`from_coco_panoptic`) and returns a
+        :class:`~cocowidget.evaluation.panoptic_result.PanopticEvaluation` whose
+        ``summary`` is ``pq_compute``'s result; per-image PQ, SQ, RQ, TP, FP and FN are
+        attached as ``"<run>.panoptic.pq"``, ..., so grids sort images worst first.
 
         ``iou_type``: ``"bbox"`` or ``"segm"``. The options are those of
         :func:`cocowidget.evaluation.evaluate`: the ``pycocotools.cocoeval.Params``
@@ -103,8 +175,10 @@ class CocoDataset(CocoData):
         point of the TP/FP/FN columns; ``background_iou``, the overlap below which a false
         positive is "background".
         """
+        if iou_type == "panoptic":
+            return self._evaluate_panoptic(run)
         if iou_type not in ("bbox", "segm"):
-            raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
+            raise ValueError(f"iou_type must be 'bbox', 'segm' or 'panoptic', not {iou_type!r}")
         self._objects(run)  # a clear KeyError for an unknown run
         evaluation = evaluate_dataset(
             self,
@@ -124,4 +198,10 @@ class CocoDataset(CocoData):
             background_iou=background_iou,
         )
         attach_columns(self, run, evaluation)
+        return evaluation
+
+    def _evaluate_panoptic(self, run: str) -> PanopticEvaluation:
+        self._objects(run)  # a clear KeyError for an unknown run
+        evaluation = evaluate_panoptic(self, run)
+        attach_panoptic_columns(self, evaluation)
         return evaluation

@@ -26,7 +26,12 @@ from cocowidget.data.assembly import read_parts
 from cocowidget.data.json_bytes import Source
 from cocowidget.data.problems import WARNING, Problem, ProblemLog
 from cocowidget.data.table import Table
-from cocowidget.formats.panoptic_json import PanopticDocument, PanopticRecord, read_document
+from cocowidget.formats.panoptic_json import (
+    PanopticDocument,
+    PanopticRecord,
+    last_per_image,
+    read_document,
+)
 from cocowidget.formats.panoptic_scan import RecordScan, report, scan_records
 
 _ANNOTATION_PATH = re.compile(r"^annotations\[(\d+)\]")
@@ -67,7 +72,7 @@ def read_panoptic_parts(
     document = read_document(source, log)
     if document is None:
         document = PanopticDocument(Source(log.file or "<panoptic>"), {}, [])
-    records = _last_per_image(document.records, log)
+    records = last_per_image(document.records, log)
     sizes = image_sizes(document.sections.get("images"))
     scans = scan_records(folder, records, [sizes.get(r.image_id) for r in records])
     for record, scan in zip(records, scans, strict=True):
@@ -88,21 +93,6 @@ def read_panoptic_parts(
     _add_columns(parts["images"], objects.table, parts["categories"], records, scans, categories)
     _add_segment_columns(objects.table, records, scans, categories)
     return parts
-
-
-def _last_per_image(records: list[PanopticRecord], log: ProblemLog) -> list[PanopticRecord]:
-    """One record per image, the last (an image has one PNG)."""
-    last = {record.image_id: record for record in records}
-    for record in records:
-        if last[record.image_id] is not record:
-            log.format_error(
-                "duplicate_panoptic_record",
-                record.path(),
-                f"image {record.image_id} has another record, {last[record.image_id].path()}",
-                "this one was dropped",
-                image_id=record.image_id,
-            )
-    return [record for record in records if last[record.image_id] is record]
 
 
 def image_sizes(images: Any) -> dict[int, tuple[int, int]]:

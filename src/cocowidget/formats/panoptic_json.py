@@ -240,3 +240,19 @@ def _segment(record: PanopticRecord, index: int, item: Any, log: ProblemLog) -> 
 
 def _area(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def last_per_image(records: list[PanopticRecord], log: ProblemLog) -> list[PanopticRecord]:
+    """One record per image, the last (an image has one PNG; panopticapi keeps the
+    last prediction of an image too)."""
+    last = {record.image_id: record for record in records}
+    for record in records:
+        if last[record.image_id] is not record:
+            log.format_error(
+                "duplicate_panoptic_record",
+                record.path(),
+                f"image {record.image_id} has another record, {last[record.image_id].path()}",
+                "this one was dropped",
+                image_id=record.image_id,
+            )
+    return [record for record in records if last[record.image_id] is record]

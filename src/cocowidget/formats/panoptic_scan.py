@@ -83,9 +83,8 @@ def _scanned(
     wanted = np.array([s.id for s in record.segments], dtype=np.int64)
     positions = segments.index(wanted).tolist()
     found = [p for p in positions if p >= 0]
-    rles = mask_api.frPyObjects(
-        [{"counts": segments.rle_counts(p), "size": list(shape)} for p in found], *shape
-    )
+    uncompressed = [{"counts": segments.rle_counts(p), "size": list(shape)} for p in found]
+    rles = mask_api.frPyObjects(uncompressed, *shape) if found else []  # it refuses []
     by_position = {p: rle for p, rle in zip(found, rles, strict=True)}
     for position in positions:
         if position < 0:
