@@ -14,6 +14,11 @@ workers=None) -> DemoPaths``
     annotations, ~390 MB) in a few minutes and under 100 MB of memory.
 ``generate_coco_dict(n_images, seed=0, *, predictions=True) -> (dict, list)``
     The same, in memory, for tests that build special datasets.
+``generate_panoptic_demo(out_dir, n_images=500, seed=0, *, images=True,
+predictions=True, workers=None) -> PanopticDemoPaths``
+    The same scenes as COCO panoptic: PNGs with things and stuff (sky, road, wall,
+    floor, grass, ...; void seams and posts) and a simulated panoptic model's
+    predictions: :mod:`cocowidget.datasets.panoptic_demo`.
 ``default_demo_dir(n_images=500, seed=0)``
     ``<base>/demo-<n>-<seed>``; ``<base>`` is ``$COCOWIDGET_DEMO_DIR`` if set, else
     ``.demo-data`` in the project checkout (or the current directory).
@@ -53,14 +58,17 @@ number of worker processes gives byte-identical files.
 
 from cocowidget.datasets.annotations_only import generate_coco_dict, write_annotations_only
 from cocowidget.datasets.demo import DemoPaths, default_demo_dir, generate_demo, read_manifest
+from cocowidget.datasets.panoptic_demo import PanopticDemoPaths, generate_panoptic_demo
 from cocowidget.datasets.special_files import SPECIAL_KINDS
 
 __all__ = [
     "SPECIAL_KINDS",
     "DemoPaths",
+    "PanopticDemoPaths",
     "default_demo_dir",
     "generate_coco_dict",
     "generate_demo",
+    "generate_panoptic_demo",
     "read_manifest",
     "write_annotations_only",
 ]
