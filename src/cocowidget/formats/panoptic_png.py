@@ -10,6 +10,7 @@ full-size mask per segment.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def read_ids(path: Path) -> PngIds | PngTrouble:
             "(a segment id in R + 256·G + 256²·B)",
         )
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(data)) as image:  # the bytes read above, not again
             rgbx = image.convert("RGBX")  # 4 bytes a pixel: a uint32 view, no arithmetic
             ids = np.asarray(rgbx).view("<u4")[..., 0] & np.uint32(0xFFFFFF)
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as error:

@@ -185,3 +185,16 @@ def test_strict_raises_at_the_first_error_with_its_place(tmp_path: Path) -> None
 def test_a_png_folder_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError, match="no folder of panoptic PNGs"):
         cw.CocoDataset.from_coco_panoptic(SAMPLE_JSON, tmp_path / "nowhere")
+
+
+def test_the_grid_draws_every_segment_as_an_rle_mask_of_its_category() -> None:
+    from cocowidget.views.items import image_layers
+    from cocowidget.views.overlays import OverlayBatch
+
+    ds = cw.CocoDataset.from_coco_panoptic(SAMPLE_JSON, SAMPLE_PNGS)
+    image_id = int(ds.images["id"][0])
+    overlay = OverlayBatch().add(427, 640, image_layers(ds, image_id))
+    drawn = [(o.category, o.rle is not None and o.rle.string is not None) for o in overlay.objects]
+    expected = ds.objects_of(image_id)["category_id"].tolist()
+    assert [category for category, _ in drawn] == expected
+    assert all(has_mask for _, has_mask in drawn)  # things and stuff alike
