@@ -17,6 +17,9 @@ $(INSTALLED): pyproject.toml package.json package-lock.json
 	$(PY) -m pip install --quiet --upgrade pip
 	npm ci --no-audit --no-fund
 	$(PY) -m pip install --quiet -e ".[dev]"
+	# panopticapi's pq_compute is the reference of the panoptic tests. Its package pins
+	# numpy<2, which its code does not need, so it goes in without its dependencies.
+	$(PY) -m pip install --quiet --no-deps "panopticapi-lite==0.2.0"
 	touch $@
 
 install: $(INSTALLED)

@@ -8,16 +8,29 @@ them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from cocowidget._arguments import checked_methods
 from cocowidget.analysis import label_issues as find_label_issues
+from cocowidget.data.assembly import source_label
 from cocowidget.data.dataset import CocoData
+from cocowidget.data.runs import Run
 from cocowidget.data.table import Table
 from cocowidget.evaluation import evaluate_dataset
 from cocowidget.evaluation.columns import attach_columns
+from cocowidget.evaluation.panoptic import evaluate_panoptic
+from cocowidget.evaluation.panoptic_result import PanopticEvaluation, attach_panoptic_columns
 from cocowidget.evaluation.params import EvalParams
 from cocowidget.evaluation.result import Evaluation
+from cocowidget.formats.panoptic import read_panoptic_parts
+from cocowidget.formats.panoptic_run import read_panoptic_run
+from cocowidget.progress import stages
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 @checked_methods
@@ -25,7 +38,98 @@ class CocoDataset(CocoData):
     """A COCO dataset (and any number of prediction runs) as columnar tables, with its
     evaluation and label issues. See :class:`~cocowidget.data.dataset.CocoData` for the
     tables, runs, derived columns, quality checks and export; build one with
-    :meth:`from_coco`."""
+    :meth:`from_coco` (or :meth:`from_coco_panoptic`)."""
+
+    @classmethod
+    def from_coco_panoptic(
+        cls,
+        source: Any,
+        png_dir: str | os.PathLike[str],
+        image_dir: str | os.PathLike[str] | None = None,
+        strict: bool = False,
+        *,
+        allow_outside_image_dir: bool = False,
+    ) -> Self:
+        """Load COCO panoptic annotations: the JSON (path, bytes or dict) and the folder
+        of its PNGs (``png_dir``), with the images in ``image_dir``.
+
+        Each segment of ``segments_info`` is an annotation row with its mask read from
+        the PNG (segment id = ``R + 256·G + 256²·B``), so grids draw things and stuff like
+        instance masks; ``ds.annotations`` adds ``segment_id`` and ``thing_or_stuff``,
+        ``ds.categories`` ``isthing`` and ``color``, ``ds.images`` ``panoptic_png`` and
+        ``void_fraction``. Problems (a segment missing from its PNG or the reverse, an
+        area or box that disagrees with the PNG, an unknown category, a PNG missing, not
+        8-bit RGB or of another size than its image) are listed with their places in
+        :meth:`quality`; the rest loads. ``strict`` and ``allow_outside_image_dir`` as
+        in :meth:`from_coco`. Evaluate predictions with :meth:`add_panoptic_predictions`
+        and ``evaluate(run, iou_type="panoptic")``.
+        """
+        parts = read_panoptic_parts(
+            source,
+            png_dir,
+            Path(image_dir) if image_dir is not None else None,
+            strict=strict,
+            allow_outside_image_dir=allow_outside_image_dir,
+        )
+        return cls._from_parts(parts, strict=strict)
+
+    def add_panoptic_predictions(
+        self,
+        source: Any,
+        png_dir: str | os.PathLike[str],
+        name: str,
+        *,
+        replace: bool = False,
+        strict: bool | None = None,
+    ) -> Table:
+        """Add a run of panoptic predictions: a panoptic JSON (path, bytes or dict) whose
+        ``annotations`` give each image's PNG and ``segments_info``, and the folder of
+        those PNGs. Each predicted segment is a row of ``ds.predictions[name]`` with its
+        mask, area and box from the PNG (as panopticapi reads predictions) and its
+        ``segment_id``; evaluate it with ``ds.evaluate(name, iou_type="panoptic")``.
+        Segments missing from their PNG and unreadable PNGs are left out with a problem;
+        ``replace`` and ``strict`` as in :meth:`add_predictions`."""
+        if name in self.runs and not replace:
+            raise ValueError(
+                f"a prediction run {name!r} exists already: pass replace=True to replace it "
+                "(its evaluation columns are dropped), or choose another name"
+            )
+        strict = self._strict if strict is None else strict
+        with stages(f"Adding {name}", ("reading", "grouping", "checks")) as stage:
+            objects, problems, parameters = read_panoptic_run(
+                source, png_dir, name, self.images, self.categories, strict=strict, stage=stage
+            )
+            stage("checks")
+            self._checks.check_run(objects, name, problems, strict=strict)
+        run = Run(name, "panoptic", objects, source_label(source), parameters, problems)
+        self.runs.add(run, replace=replace)
+        return objects.table
+
+    # "panoptic" is also a str: the first overload wins for it (as typeshed's open()).
+    @overload
+    def evaluate(  # type: ignore[overload-overlap]
+        self, run: str, iou_type: Literal["panoptic"]
+    ) -> PanopticEvaluation: ...
+
+    @overload
+    def evaluate(
+        self,
+        run: str,
+        iou_type: str = "bbox",
+        *,
+        iouThrs: Sequence[float] | None = None,  # noqa: N803
+        recThrs: Sequence[float] | None = None,  # noqa: N803
+        maxDets: Sequence[int] = (1, 10, 100),  # noqa: N803
+        areaRng: Sequence[Sequence[float]] = ...,  # noqa: N803
+        areaRngLbl: Sequence[str] = ...,  # noqa: N803
+        useCats: bool | int = 1,  # noqa: N803
+        imgIds: Sequence[int] | None = None,  # noqa: N803
+        catIds: Sequence[int] | None = None,  # noqa: N803
+        params: EvalParams | None = None,
+        iou_threshold: float | None = None,
+        score_threshold: float = 0.5,
+        background_iou: float = 0.1,
+    ) -> Evaluation: ...
 
     def evaluate(
         self,
@@ -49,13 +153,20 @@ class CocoDataset(CocoData):
         iou_threshold: float | None = None,
         score_threshold: float = 0.5,
         background_iou: float = 0.1,
-    ) -> Evaluation:
-        """Evaluate prediction run ``run`` exactly as pycocotools' COCOeval does.
+    ) -> Evaluation | PanopticEvaluation:
+        """Evaluate prediction run ``run`` exactly as pycocotools' COCOeval does (or, with
+        ``iou_type="panoptic"``, as panopticapi's ``pq_compute`` does).
 
         Returns an :class:`~cocowidget.evaluation.Evaluation` (stats, per-class, per-image,
         per-detection and per-object tables) and adds its per-image results as image
         columns named ``"<run>.ap"``, ``"<run>.fp"``, ... (``"<run>.segm.ap"`` for masks),
         so grids sort by them and explorers chart them.
+
+        ``iou_type="panoptic"`` evaluates a run of :meth:`add_panoptic_predictions`
+        against panoptic ground truth (:meth:`from_coco_panoptic`) and returns a
+        :class:`~cocowidget.evaluation.panoptic_result.PanopticEvaluation` whose
+        ``summary`` is ``pq_compute``'s result; per-image PQ, SQ, RQ, TP, FP and FN are
+        attached as ``"<run>.panoptic.pq"``, ..., so grids sort images worst first.
 
         ``iou_type``: ``"bbox"`` or ``"segm"``. The options are those of
         :func:`cocowidget.evaluation.evaluate`: the ``pycocotools.cocoeval.Params``
@@ -66,8 +177,10 @@ class CocoDataset(CocoData):
         point of the TP/FP/FN columns; ``background_iou``, the overlap below which a false
         positive is "background".
         """
+        if iou_type == "panoptic":
+            return self._evaluate_panoptic(run)
         if iou_type not in ("bbox", "segm"):
-            raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
+            raise ValueError(f"iou_type must be 'bbox', 'segm' or 'panoptic', not {iou_type!r}")
         self._objects(run)  # a clear KeyError for an unknown run
         evaluation = evaluate_dataset(
             self,
@@ -131,3 +244,9 @@ class CocoDataset(CocoData):
             spurious_iou=spurious_iou,
             kinds=kinds,
         )
+
+    def _evaluate_panoptic(self, run: str) -> PanopticEvaluation:
+        self._objects(run)  # a clear KeyError for an unknown run
+        evaluation = evaluate_panoptic(self, run)
+        attach_panoptic_columns(self, evaluation)
+        return evaluation

@@ -17,6 +17,7 @@ from cocowidget.data.columns import (
     image_columns,
     repair_missing_areas,
 )
+from cocowidget.data.format_probe import without_panoptic_annotations
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import UserIds, pending_of, resolve_ids
 from cocowidget.data.loading import (
@@ -45,8 +46,10 @@ def read_parts(
     instances source (path, bytes, dict or ``pycocotools.coco.COCO``)."""
     with stages("Loading", ("reading", "parsing", "columns", "statistics")) as stage:
         stage("reading")
+        log = ProblemLog("", strict=strict)
         data = read_source(source)
-        log = ProblemLog(data.name, strict=strict)
+        log.file = data.name
+        data = without_panoptic_annotations(data, log)
         stage("parsing")
         document = load_document(data, GROUND_TRUTH_LAYOUT, log)
         report_missing_sections(document, log)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -97,7 +98,7 @@ class CocoData:
         image_dir: Path | None,
         allow_outside_image_dir: bool,
         strict: bool,
-        runs: dict[str, ObjectTable] | None = None,
+        runs: dict[str, ObjectTable | Run] | None = None,
         run_problems: dict[str, list[Problem]] | None = None,
         pixel_statistics_complete: bool = False,
         originals: dict[str, export.Originals] | None = None,
@@ -113,9 +114,12 @@ class CocoData:
         self._strict = strict
         #: Every run by name (detections today), each with a number never reused.
         self.runs = RunRegistry()
-        for name, objects in (runs or {}).items():
+        for name, given in (runs or {}).items():
             problems = (run_problems or {}).get(name, [])
-            self.runs.add(Run(name, "detections", objects, problems=problems))
+            if isinstance(given, Run):  # a subset's: its kind, source and parameters kept
+                self.runs.add(replace(given, problems=problems, number=0))
+            else:
+                self.runs.add(Run(name, "detections", given, problems=problems))
         #: Every computed column with what computed it (evaluations, comparisons).
         self.derived = DerivedColumns(self._table_named)
         self.runs.on_change(self._on_run_change)
@@ -185,6 +189,12 @@ class CocoData:
             strict=strict,
             allow_outside_image_dir=allow_outside_image_dir,
         )
+        return cls._from_parts(parts, strict=strict)
+
+    @classmethod
+    def _from_parts(cls, parts: dict[str, Any], *, strict: bool) -> Self:
+        """A dataset of a reader's parts (this format's or another's), checked as at
+        load: strictly (the first error raises) or with a warning."""
         dataset = cls(**parts)
         if strict:
             dataset._checks.check_strictly()
@@ -533,7 +543,10 @@ class CocoData:
             image_dir=self._files.image_dir,
             allow_outside_image_dir=self._files.allow_outside,
             strict=self._strict,
-            runs={run.name: run.objects.for_images(rows) for run in self.runs.runs()},
+            runs={
+                run.name: replace(run, objects=run.objects.for_images(rows))
+                for run in self.runs.runs()
+            },
             run_problems={
                 run.name: [p for p in run.problems if belongs(p)] for run in self.runs.runs()
             },

@@ -117,6 +117,9 @@ class ObjectTable:
     #: Records as read (``msgspec.Raw``), by file index, where the row's values cannot say
     #: them (a detection's NaN score): export writes these.
     originals: dict[int, Any] = field(default_factory=dict, repr=False)
+    #: JSON paths of the records by file index, where a reader of another format
+    #: (panoptic: ``annotations[i].segments_info[j]``) knows them; None: ``section[i]``.
+    record_paths: np.ndarray | None = field(default=None, repr=False)
     _ids: IdIndex | None = field(default=None, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -156,7 +159,10 @@ class ObjectTable:
 
     def path(self, row: int) -> str:
         """JSON path of a row's record in the source file."""
-        return f"{self.section}[{int(self.table['file_index'][row])}]"
+        file_index = int(self.table["file_index"][row])
+        if self.record_paths is not None:
+            return str(self.record_paths[file_index])
+        return f"{self.section}[{file_index}]"
 
     def rows_of(self, image_row: int) -> slice:
         return slice(int(self.offsets[image_row]), int(self.offsets[image_row + 1]))
@@ -190,6 +196,7 @@ class ObjectTable:
             offsets,
             self.section,
             self.originals,
+            self.record_paths,
         )
 
     def take(self, rows: np.ndarray, n_images: int) -> ObjectTable:
@@ -207,6 +214,7 @@ class ObjectTable:
             offsets,
             self.section,
             self.originals,
+            self.record_paths,
         )
 
 

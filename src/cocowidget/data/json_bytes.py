@@ -33,7 +33,10 @@ class Source:
 
 
 def read_source(source: Any) -> Source:
-    """A path, JSON bytes, a dict/list, or a ``pycocotools.coco.COCO``."""
+    """A path, JSON bytes, a dict/list, or a ``pycocotools.coco.COCO`` (or a
+    :class:`Source` already, as readers of other formats hand one on)."""
+    if isinstance(source, Source):
+        return source
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         try:

@@ -18,7 +18,9 @@ from cocowidget.data.grouping import ObjectTable
 from cocowidget.data.listeners import Listeners
 from cocowidget.data.problems import Problem
 
-RunKind = Literal["detections"]
+#: ``"panoptic"``: segments read from PNGs (``formats/panoptic_run.py``); their
+#: parameters hold each image's PNG.
+RunKind = Literal["detections", "panoptic"]
 Event = Literal["added", "removed", "renamed"]
 Listener = Callable[[Event, str, str | None], None]
 

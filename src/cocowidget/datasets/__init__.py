@@ -20,6 +20,11 @@ workers=None) -> DemoPaths``
     ``write_annotations_only(..., label_mistakes=..., mistakes_path=...)`` write them
     to disk) while the detector still sees the true objects; the record lists each
     mistake: :mod:`cocowidget.datasets.mistakes`.
+``generate_panoptic_demo(out_dir, n_images=500, seed=0, *, images=True,
+predictions=True, workers=None) -> PanopticDemoPaths``
+    The same scenes as COCO panoptic: PNGs with things and stuff (sky, road, wall,
+    floor, grass, ...; void seams and posts) and a simulated panoptic model's
+    predictions: :mod:`cocowidget.datasets.panoptic_demo`.
 ``default_demo_dir(n_images=500, seed=0)``
     ``<base>/demo-<n>-<seed>``; ``<base>`` is ``$COCOWIDGET_DEMO_DIR`` if set, else
     ``.demo-data`` in the project checkout (or the current directory).
@@ -64,16 +69,19 @@ from cocowidget.datasets.annotations_only import (
 )
 from cocowidget.datasets.demo import DemoPaths, default_demo_dir, generate_demo, read_manifest
 from cocowidget.datasets.mistakes import LabelMistakes
+from cocowidget.datasets.panoptic_demo import PanopticDemoPaths, generate_panoptic_demo
 from cocowidget.datasets.special_files import SPECIAL_KINDS
 
 __all__ = [
     "SPECIAL_KINDS",
     "DemoPaths",
     "LabelMistakes",
+    "PanopticDemoPaths",
     "default_demo_dir",
     "generate_coco_dict",
     "generate_coco_dict_with_mistakes",
     "generate_demo",
+    "generate_panoptic_demo",
     "read_manifest",
     "write_annotations_only",
 ]

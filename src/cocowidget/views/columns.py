@@ -78,6 +78,8 @@ _DESCRIPTIONS: dict[tuple[Level, str], Description] = {
     ("image", "object_density"): Description("object density (box area / image area)", ""),
     ("image", "smallest_object_area"): Description("smallest object in image (px²)", "px²"),
     ("image", "file_size"): Description("file size (bytes)", "B"),
+    ("image", "void_fraction"): Description("unlabelled (void) share of the image", ""),
+    ("object", "thing_or_stuff"): Description("thing or stuff (panoptic)", ""),
     ("image", "brightness"): Description("brightness (mean luma, 0–1)", ""),
     ("image", "contrast"): Description("contrast (std of luma, 0–0.5)", ""),
     ("image", "sharpness"): Description("sharpness (variance of the Laplacian)", ""),
@@ -133,7 +135,16 @@ def resolve(key: str, images: Table, annotations: Table) -> ColumnRef:
 
 def chartable_keys(images: Table, annotations: Table) -> list[str]:
     """Canonical keys of every one-dimensional column except ids and bookkeeping."""
-    skip = {"id", "file_index", "image_index", "category_index", "image_id", "file_name"}
+    skip = {
+        "id",
+        "file_index",
+        "image_index",
+        "category_index",
+        "image_id",
+        "file_name",
+        "panoptic_png",  # a path per image, like file_name
+        "segment_id",  # a panoptic segment's colour id
+    }
     keys = [name for name in images.columns if images[name].ndim == 1 and name not in skip]
     keys += [
         OBJECT_PREFIX + name
