@@ -75,11 +75,25 @@ def checked_keywords(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _has_options(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` takes an argument that may be left out (a default) or only by
+    keyword: a typo there is silently an option not given. A method of required
+    positional arguments only (``image_row(image_id)``) is answered by Python itself on a
+    wrong keyword, and is often on a hot path, so it is left unwrapped."""
+    parameters = list(inspect.signature(func).parameters.values())[1:]  # self / cls
+    return any(
+        p.default is not p.empty or p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in parameters
+    )
+
+
 def checked_methods(cls: type[T]) -> type[T]:
     """:func:`checked_keywords` on every public method of ``cls`` (class and static
-    methods too) defined in its own body, and on its ``__init__``."""
+    methods too) with options, defined in its own body, and on its ``__init__``."""
     for name, member in list(vars(cls).items()):
         if name.startswith("_") and name != "__init__":
+            continue
+        function = member.__func__ if isinstance(member, classmethod | staticmethod) else member
+        if inspect.isfunction(function) and not _has_options(function) and name != "__init__":
             continue
         if isinstance(member, classmethod | staticmethod):
             inner = member.__func__

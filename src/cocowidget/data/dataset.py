@@ -257,8 +257,10 @@ class CocoData:
         """Row of an image in :attr:`images` (constant time); KeyError if unknown. An id
         the file has as a string (or beyond int64) may be given as the file has it."""
         try:
+            if not self._ids.labels:  # the common case, on the hot path of every lookup
+                return self._image_ids.row(image_id)
             return self._image_ids.row(self._ids.internal_id("images", image_id))
-        except KeyError:
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise KeyError(f"no image with id {image_id!r}") from None
 
     def user_ids(self, ids: npt.ArrayLike, table: str = "images") -> list[Any]:

@@ -123,7 +123,13 @@ class Table:
         the rows taken.
         """
         index = rows if isinstance(rows, slice) else np.asarray(rows)
-        return Table({name: values[index] for name, values in self._columns.items()})
+        columns = {name: values[index] for name, values in self._columns.items()}
+        # Rows of columns of one length are of one length: no check per column (this is
+        # the hot path of ds.objects_of).
+        taken = Table.__new__(Table)
+        taken._columns, taken._derived = columns, {}
+        taken._length = len(next(iter(columns.values()))) if columns else None
+        return taken
 
     def row(self, i: int) -> dict[str, Any]:
         return {name: _python_value(self[name][i]) for name in self.columns}
