@@ -19,6 +19,7 @@ from cocowidget.data.columns import (
 )
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import UserIds, pending_of, resolve_ids
+from cocowidget.data.keypoints import add_keypoint_columns, add_run_keypoint_columns
 from cocowidget.data.loading import (
     GROUND_TRUTH_LAYOUT,
     Document,
@@ -74,6 +75,7 @@ def read_parts(
             len(image_table),
         )
         add_object_statistics(objects, image_table, category_table)
+        add_keypoint_columns(objects, category_table, categories.extras, log)
         add_table_statistics(image_table, objects, category_table)
     as_read = {
         name: part.as_read
@@ -121,6 +123,9 @@ def read_run(
     )
     objects.originals = loaded.originals
     add_object_statistics(objects, images, categories)
+    log = ProblemLog(loaded.source_name, strict=options.get("strict", False), run=name)
+    add_run_keypoint_columns(objects, categories, log)
+    loaded.problems.extend(log.problems)
     return loaded, objects
 
 

@@ -43,6 +43,7 @@ from cocowidget.data.derived import RUN_TABLE_PREFIX, DerivedColumns, run_table
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import IdLookup, UserIds
 from cocowidget.data.image_files import ImageFiles
+from cocowidget.data.keypoint_statistics import joints_table
 from cocowidget.data.masks import image_masks, object_rle, segmentation_value
 from cocowidget.data.predictions import Match
 from cocowidget.data.problems import NO_ID, Problem, ProblemTable, problems_table
@@ -74,9 +75,12 @@ class CocoData:
     - :attr:`annotations`: ``id, image_id, category_id, bbox`` (N×4 ``x, y, w, h``),
       ``bbox_x, bbox_y, bbox_w, bbox_h, area, iscrowd, file_index, image_index,
       category_index`` and statistics ``relative_area, aspect_ratio, size_bucket,
-      mask_area, touches_border, category_name``; sorted by image;
+      mask_area, touches_border, category_name``; sorted by image; with person
+      keypoints also ``keypoints`` (N×K×3), ``num_keypoints, keypoints_labeled,
+      keypoints_visible, person_scale`` (see :mod:`~cocowidget.data.keypoints`);
     - :attr:`categories`: ``id, name, supercategory, file_index, annotation_count,
-      image_count, mean_area, median_area``;
+      image_count, mean_area, median_area`` (with keypoints: ``num_joints,
+      keypoint_names, skeleton``; per joint: :meth:`keypoint_joints`);
     - :attr:`predictions`: one annotation-like table per run, plus ``score`` and the
       records' own values ``file_id, file_bbox, file_area, file_iscrowd`` (``bbox`` and
       ``area`` are completed as ``COCO.loadRes`` completes them; see
@@ -304,6 +308,11 @@ class CocoData:
         """:meth:`image_path` of every image, in table order."""
         return self._files.paths()
 
+    def keypoint_joints(self) -> Table:
+        """Per category with keypoints and per joint: objects with keypoints, how many
+        have the joint labelled (``v > 0``) and visible (``v == 2``), the labelled share."""
+        return joints_table(self._categories, self.annotations)
+
     # -- masks ---------------------------------------------------------------------------
     def masks(
         self, image_id: Any, size: tuple[int, int] | None = None, run: str | None = None
@@ -485,7 +494,7 @@ class CocoData:
         Columns: ``kind, category, severity, image_id, annotation_id, category_id, run,
         json_path, message``; ids are -1 where they do not apply. Errors come first.
         ``category`` groups the kinds (``"file"``, ``"format"``, ``"reference"``,
-        ``"box"``, ``"segmentation"``, ``"label"``, ``"score"``); the table's
+        ``"box"``, ``"segmentation"``, ``"keypoints"``, ``"label"``, ``"score"``); the table's
         ``image_ids(kind=..., category=..., severity=...)`` lists the images concerned,
         e.g. ``ds.quality().image_ids(category="file")`` for those with a broken file.
         """
