@@ -437,7 +437,7 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
         evaluation = self.evaluation
         name = self.run
         run = f"run {name} · " if name else ""
-        kind = "boxes" if evaluation.iou_type == "bbox" else "masks"
+        kind = {"bbox": "boxes", "segm": "masks"}.get(evaluation.iou_type, evaluation.iou_type)
         return (
             f"{run}{kind} · {len(evaluation.image_ids):,} images · "
             f"{len(evaluation.category_ids):,} classes"
