@@ -117,7 +117,9 @@ def read_keypoints(
         values[target, : length // 3] = block.reshape(len(members), length // 3, 3)
         present[target] = True
         joints[target] = length // 3
-    _check_visibility(objects, values, present, joints, log, noun)
+    if noun == "annotation":
+        # A detection's third value is a confidence (COCOeval never reads it), not a flag.
+        _check_visibility(objects, values, present, joints, log, noun)
     return KeypointArrays(values, present, joints)
 
 

@@ -14,6 +14,10 @@ workers=None) -> DemoPaths``
     annotations, ~390 MB) in a few minutes and under 100 MB of memory.
 ``generate_coco_dict(n_images, seed=0, *, predictions=True) -> (dict, list)``
     The same, in memory, for tests that build special datasets.
+``generate_keypoints_demo(out_dir, n_images=200, seed=0, *, predictions=True)`` and
+``generate_keypoints_dict(n_images, seed=0, *, predictions=True)``
+    The person-keypoints variant: people with COCO's 17 joints and skeleton, drawn as
+    figures, and a pose model's results (:mod:`cocowidget.datasets.keypoints_demo`).
 ``default_demo_dir(n_images=500, seed=0)``
     ``<base>/demo-<n>-<seed>``; ``<base>`` is ``$COCOWIDGET_DEMO_DIR`` if set, else
     ``.demo-data`` in the project checkout (or the current directory).
@@ -53,6 +57,7 @@ number of worker processes gives byte-identical files.
 
 from cocowidget.datasets.annotations_only import generate_coco_dict, write_annotations_only
 from cocowidget.datasets.demo import DemoPaths, default_demo_dir, generate_demo, read_manifest
+from cocowidget.datasets.keypoints_demo import generate_keypoints_demo, generate_keypoints_dict
 from cocowidget.datasets.special_files import SPECIAL_KINDS
 
 __all__ = [
@@ -61,6 +66,8 @@ __all__ = [
     "default_demo_dir",
     "generate_coco_dict",
     "generate_demo",
+    "generate_keypoints_demo",
+    "generate_keypoints_dict",
     "read_manifest",
     "write_annotations_only",
 ]

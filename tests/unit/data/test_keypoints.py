@@ -17,7 +17,7 @@ from cocowidget.data.problems import CATEGORIES, CocoFormatError
 JOINTS = ["nose", "left_eye", "right_eye", "left_hip", "right_hip"]
 
 
-def triplets(flags: list[int], x0: float = 10.0) -> list[float]:
+def triplets(flags: list[float], x0: float = 10.0) -> list[float]:
     out: list[float] = []
     for j, v in enumerate(flags):
         out += [x0 + j, 20.0 + 2 * j, v]
@@ -266,7 +266,7 @@ def test_a_runs_keypoints_are_columns_and_give_its_boxes_as_load_res_does() -> N
                     "image_id": 1,
                     "category_id": 1,
                     "score": 0.7,
-                    "keypoints": triplets([1, 1, 1, 1, 7]),
+                    "keypoints": triplets([0.9, 0.25, 1, 0.5, 0.75]),
                 },
             ],
             name="pose",
@@ -278,10 +278,8 @@ def test_a_runs_keypoints_are_columns_and_give_its_boxes_as_load_res_does() -> N
     assert table["bbox"][0].tolist() == [10.0, 20.0, 4.0, 8.0]
     assert table["area"][0] == 32.0
     assert table["keypoints_labeled"].tolist() == [5, 0, 5]
+    # A detection's third value is its confidence in the joint, not a visibility flag.
     kinds = [(p.kind, p.json_path, p.severity) for p in ds.runs["pose"].problems]
-    assert kinds == [
-        ("keypoints_length", "[1].keypoints", "error"),
-        ("invalid_visibility", "[2].keypoints[14]", "warning"),
-    ]
+    assert kinds == [("keypoints_length", "[1].keypoints", "error")]
     run_problems = ds.quality(check_files=False)
     assert "pose" in run_problems["run"].tolist()
