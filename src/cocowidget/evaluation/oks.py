@@ -12,7 +12,7 @@ The per-element arithmetic is COCOeval's, in the same order. The sums are too: C
 sums each pair's values with ``np.sum`` of a 1-D array, and pairs with the same number of
 summed joints are summed here as the rows of one C-contiguous 2-D array, which numpy
 sums row by row with the same (pairwise) algorithm. So the OKS values are COCOeval's bit
-for bit (the randomised tests compare them exactly).
+for bit (the randomised tests hold them to 1e-12 and have found them equal).
 
 A pair whose detection or ground truth has no usable keypoints (all NaN: none given, or
 refused at load), and one with a NaN coordinate, has OKS 0: it matches nothing.
