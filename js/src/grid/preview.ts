@@ -6,7 +6,8 @@ import { OUTCOME_TEXT, VERDICT_TEXT } from "../generated/protocol";
 import type { ImageReply } from "../generated/protocol";
 import { overlayArrays, toOverlay } from "../overlay/decode";
 import { drawOverlay, matchStatus, visibleObjects } from "../overlay/draw";
-import type { Category, Overlay, OverlayOptions } from "../overlay/types";
+import { jointColor, jointCounts, skeletonOf } from "../overlay/keypoints";
+import type { Category, Overlay, OverlayObject, OverlayOptions } from "../overlay/types";
 import { CancelledError, RpcClient } from "../rpc";
 
 const REST_MS = 90;
@@ -253,11 +254,16 @@ export class Preview {
     }
   }
 
+  private renderJoints(objects: OverlayObject[]): void {
+    if (this.overlay) this.list.append(...jointLegend(this.overlay, objects));
+  }
+
   private renderList(): void {
     this.list.replaceChildren();
     if (!this.overlay) return;
     const categories = this.context.categories();
     const objects = visibleObjects(this.overlay, this.context.options());
+    this.renderJoints(objects); // first: the list is cut at its height, the legend is not
     for (const object of objects.slice(0, MAX_LISTED)) {
       const item = document.createElement("li");
       const swatch = document.createElement("span");
@@ -268,6 +274,10 @@ export class Preview {
       if (object.score !== null) parts.push(`score ${object.score.toFixed(2)}`);
       parts.push(object.source === 0 ? "ground truth" : this.context.runName(object.source));
       if (object.crowd) parts.push("crowd");
+      if (object.kp) {
+        const { joints, labelled, visible } = jointCounts(this.overlay, object);
+        parts.push(object.source === 0 ? `${labelled}/${joints} joints labelled, ${visible} visible` : `${joints} joints`);
+      }
       if (object.stand_in) parts.push("box is a stand-in (the file's is not finite)");
       const options = this.context.options();
       const status = matchStatus(object, options);
@@ -290,6 +300,37 @@ export class Preview {
       this.list.append(none);
     }
   }
+}
+
+/** A legend of the joints of the keypoint categories shown: each name in its colour, and
+ * what a filled dot and a ring mean. Names are dataset text: set as text only. */
+function jointLegend(overlay: Overlay, objects: OverlayObject[]): HTMLLIElement[] {
+  const items: HTMLLIElement[] = [];
+  const seen = new Set<number>();
+  for (const object of objects) {
+    if (!object.kp || seen.has(object.category)) continue;
+    seen.add(object.category);
+    const skeleton = skeletonOf(overlay, object.category);
+    if (!skeleton) continue;
+    const item = document.createElement("li");
+    item.className = "cw-preview-joints";
+    const title = document.createElement("span");
+    title.textContent = "joints (● visible, ○ hidden):";
+    item.append(title);
+    skeleton.names.forEach((name, j) => {
+      const joint = document.createElement("span");
+      joint.className = "cw-joint";
+      const dot = document.createElement("span");
+      dot.className = "cw-joint-dot";
+      dot.style.background = jointColor(j, skeleton.names.length);
+      const label = document.createElement("span");
+      label.textContent = name;
+      joint.append(dot, label);
+      item.append(joint);
+    });
+    items.push(item);
+  }
+  return items;
 }
 
 export const ZOOM_IN = ZOOM_STEP;
