@@ -21,7 +21,7 @@ const options: OverlayOptions = {
 function detection(tp: number, oc: number[], score = 0.9, source = 1): OverlayObject {
   return {
     row: 0, source, category: 1, bbox: [0, 0, 1, 1], crowd: false, score, area: 1, poly: null, rle: null,
-    m: { k: "d", tp, ign: 0, ev: true, oc }, stand_in: false,
+    m: { k: "d", tp, ign: 0, ev: true, oc }, stand_in: false, kp: null,
   };
 }
 

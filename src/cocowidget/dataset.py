@@ -23,7 +23,7 @@ from cocowidget.evaluation import evaluate_dataset
 from cocowidget.evaluation.columns import attach_columns
 from cocowidget.evaluation.panoptic import evaluate_panoptic
 from cocowidget.evaluation.panoptic_result import PanopticEvaluation, attach_panoptic_columns
-from cocowidget.evaluation.params import EvalParams
+from cocowidget.evaluation.params import IOU_TYPES, EvalParams
 from cocowidget.evaluation.result import Evaluation
 from cocowidget.formats.panoptic import read_panoptic_parts
 from cocowidget.formats.panoptic_run import read_panoptic_run
@@ -138,17 +138,13 @@ class CocoDataset(CocoData):
         *,
         iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' Params names)
         recThrs: Sequence[float] | None = None,  # noqa: N803
-        maxDets: Sequence[int] = (1, 10, 100),  # noqa: N803
-        areaRng: Sequence[Sequence[float]] = (  # noqa: N803
-            (0.0, 1e10),
-            (0.0, 1024.0),
-            (1024.0, 9216.0),
-            (9216.0, 1e10),
-        ),
-        areaRngLbl: Sequence[str] = ("all", "small", "medium", "large"),  # noqa: N803
+        maxDets: Sequence[int] | None = None,  # noqa: N803
+        areaRng: Sequence[Sequence[float]] | None = None,  # noqa: N803
+        areaRngLbl: Sequence[str] | None = None,  # noqa: N803
         useCats: bool | int = 1,  # noqa: N803
         imgIds: Sequence[int] | None = None,  # noqa: N803
         catIds: Sequence[int] | None = None,  # noqa: N803
+        kpt_oks_sigmas: Sequence[float] | None = None,
         params: EvalParams | None = None,
         iou_threshold: float | None = None,
         score_threshold: float = 0.5,
@@ -159,8 +155,9 @@ class CocoDataset(CocoData):
 
         Returns an :class:`~cocowidget.evaluation.Evaluation` (stats, per-class, per-image,
         per-detection and per-object tables) and adds its per-image results as image
-        columns named ``"<run>.ap"``, ``"<run>.fp"``, ... (``"<run>.segm.ap"`` for masks),
-        so grids sort by them and explorers chart them.
+        columns named ``"<run>.ap"``, ``"<run>.fp"``, ... (``"<run>.segm.ap"`` for masks,
+        ``"<run>.keypoints.ap"`` for keypoints), so grids sort by them and explorers chart
+        them.
 
         ``iou_type="panoptic"`` evaluates a run of :meth:`add_panoptic_predictions`
         against panoptic ground truth (:meth:`from_coco_panoptic`) and returns a
@@ -168,24 +165,29 @@ class CocoDataset(CocoData):
         ``summary`` is ``pq_compute``'s result; per-image PQ, SQ, RQ, TP, FP and FN are
         attached as ``"<run>.panoptic.pq"``, ..., so grids sort images worst first.
 
-        ``iou_type``: ``"bbox"`` or ``"segm"``. The options are those of
+        ``iou_type``: ``"bbox"``, ``"segm"`` or ``"keypoints"`` (OKS; ``stats`` are then
+        COCOeval's 10 keypoint numbers, and only categories with keypoints are evaluated
+        unless ``catIds`` says otherwise). The options are those of
         :func:`cocowidget.evaluation.evaluate`: the ``pycocotools.cocoeval.Params``
-        fields with COCOeval's defaults (``iouThrs=None``: .50:.05:.95, ``recThrs=None``:
-        0:.01:1, ``maxDets``, ``areaRng`` / ``areaRngLbl``, ``useCats``, ``imgIds`` /
-        ``catIds``, ``None``: all), or ``params`` for all of them; ``iou_threshold``
+        fields with COCOeval's defaults for ``iou_type`` (``None``: ``iouThrs``
+        .50:.05:.95, ``recThrs`` 0:.01:1, ``maxDets`` ``[1, 10, 100]`` or ``[20]``,
+        ``areaRng`` / ``areaRngLbl``, ``useCats``, ``imgIds`` / ``catIds`` all,
+        ``kpt_oks_sigmas`` COCO's 17), or ``params`` for all of them; ``iou_threshold``
         (``None``: the evaluated one closest to 0.5) and ``score_threshold``, the operating
         point of the TP/FP/FN columns; ``background_iou``, the overlap below which a false
         positive is "background".
         """
         if iou_type == "panoptic":
             return self._evaluate_panoptic(run)
-        if iou_type not in ("bbox", "segm"):
-            raise ValueError(f"iou_type must be 'bbox', 'segm' or 'panoptic', not {iou_type!r}")
+        if iou_type not in IOU_TYPES:
+            raise ValueError(
+                f"iou_type must be one of {(*IOU_TYPES, 'panoptic')}, not {iou_type!r}"
+            )
         self._objects(run)  # a clear KeyError for an unknown run
         evaluation = evaluate_dataset(
             self,
             run,
-            iou_type,  # type: ignore[arg-type]
+            iou_type,
             iouThrs=iouThrs,
             recThrs=recThrs,
             maxDets=maxDets,
@@ -194,6 +196,7 @@ class CocoDataset(CocoData):
             useCats=useCats,
             imgIds=imgIds,
             catIds=catIds,
+            kpt_oks_sigmas=kpt_oks_sigmas,
             params=params,
             iou_threshold=iou_threshold,
             score_threshold=score_threshold,

@@ -165,12 +165,15 @@ def test_widgets_making_a_grid_show_its_options_with_the_grids_defaults(widget: 
 )
 def test_evaluation_signatures_hold_the_pycocotools_params(function: Callable[..., Any]) -> None:
     parameters = inspect.signature(function).parameters
-    assert set(COCO_PARAMS) | {"imgIds", "catIds"} <= set(parameters)
+    assert set(COCO_PARAMS) | {"imgIds", "catIds", "kpt_oks_sigmas"} <= set(parameters)
     assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
     reference = inspect.signature(EvalParams.from_coco).parameters
     for name in COCO_PARAMS:
         assert parameters[name].default == reference[name].default, name
-    assert parameters["maxDets"].default == (1, 10, 100)
+    # None: COCOeval's default for the iou_type ([1, 10, 100]; [20] for keypoints).
+    assert parameters["maxDets"].default is None
+    assert EvalParams.from_coco().max_detections == (1, 10, 100)
+    assert EvalParams.from_coco(iouType="keypoints").max_detections == (20,)
     assert parameters["useCats"].default == 1
 
 

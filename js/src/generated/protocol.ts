@@ -75,6 +75,14 @@ export interface OverlayObject {
   rle: RleRecord | null;
   m: DetectionMatch | TruthMatch | null;
   stand_in: boolean;
+  kp: [number, number] | null;
+}
+
+/** A keypoint category's joints: their names (the preview lists them) and its bones, pairs of 0-based joint indices, flat. */
+export interface SkeletonRecord {
+  category: number;
+  names: string[];
+  bones: number[];
 }
 
 export interface Overlay {
@@ -83,6 +91,7 @@ export interface Overlay {
   objects: OverlayObject[];
   view: [number, number, number, number] | null;
   emphasis: string[] | null;
+  skeletons: SkeletonRecord[] | null;
 }
 
 export interface ThumbnailItem {

@@ -3,6 +3,7 @@
 // object (an ObjectGrid's hovered crop) comes first, highlighted; pointing at an entry
 // marks that object in the image.
 import { objectColor, visibleObjects } from "../overlay/draw";
+import { jointColor, jointCounts, skeletonOf } from "../overlay/keypoints";
 import { outcomeText, verdictOf } from "../overlay/outcome";
 import type { Category, Overlay, OverlayObject, OverlayOptions } from "../overlay/types";
 
@@ -35,7 +36,8 @@ export class ObjectList {
     const objects = visibleObjects(overlay, options);
     // Stable: the marked first, the others as drawn.
     const ordered = [...objects.filter((o) => marked.has(objectKey(o))), ...objects.filter((o) => !marked.has(objectKey(o)))];
-    for (const object of ordered.slice(0, MAX_LISTED)) this.el.append(this.entry(object, options, marked));
+    this.el.append(...jointLegend(overlay, objects)); // first: the list is cut at its height, the legend is not
+    for (const object of ordered.slice(0, MAX_LISTED)) this.el.append(this.entry(overlay, object, options, marked));
     if (objects.length > MAX_LISTED) {
       const more = document.createElement("li");
       more.textContent = `… and ${objects.length - MAX_LISTED} more`;
@@ -56,7 +58,7 @@ export class ObjectList {
     }
   }
 
-  private entry(object: OverlayObject, options: OverlayOptions, marked: ReadonlySet<string>): HTMLLIElement {
+  private entry(overlay: Overlay, object: OverlayObject, options: OverlayOptions, marked: ReadonlySet<string>): HTMLLIElement {
     const item = document.createElement("li");
     const key = objectKey(object);
     item.dataset.key = key;
@@ -72,6 +74,10 @@ export class ObjectList {
     parts.push(object.score !== null ? `${source} ${object.score.toFixed(2)}` : source);
     parts.push(`area ${Math.round(object.area)}`);
     if (object.crowd) parts.push("crowd");
+    if (object.kp) {
+      const { joints, labelled, visible } = jointCounts(overlay, object);
+      parts.push(object.source === 0 ? `${labelled}/${joints} joints labelled, ${visible} visible` : `${joints} joints`);
+    }
     if (object.stand_in) parts.push("box is a stand-in (the file's is not finite)");
     const text = document.createElement("span");
     text.className = "cw-object-text";
@@ -90,4 +96,35 @@ export class ObjectList {
     });
     return item;
   }
+}
+
+/** A legend of the joints of the keypoint categories shown: each name in its colour, and
+ * what a filled dot and a ring mean. Names are dataset text: set as text only. */
+function jointLegend(overlay: Overlay, objects: OverlayObject[]): HTMLLIElement[] {
+  const items: HTMLLIElement[] = [];
+  const seen = new Set<number>();
+  for (const object of objects) {
+    if (!object.kp || seen.has(object.category)) continue;
+    seen.add(object.category);
+    const skeleton = skeletonOf(overlay, object.category);
+    if (!skeleton) continue;
+    const item = document.createElement("li");
+    item.className = "cw-preview-joints";
+    const title = document.createElement("span");
+    title.textContent = "joints (● visible, ○ hidden):";
+    item.append(title);
+    skeleton.names.forEach((name, j) => {
+      const joint = document.createElement("span");
+      joint.className = "cw-joint";
+      const dot = document.createElement("span");
+      dot.className = "cw-joint-dot";
+      dot.style.background = jointColor(j, skeleton.names.length);
+      const label = document.createElement("span");
+      label.textContent = name;
+      joint.append(dot, label);
+      item.append(joint);
+    });
+    items.push(item);
+  }
+  return items;
 }

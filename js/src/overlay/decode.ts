@@ -20,6 +20,7 @@ export function toOverlay(record: OverlayRecord, coords: Float32Array, counts: U
     height: record.height,
     view: record.view,
     emphasis: record.emphasis,
+    skeletons: record.skeletons,
     objects: record.objects,
     coords,
     counts,

@@ -1,5 +1,6 @@
-// Draws boxes, polygons and RLE masks of one image onto a canvas at any scale.
+// Draws boxes, polygons, RLE masks and keypoints of one image onto a canvas at any scale.
 import { categoryColor, STATUS_COLORS } from "./colors";
+import { drawKeypoints } from "./keypoints";
 import { decodeRleString, sampleRle } from "./rle";
 import type { Overlay, OverlayObject, OverlayOptions } from "./types";
 import { verdictOf } from "./outcome";
@@ -89,6 +90,7 @@ export function drawOverlayAt(
       // A crowd region reads apart by its hatching; an RLE mask drawn above has it already.
       if (object.crowd && !(options.masks && object.rle)) hatchBox(ctx, object, sx, sy, color);
     }
+    drawKeypoints(ctx, overlay, object, sx, sy, color, options.lineWidth);
     if (mark && emphasised?.has(key)) marked.push(object);
   }
   ctx.globalAlpha = 1;

@@ -1,15 +1,16 @@
 // Overlays as the front end draws them: the records of the protocol
 // (src/cocowidget/protocol/messages.py, generated into ../generated/protocol.ts) with the
 // shared binary arrays they index, and the drawing options.
-import type { OverlayObject } from "../generated/protocol";
+import type { OverlayObject, SkeletonRecord } from "../generated/protocol";
 
-export type { DetectionMatch, OverlayObject, RleRecord, TruthMatch } from "../generated/protocol";
+export type { DetectionMatch, OverlayObject, RleRecord, SkeletonRecord, TruthMatch } from "../generated/protocol";
 
 export interface Overlay {
   width: number; // original image size the geometry refers to
   height: number;
   view: [number, number, number, number] | null; // the part of the image shown (crops)
   emphasis: string[] | null; // "source:row" of objects to emphasise (the others are dimmed)
+  skeletons: SkeletonRecord[] | null; // joint names and bones of the keypoint categories
   objects: OverlayObject[];
   coords: Float32Array;
   counts: Uint32Array;

@@ -20,6 +20,7 @@ from cocowidget.data.columns import (
 from cocowidget.data.format_probe import without_panoptic_annotations
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import UserIds, pending_of, resolve_ids
+from cocowidget.data.keypoints import add_keypoint_columns, add_run_keypoint_columns
 from cocowidget.data.loading import (
     GROUND_TRUTH_LAYOUT,
     Document,
@@ -77,6 +78,7 @@ def read_parts(
             len(image_table),
         )
         add_object_statistics(objects, image_table, category_table)
+        add_keypoint_columns(objects, category_table, categories.extras, log)
         add_table_statistics(image_table, objects, category_table)
     as_read = {
         name: part.as_read
@@ -124,6 +126,9 @@ def read_run(
     )
     objects.originals = loaded.originals
     add_object_statistics(objects, images, categories)
+    log = ProblemLog(loaded.source_name, strict=options.get("strict", False), run=name)
+    add_run_keypoint_columns(objects, categories, log)
+    loaded.problems.extend(log.problems)
     return loaded, objects
 
 
@@ -164,6 +169,18 @@ def add_object_statistics(objects: ObjectTable, images: Table, categories: Table
         table["mask_area"] = np.full(len(table), np.nan)  # filled by compute_mask_areas
     for name, values in statistics.items():
         table[name] = values
+
+
+def refresh_statistics(
+    images: Table, annotations: ObjectTable, runs: list[ObjectTable], categories: Table
+) -> None:
+    """Every statistics column computed from the objects, again (file-based ones kept)."""
+    for objects in (annotations, *runs):
+        add_object_statistics(objects, images, categories)
+    for name, values in image_statistics(images, annotations, len(categories)).items():
+        images[name] = values
+    for name, values in category_statistics(categories, annotations.table).items():
+        categories[name] = values
 
 
 def add_table_statistics(images: Table, objects: ObjectTable, categories: Table) -> None:

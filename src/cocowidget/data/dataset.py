@@ -34,9 +34,9 @@ from cocowidget._arguments import checked_methods
 from cocowidget.data import export
 from cocowidget.data import quality as checks
 from cocowidget.data.assembly import (
-    add_object_statistics,
     read_parts,
     read_run,
+    refresh_statistics,
     source_label,
 )
 from cocowidget.data.dataset_checks import DatasetChecks
@@ -44,12 +44,13 @@ from cocowidget.data.derived import RUN_TABLE_PREFIX, DerivedColumns, run_table
 from cocowidget.data.grouping import IdIndex, ObjectTable
 from cocowidget.data.identity import IdLookup, UserIds
 from cocowidget.data.image_files import ImageFiles
+from cocowidget.data.keypoint_statistics import joints_table
 from cocowidget.data.masks import image_masks, object_rle, segmentation_value
 from cocowidget.data.predictions import Match
 from cocowidget.data.problems import NO_ID, Problem, ProblemTable, problems_table
 from cocowidget.data.runs import Run, RunRegistry
 from cocowidget.data.segment_scan import mask_areas, segmentation_values
-from cocowidget.data.statistics import category_statistics, image_statistics
+from cocowidget.data.statistics import category_statistics
 from cocowidget.data.table import Table
 from cocowidget.progress import stages
 
@@ -75,9 +76,12 @@ class CocoData:
     - :attr:`annotations`: ``id, image_id, category_id, bbox`` (N×4 ``x, y, w, h``),
       ``bbox_x, bbox_y, bbox_w, bbox_h, area, iscrowd, file_index, image_index,
       category_index`` and statistics ``relative_area, aspect_ratio, size_bucket,
-      mask_area, touches_border, category_name``; sorted by image;
+      mask_area, touches_border, category_name``; sorted by image; with person
+      keypoints also ``keypoints`` (N×K×3), ``num_keypoints, keypoints_labeled,
+      keypoints_visible, person_scale`` (see :mod:`~cocowidget.data.keypoints`);
     - :attr:`categories`: ``id, name, supercategory, file_index, annotation_count,
-      image_count, mean_area, median_area``;
+      image_count, mean_area, median_area`` (with keypoints: ``num_joints,
+      keypoint_names, skeleton``; per joint: :meth:`keypoint_joints`);
     - :attr:`predictions`: one annotation-like table per run, plus ``score`` and the
       records' own values ``file_id, file_bbox, file_area, file_iscrowd`` (``bbox`` and
       ``area`` are completed as ``COCO.loadRes`` completes them; see
@@ -206,14 +210,8 @@ class CocoData:
         """Recompute the annotation statistics columns of images, annotations, runs and
         categories (done at load; call again after editing annotation columns in place).
         File sizes and pixel statistics are kept."""
-        add_object_statistics(self._annotations, self._images, self._categories)
-        for run in self.runs.runs():
-            add_object_statistics(run.objects, self._images, self._categories)
-        counts = image_statistics(self._images, self._annotations, len(self._categories))
-        for name, values in counts.items():
-            self._images[name] = values
-        for name, values in category_statistics(self._categories, self.annotations).items():
-            self._categories[name] = values
+        runs = [run.objects for run in self.runs.runs()]
+        refresh_statistics(self._images, self._annotations, runs, self._categories)
 
     # -- tables --------------------------------------------------------------------------
     @property
@@ -315,6 +313,11 @@ class CocoData:
     def image_paths(self) -> list[Path | None]:
         """:meth:`image_path` of every image, in table order."""
         return self._files.paths()
+
+    def keypoint_joints(self) -> Table:
+        """Per category with keypoints and per joint: objects with keypoints, how many
+        have the joint labelled (``v > 0``) and visible (``v == 2``), the labelled share."""
+        return joints_table(self._categories, self.annotations)
 
     # -- masks ---------------------------------------------------------------------------
     def masks(
@@ -466,20 +469,14 @@ class CocoData:
     ) -> None:
         """Fill brightness, contrast and sharpness with :mod:`cocowidget.media` (one
         decode per image); unreadable images stay NaN."""
-        rows = self._known_rows(image_ids) if image_ids is not None else np.arange(len(self))
+        rows = (
+            self._image_ids.known_rows(image_ids) if image_ids is not None else np.arange(len(self))
+        )
         self._files.measure_pixels(rows, executor)
 
     def compute_file_sizes(self) -> np.ndarray:
         """Fill ``file_size`` (bytes; NaN where the file is missing or unsafe)."""
         return self._files.measure_sizes()
-
-    def _known_rows(self, image_ids: npt.ArrayLike) -> np.ndarray:
-        ids = np.asarray(image_ids, dtype=np.int64).reshape(-1)
-        rows = self._image_ids.rows(ids)
-        if (rows < 0).any():
-            missing = ids[rows < 0][:5].tolist()
-            raise KeyError(f"unknown image ids: {missing}")
-        return rows
 
     # -- quality -------------------------------------------------------------------------
     def quality(
@@ -497,7 +494,7 @@ class CocoData:
         Columns: ``kind, category, severity, image_id, annotation_id, category_id, run,
         json_path, message``; ids are -1 where they do not apply. Errors come first.
         ``category`` groups the kinds (``"file"``, ``"format"``, ``"reference"``,
-        ``"box"``, ``"segmentation"``, ``"label"``, ``"score"``); the table's
+        ``"box"``, ``"segmentation"``, ``"keypoints"``, ``"label"``, ``"score"``); the table's
         ``image_ids(kind=..., category=..., severity=...)`` lists the images concerned,
         e.g. ``ds.quality().image_ids(category="file")`` for those with a broken file.
         """
@@ -518,7 +515,7 @@ class CocoData:
         annotations and detections. Categories are all kept; their statistics are
         recomputed. Raw segmentations are shared, not copied."""
         ids = np.asarray(image_ids, dtype=np.int64).reshape(-1)
-        rows = self._known_rows(ids)
+        rows = self._image_ids.known_rows(ids)
         _, first = np.unique(rows, return_index=True)
         rows = rows[np.sort(first)]
         images = self._images.take(rows)

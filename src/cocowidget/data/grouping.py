@@ -82,6 +82,14 @@ class IdIndex:
             self._dict = dict(zip(self.ids.tolist(), range(len(self.ids)), strict=True))
         return self._dict[int(id_)]
 
+    def known_rows(self, ids: npt.ArrayLike) -> np.ndarray:
+        """Rows of many ids; KeyError naming (a few of) those that are unknown."""
+        wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
+        rows = self.rows(wanted)
+        if (rows < 0).any():
+            raise KeyError(f"unknown image ids: {wanted[rows < 0][:5].tolist()}")
+        return rows
+
     def __contains__(self, id_: object) -> bool:
         try:
             self.row(int(id_))  # type: ignore[call-overload]

@@ -47,6 +47,8 @@ class LoadedRun:
     problems: list[Problem]
     #: Records holding NaN or Infinity as read, by file index (written back as such).
     originals: dict[int, Any] = field(default_factory=dict)
+    #: How problems name the source (its file name, or ``<list>``).
+    source_name: str = ""
 
 
 def load_run(
@@ -121,7 +123,7 @@ def load_run(
         _report_id_mismatch(columns.table, gt_images, gt_categories, log)
     # With match='name' the records are written with the ground truth's ids: not as read.
     originals = dict(section.originals) if match == "id" else {}
-    return LoadedRun(columns, section.name, log.problems, originals)
+    return LoadedRun(columns, section.name, log.problems, originals, data.name)
 
 
 def _refuse_unscored(section: Section, source: str, name: str, log: ProblemLog) -> None:

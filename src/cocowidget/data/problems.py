@@ -24,7 +24,8 @@ NO_ID = -1
 
 #: What each kind of problem is about, for ``quality().image_ids(category=...)``:
 #: ``file`` (the image files), ``format`` (JSON that is not valid COCO), ``reference``
-#: (ids that point nowhere), ``box``, ``segmentation``, ``label`` (labelling: duplicates,
+#: (ids that point nowhere), ``box``, ``segmentation``, ``keypoints`` (triplets, visibility
+#: flags, ``num_keypoints``, joint names and skeletons), ``label`` (labelling: duplicates,
 #: unused or twice-named classes) and ``score`` (detections).
 CATEGORIES: Mapping[str, tuple[str, ...]] = {
     "file": (
@@ -84,6 +85,14 @@ CATEGORIES: Mapping[str, tuple[str, ...]] = {
         "unlisted_png_segment",
         "segment_area_mismatch",
         "duplicate_segment_id",
+    ),
+    "keypoints": (
+        "invalid_keypoints",
+        "keypoints_length",
+        "invalid_visibility",
+        "num_keypoints_mismatch",
+        "invalid_skeleton",
+        "invalid_keypoint_names",
     ),
     "label": ("near_duplicate", "unused_category", "duplicate_category_name"),
     "score": ("non_finite_score",),

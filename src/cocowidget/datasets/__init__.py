@@ -25,6 +25,10 @@ predictions=True, workers=None) -> PanopticDemoPaths``
     The same scenes as COCO panoptic: PNGs with things and stuff (sky, road, wall,
     floor, grass, ...; void seams and posts) and a simulated panoptic model's
     predictions: :mod:`cocowidget.datasets.panoptic_demo`.
+``generate_keypoints_demo(out_dir, n_images=200, seed=0, *, predictions=True)`` and
+``generate_keypoints_dict(n_images, seed=0, *, predictions=True)``
+    The person-keypoints variant: people with COCO's 17 joints and skeleton, drawn as
+    figures, and a pose model's results (:mod:`cocowidget.datasets.keypoints_demo`).
 ``default_demo_dir(n_images=500, seed=0)``
     ``<base>/demo-<n>-<seed>``; ``<base>`` is ``$COCOWIDGET_DEMO_DIR`` if set, else
     ``.demo-data`` in the project checkout (or the current directory).
@@ -68,6 +72,7 @@ from cocowidget.datasets.annotations_only import (
     write_annotations_only,
 )
 from cocowidget.datasets.demo import DemoPaths, default_demo_dir, generate_demo, read_manifest
+from cocowidget.datasets.keypoints_demo import generate_keypoints_demo, generate_keypoints_dict
 from cocowidget.datasets.mistakes import LabelMistakes
 from cocowidget.datasets.panoptic_demo import PanopticDemoPaths, generate_panoptic_demo
 from cocowidget.datasets.special_files import SPECIAL_KINDS
@@ -81,6 +86,8 @@ __all__ = [
     "generate_coco_dict",
     "generate_coco_dict_with_mistakes",
     "generate_demo",
+    "generate_keypoints_demo",
+    "generate_keypoints_dict",
     "generate_panoptic_demo",
     "read_manifest",
     "write_annotations_only",

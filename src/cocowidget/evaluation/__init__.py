@@ -1,8 +1,8 @@
 """COCO evaluation engine: COCOeval-exact numbers, and tables of what happened where.
 
-``evaluate(gt, dt, iou_type)`` returns an :class:`Evaluation`: pycocotools' 12 stats and
-precision/recall arrays, per-image, per-class, per-detection and per-ground-truth tables,
-precision–recall curves and a class confusion matrix. Inputs are columnar
+``evaluate(gt, dt, iou_type)`` returns an :class:`Evaluation`: pycocotools' stats (12;
+10 for keypoints) and precision/recall arrays, per-image, per-class, per-detection and
+per-ground-truth tables, precision–recall curves and a class confusion matrix. Inputs are columnar
 (:class:`GroundTruth`, :class:`Detections`); adapters build them from pycocotools
 objects or COCO-format dicts. Data-layer code: no widget imports.
 """
@@ -25,9 +25,10 @@ from cocowidget.evaluation.inputs import Detections, GroundTruth
 from cocowidget.evaluation.operating_point import Counts
 from cocowidget.evaluation.outcomes import DetectionOutcome, GroundTruthStatus
 from cocowidget.evaluation.params import EvalParams, IouType
-from cocowidget.evaluation.result import STAT_NAMES, Evaluation
+from cocowidget.evaluation.result import KEYPOINT_STAT_NAMES, STAT_NAMES, Evaluation
 
 __all__ = [
+    "KEYPOINT_STAT_NAMES",
     "STAT_NAMES",
     "ConfusionMatches",
     "ConfusionMatrix",

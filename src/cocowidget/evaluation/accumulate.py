@@ -65,21 +65,45 @@ def accumulate(
     return Accumulated(precision=precision, recall=recall, scores=scores)
 
 
+def _summary_value(
+    acc: Accumulated,
+    params: EvalParams,
+    ap: bool,
+    iou: float | None = None,
+    area: str = "all",
+    max_det: int = 100,
+) -> float:
+    """One number of ``COCOeval.summarize()`` (its ``_summarize``), same arithmetic."""
+    aind = [i for i, label in enumerate(params.area_labels) if label == area]
+    mind = [i for i, m in enumerate(params.max_detections) if m == max_det]
+    s = acc.precision if ap else acc.recall
+    if iou is not None:
+        s = s[np.where(iou == params.iou_array())[0]]
+    s = s[:, :, :, aind, mind] if ap else s[:, :, aind, mind]
+    valid = s[s > -1]
+    return -1.0 if len(valid) == 0 else float(np.mean(valid))
+
+
+def summarize_keypoints(acc: Accumulated, params: EvalParams) -> FloatArray:
+    """The 10 numbers of ``COCOeval.summarize()`` for keypoints: AP and AR, at .50:.95,
+    .50, .75, medium and large, all at 20 detections (COCOeval asks for 20 whatever
+    ``maxDets`` holds, so other cuts give -1, as there)."""
+    lines = [(None, "all"), (0.5, "all"), (0.75, "all"), (None, "medium"), (None, "large")]
+    return np.array(
+        [
+            _summary_value(acc, params, ap, iou=iou, area=area, max_det=20)
+            for ap in (True, False)
+            for iou, area in lines
+        ]
+    )
+
+
 def summarize(acc: Accumulated, params: EvalParams) -> FloatArray:
     """The 12 numbers of ``COCOeval.summarize()`` for boxes and masks, same arithmetic."""
-    iou_thresholds = params.iou_array()
-    labels = list(params.area_labels)
     max_dets = list(params.max_detections)
 
     def one(ap: bool, iou: float | None = None, area: str = "all", max_det: int = 100) -> float:
-        aind = [i for i, label in enumerate(labels) if label == area]
-        mind = [i for i, m in enumerate(max_dets) if m == max_det]
-        s = acc.precision if ap else acc.recall
-        if iou is not None:
-            s = s[np.where(iou == iou_thresholds)[0]]
-        s = s[:, :, :, aind, mind] if ap else s[:, :, aind, mind]
-        valid = s[s > -1]
-        return -1.0 if len(valid) == 0 else float(np.mean(valid))
+        return _summary_value(acc, params, ap, iou, area, max_det)
 
     third = max_dets[2] if len(max_dets) > 2 else -1
     return np.array(

@@ -11,13 +11,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cocowidget.evaluation._arrays import BoolArray, FloatArray, IntArray
-from cocowidget.evaluation.accumulate import Accumulated, accumulate, summarize
+from cocowidget.evaluation.accumulate import (
+    Accumulated,
+    accumulate,
+    summarize,
+    summarize_keypoints,
+)
 from cocowidget.evaluation.flags import MatchFlags, gt_ignore_flags, match_flags
 from cocowidget.evaluation.inputs import Detections, GroundTruth
 from cocowidget.evaluation.iou import ImagePairs, box_pair_iou, pair_indices
 from cocowidget.evaluation.layout import Layout, build_layout
 from cocowidget.evaluation.mask_pairs import MaskBlock, mask_ious
 from cocowidget.evaluation.matching import greedy_match
+from cocowidget.evaluation.oks import keypoint_pair_oks
 from cocowidget.evaluation.params import EvalParams, IouType
 
 
@@ -60,16 +66,71 @@ class Core:
         return same
 
 
+def keypoint_similarities(
+    gt: GroundTruth,
+    dt: Detections,
+    layout: Layout,
+    det: IntArray,
+    truth: IntArray,
+    params: EvalParams,
+) -> FloatArray:
+    """OKS of every pair (see :mod:`~cocowidget.evaluation.oks`)."""
+    gt_points, dt_points = (
+        _keypoints_of(gt.keypoints, len(gt)),
+        _keypoints_of(dt.keypoints, len(dt)),
+    )
+    sigmas = params.sigma_array()
+    for name, points in (("ground truth", gt_points), ("detections", dt_points)):
+        if points.shape[1] < len(sigmas) and not np.isnan(points).all():
+            raise ValueError(
+                f"the {name}' keypoints have {points.shape[1]} joints, but there are "
+                f"{len(sigmas)} OKS sigmas (kpt_oks_sigmas): give one sigma per joint"
+            )
+    return keypoint_pair_oks(
+        det,
+        truth,
+        dt_points[layout.dt_rows],
+        gt_points[layout.gt_rows],
+        gt.bbox[layout.gt_rows],
+        gt.area[layout.gt_rows],
+        sigmas,
+    )
+
+
+def _keypoints_of(keypoints: FloatArray | None, n: int) -> FloatArray:
+    if keypoints is not None:
+        return keypoints
+    if n:
+        raise ValueError("iou_type='keypoints' needs keypoints for ground truth and detections")
+    return np.zeros((0, 0, 3))
+
+
+def without_keypoints(gt: GroundTruth) -> BoolArray:
+    """Ground truth COCOeval's keypoint evaluation ignores: ``num_keypoints == 0`` (or no
+    count: an object without keypoints, whose count is read as 0)."""
+    if gt.num_keypoints is not None:
+        ignored: BoolArray = gt.num_keypoints <= 0
+        return ignored
+    if gt.keypoints is None:
+        return np.ones(len(gt), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        labelled = (gt.keypoints[:, :, 2] > 0).sum(axis=1)
+    return np.asarray(labelled == 0)
+
+
 def image_pair_ious(
-    gt: GroundTruth, dt: Detections, layout: Layout, iou_type: IouType
+    gt: GroundTruth, dt: Detections, layout: Layout, iou_type: IouType, params: EvalParams
 ) -> ImagePairs:
     det, truth = pair_indices(layout.dt_image, layout.gt_image, layout.n_images)
     crowd = gt.iscrowd[layout.gt_rows]
     if iou_type == "bbox":
         iou = box_pair_iou(det, truth, dt.bbox[layout.dt_rows], gt.bbox[layout.gt_rows], crowd)
         return ImagePairs(det=det, gt=truth, iou=iou)
+    if iou_type == "keypoints":
+        oks = keypoint_similarities(gt, dt, layout, det, truth, params)
+        return ImagePairs(det=det, gt=truth, iou=oks)
     if iou_type != "segm":
-        raise ValueError(f"iou_type must be 'bbox' or 'segm', not {iou_type!r}")
+        raise ValueError(f"iou_type must be 'bbox', 'segm' or 'keypoints', not {iou_type!r}")
     if gt.segmentation is None or dt.segmentation is None:
         raise ValueError("iou_type='segm' needs segmentations for ground truth and detections")
     if gt.image_height is None or gt.image_width is None:
@@ -95,10 +156,13 @@ def image_pair_ious(
 
 def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalParams) -> Core:
     layout = build_layout(gt, dt, params)
-    pairs = image_pair_ious(gt, dt, layout, iou_type)
+    pairs = image_pair_ious(gt, dt, layout, iou_type, params)
     area_ranges = params.area_array()
     crowd = gt.iscrowd[layout.gt_rows]
-    gt_ignore = gt_ignore_flags(crowd, gt.area[layout.gt_rows], area_ranges)
+    # Crowd regions are ignored and never used up; people without keypoints are only
+    # ignored (COCOeval's _prepare sets their 'ignore', not their 'iscrowd').
+    ignored = crowd | without_keypoints(gt)[layout.gt_rows] if iou_type == "keypoints" else crowd
+    gt_ignore = gt_ignore_flags(ignored, gt.area[layout.gt_rows], area_ranges)
 
     same = layout.dt_category[pairs.det] == layout.gt_category[pairs.gt]
     matched_gt = greedy_match(
@@ -139,6 +203,7 @@ def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalPar
         iou_type=iou_type,
         # Segmentations are spent once the IoUs are known; parsed polygons are the
         # largest part of the inputs, so an evaluation kept in a notebook does not hold them.
+        # (Keypoints are arrays, and small: they stay.)
         gt=replace(gt, segmentation=None),
         dt=replace(dt, segmentation=None),
         layout=layout,
@@ -147,5 +212,9 @@ def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalPar
         flags=flags,
         npig=npig,
         accumulated=accumulated,
-        stats=summarize(accumulated, params),
+        stats=(
+            summarize_keypoints(accumulated, params)
+            if iou_type == "keypoints"
+            else summarize(accumulated, params)
+        ),
     )

@@ -5,7 +5,9 @@ The dataset already holds what the engine needs as columns, completed as pycocot
 sort, so each image's objects keep their file order: the order COCOeval breaks score
 ties in. Segmentations are read only for ``iou_type="segm"``; an object whose
 segmentation is missing or unreadable is evaluated as its box's polygon (what loadRes
-gives a box result without a mask).
+gives a box result without a mask). Keypoints (``iou_type="keypoints"``) are the
+``keypoints`` columns (:mod:`cocowidget.data.keypoints`); by default only the categories
+with keypoints are evaluated (COCOeval fails on any other).
 """
 
 from __future__ import annotations
@@ -22,13 +24,7 @@ from cocowidget.evaluation.engine import evaluate, paused_gc
 from cocowidget.evaluation.inputs import Detections, GroundTruth, box_polygon
 from cocowidget.evaluation.mask_pairs import start_worker
 from cocowidget.evaluation.origin import RunOrigin
-from cocowidget.evaluation.params import (
-    COCO_AREA_LABELS,
-    COCO_AREA_RANGES,
-    COCO_MAX_DETECTIONS,
-    EvalParams,
-    IouType,
-)
+from cocowidget.evaluation.params import EvalParams, IouType
 from cocowidget.evaluation.result import Evaluation
 from cocowidget.progress import stages
 
@@ -57,13 +53,26 @@ def _segmentations(
     return values
 
 
+def _keypoints(table: Table, noun: str) -> np.ndarray:
+    if "keypoints" not in table:
+        raise ValueError(
+            f"iou_type='keypoints': the {noun} have no keypoints (COCO's 'keypoints' field)"
+        )
+    return table["keypoints"]
+
+
 @checked_keywords
 def ground_truth_from_dataset(
-    ds: CocoData, *, with_masks: bool = False, without_masks: list[str] | None = None
+    ds: CocoData,
+    *,
+    with_masks: bool = False,
+    without_masks: list[str] | None = None,
+    with_keypoints: bool = False,
 ) -> GroundTruth:
     """The dataset's annotations as engine input (masks only if ``with_masks``; those
-    without one are counted into ``without_masks``)."""
+    without one are counted into ``without_masks``; keypoints if ``with_keypoints``)."""
     annotations, images, categories = ds.annotations, ds.images, ds.categories
+    keypoints = _keypoints(annotations, "annotations") if with_keypoints else None
     return GroundTruth(
         image_ids=images["id"],
         image_height=images["height"],
@@ -77,15 +86,23 @@ def ground_truth_from_dataset(
         area=annotations["area"],
         iscrowd=annotations["iscrowd"] != 0,
         segmentation=_segmentations(ds, annotations, None, without_masks) if with_masks else None,
+        keypoints=keypoints,
+        num_keypoints=annotations["num_keypoints"] if keypoints is not None else None,
     )
 
 
 @checked_keywords
 def detections_from_dataset(
-    ds: CocoData, run: str, *, with_masks: bool = False, without_masks: list[str] | None = None
+    ds: CocoData,
+    run: str,
+    *,
+    with_masks: bool = False,
+    without_masks: list[str] | None = None,
+    with_keypoints: bool = False,
 ) -> Detections:
     """One prediction run of the dataset as engine input."""
     table = ds.predictions[run]
+    keypoints = _keypoints(table, f"detections of {run!r}") if with_keypoints else None
     return Detections(
         ids=table["id"],
         image_id=table["image_id"],
@@ -94,6 +111,7 @@ def detections_from_dataset(
         bbox=table["bbox"],
         area=table["area"],
         segmentation=_segmentations(ds, table, run, without_masks) if with_masks else None,
+        keypoints=keypoints,
     )
 
 
@@ -105,12 +123,13 @@ def evaluate_dataset(
     *,
     iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' Params names)
     recThrs: Sequence[float] | None = None,  # noqa: N803
-    maxDets: Sequence[int] = COCO_MAX_DETECTIONS,  # noqa: N803
-    areaRng: Sequence[Sequence[float]] = COCO_AREA_RANGES,  # noqa: N803
-    areaRngLbl: Sequence[str] = COCO_AREA_LABELS,  # noqa: N803
+    maxDets: Sequence[int] | None = None,  # noqa: N803
+    areaRng: Sequence[Sequence[float]] | None = None,  # noqa: N803
+    areaRngLbl: Sequence[str] | None = None,  # noqa: N803
     useCats: bool | int = 1,  # noqa: N803
     imgIds: Sequence[int] | None = None,  # noqa: N803
     catIds: Sequence[int] | None = None,  # noqa: N803
+    kpt_oks_sigmas: Sequence[float] | None = None,
     params: EvalParams | None = None,
     iou_threshold: float | None = None,
     score_threshold: float = 0.5,
@@ -122,16 +141,26 @@ def evaluate_dataset(
     ``ds.predictions[run]`` and ``ds.annotations``.
     """
     masks = iou_type == "segm"
+    keypoints = iou_type == "keypoints"
     if masks:
         start_worker()  # it starts while the inputs are gathered
     _warn_duplicate_ids(ds)
+    categories = catIds
+    if keypoints and catIds is None and params is None:
+        categories = keypoint_categories(ds)
     without: list[str] = []
     with stages(f"Evaluating {run} ({iou_type})", ("gathering", "matching")) as stage:
         stage("gathering")
         with paused_gc():
-            gt = ground_truth_from_dataset(ds, with_masks=masks, without_masks=without)
-            dt = detections_from_dataset(ds, run, with_masks=masks, without_masks=without)
+            gt = ground_truth_from_dataset(
+                ds, with_masks=masks, without_masks=without, with_keypoints=keypoints
+            )
+            dt = detections_from_dataset(
+                ds, run, with_masks=masks, without_masks=without, with_keypoints=keypoints
+            )
         _warn_without_masks(without)
+        if keypoints:
+            _warn_without_keypoints(dt, run)
         stage("matching")
         with paused_gc():
             evaluation = evaluate(
@@ -145,7 +174,8 @@ def evaluate_dataset(
                 areaRngLbl=areaRngLbl,
                 useCats=useCats,
                 imgIds=imgIds,
-                catIds=catIds,
+                catIds=categories,
+                kpt_oks_sigmas=kpt_oks_sigmas,
                 params=params,
                 iou_threshold=iou_threshold,
                 score_threshold=score_threshold,
@@ -153,6 +183,28 @@ def evaluate_dataset(
             )
     evaluation.origin = RunOrigin(ds.runs, run)
     return evaluation
+
+
+def keypoint_categories(ds: CocoData) -> list[int]:
+    """The categories a keypoint evaluation covers by default: those that name joints,
+    or whose annotations carry keypoints (COCOeval's would fail on any other)."""
+    categories = ds.categories
+    if "num_joints" not in categories:
+        raise ValueError(
+            "iou_type='keypoints': the dataset has no keypoints (no category names joints "
+            "and no annotation has a 'keypoints' field)"
+        )
+    return [int(i) for i in categories["id"][categories["num_joints"] > 0].tolist()]
+
+
+def _warn_without_keypoints(dt: Detections, run: str) -> None:
+    assert dt.keypoints is not None
+    missing = int(np.isnan(dt.keypoints).all(axis=(1, 2)).sum()) if len(dt) else 0
+    if missing:
+        warn(
+            f"iou_type='keypoints': {missing:,} of {len(dt):,} detections of {run!r} have no "
+            "usable keypoints; they match nothing (OKS 0)"
+        )
 
 
 def _warn_without_masks(missing: list[str]) -> None:

@@ -15,13 +15,7 @@ from cocowidget._warnings import warn
 from cocowidget.evaluation.core import run_core
 from cocowidget.evaluation.detections_table import BACKGROUND_IOU
 from cocowidget.evaluation.inputs import Detections, GroundTruth
-from cocowidget.evaluation.params import (
-    COCO_AREA_LABELS,
-    COCO_AREA_RANGES,
-    COCO_MAX_DETECTIONS,
-    EvalParams,
-    IouType,
-)
+from cocowidget.evaluation.params import IOU_TYPES, EvalParams, IouType
 from cocowidget.evaluation.result import Evaluation
 
 
@@ -48,12 +42,13 @@ def evaluate(
     *,
     iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' Params names)
     recThrs: Sequence[float] | None = None,  # noqa: N803
-    maxDets: Sequence[int] = COCO_MAX_DETECTIONS,  # noqa: N803
-    areaRng: Sequence[Sequence[float]] = COCO_AREA_RANGES,  # noqa: N803
-    areaRngLbl: Sequence[str] = COCO_AREA_LABELS,  # noqa: N803
+    maxDets: Sequence[int] | None = None,  # noqa: N803
+    areaRng: Sequence[Sequence[float]] | None = None,  # noqa: N803
+    areaRngLbl: Sequence[str] | None = None,  # noqa: N803
     useCats: bool | int = 1,  # noqa: N803
     imgIds: Sequence[int] | None = None,  # noqa: N803
     catIds: Sequence[int] | None = None,  # noqa: N803
+    kpt_oks_sigmas: Sequence[float] | None = None,
     params: EvalParams | None = None,
     iou_threshold: float | None = None,
     score_threshold: float = 0.5,
@@ -61,13 +56,17 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate ``dt`` against ``gt`` as pycocotools' ``COCOeval`` does.
 
-    ``iou_type`` is ``"bbox"`` or ``"segm"``. The evaluation options are the fields of
-    ``pycocotools.cocoeval.Params``, with its defaults: ``iouThrs`` (``None``:
-    .50:.05:.95), ``recThrs`` (``None``: 0:.01:1), ``maxDets``, ``areaRng`` with its
+    ``iou_type`` is ``"bbox"``, ``"segm"`` or ``"keypoints"`` (OKS, as COCOeval's
+    ``computeOks``: ground truth with ``num_keypoints == 0`` is ignored, and one without
+    labelled joints is compared by the distance of the detection's joints to twice its
+    box). The evaluation options are the fields of ``pycocotools.cocoeval.Params``, with
+    its defaults for ``iou_type`` (``None``): ``iouThrs`` (.50:.05:.95), ``recThrs``
+    (0:.01:1), ``maxDets`` (``[1, 10, 100]``; keypoints ``[20]``), ``areaRng`` with its
     labels ``areaRngLbl`` (``summarize`` looks ranges up by the labels ``"all"``,
-    ``"small"``, ``"medium"``, ``"large"``), ``useCats`` (0: detections match objects of
-    any category), ``imgIds`` / ``catIds`` (``None``: all of the ground truth's).
-    ``params`` (an :class:`EvalParams`) instead gives them all at once.
+    ``"small"``, ``"medium"``, ``"large"``; keypoints have no ``"small"``), ``useCats``
+    (0: detections match objects of any category), ``imgIds`` / ``catIds`` (all of the
+    ground truth's), ``kpt_oks_sigmas`` (COCO's 17 joints'). ``params`` (an
+    :class:`EvalParams`) instead gives them all at once.
 
     ``iou_threshold`` (one of the evaluated thresholds; ``None``: the one closest to 0.5)
     and ``score_threshold`` set the default operating point of the per-image and
@@ -83,11 +82,14 @@ def evaluate(
         "useCats": useCats,
         "imgIds": imgIds,
         "catIds": catIds,
+        "kpt_oks_sigmas": kpt_oks_sigmas,
     }
+    if iou_type not in IOU_TYPES:
+        raise ValueError(f"iou_type must be one of {IOU_TYPES}, not {iou_type!r}")
     if params is None:
-        params = EvalParams.from_coco(**coco_options)
+        params = EvalParams.from_coco(**coco_options, iouType=iou_type)
     else:
-        reject_params_with_options(coco_options)
+        reject_params_with_options(coco_options, iou_type)
     if iou_threshold is None:
         thresholds = params.iou_array()
         iou_threshold = float(thresholds[np.argmin(np.abs(thresholds - 0.5))])
@@ -106,10 +108,20 @@ def evaluate(
     )
 
 
-def reject_params_with_options(options: dict[str, Any]) -> None:
-    """``params=`` and pycocotools-named options together: which would win is a guess."""
-    defaults = inspect.signature(EvalParams.from_coco).parameters
-    given = [name for name, value in options.items() if not _same(value, defaults[name].default)]
+def reject_params_with_options(options: dict[str, Any], iou_type: IouType = "bbox") -> None:
+    """``params=`` and pycocotools-named options together: which would win is a guess
+    (COCOeval's defaults for ``iou_type`` spelled out are no conflict)."""
+    signature = inspect.signature(EvalParams.from_coco).parameters
+    defaults = {name: parameter.default for name, parameter in signature.items()}
+    coco = EvalParams.from_coco(iouType=iou_type)
+    defaults.update(
+        maxDets=coco.max_detections, areaRng=coco.area_ranges, areaRngLbl=coco.area_labels
+    )
+    given = [
+        name
+        for name, value in options.items()
+        if value is not None and not _same(value, defaults[name])
+    ]
     if given:
         raise TypeError(
             f"pass either params= or the options {', '.join(given)}, not both "

@@ -7,6 +7,7 @@ Row order matters exactly as it does in pycocotools: it breaks ties between equa
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,23 @@ def _boxes(values: npt.ArrayLike | None, n: int) -> FloatArray:
     return boxes.reshape(-1, 4)
 
 
+def keypoint_array(values: Any, n: int) -> FloatArray:
+    """Keypoints as an ``(n, K, 3)`` float64 array: from ``(n, K, 3)``, from ``(n, 3K)``
+    rows, or from a list of flat lists of any lengths (padded with NaN; ``None`` for an
+    object without keypoints is all NaN)."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        array = np.asarray(values, dtype=np.float64)
+        return array.reshape(n, -1, 3) if array.size else np.zeros((n, 0, 3))
+    rows = list(values)
+    lengths = [0 if row is None else len(row) for row in rows]
+    width = max(lengths, default=0)
+    out = np.full((len(rows), width), np.nan)
+    for i, row in enumerate(rows):
+        if row is not None and len(row):
+            out[i, : len(row)] = np.asarray(row, dtype=np.float64).reshape(-1)
+    return out.reshape(len(rows), -1, 3)
+
+
 def _check_lengths(kind: str, n: int, **columns: Any) -> None:
     for name, column in columns.items():
         if column is not None and len(column) != n:
@@ -56,6 +74,9 @@ class GroundTruth:
     which COCO's area ranges use. ``segmentation`` holds, per annotation, what pycocotools
     accepts: a polygon list, an uncompressed RLE dict or a compressed RLE dict.
     ``category_names``, aligned with ``category_ids``, label the per-class results.
+    ``keypoints`` (``(N, K, 3)``: ``x, y, v`` per joint, NaN for an object without) and
+    ``num_keypoints`` (COCO's field; -1 where absent, read as 0) are needed for
+    ``iou_type="keypoints"``; ``num_keypoints`` defaults to the count of ``v > 0``.
     """
 
     image_ids: IntArray
@@ -70,6 +91,8 @@ class GroundTruth:
     image_height: IntArray | None = None
     image_width: IntArray | None = None
     category_names: Sequence[str] | None = None
+    keypoints: FloatArray | None = None
+    num_keypoints: IntArray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -88,9 +111,15 @@ class GroundTruth:
             set_(self, "image_height", _ints(self.image_height))
         if self.image_width is not None:
             set_(self, "image_width", _ints(self.image_width))
+        if self.keypoints is not None:
+            set_(self, "keypoints", keypoint_array(self.keypoints, n))
+        if self.num_keypoints is not None:
+            set_(self, "num_keypoints", _ints(self.num_keypoints))
         _check_lengths(
             "GroundTruth",
             n,
+            keypoints=self.keypoints,
+            num_keypoints=self.num_keypoints,
             image_id=self.image_id,
             category_id=self.category_id,
             bbox=self.bbox,
@@ -116,7 +145,8 @@ class Detections:
 
     ``ids`` label the rows in result tables. ``area`` is what COCO's area ranges test for
     unmatched detections; :meth:`from_results` fills it (and a missing ``bbox`` or
-    ``segmentation``) exactly as ``COCO.loadRes`` does.
+    ``segmentation``) exactly as ``COCO.loadRes`` does. ``keypoints`` (``(N, K, 3)``)
+    are needed for ``iou_type="keypoints"``.
     """
 
     ids: IntArray
@@ -126,6 +156,7 @@ class Detections:
     bbox: FloatArray
     area: FloatArray
     segmentation: Sequence[Any] | None = None
+    keypoints: FloatArray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -136,9 +167,12 @@ class Detections:
         set_(self, "score", _floats(self.score))
         set_(self, "bbox", _boxes(self.bbox, n))
         set_(self, "area", _floats(self.area))
+        if self.keypoints is not None:
+            set_(self, "keypoints", keypoint_array(self.keypoints, n))
         _check_lengths(
             "Detections",
             n,
+            keypoints=self.keypoints,
             image_id=self.image_id,
             category_id=self.category_id,
             score=self.score,
@@ -159,14 +193,16 @@ class Detections:
         *,
         bbox: npt.ArrayLike | None = None,
         segmentation: Sequence[Any] | None = None,
+        keypoints: Any = None,
         ids: npt.ArrayLike | None = None,
     ) -> Detections:
         """Detections in COCO results format, completed as ``COCO.loadRes`` completes them.
 
-        With boxes, ``area`` is ``w * h`` (even when masks are given too) and a missing
-        mask (``None``) becomes the box's polygon; with masks only (compressed RLEs),
-        ``area`` is the mask area and ``bbox`` its bounding box. ``ids`` default to
-        ``1..N`` as in loadRes.
+        With boxes, ``area`` is ``w * h`` (even when masks or keypoints are given too)
+        and a missing mask (``None``) becomes the box's polygon; with masks only
+        (compressed RLEs), ``area`` is the mask area and ``bbox`` its bounding box; with
+        keypoints only, ``bbox`` is the extent of every keypoint (unlabelled ones
+        included) and ``area`` its ``w * h``. ``ids`` default to ``1..N`` as in loadRes.
         """
         image_ids = _ints(image_id)
         n = len(image_ids)
@@ -179,6 +215,9 @@ class Detections:
                 box_polygon(box) if mask is None else mask
                 for mask, box in zip(given, boxes.tolist(), strict=True)
             ]
+        elif segmentation is None and keypoints is not None:
+            boxes = keypoint_extent(keypoint_array(keypoints, n))
+            area = boxes[:, 2] * boxes[:, 3]
         elif segmentation is not None:
             # One object per call, as loadRes does (the list form of pycocotools' area()
             # overflows a uint8 counter past 255 objects).
@@ -195,7 +234,19 @@ class Detections:
             bbox=boxes,
             area=area,
             segmentation=segmentation,
+            keypoints=keypoints,
         )
+
+
+def keypoint_extent(keypoints: FloatArray) -> FloatArray:
+    """``[x0, y0, x1 - x0, y1 - y0]`` over every joint of each object, as loadRes
+    computes a keypoint result's box (NaN padding past an object's joints is skipped)."""
+    x, y = keypoints[:, :, 0], keypoints[:, :, 1]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an object without keypoints
+        x0, x1 = np.nanmin(x, axis=1), np.nanmax(x, axis=1)
+        y0, y1 = np.nanmin(y, axis=1), np.nanmax(y, axis=1)
+    return np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)
 
 
 def box_polygon(box: list[float]) -> list[list[float]]:

@@ -1,4 +1,4 @@
-"""Evaluation parameters, with COCOeval's defaults for boxes and masks."""
+"""Evaluation parameters, with COCOeval's defaults for boxes and masks, and for keypoints."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import numpy as np
 from cocowidget._arguments import checked_keywords
 from cocowidget.evaluation._arrays import FloatArray, IntArray
 
-IouType = Literal["bbox", "segm"]
+IouType = Literal["bbox", "segm", "keypoints"]
+IOU_TYPES: tuple[IouType, ...] = ("bbox", "segm", "keypoints")
 
 
 def _coco_iou_thresholds() -> tuple[float, ...]:
@@ -29,6 +30,23 @@ def _coco_recall_thresholds() -> tuple[float, ...]:
 COCO_MAX_DETECTIONS = (1, 10, 100)
 COCO_AREA_RANGES = ((0.0**2, 1e5**2), (0.0**2, 32.0**2), (32.0**2, 96.0**2), (96.0**2, 1e5**2))
 COCO_AREA_LABELS = ("all", "small", "medium", "large")
+#: COCOeval's defaults for keypoints (``Params.setKpParams``): one cut of 20 detections,
+#: no "small" range (people that small carry no keypoints in COCO), its 17 joints' sigmas.
+COCO_KEYPOINT_MAX_DETECTIONS = (20,)
+COCO_KEYPOINT_AREA_RANGES = ((0.0**2, 1e5**2), (32.0**2, 96.0**2), (96.0**2, 1e5**2))
+COCO_KEYPOINT_AREA_LABELS = ("all", "medium", "large")
+# The same expression as pycocotools (a division of each value by 10.0), so the doubles
+# are its doubles.
+COCO_KEYPOINT_SIGMAS = tuple(
+    float(s)
+    for s in np.array(
+        [
+            *(0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72),
+            *(0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89),
+        ]
+    )
+    / 10.0
+)
 #: pycocotools' name of each field (``COCOeval.params.<name>``).
 COCO_NAMES = {
     "iou_thresholds": "iouThrs",
@@ -39,6 +57,7 @@ COCO_NAMES = {
     "use_categories": "useCats",
     "image_ids": "imgIds",
     "category_ids": "catIds",
+    "keypoint_sigmas": "kpt_oks_sigmas",
 }
 
 
@@ -52,6 +71,10 @@ class EvalParams:
     tables use (COCO's ``'all'``). ``use_categories=False`` is COCOeval's ``useCats=0``:
     detections match objects of any category (as in proposal scoring), and the per-class
     results have one row, category id -1, for the evaluated categories together.
+    ``keypoint_sigmas`` (``kpt_oks_sigmas``: one per joint; ``None``: COCO's 17) scale
+    each joint's distance in OKS. The field defaults are those for boxes and masks;
+    :meth:`from_coco` with ``iouType="keypoints"`` (or :meth:`for_keypoints`) gives
+    COCOeval's keypoint defaults.
     """
 
     iou_thresholds: tuple[float, ...] = field(default_factory=_coco_iou_thresholds)
@@ -62,6 +85,12 @@ class EvalParams:
     image_ids: tuple[int, ...] | None = None
     category_ids: tuple[int, ...] | None = None
     use_categories: bool = True
+    keypoint_sigmas: tuple[float, ...] | None = None
+
+    @classmethod
+    def for_keypoints(cls) -> EvalParams:
+        """COCOeval's keypoint defaults (``Params(iouType="keypoints")``)."""
+        return cls.from_coco(iouType="keypoints")
 
     @classmethod
     @checked_keywords
@@ -70,26 +99,40 @@ class EvalParams:
         *,
         iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' names)
         recThrs: Sequence[float] | None = None,  # noqa: N803
-        maxDets: Sequence[int] = COCO_MAX_DETECTIONS,  # noqa: N803
-        areaRng: Sequence[Sequence[float]] = COCO_AREA_RANGES,  # noqa: N803
-        areaRngLbl: Sequence[str] = COCO_AREA_LABELS,  # noqa: N803
+        maxDets: Sequence[int] | None = None,  # noqa: N803
+        areaRng: Sequence[Sequence[float]] | None = None,  # noqa: N803
+        areaRngLbl: Sequence[str] | None = None,  # noqa: N803
         useCats: bool | int = 1,  # noqa: N803
         imgIds: Sequence[int] | None = None,  # noqa: N803
         catIds: Sequence[int] | None = None,  # noqa: N803
+        kpt_oks_sigmas: Sequence[float] | None = None,
+        iouType: str = "bbox",  # noqa: N803
     ) -> EvalParams:
-        """The parameters named as ``pycocotools.cocoeval.Params`` fields (defaults:
-        COCOeval's for boxes and masks; ``None`` for ``iouThrs`` / ``recThrs``: .50:.05:.95
-        and 0:.01:1; for ``imgIds`` / ``catIds``: all of the ground truth's)."""
-        ranges = tuple(_area_range(r) for r in areaRng)
+        """The parameters named as ``pycocotools.cocoeval.Params`` fields. ``None`` is
+        COCOeval's default for ``iouType`` (``Params(iouType)``): for ``maxDets``,
+        ``areaRng`` and ``areaRngLbl``, those of boxes and masks or of keypoints
+        (``[20]``; all, medium, large); for ``iouThrs`` / ``recThrs``: .50:.05:.95 and
+        0:.01:1; for ``imgIds`` / ``catIds``: all of the ground truth's; for
+        ``kpt_oks_sigmas``: COCO's 17 joints'."""
+        if iouType not in IOU_TYPES:
+            raise ValueError(f"iouType must be one of {IOU_TYPES}, not {iouType!r}")
+        keypoints = iouType == "keypoints"
+        default_max = COCO_KEYPOINT_MAX_DETECTIONS if keypoints else COCO_MAX_DETECTIONS
+        default_ranges = COCO_KEYPOINT_AREA_RANGES if keypoints else COCO_AREA_RANGES
+        default_labels = COCO_KEYPOINT_AREA_LABELS if keypoints else COCO_AREA_LABELS
+        max_dets = default_max if maxDets is None else maxDets
+        labels = default_labels if areaRngLbl is None else areaRngLbl
+        ranges = tuple(_area_range(r) for r in (default_ranges if areaRng is None else areaRng))
         return cls(
             iou_thresholds=_coco_iou_thresholds() if iouThrs is None else _floats(iouThrs),
             recall_thresholds=_coco_recall_thresholds() if recThrs is None else _floats(recThrs),
-            max_detections=tuple(int(m) for m in np.asarray(maxDets).reshape(-1).tolist()),
+            max_detections=tuple(int(m) for m in np.asarray(max_dets).reshape(-1).tolist()),
             area_ranges=ranges,
-            area_labels=tuple(str(label) for label in areaRngLbl),
+            area_labels=tuple(str(label) for label in labels),
             use_categories=bool(useCats),
             image_ids=None if imgIds is None else _ints(imgIds),
             category_ids=None if catIds is None else _ints(catIds),
+            keypoint_sigmas=None if kpt_oks_sigmas is None else _floats(kpt_oks_sigmas),
         )
 
     def __post_init__(self) -> None:
@@ -101,6 +144,8 @@ class EvalParams:
             raise ValueError("max_detections must hold positive counts")
         if not self.area_ranges:
             raise ValueError("area_ranges must not be empty")
+        if self.keypoint_sigmas is not None and not self.keypoint_sigmas:
+            raise ValueError("keypoint_sigmas must hold one sigma per joint")
         # COCOeval sorts maxDets before evaluating; keep the same order everywhere.
         object.__setattr__(self, "max_detections", tuple(sorted(self.max_detections)))
 
@@ -108,6 +153,11 @@ class EvalParams:
     def max_detections_evaluated(self) -> int:
         """Detections kept per image and category (COCOeval's ``maxDets[-1]``)."""
         return self.max_detections[-1]
+
+    def sigma_array(self) -> FloatArray:
+        """The joints' OKS sigmas (COCO's 17 unless ``keypoint_sigmas`` says otherwise)."""
+        sigmas = COCO_KEYPOINT_SIGMAS if self.keypoint_sigmas is None else self.keypoint_sigmas
+        return np.asarray(sigmas, dtype=np.float64)
 
     def iou_array(self) -> FloatArray:
         return np.asarray(self.iou_thresholds, dtype=np.float64)

@@ -49,6 +49,25 @@ STAT_NAMES = (
     "AR_large",
 )
 
+#: The names of the 10 ``COCOeval.stats`` of a keypoint evaluation (all at 20 detections).
+KEYPOINT_STAT_NAMES = (
+    "AP",
+    "AP50",
+    "AP75",
+    "AP_medium",
+    "AP_large",
+    "AR",
+    "AR50",
+    "AR75",
+    "AR_medium",
+    "AR_large",
+)
+_KEYPOINT_STAT_LINES = tuple(
+    (ap, iou, area)
+    for ap in (True, False)
+    for iou, area in ((None, "all"), (0.5, "all"), (0.75, "all"), (None, "medium"), (None, "large"))
+)
+
 _STAT_LINES = (
     (True, None, "all", 2),
     (True, 0.5, "all", 2),
@@ -116,8 +135,14 @@ class Evaluation:
 
     @property
     def stats(self) -> FloatArray:
-        """The 12 numbers of ``COCOeval.stats`` (names in :data:`STAT_NAMES`)."""
+        """The numbers of ``COCOeval.stats``: 12 for boxes and masks (names in
+        :data:`STAT_NAMES`), 10 for keypoints (:data:`KEYPOINT_STAT_NAMES`)."""
         return self._core.stats
+
+    @property
+    def stat_names(self) -> tuple[str, ...]:
+        """The name of each of :attr:`stats`."""
+        return KEYPOINT_STAT_NAMES if self.iou_type == "keypoints" else STAT_NAMES
 
     @property
     def precision(self) -> FloatArray:
@@ -143,24 +168,22 @@ class Evaluation:
         return self._core.layout.category_ids
 
     def stats_dict(self) -> dict[str, float]:
-        return dict(zip(STAT_NAMES, self.stats.tolist(), strict=True))
+        return dict(zip(self.stat_names, self.stats.tolist(), strict=True))
 
     def summary(self) -> str:
         """The lines ``COCOeval.summarize()`` prints."""
         p = self.params
         lines = []
         stats = self.stats.tolist()
+        if self.iou_type == "keypoints":
+            return "\n".join(
+                _summary_line(ap, iou, area, 20, value, p)
+                for value, (ap, iou, area) in zip(stats, _KEYPOINT_STAT_LINES, strict=True)
+            )
         for index, (value, (ap, iou, area, m)) in enumerate(zip(stats, _STAT_LINES, strict=True)):
-            title = "Average Precision  (AP)" if ap else "Average Recall     (AR)"
-            iou_text = f"{p.iou_thresholds[0]:0.2f}:{p.iou_thresholds[-1]:0.2f}"
-            if iou is not None:
-                iou_text = f"{iou:0.2f}"
             # As COCOeval: the first line is at 100 detections whatever maxDets holds.
             max_det = 100 if index == 0 else _max_det_or_minus_one(p.max_detections, m)
-            lines.append(
-                f" {title} @[ IoU={iou_text:<9} | area={area:>6s} | maxDets={max_det:>3d} ]"
-                f" = {value:0.3f}"
-            )
+            lines.append(_summary_line(ap, iou, area, max_det, value, p))
         return "\n".join(lines)
 
     # -- tables -----------------------------------------------------------------------
@@ -307,6 +330,19 @@ class Evaluation:
             f"Evaluation({self.iou_type}, {len(self.image_ids)} images, "
             f"{len(self.category_ids)} categories, AP={s[0]:.3f}, AP50={s[1]:.3f})"
         )
+
+
+def _summary_line(
+    ap: bool, iou: float | None, area: str, max_det: int, value: float, p: EvalParams
+) -> str:
+    """One line as ``COCOeval._summarize`` prints it."""
+    title = "Average Precision  (AP)" if ap else "Average Recall     (AR)"
+    iou_text = f"{p.iou_thresholds[0]:0.2f}:{p.iou_thresholds[-1]:0.2f}"
+    if iou is not None:
+        iou_text = f"{iou:0.2f}"
+    return (
+        f" {title} @[ IoU={iou_text:<9} | area={area:>6s} | maxDets={max_det:>3d} ] = {value:0.3f}"
+    )
 
 
 def _max_det_or_minus_one(max_detections: tuple[int, ...], m: int) -> int:

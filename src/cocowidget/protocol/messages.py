@@ -109,6 +109,19 @@ class OverlayObject(msgspec.Struct):
     rle: RleRecord | None
     m: DetectionMatch | TruthMatch | None  # when the grid has an evaluation
     stand_in: bool = False  # the box is a stand-in for a file's unusable one (NaN, Infinity)
+    # [start, joints] into the coords buffer: x, y, v per joint. For ground truth v is
+    # COCO's flag (0 not labelled, 1 labelled but hidden, 2 visible); for a detection, its
+    # confidence in the joint (any v > 0 is drawn as placed).
+    kp: tuple[int, int] | None = None
+
+
+class SkeletonRecord(msgspec.Struct):
+    """A keypoint category's joints: their names (the preview lists them) and its bones,
+    pairs of 0-based joint indices, flat."""
+
+    category: int
+    names: list[str]
+    bones: list[int]
 
 
 class Overlay(msgspec.Struct):
@@ -117,6 +130,7 @@ class Overlay(msgspec.Struct):
     objects: list[OverlayObject]
     view: tuple[float, float, float, float] | None = None  # the part shown (object crops)
     emphasis: list[str] | None = None  # "source:row" of objects to emphasise
+    skeletons: list[SkeletonRecord] | None = None  # of the categories with keypoints shown
 
 
 # -- replies -----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     messages.TruthMatch,
     messages.RleRecord,
     messages.OverlayObject,
+    messages.SkeletonRecord,
     messages.Overlay,
     messages.ThumbnailItem,
     messages.ThumbnailBatch,

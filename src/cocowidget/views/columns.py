@@ -95,6 +95,10 @@ _DESCRIPTIONS: dict[tuple[Level, str], Description] = {
     ("object", "size_bucket"): Description("COCO size (small < 32² ≤ medium < 96² ≤ large)", ""),
     ("object", "touches_border"): Description("box touches the image border", ""),
     ("object", "iscrowd"): Description("crowd region", ""),
+    ("object", "num_keypoints"): Description("labelled keypoints (num_keypoints field)", ""),
+    ("object", "keypoints_labeled"): Description("labelled keypoints (v > 0)", ""),
+    ("object", "keypoints_visible"): Description("visible keypoints (v = 2)", ""),
+    ("object", "person_scale"): Description("person scale (√area, px)", "px"),
 }
 
 

@@ -1,6 +1,7 @@
 """What the evaluation charts draw, shaped from an evaluation's numbers (no widget code).
 
-- :func:`stat_rows`: COCO's 12 summary numbers as two labelled rows (AP, AR);
+- :func:`stat_rows`: COCO's 12 summary numbers (10 for keypoints) as two labelled rows
+  (AP, AR);
 - :func:`class_labels`: one distinct axis label per class;
 - :func:`precision_curves`: interpolated precision–recall curves per class, at one IoU
   threshold or averaged over all of them, and their mean (the curve COCO's AP integrates);
@@ -42,6 +43,8 @@ def stat_rows(evaluation: Evaluation) -> tuple[list[Stat], list[Stat]]:
     values = [np.nan if v < 0 else float(v) for v in evaluation.stats.tolist()]
     first, last = params.iou_thresholds[0], params.iou_thresholds[-1]
     ious = f"IoU {first:.2f}:{last:.2f}"
+    if evaluation.iou_type == "keypoints":
+        return _keypoint_rows(values, f"OKS {first:.2f}:{last:.2f}")
     most = params.max_detections[-1]
     dets = [params.max_detections[min(m, len(params.max_detections) - 1)] for m in range(3)]
     precision = [
@@ -61,6 +64,23 @@ def stat_rows(evaluation: Evaluation) -> tuple[list[Stat], list[Stat]]:
         Stat("large", f"{ious}, area > 96², {most} detections", values[11]),
     ]
     return precision, recall
+
+
+def _keypoint_rows(values: list[float], ious: str) -> tuple[list[Stat], list[Stat]]:
+    """COCOeval's 10 keypoint numbers: AP and AR at OKS .50:.95, .50, .75, medium, large,
+    all at 20 detections per image."""
+    rows: list[list[Stat]] = []
+    for start, short in ((0, "AP"), (5, "AR")):
+        rows.append(
+            [
+                Stat(short, f"{ious}, all sizes, 20 detections", values[start]),
+                Stat(f"{short}50", "OKS 0.50, all sizes, 20 detections", values[start + 1]),
+                Stat(f"{short}75", "OKS 0.75, all sizes, 20 detections", values[start + 2]),
+                Stat("medium", f"{ious}, 32² < area < 96²", values[start + 3]),
+                Stat("large", f"{ious}, area > 96²", values[start + 4]),
+            ]
+        )
+    return rows[0], rows[1]
 
 
 def class_labels(category_ids: npt.ArrayLike, names: npt.ArrayLike | None) -> list[str]:

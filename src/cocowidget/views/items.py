@@ -97,7 +97,9 @@ class ImageItems:
         images = self.dataset.images
         image_id = int(images["id"][row])
         layers = image_layers(self.dataset, image_id, self.matches)
-        return batch.add(int(images["width"][row]), int(images["height"][row]), layers)
+        return batch.add(
+            int(images["width"][row]), int(images["height"][row]), layers, self.dataset.categories
+        )
 
     preview_overlay = overlay
 
@@ -217,6 +219,7 @@ class ObjectItems:
             int(self.dataset.images["width"][image]),
             int(self.dataset.images["height"][image]),
             [layer],
+            self.dataset.categories,
         )
         record.view = (left, top, right - left, bottom - top)
         return record
@@ -229,6 +232,7 @@ class ObjectItems:
             int(images["width"][image]),
             int(images["height"][image]),
             image_layers(self.dataset, int(images["id"][image]), self.matches),
+            self.dataset.categories,
         )
         source = 0 if self.run is None else self.dataset.runs[self.run].number
         record.emphasis = [f"{source}:{int(self._source_rows[row])}"]
@@ -294,6 +298,7 @@ def object_layer(
         segmentations=dataset.segmentations_of(image_id, run),
         scores=objects.get("score"),
         matches=match_records,
+        keypoints=objects.get("keypoints"),
     )
 
 
@@ -306,18 +311,7 @@ def _object_layer(
 ) -> ObjectLayer:
     source = 0 if run is None else dataset.runs[run].number
     layer = object_layer(dataset, image_id, run, source, matches)
-    keep = np.flatnonzero(layer.rows == object_row)
-    return ObjectLayer(
-        source=layer.source,
-        rows=layer.rows[keep],
-        category_ids=layer.category_ids[keep],
-        bboxes=layer.bboxes[keep],
-        areas=layer.areas[keep],
-        iscrowd=layer.iscrowd[keep],
-        segmentations=[layer.segmentations[int(k)] for k in keep],
-        scores=None if layer.scores is None else layer.scores[keep],
-        matches=None if layer.matches is None else [layer.matches[int(k)] for k in keep],
-    )
+    return layer.select(np.flatnonzero(layer.rows == object_row))
 
 
 def _count_in(shown: np.ndarray, ids: np.ndarray) -> int:

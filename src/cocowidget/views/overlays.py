@@ -1,9 +1,11 @@
 """Overlay geometry for the browser: JSON records plus two flat binary arrays.
 
-Polygons become float32 (x, y) pairs in image pixels; uncompressed RLE (crowd regions)
-becomes uint32 run lengths; compressed RLE strings travel as they are (they are already
-the most compact form) and the front end decodes them when it draws. Nothing here decodes
-a mask, so answering a batch of thumbnails stays cheap. The records are the structs of
+Polygons become float32 (x, y) pairs in image pixels, keypoints float32 (x, y, v)
+triplets in the same array; uncompressed RLE (crowd regions) becomes uint32 run lengths;
+compressed RLE strings travel as they are (they are already the most compact form) and
+the front end decodes them when it draws. Nothing here decodes a mask, so answering a
+batch of thumbnails stays cheap. A keypoint category's names and bones travel once per
+image overlay (``Overlay.skeletons``). The records are the structs of
 :mod:`cocowidget.protocol.messages` (``Overlay``, ``OverlayObject``).
 """
 
@@ -17,11 +19,13 @@ from typing import Any
 import numpy as np
 
 from cocowidget.data.segments import drawable_box
+from cocowidget.data.table import Table
 from cocowidget.protocol.messages import (
     DetectionMatch,
     Overlay,
     OverlayObject,
     RleRecord,
+    SkeletonRecord,
     TruthMatch,
 )
 
@@ -39,6 +43,49 @@ class ObjectLayer:
     segmentations: Sequence[Any]  # as read: polygon list, RLE dict, or None
     scores: np.ndarray | None = None
     matches: Sequence[DetectionMatch | TruthMatch] | None = None  # views/matches.py
+    keypoints: np.ndarray | None = None  # (N, K, 3), NaN where an object has none
+
+    def select(self, keep: np.ndarray) -> ObjectLayer:
+        """The layer of the objects at positions ``keep``."""
+        return ObjectLayer(
+            source=self.source,
+            rows=self.rows[keep],
+            category_ids=self.category_ids[keep],
+            bboxes=self.bboxes[keep],
+            areas=self.areas[keep],
+            iscrowd=self.iscrowd[keep],
+            segmentations=[self.segmentations[int(k)] for k in keep],
+            scores=None if self.scores is None else self.scores[keep],
+            matches=None if self.matches is None else [self.matches[int(k)] for k in keep],
+            keypoints=None if self.keypoints is None else self.keypoints[keep],
+        )
+
+
+def skeleton_records(categories: Table, category_ids: np.ndarray) -> list[SkeletonRecord] | None:
+    """The skeletons of the given categories that name joints (None if none does)."""
+    if "num_joints" not in categories or not len(category_ids):
+        return None
+    records = []
+    ids = categories["id"].tolist()
+    for category in sorted({int(c) for c in np.asarray(category_ids).tolist()}):
+        if category not in ids:
+            continue
+        row = ids.index(category)
+        joints = int(categories["num_joints"][row])
+        if joints <= 0:
+            continue
+        names = categories["keypoint_names"][row]
+        bones = categories["skeleton"][row]
+        records.append(
+            SkeletonRecord(
+                category=category,
+                names=[str(n) for n in names]
+                if names is not None
+                else [str(j + 1) for j in range(joints)],
+                bones=[] if bones is None else [int(b) for b in bones.reshape(-1).tolist()],
+            )
+        )
+    return records or None
 
 
 @dataclass
@@ -50,13 +97,25 @@ class OverlayBatch:
     _coord_length: int = 0
     _count_length: int = 0
 
-    def add(self, width: int, height: int, layers: Sequence[ObjectLayer]) -> Overlay:
+    def add(
+        self,
+        width: int,
+        height: int,
+        layers: Sequence[ObjectLayer],
+        categories: Table | None = None,
+    ) -> Overlay:
+        """One image's overlay; with ``categories``, the skeletons of those among the
+        objects that have keypoints."""
         objects = [
             self._object(layer, i, height, width)
             for layer in layers
             for i in range(len(layer.rows))
         ]
-        return Overlay(int(width), int(height), objects)
+        skeletons = None
+        if categories is not None and any(o.kp is not None for o in objects):
+            shown = np.array([o.category for o in objects if o.kp is not None], dtype=np.int64)
+            skeletons = skeleton_records(categories, shown)
+        return Overlay(int(width), int(height), objects, skeletons=skeletons)
 
     def buffers(self) -> tuple[bytes, bytes]:
         coords = np.concatenate(self.coords) if self.coords else np.empty(0, np.float32)
@@ -86,7 +145,21 @@ class OverlayBatch:
             rle=rle,
             m=None if layer.matches is None else layer.matches[i],
             stand_in=stand_in,
+            kp=None if layer.keypoints is None else self._add_keypoints(layer.keypoints[i]),
         )
+
+    def _add_keypoints(self, triplets: np.ndarray) -> tuple[int, int] | None:
+        """An object's joints (x, y, v) into the coords array; unusable joints (NaN) are
+        sent with v = 0, so they are not drawn; None for an object without any."""
+        points = np.asarray(triplets, dtype=np.float32).reshape(-1, 3)
+        usable = np.asarray(np.isfinite(points).all(axis=1), dtype=bool)
+        if not usable.any():
+            return None
+        points = np.where(usable[:, None], points, np.float32(0))
+        start = self._coord_length
+        self.coords.append(points.ravel())
+        self._coord_length += points.size
+        return (start, len(points))
 
     def _add_polygons(self, polygons: list[Any]) -> list[int] | None:
         rings: list[np.ndarray] = []

@@ -153,7 +153,7 @@ def test_panoptic_evaluation_needs_panoptic_data_and_says_so(
     outcomes: list[dict[str, Any]],
 ) -> None:
     ds: cw.CocoDataset = outcomes[0]["ds"]
-    with pytest.raises(ValueError, match="bbox', 'segm' or 'panoptic'"):
+    with pytest.raises(ValueError, match="'keypoints', 'panoptic'"):
         ds.evaluate("model", iou_type="panoptc")
     plain = cw.CocoDataset.from_coco(
         {"images": [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}], "categories": []}

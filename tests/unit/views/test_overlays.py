@@ -104,3 +104,44 @@ def test_a_box_kept_as_read_with_infinity_is_drawn_as_a_marked_stand_in() -> Non
     assert objects[0]["area"] == 0.0  # JSON has no NaN
     assert objects[1]["bbox"] == [0.0, 0.0, 0.0, 0.0]
     assert objects[1]["stand_in"] is True
+
+
+def test_keypoints_travel_as_triplets_beside_the_polygons_with_their_skeleton(
+    tmp_path: Any,
+) -> None:
+    import warnings
+
+    from cocowidget.datasets import generate_keypoints_demo
+    from cocowidget.views.items import ImageItems
+
+    paths = generate_keypoints_demo(tmp_path, 8, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = cw.CocoDataset.from_coco(paths.annotations, image_dir=paths.image_dir)
+        ds.add_predictions(paths.predictions, name="pose")
+    row = int(np.argmax(ds.images["object_count"]))
+    batch = OverlayBatch()
+    overlay = as_json(ImageItems(ds).overlay(row, batch))
+    coords = np.frombuffer(batch.buffers()[0], dtype="<f4")
+    truth = ds.objects_of(int(ds.images["id"][row]))
+    people = [o for o in overlay["objects"] if o["source"] == 0]
+    assert len(people) == len(truth)
+    for person, keypoints in zip(people, truth["keypoints"], strict=True):
+        start, joints = person["kp"]
+        assert joints == 17
+        sent = coords[start : start + 3 * joints].reshape(17, 3)
+        np.testing.assert_allclose(sent, keypoints.astype(np.float32))
+    assert any(o["kp"] for o in overlay["objects"] if o["source"] == 1)
+    (skeleton,) = overlay["skeletons"]
+    assert skeleton["category"] == 1
+    assert skeleton["names"][:3] == ["nose", "left_eye", "right_eye"]
+    assert len(skeleton["bones"]) == 2 * 19 and skeleton["bones"][:2] == [15, 13]
+
+
+def test_an_instances_overlay_has_no_keypoints(demo: DemoPaths) -> None:
+    from cocowidget.views.items import ImageItems
+
+    ds = cw.CocoDataset.from_coco(demo.annotations, image_dir=demo.image_dir)
+    overlay = as_json(ImageItems(ds).overlay(0, OverlayBatch()))
+    assert overlay["skeletons"] is None
+    assert all(o["kp"] is None for o in overlay["objects"])

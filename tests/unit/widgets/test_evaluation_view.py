@@ -506,3 +506,20 @@ def test_the_caption_follows_a_renamed_run(demo: DemoPaths) -> None:
     assert view.run == "sim" and view.summary.caption.startswith("run sim · boxes")
     ds.rename_predictions("sim", "frcnn")
     assert view.run == "frcnn" and view.summary.caption.startswith("run frcnn · boxes")
+
+
+def test_a_keypoint_evaluation_shows_its_ten_numbers(tmp_path: Any) -> None:
+    from cocowidget.datasets import generate_keypoints_demo
+
+    paths = generate_keypoints_demo(tmp_path, 12, seed=1)
+    ds = cw.CocoDataset.from_coco(paths.annotations, image_dir=paths.image_dir)
+    ds.add_predictions(paths.predictions, name="pose")
+    evaluation = ds.evaluate("pose", "keypoints")
+    view = cw.EvaluationView(
+        ds, evaluation, thumbnails=ThumbnailService(cache=ThumbnailCache.disabled())
+    )
+    assert view.summary.caption.startswith("run pose · keypoints")
+    precision, recall = view.summary.rows
+    assert [s["label"] for s in precision["stats"]] == ["AP", "AP50", "AP75", "medium", "large"]
+    assert [s["label"] for s in recall["stats"]] == ["AR", "AR50", "AR75", "medium", "large"]
+    assert precision["stats"][0]["text"] == f"{evaluation.stats[0]:.3f}"

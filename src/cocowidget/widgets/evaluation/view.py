@@ -176,6 +176,9 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
         self.class_chart = ClassApChart(classes, on_pick=self._from_chart)
         self.class_chart.update(classes, self._point_text())
         self.curves = PrecisionRecallChart(evaluation, labels, on_pick=self._from_chart)
+        # One class has no other to be confused with (a person-keypoints evaluation), and
+        # bqplot cannot draw the 1x1 heatmap that would be left: no confusion chart.
+        confusion = confusion and len(evaluation.category_ids) > 1
         self.confusion = (
             ConfusionChart(labels, on_pick=self._from_confusion_chart) if confusion else None
         )
@@ -437,7 +440,7 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
         evaluation = self.evaluation
         name = self.run
         run = f"run {name} · " if name else ""
-        kind = "boxes" if evaluation.iou_type == "bbox" else "masks"
+        kind = {"bbox": "boxes", "segm": "masks"}.get(evaluation.iou_type, evaluation.iou_type)
         return (
             f"{run}{kind} · {len(evaluation.image_ids):,} images · "
             f"{len(evaluation.category_ids):,} classes"
