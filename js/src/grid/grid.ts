@@ -2,6 +2,7 @@
 // their cells are recycled as the user scrolls. This file coordinates: it reads the
 // model, lays out (layout.ts) the cells that exist (windowing.ts), paints them and their
 // overlays (overlays.ts), and routes input to the selection, keys and hover preview.
+// (About 400 lines: what has a job of its own is in the modules it imports.)
 import type { AnyModel } from "@anywidget/types";
 import { bigInt64s, int32s } from "../buffers";
 import { visibleObjects } from "../overlay/draw";

@@ -1,6 +1,7 @@
 // Hover-zoom: a large preview of the image under a resting pointer, beside its cell, with
 // overlays and a list of its objects; Ctrl/Cmd + wheel over the cell (or a plain wheel
 // over the image, or + / -) zooms into the full-resolution image.
+// (About 400 lines: its placement, title, list and legend are modules of their own.)
 import { copyBytes } from "../buffers";
 import type { ImageReply, ImageTitle } from "../generated/protocol";
 import { overlayArrays, toOverlay } from "../overlay/decode";

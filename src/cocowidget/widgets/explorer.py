@@ -1,4 +1,9 @@
-"""CocoExplorer: brushable distributions of a dataset beside the grid of matching images."""
+"""CocoExplorer: brushable distributions of a dataset beside the grid of matching images.
+
+Over 400 lines because it is where one filter state meets the chart panel
+(charts/panel.py), the grid and the objects switch (explorer_objects.py), and follows the
+dataset's columns; the parts with a job of their own live in those modules.
+"""
 
 from __future__ import annotations
 
