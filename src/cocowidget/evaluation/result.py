@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from cocowidget._arguments import checked_methods
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
+from cocowidget.evaluation.by_metric import MetricBins, by_metric
 from cocowidget.evaluation.classes_table import (
     class_metric_columns,
     classes_table,
@@ -33,6 +38,11 @@ from cocowidget.evaluation.operating_point import (
 from cocowidget.evaluation.origin import RunOrigin
 from cocowidget.evaluation.outcomes import GroundTruthStatus
 from cocowidget.evaluation.params import EvalParams, IouType
+from cocowidget.evaluation.slice_stats import slice_stats
+from cocowidget.evaluation.subsets import image_part_stats
+
+if TYPE_CHECKING:
+    from cocowidget.data.dataset import CocoData
 
 STAT_NAMES = (
     "AP",
@@ -103,6 +113,9 @@ class Evaluation:
     """
 
     origin: RunOrigin | None = None
+    #: The dataset that made it (held weakly, set by ``ds.evaluate``): where
+    #: :meth:`by_metric` finds columns by name and :meth:`by_slice` the slices.
+    _dataset: weakref.ref[CocoData] | None = None
 
     def __init__(
         self,
@@ -118,6 +131,12 @@ class Evaluation:
         self.background_iou = float(background_iou)
         core.params.iou_index(self.iou_threshold)  # fail early on a threshold not evaluated
         self._record = MatchRecord.from_core(core)
+
+    @property
+    def dataset(self) -> CocoData | None:
+        """The dataset evaluated (``None`` for detections handed in directly, or once the
+        dataset is gone)."""
+        return None if self._dataset is None else self._dataset()
 
     @property
     def run(self) -> str | None:
@@ -300,6 +319,51 @@ class Evaluation:
         matched which ground-truth object, as rows of the result tables."""
         score = self.score_threshold if score_threshold is None else float(score_threshold)
         return confusion_matches(self._core, iou_threshold, score)
+
+    # -- parts of the data -------------------------------------------------------------
+    def stats_for_images(self, image_ids: npt.ArrayLike) -> FloatArray:
+        """:attr:`stats` of COCOeval run with ``imgIds = image_ids`` (of the images
+        evaluated here), exactly, from this evaluation's matches: nothing is matched
+        again. No images: every stat -1, as COCOeval gives."""
+        ids = np.asarray(image_ids, dtype=np.int64).reshape(-1)
+        unknown = np.setdiff1d(ids, self.image_ids)
+        if len(unknown):
+            raise ValueError(
+                f"{len(unknown):,} of the images were not evaluated here "
+                f"(first: {unknown[0]}); evaluate them, or leave them out"
+            )
+        return image_part_stats(self._core, np.isin(self.image_ids, ids))
+
+    def by_slice(self, names: Sequence[str] | None = None) -> Table:
+        """All COCO stats per slice of the dataset (``ds.slices``; ``names``: which, all by
+        default), each exact to COCOeval run on the slice's images alone. Columns: ``slice``
+        (the name, as text), ``images``, ``note`` and one per :attr:`stat_names`; an empty
+        slice has stats of -1 (as COCOeval's) and a note. Images of a slice this
+        evaluation did not cover (``imgIds``) are left out, and the note says how many."""
+        return slice_stats(self, names)
+
+    def by_metric(
+        self,
+        column: str | npt.ArrayLike,
+        bins: int | Sequence[float] = 5,
+        *,
+        kind: Literal["image", "object"] | None = None,
+        detection_values: npt.ArrayLike | None = None,
+    ) -> MetricBins:
+        """Count, TP/FP/FN (at :attr:`iou_threshold` / :attr:`score_threshold`),
+        precision, recall and COCO AP (AP50) per bin of ``column``.
+
+        ``column``: the name of an image column (``ds.images``: images binned, a bin's AP is
+        COCOeval's on its images alone) or an annotation column (``ds.annotations``, and
+        the same column on the run's detections, or ``detection_values``: objects binned
+        as COCOeval's area ranges bin them, so ``by_metric("area", [0, 32**2, 96**2,
+        1e10])`` is APs/APm/APl exactly); or an array (aligned with :attr:`image_ids`,
+        or with the ground truth rows and ``detection_values``), with ``kind``.
+        ``bins``: a count of equal-count (quantile) bins, or the edges. AP is at the
+        largest ``maxDets``. See :mod:`cocowidget.evaluation.by_metric`."""
+        return by_metric(
+            self, self._core, column, bins, kind=kind, detection_values=detection_values
+        )
 
     # -- helpers ----------------------------------------------------------------------
     def _operating_point(
