@@ -25,7 +25,7 @@ import numpy.typing as npt
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
 from cocowidget.evaluation.layout import positions
-from cocowidget.evaluation.subsets import binned_objects, image_part_stats
+from cocowidget.evaluation.subsets import binned_objects, image_part_ap
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoData
@@ -179,10 +179,10 @@ def _image_rows(
             lo, hi = edges[b], edges[b + 1]
             inside = (values >= lo) & ((values <= hi) if b == last else (values < hi))
             n = int(inside.sum())
-            stats = image_part_stats(core, inside) if n else np.full(2, -1.0)
+            ap, ap50 = image_part_ap(core, inside) if n else (-1.0, -1.0)
             tp, fp, fn = (int(c[inside].sum()) for c in (counts.tp, counts.fp, counts.fn))
             note = "" if n else "no images in this bin"
-            rows.append(_row(lo, hi, n, tp, fp, fn, stats[0], stats[1], note, b == last))
+            rows.append(_row(lo, hi, n, tp, fp, fn, ap, ap50, note, b == last))
     return rows
 
 

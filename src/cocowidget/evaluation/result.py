@@ -335,11 +335,10 @@ class Evaluation:
         return image_part_stats(self._core, np.isin(self.image_ids, ids))
 
     def by_slice(self, names: Sequence[str] | None = None) -> Table:
-        """All COCO stats per slice of the dataset (``ds.slices``; ``names``: which, all by
-        default), each exact to COCOeval run on the slice's images alone. Columns: ``slice``
-        (the name, as text), ``images``, ``note`` and one per :attr:`stat_names`; an empty
-        slice has stats of -1 (as COCOeval's) and a note. Images of a slice this
-        evaluation did not cover (``imgIds``) are left out, and the note says how many."""
+        """All COCO stats per slice of ``ds.slices`` (``names``: which; all by default),
+        each exact to COCOeval on the slice's images alone: columns ``slice`` (the name,
+        text), ``images``, ``note`` and :attr:`stat_names`. An empty slice has stats -1
+        (COCOeval's) and a note; images this evaluation did not cover are left out."""
         return slice_stats(self, names)
 
     def by_metric(
@@ -350,17 +349,13 @@ class Evaluation:
         kind: Literal["image", "object"] | None = None,
         detection_values: npt.ArrayLike | None = None,
     ) -> MetricBins:
-        """Count, TP/FP/FN (at :attr:`iou_threshold` / :attr:`score_threshold`),
-        precision, recall and COCO AP (AP50) per bin of ``column``.
-
-        ``column``: the name of an image column (``ds.images``: images binned, a bin's AP is
-        COCOeval's on its images alone) or an annotation column (``ds.annotations``, and
-        the same column on the run's detections, or ``detection_values``: objects binned
-        as COCOeval's area ranges bin them, so ``by_metric("area", [0, 32**2, 96**2,
-        1e10])`` is APs/APm/APl exactly); or an array (aligned with :attr:`image_ids`,
-        or with the ground truth rows and ``detection_values``), with ``kind``.
-        ``bins``: a count of equal-count (quantile) bins, or the edges. AP is at the
-        largest ``maxDets``. See :mod:`cocowidget.evaluation.by_metric`."""
+        """Count, TP/FP/FN (at this operating point), precision, recall, AP and AP50
+        (at the largest ``maxDets``) per bin of ``column``: an image column of the
+        dataset (images binned; COCOeval on each bin's images), an annotation column
+        (objects binned as COCOeval's area ranges: ``"area"`` with ``[0, 32**2, 96**2,
+        1e10]`` is APs/APm/APl exactly; the run's detections need the column too, or
+        ``detection_values``), or an array with ``kind``. ``bins``: a count of
+        equal-count bins, or the edges. See :mod:`cocowidget.evaluation.by_metric`."""
         return by_metric(
             self, self._core, column, bins, kind=kind, detection_values=detection_values
         )

@@ -26,11 +26,49 @@ from cocowidget.evaluation.core import Core, without_keypoints
 from cocowidget.evaluation.flags import MatchFlags, flags_outside
 from cocowidget.evaluation.matching import greedy_match
 from cocowidget.evaluation.operating_point import Counts, MatchRecord
+from cocowidget.evaluation.params import EvalParams
 
 
 def image_part_stats(core: Core, in_part: BoolArray) -> FloatArray:
     """``COCOeval.stats`` with ``imgIds`` = the images where ``in_part`` (aligned with the
     layout's images) holds."""
+    accumulated = _image_part(core, in_part, core.params)
+    if core.iou_type == "keypoints":
+        return summarize_keypoints(accumulated, core.params)
+    return summarize(accumulated, core.params)
+
+
+def image_part_ap(core: Core, in_part: BoolArray) -> tuple[float, float]:
+    """AP and AP50 at the largest ``maxDets`` of COCOeval with ``imgIds`` = the part
+    (only that ``maxDets`` is accumulated: a third of the work for COCO's three)."""
+    params = largest_max_detections(core.params)
+    accumulated = _image_part(core, in_part, params)
+    ap = average_precision(accumulated, params)
+    ap50 = average_precision(accumulated, params, 0.5)
+    return float(ap[0]), float(ap50[0])
+
+
+def largest_max_detections(params: EvalParams) -> EvalParams:
+    return replace(params, max_detections=(params.max_detections[-1],))
+
+
+def average_precision(
+    accumulated: Accumulated, params: EvalParams, iou: float | None = None
+) -> FloatArray:
+    """Per area range, COCOeval's ``_summarize`` AP at the largest ``maxDets`` (at one IoU
+    threshold if ``iou``): the mean over the defined (> -1) precisions, -1 if none."""
+    precision = accumulated.precision[..., -1]  # (T, R, K, A)
+    if iou is not None:
+        precision = precision[np.where(iou == params.iou_array())[0]]
+    out = np.full(precision.shape[-1], -1.0)
+    for a in range(precision.shape[-1]):
+        valid = precision[..., a][precision[..., a] > -1]
+        if len(valid):
+            out[a] = float(np.mean(valid))
+    return out
+
+
+def _image_part(core: Core, in_part: BoolArray, params: EvalParams) -> Accumulated:
     layout, flags = core.layout, core.flags
     keep_dt = in_part[layout.dt_image]
     keep_gt = in_part[layout.gt_image]
@@ -40,8 +78,8 @@ def image_part_stats(core: Core, in_part: BoolArray) -> FloatArray:
             for ignore in core.gt_ignore
         ]
     ).astype(np.int64)
-    accumulated = accumulate(
-        params=core.params,
+    return accumulate(
+        params=params,
         n_categories=layout.n_categories,
         dt_category=layout.dt_category[keep_dt],
         dt_image=layout.dt_image[keep_dt],
@@ -51,9 +89,6 @@ def image_part_stats(core: Core, in_part: BoolArray) -> FloatArray:
         fp=flags.fp[:, :, keep_dt],
         npig=npig,
     )
-    if core.iou_type == "keypoints":
-        return summarize_keypoints(accumulated, core.params)
-    return summarize(accumulated, core.params)
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,17 +101,8 @@ class BinnedObjects:
     accumulated: Accumulated
 
     def average_precision(self, core: Core, iou: float | None = None) -> FloatArray:
-        """Per bin, COCOeval's ``_summarize`` AP at the largest ``maxDets`` (at one IoU
-        threshold if ``iou``): the mean over the defined (> -1) precisions."""
-        precision = self.accumulated.precision[..., -1]  # (T, R, K, B)
-        if iou is not None:
-            precision = precision[np.where(iou == core.params.iou_array())[0]]
-        out = np.full(precision.shape[-1], -1.0)
-        for b in range(precision.shape[-1]):
-            valid = precision[..., b][precision[..., b] > -1]
-            if len(valid):
-                out[b] = float(np.mean(valid))
-        return out
+        """Per bin, AP at the largest ``maxDets`` (:func:`average_precision`)."""
+        return average_precision(self.accumulated, core.params, iou)
 
     def counts(self, core: Core, bin_index: int, iou_index: int, score: float) -> Counts:
         """TP / FP / FN of one bin at an operating point, by the one rule."""
@@ -127,7 +153,7 @@ def binned_objects(
         ]
     ).astype(np.int64)
     bin_params = replace(
-        params,
+        largest_max_detections(params),
         area_ranges=tuple((float(lo), float(hi)) for lo, hi in ranges.tolist()),
         area_labels=tuple(f"bin{b}" for b in range(len(ranges))),
     )
