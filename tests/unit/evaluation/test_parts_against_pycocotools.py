@@ -8,6 +8,7 @@ detections) and the bin as its area range.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import os
 from typing import Any
@@ -24,8 +25,10 @@ from cocowidget.evaluation import (
     ground_truth_from_dict,
 )
 
+from .keypoint_strategies import KeypointScene, keypoint_scenes
 from .reference import eval_images_at_area, load_results, quiet_coco, run_cocoeval
 from .strategies import Scene, scenes
+from .test_keypoints_against_pycocotools import ours_from_dicts, reference_keypoints
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("COCOWIDGET_EVAL_EXAMPLES", "60")),
@@ -140,3 +143,49 @@ def test_nan_metric_values_are_in_no_bin() -> None:
     assert bins.table["count"].tolist() == [1]
     assert abs(bins.table["ap"][0] - 1.0) < 1e-12  # COCOeval's eps: not quite 1
     assert "1 without a finite value left out" in bins.note
+
+
+@SETTINGS
+@given(scenes(masks=True), st.data())
+def test_mask_stats_for_images_equal_cocoeval(scene: Scene, data: st.DataObject) -> None:
+    ours = evaluate(
+        ground_truth_from_dict(scene.dataset),
+        detections_from_results(scene.results),
+        "segm",
+        params=EvalParams(max_detections=tuple(scene.max_dets)),
+    )
+    part = data.draw(st.lists(st.sampled_from(ours.image_ids.tolist()), min_size=1, unique=True))
+    coco_gt = quiet_coco(scene.dataset)
+    reference = run_cocoeval(
+        coco_gt,
+        load_results(coco_gt, scene.results),
+        "segm",
+        max_dets=scene.max_dets,
+        img_ids=sorted(part),
+    )
+    np.testing.assert_allclose(ours.stats_for_images(part), reference.stats, rtol=0, atol=1e-12)
+
+
+@SETTINGS
+@given(keypoint_scenes(), st.data())
+def test_keypoint_parts_equal_cocoeval(scene: KeypointScene, data: st.DataObject) -> None:
+    """Slices and area bins of an OKS evaluation: COCO's keypoint ranges are medium and
+    large, so binning ``area`` at [32², 96², 1e10] is COCOeval's own two ranges."""
+    scene = dataclasses.replace(scene, area_ranges=None, area_labels=None)
+    gt = ground_truth_from_dict(scene.dataset)
+    dt = detections_from_results(scene.results)
+    ours = ours_from_dicts(scene)
+    reference = reference_keypoints(scene)
+    bins = ours.by_metric(gt.area, [32**2, 96**2, 1e10], kind="object", detection_values=dt.area)
+    precision = reference.eval["precision"][..., -1]
+    for b in range(2):
+        s = precision[..., b + 1]
+        expected = float(np.mean(s[s > -1])) if (s > -1).any() else -1.0
+        assert abs(bins.table["ap"][b] - expected) <= 1e-12
+    part = data.draw(st.lists(st.sampled_from(ours.image_ids.tolist()), min_size=1, unique=True))
+    np.testing.assert_allclose(
+        ours.stats_for_images(part),
+        reference_keypoints(scene, sorted(part)).stats,
+        rtol=0,
+        atol=1e-12,
+    )
