@@ -101,8 +101,8 @@ def _resolve(
     ds = evaluation.dataset
     if ds is None:
         raise ValueError(
-            f"by_metric({column!r}): this evaluation was not made by a dataset "
-            "(ds.evaluate), so it has no columns: pass the values as an array"
+            f"by_metric({column!r}): this evaluation has no dataset (it was made outside "
+            "one, or the dataset is gone), so no columns: pass the values as an array"
         )
     if kind in (None, "image") and column in ds.images:
         image_values = _floats(ds.images[column], column)

@@ -12,7 +12,6 @@ with keypoints are evaluated (COCOeval fails on any other).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -182,8 +181,7 @@ def evaluate_dataset(
                 score_threshold=score_threshold,
                 background_iou=background_iou,
             )
-    evaluation.origin = RunOrigin(ds.runs, run)
-    evaluation._dataset = weakref.ref(ds)  # columns and slices by name (by_metric, by_slice)
+    evaluation.origin = RunOrigin(ds.runs, run, ds)
     return evaluation
 
 

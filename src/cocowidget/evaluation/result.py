@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -113,9 +112,6 @@ class Evaluation:
     """
 
     origin: RunOrigin | None = None
-    #: The dataset that made it (held weakly, set by ``ds.evaluate``): where
-    #: :meth:`by_metric` finds columns by name and :meth:`by_slice` the slices.
-    _dataset: weakref.ref[CocoData] | None = None
 
     def __init__(
         self,
@@ -136,7 +132,7 @@ class Evaluation:
     def dataset(self) -> CocoData | None:
         """The dataset evaluated (``None`` for detections handed in directly, or once the
         dataset is gone)."""
-        return None if self._dataset is None else self._dataset()
+        return None if self.origin is None else self.origin.dataset
 
     @property
     def run(self) -> str | None:

@@ -22,8 +22,8 @@ def slice_stats(evaluation: Evaluation, names: Sequence[str] | None = None) -> T
     ds = evaluation.dataset
     if ds is None:
         raise ValueError(
-            "by_slice: this evaluation was not made by a dataset (ds.evaluate), so it has "
-            "no slices; use stats_for_images(ids)"
+            "by_slice: this evaluation has no dataset (it was made outside one, or the "
+            "dataset is gone), so no slices; use stats_for_images(ids)"
         )
     if evaluation.origin is not None:
         evaluation.origin.name_in(ds.runs)  # a removed or replaced run is a clear error

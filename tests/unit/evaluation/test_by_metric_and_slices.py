@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import numpy as np
@@ -177,3 +178,29 @@ def test_slice_images_outside_the_evaluation_are_left_out_with_a_note(
     )
     with pytest.raises(ValueError, match="not evaluated here"):
         ev.stats_for_images(ids[45:55])
+
+
+def test_an_evaluation_without_its_dataset_says_so(demo: Any) -> None:
+    dataset = CocoDataset.from_coco(demo[0])
+    dataset.add_predictions(demo[1], "m")
+    ev = dataset.evaluate("m")
+    assert isinstance(ev, Evaluation)
+    assert ev.dataset is dataset
+    del dataset
+    gc.collect()
+    assert ev.dataset is None
+    with pytest.raises(ValueError, match="has no dataset"):
+        ev.by_metric("area")
+    with pytest.raises(ValueError, match="has no dataset"):
+        ev.by_slice()
+    assert ev.stats_for_images(ev.image_ids).tolist() == ev.stats.tolist()
+
+
+def test_a_removed_run_is_a_clear_error(ds: CocoDataset) -> None:
+    ev = ds.evaluate("m")
+    assert isinstance(ev, Evaluation)
+    ds.remove_predictions("m")
+    with pytest.raises(ValueError, match="was removed"):
+        ev.by_metric("area")
+    with pytest.raises(ValueError, match="was removed"):
+        ev.by_slice()
