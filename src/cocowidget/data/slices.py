@@ -32,8 +32,9 @@ class Slices:
         *,
         replace: bool = False,
     ) -> np.ndarray:
-        """Add slice ``name``: the images with ``ids``, or those where ``ids(ds.images)``
-        (a predicate over the images table returning one truth value per row) holds.
+        """Add slice ``name``: the images with ``ids`` (as in ``ds.images["id"]``), the
+        rows where a bool mask over ``ds.images`` is true, or those where
+        ``ids(ds.images)`` (a predicate returning one truth value per row) holds.
         Returns its image ids (sorted, unique). An id the dataset does not hold is an
         error; an empty slice is allowed (its evaluation says so)."""
         _check_name(name)
@@ -41,11 +42,13 @@ class Slices:
             raise ValueError(f"a slice {name!r} exists already: pass replace=True to replace it")
         images = self._images()
         known = np.asarray(images["id"], dtype=np.int64)
-        if callable(ids):
-            chosen = np.asarray(ids(images))
+        given = ids(images) if callable(ids) else ids
+        if callable(ids) or np.asarray(given).dtype == np.bool_:
+            chosen = np.asarray(given)
             if chosen.dtype != np.bool_ or chosen.shape != (len(images),):
+                what = "the predicate" if callable(ids) else "a mask"
                 raise ValueError(
-                    f"the predicate of slice {name!r} must return one bool per image "
+                    f"slice {name!r}: {what} must give one bool per image "
                     f"({len(images):,}), not {chosen.dtype} of shape {chosen.shape}"
                 )
             members = np.unique(known[chosen])

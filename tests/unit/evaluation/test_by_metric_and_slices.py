@@ -158,6 +158,10 @@ def test_slices_are_listed_renamed_and_removed(ds: CocoDataset) -> None:
         ds.slices.add("bad", [-5])
     with pytest.raises(ValueError, match="one bool per image"):
         ds.slices.add("bad", lambda images: images["width"])
+    with pytest.raises(ValueError, match="a mask must give one bool per image"):
+        ds.slices.add("bad", np.ones(3, dtype=bool))
+    mask = ds.images["object_count"] > 5
+    assert ds.slices.add("mask", mask).tolist() == ds.slices["day"].tolist()
     with pytest.raises(ValueError, match="non-empty text"):
         ds.slices.add("  ", [])
 
