@@ -50,6 +50,7 @@ from cocowidget.data.predictions import Match
 from cocowidget.data.problems import NO_ID, Problem, ProblemTable, problems_table
 from cocowidget.data.runs import Run, RunRegistry
 from cocowidget.data.segment_scan import mask_areas, segmentation_values
+from cocowidget.data.slices import Slices
 from cocowidget.data.statistics import category_statistics
 from cocowidget.data.table import Table
 from cocowidget.progress import stages
@@ -127,6 +128,8 @@ class CocoData:
         #: Every computed column with what computed it (evaluations, comparisons).
         self.derived = DerivedColumns(self._table_named)
         self.runs.on_change(self._on_run_change)
+        #: Named sets of images, in memory (``ds.slices.add(name, ids or predicate)``).
+        self.slices = Slices(lambda: self.images)
         self._image_ids = IdIndex(images["id"])
         self._category_ids = IdIndex(categories["id"])
         #: Ids that are not int64s in the file, both ways.

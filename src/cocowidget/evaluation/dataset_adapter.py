@@ -181,7 +181,7 @@ def evaluate_dataset(
                 score_threshold=score_threshold,
                 background_iou=background_iou,
             )
-    evaluation.origin = RunOrigin(ds.runs, run)
+    evaluation.origin = RunOrigin(ds.runs, run, ds)
     return evaluation
 
 

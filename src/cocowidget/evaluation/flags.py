@@ -39,6 +39,18 @@ def match_flags(
     dt_area: FloatArray,
     area_ranges: FloatArray,
 ) -> MatchFlags:
+    lo, hi = area_ranges[:, :1], area_ranges[:, 1:]
+    outside = (dt_area[None, :] < lo) | (dt_area[None, :] > hi)  # (A, n_det)
+    return flags_outside(
+        matched_gt=matched_gt, gt_ignore=gt_ignore, gt_ids=gt_ids, dt_outside=outside
+    )
+
+
+def flags_outside(
+    *, matched_gt: IntArray, gt_ignore: BoolArray, gt_ids: IntArray, dt_outside: BoolArray
+) -> MatchFlags:
+    """:func:`match_flags` with each detection's place per range given, ``(A, n_det)``
+    (a per-bin evaluation of any object metric: a NaN value is in no bin)."""
     matched = matched_gt >= 0
     if len(gt_ids):
         safe = np.where(matched, matched_gt, 0)
@@ -47,9 +59,7 @@ def match_flags(
         credited = matched & (gt_ids[safe] != 0)
     else:  # nothing to match: every detection is unmatched
         on_ignored = credited = np.zeros_like(matched)
-    lo, hi = area_ranges[:, :1], area_ranges[:, 1:]
-    outside = (dt_area[None, :] < lo) | (dt_area[None, :] > hi)  # (A, n_det)
-    ignored = on_ignored | (~credited & outside[None, :, :])
+    ignored = on_ignored | (~credited & dt_outside[None, :, :])
     return MatchFlags(
         matched_gt=matched_gt,
         credited=credited,

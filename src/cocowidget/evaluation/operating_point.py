@@ -28,6 +28,7 @@ import numpy as np
 
 from cocowidget.evaluation._arrays import BoolArray, FloatArray, IntArray
 from cocowidget.evaluation.core import Core
+from cocowidget.evaluation.flags import MatchFlags
 
 
 class Verdict(IntEnum):
@@ -150,12 +151,20 @@ class MatchRecord:
 
     @classmethod
     def from_core(cls, core: Core) -> MatchRecord:
-        layout, flags = core.layout, core.flags
-        tp = flags.tp[:, 0, :]
-        fp = flags.fp[:, 0, :]
+        return cls.from_flags(core, core.flags, core.gt_ignore, area=0)
+
+    @classmethod
+    def from_flags(
+        cls, core: Core, flags: MatchFlags, gt_ignore: BoolArray, *, area: int
+    ) -> MatchRecord:
+        """The record at range ``area`` of ``flags`` (the core's own, or those of a
+        per-bin matching, :mod:`cocowidget.evaluation.subsets`)."""
+        layout = core.layout
+        tp = flags.tp[:, area, :]
+        fp = flags.fp[:, area, :]
         credit = np.full((tp.shape[0], len(layout.gt_rows)), -np.inf)
         t_index, det = np.nonzero(tp)
-        credit[t_index, flags.matched_gt[t_index, 0, det]] = core.dt_score[det]
+        credit[t_index, flags.matched_gt[t_index, area, det]] = core.dt_score[det]
         return cls(
             dt_image=layout.dt_image,
             dt_category=layout.dt_category,
@@ -167,7 +176,7 @@ class MatchRecord:
             ),
             gt_image=layout.gt_image,
             gt_category=layout.gt_category,
-            ground_truth=GroundTruthMatches(matched_score=credit, ignored=core.gt_ignore[0]),
+            ground_truth=GroundTruthMatches(matched_score=credit, ignored=gt_ignore[area]),
         )
 
     def counts(

@@ -14,6 +14,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from cocowidget.data.dataset import CocoData
     from cocowidget.data.runs import Run, RunRegistry
 
 
@@ -24,9 +25,16 @@ class RunOrigin:
     keep every other run's detections alive.
     """
 
-    def __init__(self, registry: RunRegistry, name: str) -> None:
+    def __init__(self, registry: RunRegistry, name: str, dataset: CocoData | None = None) -> None:
         self.run: Run = registry[name]
         self._registry = weakref.ref(registry)
+        self._dataset = None if dataset is None else weakref.ref(dataset)
+
+    @property
+    def dataset(self) -> CocoData | None:
+        """The dataset evaluated, while it lives: where ``ev.by_metric`` finds columns by
+        name and ``ev.by_slice`` the slices (held weakly, as the registry)."""
+        return None if self._dataset is None else self._dataset()
 
     @property
     def name(self) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from cocowidget._arguments import checked_methods
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
+from cocowidget.evaluation.by_metric import MetricBins, by_metric
 from cocowidget.evaluation.classes_table import (
     class_metric_columns,
     classes_table,
@@ -33,6 +37,11 @@ from cocowidget.evaluation.operating_point import (
 from cocowidget.evaluation.origin import RunOrigin
 from cocowidget.evaluation.outcomes import GroundTruthStatus
 from cocowidget.evaluation.params import EvalParams, IouType
+from cocowidget.evaluation.slice_stats import slice_stats
+from cocowidget.evaluation.subsets import image_part_stats
+
+if TYPE_CHECKING:
+    from cocowidget.data.dataset import CocoData
 
 STAT_NAMES = (
     "AP",
@@ -118,6 +127,12 @@ class Evaluation:
         self.background_iou = float(background_iou)
         core.params.iou_index(self.iou_threshold)  # fail early on a threshold not evaluated
         self._record = MatchRecord.from_core(core)
+
+    @property
+    def dataset(self) -> CocoData | None:
+        """The dataset evaluated (``None`` for detections handed in directly, or once the
+        dataset is gone)."""
+        return None if self.origin is None else self.origin.dataset
 
     @property
     def run(self) -> str | None:
@@ -300,6 +315,46 @@ class Evaluation:
         matched which ground-truth object, as rows of the result tables."""
         score = self.score_threshold if score_threshold is None else float(score_threshold)
         return confusion_matches(self._core, iou_threshold, score)
+
+    # -- parts of the data -------------------------------------------------------------
+    def stats_for_images(self, image_ids: npt.ArrayLike) -> FloatArray:
+        """:attr:`stats` of COCOeval run with ``imgIds = image_ids`` (of the images
+        evaluated here), exactly, from this evaluation's matches: nothing is matched
+        again. No images: every stat -1, as COCOeval gives."""
+        ids = np.asarray(image_ids, dtype=np.int64).reshape(-1)
+        unknown = np.setdiff1d(ids, self.image_ids)
+        if len(unknown):
+            raise ValueError(
+                f"{len(unknown):,} of the images were not evaluated here "
+                f"(first: {unknown[0]}); evaluate them, or leave them out"
+            )
+        return image_part_stats(self._core, np.isin(self.image_ids, ids))
+
+    def by_slice(self, names: Sequence[str] | None = None) -> Table:
+        """All COCO stats per slice of ``ds.slices`` (``names``: which; all by default),
+        each exact to COCOeval on the slice's images alone: columns ``slice`` (the name,
+        text), ``images``, ``note`` and :attr:`stat_names`. An empty slice has stats -1
+        (COCOeval's) and a note; images this evaluation did not cover are left out."""
+        return slice_stats(self, names)
+
+    def by_metric(
+        self,
+        column: str | npt.ArrayLike,
+        bins: int | Sequence[float] = 5,
+        *,
+        kind: Literal["image", "object"] | None = None,
+        detection_values: npt.ArrayLike | None = None,
+    ) -> MetricBins:
+        """Count, TP/FP/FN (at this operating point), precision, recall, AP and AP50
+        (at the largest ``maxDets``) per bin of ``column``: an image column of the
+        dataset (images binned; COCOeval on each bin's images), an annotation column
+        (objects binned as COCOeval's area ranges: ``"area"`` with ``[0, 32**2, 96**2,
+        1e10]`` is APs/APm/APl exactly; the run's detections need the column too, or
+        ``detection_values``), or an array with ``kind``. ``bins``: a count of
+        equal-count bins, or the edges. See :mod:`cocowidget.evaluation.by_metric`."""
+        return by_metric(
+            self, self._core, column, bins, kind=kind, detection_values=detection_values
+        )
 
     # -- helpers ----------------------------------------------------------------------
     def _operating_point(
