@@ -16,8 +16,7 @@ Column names are looked up in the dataset the evaluation came from (``ds.images`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -25,38 +24,19 @@ import numpy.typing as npt
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
 from cocowidget.evaluation.layout import positions
+from cocowidget.evaluation.metric_bins import MetricBins, MetricKind
 from cocowidget.evaluation.subsets import binned_objects, image_part_ap
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoData
     from cocowidget.evaluation.core import Core
-    from cocowidget.evaluation.result import Evaluation
+    from cocowidget.evaluation.evaluated import Evaluated
 
-MetricKind = Literal["image", "object"]
 Bins = int | Sequence[float]
 
 
-@dataclass(frozen=True, eq=False)
-class MetricBins:
-    """The result of :meth:`Evaluation.by_metric`: one ``table`` row per bin (``bin``,
-    ``low``, ``high``, ``count`` of images or ground-truth objects, ``tp``, ``fp``, ``fn``,
-    ``precision``, ``recall``, ``ap``, ``ap50``, ``note``) and a ``note`` on the column as a
-    whole (all NaN, constant, values left out). AP is -1 where COCOeval's is undefined (no
-    ground truth in the bin); precision and recall are NaN without detections / objects."""
-
-    column: str
-    kind: MetricKind
-    edges: FloatArray
-    table: Table
-    note: str
-
-    def __repr__(self) -> str:
-        note = f"; {self.note}" if self.note else ""
-        return f"MetricBins({self.column!r}, {self.kind}, {len(self.table)} bins{note})"
-
-
 def by_metric(
-    evaluation: Evaluation,
+    evaluation: Evaluated,
     core: Core,
     column: str | npt.ArrayLike,
     bins: Bins = 5,
@@ -78,7 +58,7 @@ def by_metric(
 
 
 def _resolve(
-    evaluation: Evaluation,
+    evaluation: Evaluated,
     core: Core,
     column: str | npt.ArrayLike,
     kind: MetricKind | None,
@@ -118,7 +98,7 @@ def _resolve(
     raise KeyError(f"no {where} column {column!r}")
 
 
-def _detection_column(evaluation: Evaluation, ds: CocoData, column: str) -> FloatArray:
+def _detection_column(evaluation: Evaluated, ds: CocoData, column: str) -> FloatArray:
     origin = evaluation.origin
     run = None if origin is None else origin.name_in(ds.runs)
     table = None if run is None else ds.predictions[run]
@@ -169,7 +149,7 @@ def _edges(values: FloatArray, bins: Bins, name: str) -> tuple[FloatArray | None
 
 
 def _image_rows(
-    evaluation: Evaluation, core: Core, values: FloatArray, edges: FloatArray
+    evaluation: Evaluated, core: Core, values: FloatArray, edges: FloatArray
 ) -> list[dict[str, object]]:
     counts = evaluation.image_counts()
     last = len(edges) - 2
@@ -187,7 +167,7 @@ def _image_rows(
 
 
 def _object_rows(
-    evaluation: Evaluation,
+    evaluation: Evaluated,
     core: Core,
     gt_values: FloatArray,
     dt_values: FloatArray,

@@ -12,7 +12,6 @@ import numpy.typing as npt
 from cocowidget._arguments import checked_methods
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
-from cocowidget.evaluation.by_metric import MetricBins, by_metric
 from cocowidget.evaluation.classes_table import (
     class_metric_columns,
     classes_table,
@@ -28,6 +27,7 @@ from cocowidget.evaluation.core import Core
 from cocowidget.evaluation.detections_table import BACKGROUND_IOU, detections_table
 from cocowidget.evaluation.ground_truth_table import ground_truth_table
 from cocowidget.evaluation.images_table import image_average_precision, images_table
+from cocowidget.evaluation.metric_bins import MetricBins
 from cocowidget.evaluation.operating_point import (
     Counts,
     DetectionMatches,
@@ -37,7 +37,6 @@ from cocowidget.evaluation.operating_point import (
 from cocowidget.evaluation.origin import RunOrigin
 from cocowidget.evaluation.outcomes import GroundTruthStatus
 from cocowidget.evaluation.params import EvalParams, IouType
-from cocowidget.evaluation.slice_stats import slice_stats
 from cocowidget.evaluation.subsets import image_part_stats
 
 if TYPE_CHECKING:
@@ -335,6 +334,8 @@ class Evaluation:
         each exact to COCOeval on the slice's images alone: columns ``slice`` (the name,
         text), ``images``, ``note`` and :attr:`stat_names`. An empty slice has stats -1
         (COCOeval's) and a note; images this evaluation did not cover are left out."""
+        from cocowidget.evaluation.slice_stats import slice_stats  # it reads the evaluation
+
         return slice_stats(self, names)
 
     def by_metric(
@@ -352,6 +353,8 @@ class Evaluation:
         1e10]`` is APs/APm/APl exactly; the run's detections need the column too, or
         ``detection_values``), or an array with ``kind``. ``bins``: a count of
         equal-count bins, or the edges. See :mod:`cocowidget.evaluation.by_metric`."""
+        from cocowidget.evaluation.by_metric import by_metric  # it reads the evaluation
+
         return by_metric(
             self, self._core, column, bins, kind=kind, detection_values=detection_values
         )

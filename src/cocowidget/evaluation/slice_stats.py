@@ -15,10 +15,10 @@ import numpy as np
 from cocowidget.data.table import Table
 
 if TYPE_CHECKING:
-    from cocowidget.evaluation.result import Evaluation
+    from cocowidget.evaluation.evaluated import Evaluated
 
 
-def slice_stats(evaluation: Evaluation, names: Sequence[str] | None = None) -> Table:
+def slice_stats(evaluation: Evaluated, names: Sequence[str] | None = None) -> Table:
     ds = evaluation.dataset
     if ds is None:
         raise ValueError(
