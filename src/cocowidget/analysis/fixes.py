@@ -230,6 +230,10 @@ def _plan(table: Table) -> list[int]:
     seen: dict[tuple[str, int], int] = {}
     order: list[int] = []
     removed = {int(rows[i]): i for i in np.flatnonzero(fixes == "remove_label").tolist()}
+    # A duplicate pair named both ways: removing both would leave the object unlabelled
+    # (a duplicate of a spurious label may go with it: nothing is there).
+    duplicates = set(np.flatnonzero(table["kind"].astype(str) == "duplicate_label").tolist())
+    duplicate_of = {int(rows[i]): (int(table["other_annotation_row"][i]), i) for i in duplicates}
     for i in range(len(table)):
         fix = str(fixes[i])
         key = (fix, int(table["detection_id"][i]) if fix == "add_label" else int(rows[i]))
@@ -250,10 +254,10 @@ def _plan(table: Table) -> list[int]:
                 f"accepted row {i} changes annotation {int(table['annotation_id'][i])}, "
                 f"which row {removed[int(rows[i])]} removes: accept one"
             )
-        if fix == "remove_label" and int(table["other_annotation_row"][i]) in removed:
-            other = int(table["other_annotation_row"][i])
+        other = int(table["other_annotation_row"][i])
+        if i in duplicates and duplicate_of.get(other, (-1, -1))[0] == int(rows[i]):
             raise ValueError(
-                f"accepted rows {i} and {removed[other]} remove both annotations "
+                f"accepted rows {i} and {duplicate_of[other][1]} remove both annotations "
                 f"{int(table['annotation_id'][i])} and {int(table['other_annotation_id'][i])}"
                 " of one duplicate pair, which would leave the object unlabelled: accept one"
             )

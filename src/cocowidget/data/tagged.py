@@ -146,7 +146,9 @@ class TaggedData(CocoData):
             for name, tables in self._tags.listing().items()
         }
         try:
-            sidecar_file.write(path, {**self._sidecar_other, "tags": tags})
+            # The annotation file's name says whose sidecar it is, for a person reading it.
+            sections = {**self._sidecar_other, "annotations": self.source_name, "tags": tags}
+            sidecar_file.write(path, sections)
         except OSError as error:  # a read-only folder: the tags still hold in memory
             warn(
                 f"tags not written to {path} ({error}); they are kept in memory: "

@@ -158,21 +158,22 @@ def test_accepting_the_planted_mistakes_found_raises_the_ap() -> None:
         true_rows += rows[hits >= 0].tolist()
     accepted = issues.take(np.sort(np.asarray(true_rows)))
     assert len(set(accepted["kind"].tolist())) == len(KINDS)  # every kind of fix applied
-    fixed = ds.apply_fixes(_without_pairs(accepted))
+    fixed = ds.apply_fixes(accepted)
     before, after = ds.evaluate(RUN).stats[0], fixed.evaluate(RUN).stats[0]
     assert after > before + 0.03, (before, after)  # measured: 0.360 -> 0.421
 
 
-def _without_pairs(accepted: Table) -> Table:
-    """Both labels of a planted duplicate may be named: remove one of each pair."""
-    keep, gone = [], set()
-    for i in range(len(accepted)):
-        if accepted["fix"][i] == "remove_label":
-            if int(accepted["other_annotation_row"][i]) in gone:
-                continue
-            gone.add(int(accepted["annotation_row"][i]))
-        keep.append(i)
-    return accepted.take(np.asarray(keep, dtype=np.int64))
+def test_a_duplicate_of_a_spurious_label_goes_with_it() -> None:
+    """Nothing is there: both labels may go (only a pair named both ways may not)."""
+    labels, detections = well_found(1)
+    labels += [label(1, 1, (150, 100, 40, 40)), label(1, 1, (150, 100, 40, 40))]  # 5, 6
+    ds = dataset(labels, detections)
+    issues = ds.label_issues(RUN)
+    kinds = sorted(issues["kind"].tolist())
+    assert kinds == ["duplicate_label", "spurious_label", "spurious_label"]
+    fixed = ds.apply_fixes(issues)
+    assert sorted(fixed.annotations["id"].tolist()) == [1, 2, 3, 4]
+    assert len(fixed.changes) == 2  # annotation 6: one removal, whichever candidate
 
 
 # -- bad input -------------------------------------------------------------------------

@@ -116,6 +116,7 @@ def test_tags_are_kept_beside_the_file_and_load_back(path: Path) -> None:
     assert document == {
         "format": "cocowidget-sidecar",
         "version": 1,
+        "annotations": "instances.json",
         "tags": {"needs-review": {"images": [3], "annotations": [5]}},
     }
     assert path.read_bytes() == original  # the annotation file is never written
@@ -226,3 +227,21 @@ def test_tags_are_exported_as_attributes_on_request(tmp_path: Path) -> None:
         again = CocoDataset.from_coco(written)
     assert again.to_dict() == document
     np.testing.assert_array_equal(again.annotations["bbox"], ds.annotations["bbox"])
+
+
+def test_tag_columns_filter_images_and_objects_like_any_column() -> None:
+    from cocowidget.views.columns import ColumnCatalog, chartable_keys
+    from cocowidget.views.filters import FilterSet
+
+    ds = CocoDataset.from_coco(small_coco())
+    ds.tag([3], "review")
+    ds.tag([4], "review", table="annotations")
+    assert "tags.review" in chartable_keys(ds.images, ds.annotations)
+    assert "annotations.tags.review" in chartable_keys(ds.images, ds.annotations)
+    filters = FilterSet(ColumnCatalog.of(ds))
+    filters.set("tags.review", {True})
+    assert ds.images["id"][filters.image_mask()].tolist() == [3]
+    filters.clear()
+    filters.set("annotations.tags.review", {True})
+    assert ds.images["id"][filters.image_mask()].tolist() == [7]  # annotation 4's image
+    assert ds.annotations["id"][filters.matching_objects()].tolist() == [4]
