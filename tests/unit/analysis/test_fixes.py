@@ -3,6 +3,7 @@ round trip through ``to_coco``, the AP it gains on planted mistakes, and bad inp
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from cocowidget.analysis.fixes import CHANGE_COLUMNS
 from cocowidget.analysis.planted import Ranked, _hits
 from cocowidget.data.table import Table
 from cocowidget.dataset import CocoDataset
-from cocowidget.datasets import generate_coco_dict_with_mistakes
+from cocowidget.datasets import generate_demo
 
 from .scenes import RUN, box_polygon, dataset, detection, label, well_found
 
@@ -143,12 +144,16 @@ def test_tags_go_with_what_remains() -> None:
     assert fixed.sidecar_path is None
 
 
-def test_accepting_the_planted_mistakes_found_raises_the_ap() -> None:
-    """Fixing the true positives among the candidates brings the labels back towards
-    those the detector saw: its AP on the fixed set is higher."""
-    coco, results, record = generate_coco_dict_with_mistakes(150, seed=2)
-    ds = CocoDataset.from_coco(coco)
-    ds.add_predictions(results, RUN)
+def test_accepting_the_planted_mistakes_found_raises_the_ap(tmp_path: Path) -> None:
+    """The loop on the demo with planted mistakes: find, accept the true positives
+    among the candidates, tag, fix, export, load back, evaluate again. Fixing brings the
+    labels back towards those the detector saw: its AP on the fixed set is higher, and
+    the exported file differs from the original in the fixed annotations only."""
+    paths = generate_demo(tmp_path / "demo", 150, seed=2, label_mistakes=True)
+    assert paths.predictions is not None and paths.label_mistakes is not None
+    ds = CocoDataset.from_coco(paths.annotations, paths.image_dir)
+    ds.add_predictions(paths.predictions, RUN)
+    record = json.loads(paths.label_mistakes.read_text())
     issues = ds.label_issues(RUN)
     true_rows: list[int] = []
     for kind in KINDS:
@@ -158,9 +163,30 @@ def test_accepting_the_planted_mistakes_found_raises_the_ap() -> None:
         true_rows += rows[hits >= 0].tolist()
     accepted = issues.take(np.sort(np.asarray(true_rows)))
     assert len(set(accepted["kind"].tolist())) == len(KINDS)  # every kind of fix applied
+    ds.tag([int(accepted["image_id"][0])], "reviewed")
     fixed = ds.apply_fixes(accepted)
-    before, after = ds.evaluate(RUN).stats[0], fixed.evaluate(RUN).stats[0]
+    written = fixed.to_coco(tmp_path / "fixed.json")
+    again = CocoDataset.from_coco(written, paths.image_dir)
+    again.add_predictions(paths.predictions, RUN)
+    before, after = ds.evaluate(RUN).stats[0], again.evaluate(RUN).stats[0]
     assert after > before + 0.03, (before, after)  # measured: 0.360 -> 0.421
+    assert fixed.evaluate(RUN).stats[0] == after
+
+    original = json.loads(paths.annotations.read_text())
+    exported = json.loads(written.read_text())
+    assert {k: v for k, v in exported.items() if k != "annotations"} == {
+        k: v for k, v in original.items() if k != "annotations"
+    }
+    touched = set(fixed.changes["annotation_id"].tolist())
+    old, new = by_id(original), by_id(exported)
+    assert {i: a for i, a in new.items() if i not in touched} == {
+        i: a for i, a in old.items() if i not in touched
+    }
+    added = fixed.changes["annotation_id"][fixed.changes["change"] == "add_label"]
+    removed = fixed.changes["annotation_id"][fixed.changes["change"] == "remove_label"]
+    assert set(new) == (set(old) - set(removed.tolist())) | set(added.tolist())
+    assert ds.sidecar_path is not None and ds.sidecar_path.exists()
+    assert CocoDataset.from_coco(paths.annotations).tags == ds.tags
 
 
 def test_a_duplicate_of_a_spurious_label_goes_with_it() -> None:

@@ -245,3 +245,24 @@ def test_tag_columns_filter_images_and_objects_like_any_column() -> None:
     filters.set("annotations.tags.review", {True})
     assert ds.images["id"][filters.image_mask()].tolist() == [7]  # annotation 4's image
     assert ds.annotations["id"][filters.matching_objects()].tolist() == [4]
+
+
+def test_the_sidecar_holds_the_files_own_ids(tmp_path: Path) -> None:
+    coco = small_coco()
+    coco["images"][1]["id"] = "b-image"
+    for record in coco["annotations"]:
+        if record["image_id"] == 3:
+            record["image_id"] = "b-image"
+    file = tmp_path / "ids.json"
+    file.write_text(json.dumps(coco))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ids that are not integers are reported
+        ds = CocoDataset.from_coco(file)
+        (internal,) = ds.internal_ids(["b-image"])
+        ds.tag([internal], "text id")
+        assert json.loads(ds.sidecar_path.read_text())["tags"] == {  # type: ignore[union-attr]
+            "text id": {"images": ["b-image"]}
+        }
+        again = CocoDataset.from_coco(file)
+    assert again.tags == {"text id": {"images": [again.internal_ids(["b-image"])[0]]}}
+    assert again.user_ids(again.images["id"][again.images["tags.text id"]]) == ["b-image"]
