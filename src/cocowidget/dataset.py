@@ -53,7 +53,9 @@ class CocoDataset(TaggedData):
         loaded as it is."""
         return self._changes
 
-    def apply_fixes(self, accepted: Any) -> Self:
+    def apply_fixes(
+        self, accepted: Any, *, on_conflict: Literal["raise", "skip"] = "raise"
+    ) -> Self:
         """A new dataset with the suggested fixes of ``accepted`` applied: rows of a
         :meth:`label_issues` table (all of it, or filtered; a ``to_pandas()`` frame of it
         too). This dataset is left as it is.
@@ -65,10 +67,12 @@ class CocoDataset(TaggedData):
         removed (:mod:`cocowidget.analysis.fixes`). The new dataset has the same runs
         and images, the tags of what remains (in memory: no sidecar file) and
         :attr:`changes`, the record of each change; ``to_coco`` writes it, and
-        ``evaluate(run)`` on it shows what the fixes do to the run's AP. Fixes that
-        contradict each other are an error naming the rows.
+        ``evaluate(run)`` on it shows what the fixes do to the run's AP. A fix that
+        contradicts one before it (a change to an annotation removed, both of a
+        duplicate pair removed, two classes for one) is an error naming the rows;
+        ``on_conflict="skip"`` leaves it out instead (the table is most likely first).
         """
-        document, changes = apply_fixes(self, accepted)
+        document, changes = apply_fixes(self, accepted, on_conflict)
         fixed = type(self).from_coco(
             document,
             self.image_dir,

@@ -14,9 +14,11 @@ dataset's COCO records, so the original is untouched and everything the file had
 - ``remove_label`` (a duplicate, or a spurious label): the annotation goes.
 
 Runs are carried over as they are, so the same run evaluates on the fixed set. What
-changed is :func:`changes_table` (``fixed.changes``). Fixes that contradict each other
-(an annotation removed and changed, both of a duplicate pair removed, two classes or two
-boxes for one annotation, one detection added twice) are an error naming them.
+changed is :func:`changes_table` (``fixed.changes``). Fixes that contradict one accepted
+before them (an annotation removed and changed, both of a duplicate pair removed, two
+classes or two boxes for one annotation, one detection added twice with two classes)
+are an error naming the rows, or with ``on_conflict="skip"`` left out: the table is
+sorted most likely first, so the first is kept. The same fix twice is applied once.
 """
 
 from __future__ import annotations
@@ -87,8 +89,12 @@ def changes_table(changes: list[dict[str, Any]] | None = None) -> Table:
     return Table(columns)
 
 
-def apply_fixes(ds: CocoData, accepted: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def apply_fixes(
+    ds: CocoData, accepted: Any, on_conflict: str = "raise"
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The fixed COCO dict and the changes' records (rows of :func:`changes_table`)."""
+    if on_conflict not in ("raise", "skip"):
+        raise ValueError(f"on_conflict must be 'raise' or 'skip', not {on_conflict!r}")
     table = _accepted_table(accepted)
     _check_rows(ds, table)
     document = ds.to_dict()
@@ -97,7 +103,7 @@ def apply_fixes(ds: CocoData, accepted: Any) -> tuple[dict[str, Any], list[dict[
     position = np.empty(len(annotations), dtype=np.int64)
     position[np.argsort(annotations["file_index"], kind="stable")] = np.arange(len(annotations))
     records: list[Any] = document["annotations"]
-    plan = _plan(table)
+    plan = _plan(table, on_conflict)
     changes: list[dict[str, Any]] = []
     removed: set[int] = set()
     next_id = int(annotations["id"].max()) + 1 if len(annotations) else 1
@@ -224,43 +230,53 @@ def _check_rows(ds: CocoData, table: Table) -> None:
         raise ValueError("accepted rows give boxes that are not finite with a positive size")
 
 
-def _plan(table: Table) -> list[int]:
-    """The rows to apply, in the table's order; contradictions are an error."""
+def _plan(table: Table, on_conflict: str) -> list[int]:
+    """The rows to apply, in the table's order (most likely first). A row that
+    contradicts one before it is an error, or with ``on_conflict="skip"`` left out."""
     fixes, rows = table["fix"].astype(str), table["annotation_row"]
+    kinds = table["kind"].astype(str)
     seen: dict[tuple[str, int], int] = {}
+    removed: dict[int, int] = {}  # annotation row -> the accepted row removing it
+    changed: dict[int, int] = {}  # annotation row -> an accepted row changing it
+    pairs: dict[int, tuple[int, int]] = {}  # duplicate removed -> (the kept one, row)
     order: list[int] = []
-    removed = {int(rows[i]): i for i in np.flatnonzero(fixes == "remove_label").tolist()}
-    # A duplicate pair named both ways: removing both would leave the object unlabelled
-    # (a duplicate of a spurious label may go with it: nothing is there).
-    duplicates = set(np.flatnonzero(table["kind"].astype(str) == "duplicate_label").tolist())
-    duplicate_of = {int(rows[i]): (int(table["other_annotation_row"][i]), i) for i in duplicates}
     for i in range(len(table)):
-        fix = str(fixes[i])
-        key = (fix, int(table["detection_id"][i]) if fix == "add_label" else int(rows[i]))
+        fix, row = str(fixes[i]), int(rows[i])
+        other = int(table["other_annotation_row"][i])
+        annotation = int(table["annotation_id"][i])
+        key = (fix, int(table["detection_id"][i]) if fix == "add_label" else row)
+        problem = None
         if key in seen:
             if _same(table, seen[key], i):
                 continue  # the same fix twice (two candidates suggesting it)
-            named = (
-                f"from detection {key[1]}"
-                if fix == "add_label"
-                else f"annotation {int(table['annotation_id'][i])}"
+            named = f"from detection {key[1]}" if fix == "add_label" else f"annotation {annotation}"
+            problem = f"rows {seen[key]} and {i} both {fix} {named} differently"
+        elif fix in ("change_class", "replace_box") and row in removed:
+            problem = f"row {i} changes annotation {annotation}, which row {removed[row]} removes"
+        elif fix == "remove_label" and row in changed:
+            problem = f"row {i} removes annotation {annotation}, which row {changed[row]} changes"
+        elif kinds[i] == "duplicate_label" and pairs.get(other, (-1, -1))[0] == row:
+            # Removing both would leave the object unlabelled (a duplicate of a spurious
+            # label may go with it: nothing is there).
+            problem = (
+                f"rows {pairs[other][1]} and {i} remove both annotations "
+                f"{int(table['other_annotation_id'][i])} and {annotation} of one "
+                "duplicate pair, which would leave the object unlabelled"
             )
+        if problem is not None:
+            if on_conflict == "skip":
+                continue
             raise ValueError(
-                f"accepted rows {seen[key]} and {i} both {fix} {named} differently: accept one"
+                f"accepted {problem}: accept one (or apply_fixes(..., on_conflict='skip') "
+                "keeps the first, the more likely)"
             )
         seen[key] = i
-        if fix in ("change_class", "replace_box") and int(rows[i]) in removed:
-            raise ValueError(
-                f"accepted row {i} changes annotation {int(table['annotation_id'][i])}, "
-                f"which row {removed[int(rows[i])]} removes: accept one"
-            )
-        other = int(table["other_annotation_row"][i])
-        if i in duplicates and duplicate_of.get(other, (-1, -1))[0] == int(rows[i]):
-            raise ValueError(
-                f"accepted rows {i} and {duplicate_of[other][1]} remove both annotations "
-                f"{int(table['annotation_id'][i])} and {int(table['other_annotation_id'][i])}"
-                " of one duplicate pair, which would leave the object unlabelled: accept one"
-            )
+        if fix == "remove_label":
+            removed[row] = i
+            if kinds[i] == "duplicate_label":
+                pairs[row] = (other, i)
+        elif fix != "add_label":
+            changed[row] = i
         order.append(i)
     return order
 

@@ -277,8 +277,16 @@ def test_fixes_that_contradict_each_other_are_an_error_naming_the_rows() -> None
         annotation_id=issues["annotation_id"][wrong],
         other_annotation_row=-1,
     )
-    with pytest.raises(ValueError, match=r"changes annotation 5, which row .* removes"):
+    with pytest.raises(ValueError, match="row 4 removes annotation 5, which row 0 changes"):
         ds.apply_fixes(removed_too)
+    # Skipped instead, the first (the more likely) is kept.
+    kept = ds.apply_fixes(removed_too, on_conflict="skip")
+    assert "remove_label" not in kept.changes["change"].tolist()[:2]
+    assert 5 in by_id(kept.to_dict()) and by_id(kept.to_dict())[5]["category_id"] == 2
+    assert len(kept.changes) == len(removed_too) - 1
+    assert len(ds.apply_fixes(both, on_conflict="skip").changes) == 1
+    with pytest.raises(ValueError, match="on_conflict must be 'raise' or 'skip'"):
+        ds.apply_fixes(both, on_conflict="first")  # type: ignore[arg-type]
     twice = Table({n: np.concatenate([issues[n][[wrong]]] * 2) for n in issues.own_columns})
     assert len(ds.apply_fixes(twice).changes) == 1  # the same fix twice is one change
     twice["fix_category_id"] = np.array([2, 3])
