@@ -59,6 +59,8 @@ def keyword_names(func: Callable[..., Any]) -> tuple[str, ...]:
 def checked_keywords(func: Callable[P, R]) -> Callable[P, R]:
     """Wrap ``func`` so that an unknown keyword raises :func:`unexpected_keyword`
     (``"CocoGrid() got ..."`` for an ``__init__``) before ``func`` runs."""
+    if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(func).parameters.values()):
+        return func  # takes any keyword (a subclass's __init__ handing its parts on)
     valid = frozenset(keyword_names(func))
     is_init = func.__name__ == "__init__"
 

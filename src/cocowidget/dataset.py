@@ -1,9 +1,9 @@
 """CocoDataset: a COCO dataset and the analyses built on it.
 
-The data itself (tables, runs, derived columns, quality, export) is
-:class:`~cocowidget.data.dataset.CocoData`, in the data layer; this class adds the
-analyses, which live above it (evaluation, label issues), so that data never imports
-them.
+The data itself (tables, runs, derived columns, quality, export, tags) is
+:class:`~cocowidget.data.tagged.TaggedData` (:class:`~cocowidget.data.dataset.CocoData`
+with tags), in the data layer; this class adds the analyses, which live above it
+(evaluation, label issues and their fixes), so that data never imports them.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from cocowidget._arguments import checked_methods
 from cocowidget.analysis import label_issues as find_label_issues
+from cocowidget.analysis.fixes import apply_fixes, carry_runs, changes_table
 from cocowidget.data.assembly import source_label
-from cocowidget.data.dataset import CocoData
 from cocowidget.data.runs import Run
 from cocowidget.data.table import Table
+from cocowidget.data.tagged import TaggedData
 from cocowidget.evaluation import evaluate_dataset
 from cocowidget.evaluation.columns import attach_columns
 from cocowidget.evaluation.panoptic import evaluate_panoptic
@@ -34,11 +35,59 @@ if TYPE_CHECKING:
 
 
 @checked_methods
-class CocoDataset(CocoData):
+class CocoDataset(TaggedData):
     """A COCO dataset (and any number of prediction runs) as columnar tables, with its
     evaluation and label issues. See :class:`~cocowidget.data.dataset.CocoData` for the
-    tables, runs, derived columns, quality checks and export; build one with
+    tables, runs, derived columns, quality checks and export, and
+    :class:`~cocowidget.data.tagged.TaggedData` for tags; build one with
     :meth:`from_coco` (or :meth:`from_coco_panoptic`)."""
+
+    def __init__(self, **parts: Any) -> None:
+        super().__init__(**parts)
+        self._changes = changes_table()
+
+    @property
+    def changes(self) -> Table:
+        """What :meth:`apply_fixes` changed to make this dataset, one row per change
+        (columns: :func:`cocowidget.analysis.fixes.changes_table`); empty for a dataset
+        loaded as it is."""
+        return self._changes
+
+    def apply_fixes(
+        self, accepted: Any, *, on_conflict: Literal["raise", "skip"] = "raise"
+    ) -> Self:
+        """A new dataset with the suggested fixes of ``accepted`` applied: rows of a
+        :meth:`label_issues` table (all of it, or filtered; a ``to_pandas()`` frame of it
+        too). This dataset is left as it is.
+
+        A missing label is added from the detection's box and class (``area = w * h``
+        and the box's polygon as ``COCO.loadRes`` makes them; a new id above the
+        largest), a wrong class changed, a badly located box replaced (area likewise;
+        a segmentation becomes the box's polygon), a duplicate or spurious label
+        removed (:mod:`cocowidget.analysis.fixes`). The new dataset has the same runs
+        and images, the tags of what remains (in memory: no sidecar file) and
+        :attr:`changes`, the record of each change; ``to_coco`` writes it, and
+        ``evaluate(run)`` on it shows what the fixes do to the run's AP. A fix that
+        contradicts one before it (a change to an annotation removed, both of a
+        duplicate pair removed, two classes for one) is an error naming the rows;
+        ``on_conflict="skip"`` leaves it out instead (the table is most likely first).
+        """
+        document, changes = apply_fixes(self, accepted, on_conflict)
+        fixed = type(self).from_coco(
+            document,
+            self.image_dir,
+            allow_outside_image_dir=self._files.allow_outside,
+            sidecar=False,
+        )
+        carry_runs(self, fixed)
+        listing = self.tags
+        removed = [c["annotation_id"] for c in changes if c["change"] == "remove_label"]
+        for tables in listing.values():
+            if "annotations" in tables:
+                tables["annotations"] = [i for i in tables["annotations"] if i not in removed]
+        fixed._tags.restore(listing)
+        fixed._changes = changes_table(changes)
+        return fixed
 
     @classmethod
     def from_coco_panoptic(
