@@ -118,6 +118,17 @@ def without_keypoints(gt: GroundTruth) -> BoolArray:
     return np.asarray(labelled == 0)
 
 
+def ignored_ground_truth(gt: GroundTruth, rows: IntArray, iou_type: IouType) -> BoolArray:
+    """The ground truth at ``rows`` that matching ignores before area ranges: crowd
+    regions, and for keypoints people without keypoints (COCOeval's _prepare sets their
+    'ignore', not their 'iscrowd', so they are ignored but never used up)."""
+    crowd: BoolArray = gt.iscrowd[rows]
+    if iou_type != "keypoints":
+        return crowd
+    ignored: BoolArray = crowd | without_keypoints(gt)[rows]
+    return ignored
+
+
 def image_pair_ious(
     gt: GroundTruth, dt: Detections, layout: Layout, iou_type: IouType, params: EvalParams
 ) -> ImagePairs:
@@ -159,9 +170,7 @@ def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalPar
     pairs = image_pair_ious(gt, dt, layout, iou_type, params)
     area_ranges = params.area_array()
     crowd = gt.iscrowd[layout.gt_rows]
-    # Crowd regions are ignored and never used up; people without keypoints are only
-    # ignored (COCOeval's _prepare sets their 'ignore', not their 'iscrowd').
-    ignored = crowd | without_keypoints(gt)[layout.gt_rows] if iou_type == "keypoints" else crowd
+    ignored = ignored_ground_truth(gt, layout.gt_rows, iou_type)
     gt_ignore = gt_ignore_flags(ignored, gt.area[layout.gt_rows], area_ranges)
 
     same = layout.dt_category[pairs.det] == layout.gt_category[pairs.gt]

@@ -22,7 +22,7 @@ import numpy as np
 
 from cocowidget.evaluation._arrays import BoolArray, FloatArray
 from cocowidget.evaluation.accumulate import Accumulated, accumulate, summarize, summarize_keypoints
-from cocowidget.evaluation.core import Core, without_keypoints
+from cocowidget.evaluation.core import Core, ignored_ground_truth
 from cocowidget.evaluation.flags import MatchFlags, flags_outside
 from cocowidget.evaluation.matching import greedy_match
 from cocowidget.evaluation.operating_point import Counts, MatchRecord
@@ -124,9 +124,7 @@ def binned_objects(
     ``gt_values`` / ``dt_values`` follow the layout's ground truth / detections."""
     layout, pairs, params = core.layout, core.pairs, core.params
     crowd = core.gt_crowd
-    ignored = crowd
-    if core.iou_type == "keypoints":
-        ignored = crowd | without_keypoints(core.gt)[layout.gt_rows]
+    ignored = ignored_ground_truth(core.gt, layout.gt_rows, core.iou_type)
     gt_ignore = ignored[None, :] | ~_inside(gt_values, ranges)
     same = core.same_category_pairs
     matched_gt = greedy_match(
