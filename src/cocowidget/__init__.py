@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cocowidget.widgets.evaluation import EvaluationView
     from cocowidget.widgets.explorer import CocoExplorer
     from cocowidget.widgets.grid import CocoGrid, ObjectGrid
+    from cocowidget.widgets.label_issues_view import LabelIssuesView
 
 __version__ = "0.1.0"
 
@@ -30,6 +31,7 @@ _WHERE = {
     "CocoExplorer": "cocowidget.widgets.explorer",
     "CocoGrid": "cocowidget.widgets.grid",
     "ObjectGrid": "cocowidget.widgets.grid",
+    "LabelIssuesView": "cocowidget.widgets.label_issues_view",
 }
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "CocoFormatError",
     "CocoGrid",
     "EvaluationView",
+    "LabelIssuesView",
     "ObjectGrid",
     "Table",
     "__version__",

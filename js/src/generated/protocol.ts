@@ -40,6 +40,26 @@ export interface RowParams {
 export interface NoParams {
 }
 
+/** ``tag``: tag the items at ``rows`` with ``name`` (``remove``: untag them). */
+export interface TagParams {
+  name: string;
+  rows: number[];
+  remove: boolean;
+}
+
+/** ``act``: carry out the widget's action ``action`` (one of its ``_actions``) on the items at ``rows``. */
+export interface ActionParams {
+  action: string;
+  rows: number[];
+}
+
+/** An action a widget adds to its grid (the ``_actions`` trait): a toolbar button reading ``label`` and a key (one character, none: ``""``) acting on the selection, or on the focused item when nothing is selected. */
+export interface GridAction {
+  name: string;
+  label: string;
+  key: string;
+}
+
 /** A detection's matches, the inputs of the operating-point rule: bit ``k`` of ``tp`` and ``ign`` is IoU threshold ``k``. */
 export interface DetectionMatch {
   k: "d";
@@ -132,12 +152,19 @@ export interface ImageReply {
 export interface Empty {
 }
 
+/** The ``tag`` and ``act`` reply: what was done, as the grid's status line says it. */
+export interface ActionResult {
+  message: string;
+}
+
 /** The grid's methods: parameters and result of each. */
 export interface GridMethods {
   thumbnails: { params: ThumbnailsParams; result: ThumbnailBatch };
   preview: { params: RowParams; result: ImageReply };
   full_image: { params: RowParams; result: ImageReply };
   refresh_columns: { params: NoParams; result: Empty };
+  tag: { params: TagParams; result: ActionResult };
+  act: { params: ActionParams; result: ActionResult };
 }
 
 /** Verdict codes of the operating-point rule (evaluation/operating_point.py). */

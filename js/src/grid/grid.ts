@@ -2,14 +2,14 @@
 // their cells are recycled as the user scrolls. This file coordinates: it reads the
 // model, lays out (layout.ts) the cells that exist (windowing.ts), paints them and their
 // overlays (overlays.ts), and routes input to the selection, keys and hover preview.
-// (About 400 lines: what has a job of its own is in the modules it imports.)
+// (About 450 lines: what has a job of its own is in the modules it imports.)
 import type { AnyModel } from "@anywidget/types";
 import { bigInt64s, int32s } from "../buffers";
 import { visibleObjects } from "../overlay/draw";
 import type { Category, OverlayOptions } from "../overlay/types";
 import { RpcClient } from "../rpc";
 import { Hover } from "./hover";
-import { keyCommand } from "./keys";
+import { keyCommand, type KeyBindings } from "./keys";
 import { paintBadge } from "./badges";
 import { ClassLegend } from "./legend";
 import { CANVAS_MARGIN, contentHeight, GAP, type Geometry, gridGeometry, initialGeometry, rowsInView, scrollToShow } from "./layout";
@@ -18,12 +18,22 @@ import { RowOverlays } from "./overlays";
 import { Selection } from "./selection";
 import { statusText } from "./status";
 import { Thumbnail, ThumbnailStore } from "./thumbnails";
+import { buildTagBar, type TagBar } from "./tagbar";
 import { buildToolbar } from "./toolbar";
 import { byDistance, type Cell, CellPool, placeCell } from "./windowing";
 
 const OVERSCAN_ROWS = 2;
 const SETTLE_MS = 100;
 const PREFETCH_ROWS = 12;
+const NOTHING_PICKED = "select items first (click, shift-click, ctrl-A)";
+
+/** A tag or action reply's status line, or the error's text. */
+function messageOf(reply: Promise<{ result: { message: string } }>): Promise<string> {
+  return reply.then(
+    (response) => response.result.message,
+    (error: unknown) => (error instanceof Error ? error.message : String(error)),
+  );
+}
 
 export class GridView {
   readonly root = document.createElement("div");
@@ -38,6 +48,7 @@ export class GridView {
   private readonly cells: CellPool;
   private readonly overlays: RowOverlays;
   private readonly resizeObserver: ResizeObserver;
+  private readonly tagBar: TagBar;
   private itemIds = new BigInt64Array(0);
   private order = new Int32Array(0);
   private geometry: Geometry;
@@ -79,7 +90,11 @@ export class GridView {
       pointerLeave: () => this.hover.cellLeft(),
     });
     const refreshColumns = () => void this.rpc.request("refresh_columns", {}).catch(() => {});
-    this.root.append(buildToolbar(model, refreshColumns), this.legend.el, this.status, this.scroller);
+    this.tagBar = buildTagBar(model, {
+      tag: (name, remove) => this.tagPicked(name, remove),
+      act: (action) => this.actOnPicked(action),
+    });
+    this.root.append(buildToolbar(model, refreshColumns), this.tagBar.el, this.legend.el, this.status, this.scroller);
     el.append(this.root);
 
     this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
@@ -364,7 +379,7 @@ export class GridView {
 
   private onKey(event: KeyboardEvent): void {
     if (!this.order.length || this.hover.onKey(event)) return;
-    const command = keyCommand(event, this.focus, this.order.length, this.geometry.columns);
+    const command = keyCommand(event, this.focus, this.order.length, this.geometry.columns, this.keyBindings());
     if (!command) return;
     event.preventDefault();
     switch (command.kind) {
@@ -390,8 +405,40 @@ export class GridView {
         this.selection.clear();
         this.commitSelection();
         break;
+      case "tagInput":
+        this.tagBar.focusTagInput();
+        break;
+      case "action":
+        void this.actOnPicked(command.name).then((text) => {
+          this.tagBar.say(text);
+          this.scroller.focus({ preventScroll: true }); // the next key goes on reviewing
+        });
+        break;
     }
   }
+
+  private keyBindings(): KeyBindings {
+    const actions = new Map<string, string>();
+    for (const action of this.model.get("_actions") ?? []) if (action.key) actions.set(action.key, action.name);
+    return { tagging: Boolean(this.model.get("_tag_table")), actions };
+  }
+
+  /** What a tag or an action applies to: the selection, or else the focused item. */
+  private pickedRows(): number[] {
+    if (this.selection.count) return this.selection.toArray();
+    return this.focus >= 0 && this.focus < this.order.length ? [this.order[this.focus]] : [];
+  }
+
+  private tagPicked(name: string, remove: boolean): Promise<string> {
+    const rows = this.pickedRows();
+    return rows.length ? messageOf(this.rpc.request("tag", { name, rows, remove })) : Promise.resolve(NOTHING_PICKED);
+  }
+
+  private actOnPicked(action: string): Promise<string> {
+    const rows = this.pickedRows();
+    return rows.length ? messageOf(this.rpc.request("act", { action, rows })) : Promise.resolve(NOTHING_PICKED);
+  }
+
 
   private commitSelection(): void {
     this.model.set("_selected_rows", this.selection.toArray());

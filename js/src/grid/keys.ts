@@ -7,7 +7,11 @@ export type KeyCommand =
   /** Toggle the focused item (space, enter); `extend`: as a shift-click. */
   | { kind: "toggle"; extend: boolean }
   | { kind: "selectAll" }
-  | { kind: "clear" };
+  | { kind: "clear" }
+  /** Put the focus in the toolbar's tag box (`t`, where items can be tagged). */
+  | { kind: "tagInput" }
+  /** A widget's action (GridAction) on the picked items, by its key. */
+  | { kind: "action"; name: string };
 
 export interface KeyPress {
   key: string;
@@ -16,10 +20,31 @@ export interface KeyPress {
   metaKey: boolean;
 }
 
+/** What else the keyboard can do in this grid: `tagging` (key `t`) and the actions'
+ * keys (key -> action name). */
+export interface KeyBindings {
+  tagging: boolean;
+  actions: ReadonlyMap<string, string>;
+}
+
+const NO_BINDINGS: KeyBindings = { tagging: false, actions: new Map() };
+
 /** The command for `event` with the focus at `focus` (-1: none) among `count` items laid
  * out in `columns` columns; null for keys the grid leaves alone. */
-export function keyCommand(event: KeyPress, focus: number, count: number, columns: number): KeyCommand | null {
+export function keyCommand(
+  event: KeyPress,
+  focus: number,
+  count: number,
+  columns: number,
+  bindings: KeyBindings = NO_BINDINGS,
+): KeyCommand | null {
   if (!count) return null;
+  const plain = !event.ctrlKey && !event.metaKey;
+  if (plain) {
+    const action = bindings.actions.get(event.key);
+    if (action !== undefined) return { kind: "action", name: action };
+    if (event.key === "t" && bindings.tagging) return { kind: "tagInput" };
+  }
   const moves: Record<string, number> = {
     ArrowLeft: -1,
     ArrowRight: 1,

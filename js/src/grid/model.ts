@@ -1,6 +1,6 @@
 // The grid's model: the traits of widgets/grid.py's ThumbnailGrid as the front end reads
 // them (the grid and its toolbar both use it; neither imports the other for it).
-import type { ThumbnailBatch } from "../generated/protocol";
+import type { GridAction, ThumbnailBatch } from "../generated/protocol";
 import type { Category } from "../overlay/types";
 
 /** The synced traits of widgets/grid.py (ThumbnailGrid). */
@@ -33,4 +33,9 @@ export interface GridModel {
   count_category: number | null; // the class evaluation_counts counts (null: every class)
   _iou_thresholds: number[];
   _evaluated_run: string;
+  _tag_table: "" | "images" | "annotations"; // what the items are, as tags name tables ("": untaggable)
+  _tag_names: string[]; // the tags that table has
+  tag_filter: string | null; // only items with this tag (null: all)
+  tag_filter_negate: boolean; // only those without it
+  _actions: GridAction[]; // what a widget built on the grid adds (toolbar buttons, keys)
 }

@@ -63,6 +63,32 @@ class NoParams(msgspec.Struct, forbid_unknown_fields=True):
     """A method without parameters (``refresh_columns``)."""
 
 
+class TagParams(msgspec.Struct, forbid_unknown_fields=True):
+    """``tag``: tag the items at ``rows`` with ``name`` (``remove``: untag them)."""
+
+    name: str
+    rows: list[int]
+    remove: bool = False
+
+
+class ActionParams(msgspec.Struct, forbid_unknown_fields=True):
+    """``act``: carry out the widget's action ``action`` (one of its ``_actions``) on
+    the items at ``rows``."""
+
+    action: str
+    rows: list[int]
+
+
+class GridAction(msgspec.Struct):
+    """An action a widget adds to its grid (the ``_actions`` trait): a toolbar button
+    reading ``label`` and a key (one character, none: ``""``) acting on the selection,
+    or on the focused item when nothing is selected."""
+
+    name: str
+    label: str
+    key: str
+
+
 #: The browser tests bit ``k`` of a 32-bit integer for IoU threshold ``k``.
 MAX_IOU_THRESHOLDS = 31
 
@@ -181,12 +207,20 @@ class Empty(msgspec.Struct):
     """A reply without content."""
 
 
+class ActionResult(msgspec.Struct):
+    """The ``tag`` and ``act`` reply: what was done, as the grid's status line says it."""
+
+    message: str
+
+
 #: Methods the grid serves: their parameters and their result.
 GRID_METHODS: dict[str, tuple[type[msgspec.Struct], type[msgspec.Struct]]] = {
     "thumbnails": (ThumbnailsParams, ThumbnailBatch),
     "preview": (RowParams, ImageReply),
     "full_image": (RowParams, ImageReply),
     "refresh_columns": (NoParams, Empty),
+    "tag": (TagParams, ActionResult),
+    "act": (ActionParams, ActionResult),
 }
 
 Incoming = Request | Cancel

@@ -28,6 +28,9 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     messages.ThumbnailsParams,
     messages.RowParams,
     messages.NoParams,
+    messages.TagParams,
+    messages.ActionParams,
+    messages.GridAction,
     messages.DetectionMatch,
     messages.TruthMatch,
     messages.RleRecord,
@@ -39,6 +42,7 @@ _STRUCTS: tuple[type[msgspec.Struct], ...] = (
     messages.ImageTitle,
     messages.ImageReply,
     messages.Empty,
+    messages.ActionResult,
 )
 
 

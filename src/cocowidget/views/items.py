@@ -37,6 +37,8 @@ class ImageItems:
     kind = "image"
     #: Which table's ids ``ids`` are, for mapping them to the file's own (user_ids).
     id_table: str | None = "images"
+    #: The table whose tags the items carry (``None``: they cannot be tagged).
+    tag_table: str | None = "images"
 
     def __init__(self, dataset: CocoDataset) -> None:
         self.dataset = dataset
@@ -50,6 +52,11 @@ class ImageItems:
     @property
     def ids(self) -> np.ndarray:
         return self.dataset.images["id"]
+
+    @property
+    def tag_ids(self) -> np.ndarray:
+        """Per row, the id its tags are kept under (in :attr:`tag_table`)."""
+        return self.ids
 
     def evaluation_counts(
         self, rows: np.ndarray, iou: float, score: float, category_id: int | None = None
@@ -73,12 +80,12 @@ class ImageItems:
         """The image's thumbnail (long side ``side``, default the service's); the decode
         that makes it also fills the dataset's pixel statistics for the image (written on
         the kernel's thread, see :mod:`cocowidget.views.measured`)."""
-        future = _submit(self.dataset, row, lambda path: service.submit(path, max_side=side))
+        future = submit_image(self.dataset, row, lambda path: service.submit(path, max_side=side))
         future.add_done_callback(lambda done: self._keep_statistics(row, done))
         return future
 
     def cached_thumbnail(self, service: ThumbnailService, row: int) -> Thumbnail | None:
-        thumb = _lookup(self.dataset, row, service.cached)
+        thumb = lookup_image(self.dataset, row, service.cached)
         if thumb is not None:
             self._measured.put(row, thumb.statistics)
         return thumb
@@ -88,10 +95,10 @@ class ImageItems:
             self._measured.put(row, done.result().statistics)
 
     def preview(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        return _submit(self.dataset, row, service.submit_preview)
+        return submit_image(self.dataset, row, service.submit_preview)
 
     def full(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        return _submit(self.dataset, row, service.submit_full)
+        return submit_image(self.dataset, row, service.submit_full)
 
     def overlay(self, row: int, batch: OverlayBatch) -> Overlay:
         images = self.dataset.images
@@ -118,6 +125,8 @@ class ObjectItems:
         self.dataset = dataset
         self.run = run
         self.id_table: str | None = "annotations" if run is None else None
+        # Tags are the ground truth's: a run's detections are not tagged.
+        self.tag_table: str | None = self.id_table
         self.matches: MatchData | None = None
         table = dataset.annotations if run is None else dataset.predictions[run]
         if ids is not None:
@@ -141,6 +150,10 @@ class ObjectItems:
     @property
     def ids(self) -> np.ndarray:
         return self._table["id"]
+
+    @property
+    def tag_ids(self) -> np.ndarray:
+        return self.ids
 
     def evaluation_counts(
         self, rows: np.ndarray, iou: float, score: float, category_id: int | None = None
@@ -195,17 +208,17 @@ class ObjectItems:
 
     def cached_thumbnail(self, service: ThumbnailService, row: int) -> Thumbnail | None:
         box = self.crop_box(row)
-        return _lookup(
+        return lookup_image(
             self.dataset,
             int(self._image_rows[row]),
             lambda path: service.cached(path, box=box, max_side=service.max_side),
         )
 
     def preview(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        return _submit(self.dataset, int(self._image_rows[row]), service.submit_preview)
+        return submit_image(self.dataset, int(self._image_rows[row]), service.submit_preview)
 
     def full(self, service: ThumbnailService, row: int) -> Future[Thumbnail]:
-        return _submit(self.dataset, int(self._image_rows[row]), service.submit_full)
+        return submit_image(self.dataset, int(self._image_rows[row]), service.submit_full)
 
     def overlay(self, row: int, batch: OverlayBatch) -> Overlay:
         """The object alone, in the coordinates of its crop."""
@@ -244,7 +257,7 @@ class ObjectItems:
 
     def _region(self, service: ThumbnailService, row: int, side: int) -> Future[Thumbnail]:
         box = self.crop_box(row)
-        return _submit(
+        return submit_image(
             self.dataset,
             int(self._image_rows[row]),
             lambda path: service.submit_region(path, box, max_side=side),
@@ -323,7 +336,9 @@ def _column_or(table: Table, name: str, default: float) -> np.ndarray:
     return np.full(len(table), default) if values is None else values
 
 
-def _submit(dataset: CocoDataset, image_row: int, submit: Any) -> Future[Thumbnail]:
+def submit_image(dataset: CocoDataset, image_row: int, submit: Any) -> Future[Thumbnail]:
+    """``submit(path)`` for the image at ``image_row``, or a failed thumbnail saying why
+    it has no path."""
     path = dataset.image_path_at(image_row)
     if path is None:
         done: Future[Thumbnail] = Future()
@@ -334,7 +349,8 @@ def _submit(dataset: CocoDataset, image_row: int, submit: Any) -> Future[Thumbna
     return future
 
 
-def _lookup(dataset: CocoDataset, image_row: int, lookup: Any) -> Thumbnail | None:
+def lookup_image(dataset: CocoDataset, image_row: int, lookup: Any) -> Thumbnail | None:
+    """``lookup(path)`` (a cached thumbnail or ``None``) for the image at ``image_row``."""
     path = dataset.image_path_at(image_row)
     if path is None:
         return _unlocated(dataset)

@@ -173,6 +173,7 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
         dataset.derived.on_change(self._on_columns_changed)
         dataset.on_statistics_change(self._on_statistics)
         self._refresh()
+        self._chart_tags()
         self._update_add_list()
 
     @property
@@ -339,7 +340,15 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
             self._refresh()
         elif redrawn and kept == filters:
             self._panel.draw(kept, keys=redrawn)
+        self._chart_tags()
         self._update_add_list()
+
+    def _chart_tags(self) -> None:
+        """A tag given anywhere (a grid's tag box, ``ds.tag``) is charted at once: a
+        click on its bars filters to the tagged images (or those without)."""
+        for key in self._panel.offered():
+            if key.startswith(("tags.", "annotations.tags.")):
+                self.add_chart(key)
 
     def _on_statistics(self, columns: tuple[str, ...]) -> None:
         """Image columns were measured (pixel statistics from ``compute_pixel_statistics``,

@@ -39,6 +39,9 @@ class CocoGrid(Described, ThumbnailGrid):
       class ``count_category`` only, a trait, if set: an evaluated category id).
     - ``sort_by`` (``None``: table order), ``selected`` (ids), ``thumbnail_size`` (cell
       side, 48-512 px), ``height`` (px), ``caption`` (an image column; ``""``: none).
+    - ``tag_filter``: only images tagged so (``tag_filter_negate=True``: only those
+      without the tag). The toolbar's tag box (key ``t``) tags the selected images
+      (``ds.tag``), kept in the dataset's sidecar file.
     - ``show_ground_truth``, ``visible_runs`` (prediction runs drawn; ``None``: all),
       ``show_masks``, ``show_boxes``.
     - ``score_threshold`` (detections drawn and counted from; ``None``: the evaluation's,
@@ -56,6 +59,7 @@ class CocoGrid(Described, ThumbnailGrid):
         *,
         evaluation: Evaluation | None = None,
         sort_by: str | None = None,
+        tag_filter: str | None = None,
         selected: Sequence[int] = (),
         thumbnail_size: int = 160,
         height: int = 560,
@@ -83,6 +87,7 @@ class CocoGrid(Described, ThumbnailGrid):
             layout=layout,
             traits={
                 "sort_by": sort_by,
+                "tag_filter": tag_filter,
                 "selected": list(selected),
                 "thumbnail_size": thumbnail_size,
                 "height": height,
@@ -95,7 +100,7 @@ class CocoGrid(Described, ThumbnailGrid):
 
     def snapshot(self) -> Snapshot:
         """What the grid shows, as text and cached thumbnails (repr and saved snapshot)."""
-        return self._snapshot("CocoGrid", "image")
+        return self.snapshot_as("CocoGrid", "image")
 
     def selected_dataset(self) -> CocoDataset:
         """The selected images (with their annotations and predictions) as a dataset."""
@@ -109,7 +114,9 @@ class ObjectGrid(Described, ThumbnailGrid):
     ``ids`` picks and orders the objects (default: all). ``selected`` holds annotation
     (or detection) ids; ``sort_by`` takes any column of the objects' table, e.g.
     ``"area"`` or ``"-score"``; ``caption`` is one of its columns. Resting on a crop
-    previews its whole image. The other options are :class:`CocoGrid`'s.
+    previews its whole image. Annotations are tagged (``ds.tag(..., table="annotations")``)
+    and filtered by tag (``tag_filter``) as images are in :class:`CocoGrid`. The other
+    options are :class:`CocoGrid`'s.
     """
 
     @checked_keywords
@@ -121,6 +128,7 @@ class ObjectGrid(Described, ThumbnailGrid):
         *,
         evaluation: Evaluation | None = None,
         sort_by: str | None = None,
+        tag_filter: str | None = None,
         selected: Sequence[int] = (),
         thumbnail_size: int = 128,
         height: int = 560,
@@ -148,6 +156,7 @@ class ObjectGrid(Described, ThumbnailGrid):
             layout=layout,
             traits={
                 "sort_by": sort_by,
+                "tag_filter": tag_filter,
                 "selected": list(selected),
                 "thumbnail_size": thumbnail_size,
                 "height": height,
@@ -161,7 +170,7 @@ class ObjectGrid(Described, ThumbnailGrid):
     def snapshot(self) -> Snapshot:
         """What the grid shows, as text and cached crops (repr and saved snapshot)."""
         run = self._items.run if isinstance(self._items, ObjectItems) else None
-        return self._snapshot("ObjectGrid", "annotation" if run is None else "detection", run)
+        return self.snapshot_as("ObjectGrid", "annotation" if run is None else "detection", run)
 
 
 def reject_grid_options(owner: str, options: dict[str, Any]) -> None:

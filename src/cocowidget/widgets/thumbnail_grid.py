@@ -28,13 +28,15 @@ from cocowidget.protocol.messages import (
     encode,
 )
 from cocowidget.views.emphasis import GROUND_TRUTH, emphasis_keys, emphasized_ids
+from cocowidget.views.issue_items import IssueItems
 from cocowidget.views.items import ImageItems, ObjectItems
 from cocowidget.views.matches import MatchData
 from cocowidget.views.ordering import ImageOrder, sort_rows
 from cocowidget.views.overlays import OverlayBatch
 from cocowidget.widgets import grid_replies as replies
 from cocowidget.widgets.futures import gather
-from cocowidget.widgets.rpc import Reply, RpcWidget
+from cocowidget.widgets.grid_actions import ActionGrid
+from cocowidget.widgets.rpc import Reply
 from cocowidget.widgets.snapshot import SNAPSHOT_THUMBNAILS, Snapshot, grid_snapshot, thumbnails
 
 if TYPE_CHECKING:
@@ -45,12 +47,12 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).resolve().parent.parent / "static"
 INITIAL_BATCH = 24  # about the first screen at the default size
 
-Items = ImageItems | ObjectItems
+Items = ImageItems | ObjectItems | IssueItems
 ColorBy = Literal["category", "match"]
 
 
 @checked_methods
-class ThumbnailGrid(RpcWidget):
+class ThumbnailGrid(ActionGrid):
     """The state and requests shared by :class:`CocoGrid` and :class:`ObjectGrid`.
 
     ``selected`` is the list of selected ids (as the file has them; those picked in the
@@ -148,7 +150,10 @@ class ThumbnailGrid(RpcWidget):
                 }
             )
         self._opening_deferred = True
+        tag_filter = traits.pop("tag_filter", None)
         super().__init__(**traits)
+        self._init_actions(items.tag_table)
+        self.tag_filter = tag_filter
         self._item_kind = items.kind
         self._thumbnail_side = self._thumbnails.max_side
         self._image_ids = self._order_index.image_ids.astype("<i8").tobytes()
@@ -287,6 +292,10 @@ class ThumbnailGrid(RpcWidget):
         found = {run.name: emphasized_ids(self.dataset, self._emphasis, run.number) for run in runs}
         return {name: ids for name, ids in found.items() if ids}
 
+    def redraw(self) -> None:
+        """Draw every item again: their captions or overlays changed."""
+        self._render_version += 1
+
     @property
     def shown_ids(self) -> list[int]:
         return self._order_index.ids_of(self._shown_rows)
@@ -294,6 +303,7 @@ class ThumbnailGrid(RpcWidget):
     def refresh_columns(self) -> None:
         """Offer the columns added to the table since (``ds.evaluate`` adds ``"<run>.ap"``,
         ...) in the sort list; the browser asks for this whenever the list is opened."""
+        self._update_tag_names()
         columns = replies._sortable_columns(self._items.table)
         current = (self.sort_by or "").lstrip("-")
         if current and current not in columns:
@@ -407,11 +417,23 @@ class ThumbnailGrid(RpcWidget):
 
     def _apply_order(self) -> None:
         rows = self._base_rows
+        through = self.tag_filter_mask()
+        if through is not None:
+            rows = rows[through[rows]]
         if self.sort_by:
             column = self.sort_by.lstrip("-")
             rows = sort_rows(rows, self._items.table[column], descending=self.sort_by[0] == "-")
         self._shown_rows = rows
         self._order = rows.astype("<i4").tobytes()
+
+    # -- for the tags and actions (grid_actions.py) ----------------------------------------
+    def _tag_ids(self) -> np.ndarray:
+        return self._items.tag_ids
+
+    def _on_filter_changed(self) -> None:
+        if hasattr(self, "_shown_rows"):  # (not while the traits are first set)
+            self._apply_order()
+            self._update_counts()
 
     # -- requests from the browser ---------------------------------------------------------
     def _serve_thumbnails(self, params: ThumbnailsParams) -> Future[Reply]:
@@ -465,8 +487,9 @@ class ThumbnailGrid(RpcWidget):
             lambda thumbs: replies._image_reply(row, thumbs[0], caption, title, overlay, arrays),
         )
 
-    def _snapshot(self, title: str, noun: str, run: str | None = None) -> Snapshot:
-        """What the grid shows (see :mod:`~cocowidget.widgets.snapshot`)."""
+    def snapshot_as(self, title: str, noun: str, run: str | None = None) -> Snapshot:
+        """What the grid shows, titled ``title`` and its items called ``noun`` (see
+        :mod:`~cocowidget.widgets.snapshot`): for the widgets built on a grid."""
         evaluated = self._evaluated_run or None
         shown = self._shown_rows
         return grid_snapshot(
