@@ -51,9 +51,9 @@ docs: install
 test: js lint typecheck docs chromium
 	$(VENV)/bin/pytest
 
-# docs/screenshots/newcomer-*.png, from the newcomer's browser test (light, dark, 800 px).
+# docs/screenshots/newcomer-*.png (light, dark, 800 px) and label-review*.png, from their browser tests.
 screenshots: js chromium
-	COCOWIDGET_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_newcomer.py
+	COCOWIDGET_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_newcomer.py tests/browser/test_label_review.py
 
 bench: js
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

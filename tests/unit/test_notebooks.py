@@ -8,6 +8,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.shared_data import SHARED_DATA
+
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
@@ -16,6 +18,7 @@ def test_notebook_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("COCOWIDGET_DEMO_DIR", str(tmp_path / "demo"))
     monkeypatch.setenv("COCOWIDGET_DEMO_IMAGES", "60")
     monkeypatch.setenv("COCOWIDGET_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("COCOWIDGET_SHARED_DATA", str(SHARED_DATA))
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(
         notebook,

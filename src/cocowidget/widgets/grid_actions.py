@@ -109,15 +109,15 @@ class ActionGrid(RpcWidget):
             raise ValueError("these items cannot be tagged")
         name = check_tag_name(params.name.strip())
         ids = _at_rows(self._tag_ids(), params.rows)
-        noun = "images" if self._tag_table == "images" else "annotations"
+        noun = "image" if self._tag_table == "images" else "annotation"
         if params.remove:
             if name not in self.dataset.tags:
                 return ActionResult(message=f"no tag “{name}”"), []
             count = self.dataset.untag(ids, name, self._tag_table)
-            message = f"untagged {count} {noun}: {name}"
+            message = f"untagged {count} {noun}{'' if count == 1 else 's'}: {name}"
         else:
             count = self.dataset.tag(ids, name, self._tag_table)
-            message = f"tagged {count} {noun}: {name}"
+            message = f"tagged {count} {noun}{'' if count == 1 else 's'}: {name}"
         if self.tag_filter == name:
             self._on_filter_changed()
         return ActionResult(message=message), []

@@ -10,6 +10,7 @@ takes. The widget decides nothing itself: it shows, and records the user's decis
 
 from __future__ import annotations
 
+import html
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
@@ -107,8 +108,11 @@ class LabelIssuesView(Described, widgets.VBox):  # type: ignore[misc]
             options=list(SHOWN), style={"button_width": "86px"}
         )
         self._summary = widgets.Label()
-        self._legend = widgets.Label(LEGEND, layout={"width": "100%"})
-        self._legend.style.font_size = "11px"
+        # Our own words (no dataset text), in an HTML widget only so that they wrap.
+        self._legend = widgets.HTML(
+            f"<div style='font-size:11px;line-height:1.3;color:var(--jp-ui-font-color2)'>"
+            f"{html.escape(LEGEND)}</div>"
+        )
         super().__init__(
             [
                 self._title,

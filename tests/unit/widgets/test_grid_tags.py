@@ -68,7 +68,7 @@ def test_tagging_the_picked_images_tags_them_in_the_dataset_and_its_sidecar(
     # Another grid of the dataset has it too, and Python's untag reaches this one.
     assert cw.CocoGrid(ds, thumbnails=service())._tag_names == ["needs-review"]
     reply = call(grid, "tag", name="needs-review", rows=[0], remove=True)
-    assert reply["result"]["message"] == "untagged 1 images: needs-review"
+    assert reply["result"]["message"] == "untagged 1 image: needs-review"
     assert ds.tags["needs-review"]["images"] == sorted(ids[1:])
 
 
@@ -105,7 +105,7 @@ def test_annotation_crops_are_tagged_as_annotations_and_detections_not_at_all(
     crops = cw.ObjectGrid(ds, thumbnails=service())
     assert crops._tag_table == "annotations"
     reply = call(crops, "tag", name="occluded", rows=[3])
-    assert reply["result"]["message"] == "tagged 1 annotations: occluded"
+    assert reply["result"]["message"] == "tagged 1 annotation: occluded"
     assert ds.tags["occluded"] == {"annotations": [int(ds.annotations["id"][3])]}
     crops.tag_filter = "occluded"
     assert crops.shown_ids == [int(ds.annotations["id"][3])]
@@ -142,7 +142,7 @@ def test_a_tag_name_that_looks_like_html_is_kept_as_text(paths: DemoPaths, tmp_p
     grid = cw.CocoGrid(ds, thumbnails=service())
     name = "<img src=x onerror=alert(1)>"
     reply = call(grid, "tag", name=name, rows=[0])
-    assert reply["result"]["message"] == f"tagged 1 images: {name}"
+    assert reply["result"]["message"] == f"tagged 1 image: {name}"
     assert grid._tag_names == [name]
     grid.tag_filter = name
     assert len(grid.shown_ids) == 1
