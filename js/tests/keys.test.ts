@@ -27,11 +27,14 @@ test("t opens the tag box only where items can be tagged", () => {
   assert.equal(keyCommand(press("t"), 2, 0, 4, review), null); // nothing shown
 });
 
-test("the tag filter's values name any tag, even one starting with + or -", () => {
-  for (const name of ["needs-review", "-x", "+y", "<b>bold</b>", " spaced "]) {
-    for (const negate of [false, true]) {
-      assert.deepEqual(parseFilterValue(filterValue(name, negate)), { name, negate });
+test("the filter's values name any tag or slice, whatever its characters", () => {
+  for (const name of ["needs-review", "-x", "+y", "<b>bold</b>", " spaced ", '"quoted"', "[1,2]"]) {
+    for (const kind of ["tag", "slice"] as const) {
+      for (const negate of [false, true]) {
+        assert.deepEqual(parseFilterValue(filterValue({ kind, name, negate })), { kind, name, negate });
+      }
     }
   }
-  assert.deepEqual(parseFilterValue(filterValue(null, false)), { name: null, negate: false });
+  assert.equal(filterValue({ kind: null, name: null, negate: false }), "");
+  assert.deepEqual(parseFilterValue(""), { kind: null, name: null, negate: false });
 });

@@ -37,5 +37,8 @@ export interface GridModel {
   _tag_names: string[]; // the tags that table has
   tag_filter: string | null; // only items with this tag (null: all)
   tag_filter_negate: boolean; // only those without it
+  _slice_names: string[]; // the dataset's slices (ds.slices)
+  slice_filter: string | null; // only the items of this slice's images (null: all)
+  slice_filter_negate: boolean; // only those of the other images
   _actions: GridAction[]; // what a widget built on the grid adds (toolbar buttons, keys)
 }

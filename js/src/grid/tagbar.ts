@@ -22,14 +22,33 @@ export interface TagBar {
 
 let datalistCount = 0;
 
-/** The filter select's values: "" (all), "+name" (tagged), "-name" (not tagged). */
-export function filterValue(name: string | null, negate: boolean): string {
-  return name === null ? "" : `${negate ? "-" : "+"}${name}`;
+/** What the filter select picks: a tag or a slice (or nothing: all items). */
+export interface ShownBy {
+  kind: "tag" | "slice" | null;
+  name: string | null;
+  negate: boolean;
 }
 
-export function parseFilterValue(value: string): { name: string | null; negate: boolean } {
-  if (!value) return { name: null, negate: false };
-  return { name: value.slice(1), negate: value[0] === "-" };
+const ALL: ShownBy = { kind: null, name: null, negate: false };
+
+/** The filter select's option values: "" (all), else the choice as JSON (any name). */
+export function filterValue(choice: ShownBy): string {
+  return choice.kind === null || choice.name === null ? "" : JSON.stringify([choice.kind, choice.name, choice.negate]);
+}
+
+export function parseFilterValue(value: string): ShownBy {
+  if (!value) return ALL;
+  const [kind, name, negate] = JSON.parse(value) as [ShownBy["kind"], string, boolean];
+  return { kind, name, negate };
+}
+
+/** The choice the traits hold (a tag filter first: the select shows one of them). */
+function currentChoice(model: AnyModel<GridModel>): ShownBy {
+  const tag = model.get("tag_filter");
+  if (tag !== null) return { kind: "tag", name: tag, negate: model.get("tag_filter_negate") };
+  const slice = model.get("slice_filter");
+  if (slice !== null) return { kind: "slice", name: slice, negate: model.get("slice_filter_negate") };
+  return ALL;
 }
 
 export function buildTagBar(model: AnyModel<GridModel>, hooks: TagBarHooks): TagBar {
@@ -72,25 +91,42 @@ export function buildTagBar(model: AnyModel<GridModel>, hooks: TagBarHooks): Tag
 
   const filter = document.createElement("select");
   filter.className = "cw-tag-filter";
-  filter.setAttribute("aria-label", "show by tag");
+  filter.setAttribute("aria-label", "show by tag or slice");
   filter.addEventListener("change", () => {
-    const { name, negate } = parseFilterValue(filter.value);
-    model.set("tag_filter", name);
-    model.set("tag_filter_negate", negate);
+    const choice = parseFilterValue(filter.value);
+    model.set("tag_filter", choice.kind === "tag" ? choice.name : null);
+    model.set("tag_filter_negate", choice.kind === "tag" && choice.negate);
+    model.set("slice_filter", choice.kind === "slice" ? choice.name : null);
+    model.set("slice_filter_negate", choice.kind === "slice" && choice.negate);
     model.save_changes();
   });
   const renderTags = () => {
     const names = model.get("_tag_names") ?? [];
-    tags.hidden = !model.get("_tag_table");
+    const slices = model.get("_slice_names") ?? [];
+    const taggable = Boolean(model.get("_tag_table"));
+    input.hidden = tagButton.hidden = untagButton.hidden = !taggable;
     list.replaceChildren(...names.map((name) => option(name, name)));
     filter.replaceChildren(option("", "all"));
-    for (const name of names) {
-      filter.append(option(filterValue(name, false), `tagged ${name}`), option(filterValue(name, true), `not ${name}`));
-    }
-    filter.value = filterValue(model.get("tag_filter"), model.get("tag_filter_negate"));
-    filter.hidden = names.length === 0;
+    const choices = (kind: "tag" | "slice", label: string, negated: string, of: string[]) => {
+      if (!of.length) return;
+      const group = document.createElement("optgroup");
+      group.label = label;
+      for (const name of of) {
+        group.append(
+          option(filterValue({ kind, name, negate: false }), `${kind === "tag" ? "tagged" : "in"} ${name}`),
+          option(filterValue({ kind, name, negate: true }), `${negated} ${name}`),
+        );
+      }
+      filter.append(group);
+    };
+    choices("tag", "tags", "not", taggable ? names : []);
+    choices("slice", "slices", "not in", slices);
+    filter.value = filterValue(currentChoice(model));
+    filter.hidden = filter.options.length === 1;
+    tags.hidden = !taggable && filter.hidden;
   };
-  for (const trait of ["_tag_table", "_tag_names", "tag_filter", "tag_filter_negate"]) {
+  const traits = ["_tag_table", "_tag_names", "tag_filter", "tag_filter_negate"];
+  for (const trait of [...traits, "_slice_names", "slice_filter", "slice_filter_negate"]) {
     model.on(`change:${trait}`, renderTags);
   }
   renderTags();

@@ -128,8 +128,8 @@ class CocoData:
         #: Every computed column with what computed it (evaluations, comparisons).
         self.derived = DerivedColumns(self._table_named)
         self.runs.on_change(self._on_run_change)
-        #: Named sets of images, in memory (``ds.slices.add(name, ids or predicate)``).
-        self.slices = Slices(lambda: self.images)
+        #: Named sets of images (``ds.slices.add(name, ids or predicate)``).
+        self.slices = Slices(lambda: self.images, self.derived, self.subset)
         self._image_ids = IdIndex(images["id"])
         self._category_ids = IdIndex(categories["id"])
         #: Ids that are not int64s in the file, both ways.

@@ -6,10 +6,11 @@ names another, a JSON object with a format name, a version and one section per k
 content::
 
     {"format": "cocowidget-sidecar", "version": 1, "annotations": "instances.json",
-     "tags": {"needs-review": {"images": [1, 2], "annotations": [7]}}}
+     "tags": {"needs-review": {"images": [1, 2], "annotations": [7]}},
+     "slices": {"night": [1, 5, 9]}}
 
-Ids are the file's own (``ds.user_ids``). Sections this version does not know (slices,
-written by a later one) are kept as read and written back. A newer version is refused
+Ids are the file's own (``ds.user_ids``). Sections this version does not know (written
+by a later one) are kept as read and written back. A newer version is refused
 rather than half understood. Writing is atomic: a temporary file beside, then replaced.
 """
 
@@ -58,6 +59,7 @@ def read(path: Path) -> dict[str, Any] | None:
         )
     sections = {k: v for k, v in document.items() if k not in ("format", "version")}
     _check_tags(path, sections.get("tags", {}))
+    _check_slices(path, sections.get("slices", {}))
     return sections
 
 
@@ -69,6 +71,11 @@ def _check_tags(path: Path, tags: Any) -> None:
             isinstance(ids, list) for ids in tables.values()
         ):
             raise SidecarError(f"{path}: tags[{name!r}] must be an object of table -> ids")
+
+
+def _check_slices(path: Path, slices: Any) -> None:
+    if not isinstance(slices, dict) or not all(isinstance(v, list) for v in slices.values()):
+        raise SidecarError(f'{path}: "slices" must be an object of slice -> image ids')
 
 
 def write(path: Path, sections: dict[str, Any]) -> Path:

@@ -1,9 +1,11 @@
-"""TaggedData: :class:`~cocowidget.data.dataset.CocoData` with tags kept in a sidecar.
+"""TaggedData: :class:`~cocowidget.data.dataset.CocoData` with tags and slices kept in a
+sidecar.
 
-The tags themselves are :class:`~cocowidget.data.tags.Tags` (columns ``"tags.<name>"``);
-the file they are kept in is :mod:`~cocowidget.data.sidecar`. This class adds the
-user's calls (``tag``, ``untag``, ``tags``), finds the sidecar on load, writes it after
-every change, and exports tags as COCO attributes on request.
+The tags themselves are :class:`~cocowidget.data.tags.Tags` (columns ``"tags.<name>"``),
+the slices :class:`~cocowidget.data.slices.Slices` (``ds.slices``, columns
+``"slices.<name>"``); the file they are kept in is :mod:`~cocowidget.data.sidecar`. This
+class adds the user's calls (``tag``, ``untag``, ``tags``), finds the sidecar on load,
+writes it after every change of either, and exports tags as COCO attributes on request.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ class TaggedData(CocoData):
         super().__init__(**parts)
         self._tags = Tags(self.derived, lambda table: self._table_named(table)["id"])
         self._sidecar_path: Path | None = None
-        #: Sidecar sections this version does not read (slices), written back as read.
+        #: Sidecar sections this version does not read, written back as read.
         self._sidecar_other: dict[str, Any] = {}
+        self.slices.on_change(self._save)
 
     @classmethod
     def from_coco(
@@ -104,7 +107,10 @@ class TaggedData(CocoData):
         sections = sidecar_file.read(target)
         self._sidecar_path = target
         if sections is not None:
-            self._sidecar_other = {k: v for k, v in sections.items() if k != "tags"}
+            known = ("tags", "slices", "annotations")
+            self._sidecar_other = {k: v for k, v in sections.items() if k not in known}
+            slices = self._slices_from_file(target, sections.get("slices", {}))
+            self.slices.restore({**slices, **self.slices.listing()})  # held ones win
             merged = self._tags.listing()
             for name, tables in self._from_file(target, sections.get("tags", {})).items():
                 for table, ids in tables.items():
@@ -136,18 +142,44 @@ class TaggedData(CocoData):
             warn(f"{path}: {unknown} tagged ids are not in the dataset any more; left out")
         return listing
 
+    def _slices_from_file(self, path: Path, slices: dict[str, Any]) -> dict[str, list[int]]:
+        """A file's slices as image ids; ids the images lack are left out, with a
+        warning (the annotation file changed since)."""
+        known = self.images["id"]
+        listing: dict[str, list[int]] = {}
+        unknown = 0
+        for name, ids in slices.items():
+            internal = []
+            for value in ids:
+                try:
+                    internal.append(self.internal_ids([value], "images")[0])
+                except (KeyError, TypeError, ValueError):
+                    unknown += 1
+            kept = np.asarray(internal, dtype=np.int64)
+            unknown += int(np.count_nonzero(~np.isin(kept, known)))
+            listing[name] = kept[np.isin(kept, known)].tolist()
+        if unknown:
+            warn(f"{path}: {unknown} image ids of slices are not in the dataset any more; left out")
+        return listing
+
     def _save(self) -> None:
         path = self._sidecar_path
-        # Loading a file without tags writes nothing beside it.
-        if path is None or not (self._tags.names() or path.exists()):
+        # Loading a file without tags or slices writes nothing beside it.
+        if path is None or not (self._tags.names() or len(self.slices) or path.exists()):
             return
         tags = {
             name: {table: self.user_ids(ids, table) for table, ids in tables.items()}
             for name, tables in self._tags.listing().items()
         }
+        slices = {name: self.user_ids(ids, "images") for name, ids in self.slices.listing().items()}
         try:
             # The annotation file's name says whose sidecar it is, for a person reading it.
-            sections = {**self._sidecar_other, "annotations": self.source_name, "tags": tags}
+            sections = {
+                **self._sidecar_other,
+                "annotations": self.source_name,
+                "tags": tags,
+                "slices": slices,
+            }
             sidecar_file.write(path, sections)
         except OSError as error:  # a read-only folder: the tags still hold in memory
             warn(
@@ -158,7 +190,8 @@ class TaggedData(CocoData):
     # -- subsets and export --------------------------------------------------------------
     def subset(self, image_ids: npt.ArrayLike) -> Self:
         """:meth:`CocoData.subset`, with the tags of the images and annotations kept
-        (held in memory: a subset has no sidecar file of its own)."""
+        (held in memory: a subset has no sidecar file of its own), and the slices
+        restricted to its images."""
         subset = super().subset(image_ids)
         listing = self._tags.listing()
         for tables in listing.values():
@@ -166,6 +199,10 @@ class TaggedData(CocoData):
                 kept = subset._table_named(table)["id"]
                 tables[table] = [i for i in tables[table] if np.isin(i, kept)]
         subset._tags.restore(listing)
+        kept = subset.images["id"]
+        subset.slices.restore(
+            {name: np.intersect1d(ids, kept) for name, ids in self.slices.listing().items()}
+        )
         return subset
 
     def to_coco(

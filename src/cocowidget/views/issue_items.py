@@ -77,6 +77,8 @@ class IssueItems:
     def tag_ids(self) -> np.ndarray:
         return self._issues["image_id"]
 
+    image_ids = tag_ids
+
     def set_status(self, rows: np.ndarray, status: str) -> None:
         """Record the review's decision on the candidates at ``rows``."""
         self._table["status"][rows] = status

@@ -58,6 +58,11 @@ class ImageItems:
         """Per row, the id its tags are kept under (in :attr:`tag_table`)."""
         return self.ids
 
+    @property
+    def image_ids(self) -> np.ndarray:
+        """Per row, the id of its image (slices hold images)."""
+        return self.ids
+
     def evaluation_counts(
         self, rows: np.ndarray, iou: float, score: float, category_id: int | None = None
     ) -> dict[str, int]:
@@ -154,6 +159,10 @@ class ObjectItems:
     @property
     def tag_ids(self) -> np.ndarray:
         return self.ids
+
+    @property
+    def image_ids(self) -> np.ndarray:
+        return self._table["image_id"]
 
     def evaluation_counts(
         self, rows: np.ndarray, iou: float, score: float, category_id: int | None = None

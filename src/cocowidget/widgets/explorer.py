@@ -344,10 +344,10 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
         self._update_add_list()
 
     def _chart_tags(self) -> None:
-        """A tag given anywhere (a grid's tag box, ``ds.tag``) is charted at once: a
-        click on its bars filters to the tagged images (or those without)."""
+        """A tag given anywhere (a grid's tag box, ``ds.tag``) or a slice added is
+        charted at once: a click on its bars filters to its images (or the others)."""
         for key in self._panel.offered():
-            if key.startswith(("tags.", "annotations.tags.")):
+            if key.startswith(("tags.", "annotations.tags.", "slices.")):
                 self.add_chart(key)
 
     def _on_statistics(self, columns: tuple[str, ...]) -> None:
@@ -440,13 +440,15 @@ def _short_label(key: str) -> str:
 
 
 def _side_by_side_style(height: int) -> widgets.HTML:
-    """The rule that limits the chart panel to the grid's height, only while the two sit
-    side by side (a container query on the explorer's body; see charts.css)."""
+    """The rule that makes the chart panel as tall as the grid beside it, only while the two
+    sit side by side (a container query on the explorer's body; see charts.css). Size
+    containment leaves the panel no height of its own, so the row takes the grid's (toolbar,
+    tag bar and status included) and the panel, stretched to it, scrolls."""
     side_by_side = PANEL_BASIS_PX + GRID_BASIS_PX + GAP_PX
     rule = (
         f"@container cw-explorer (min-width: {side_by_side}px) {{"
         f" .cw-explorer-height-{int(height)} > .cw-explorer-panel"
-        f" {{ max-height: {int(height)}px; overflow: hidden auto; }} }}"
+        f" {{ contain: size; align-self: stretch; overflow: hidden auto; }} }}"
     )
     style = widgets.HTML(f"<style>{rule}</style>", layout=widgets.Layout(display="none"))
     return style

@@ -41,7 +41,8 @@ class CocoGrid(Described, ThumbnailGrid):
       side, 48-512 px), ``height`` (px), ``caption`` (an image column; ``""``: none).
     - ``tag_filter``: only images tagged so (``tag_filter_negate=True``: only those
       without the tag). The toolbar's tag box (key ``t``) tags the selected images
-      (``ds.tag``), kept in the dataset's sidecar file.
+      (``ds.tag``), kept in the dataset's sidecar file. ``slice_filter``: only the
+      images of that slice (``ds.slices``; ``slice_filter_negate``: the others).
     - ``show_ground_truth``, ``visible_runs`` (prediction runs drawn; ``None``: all),
       ``show_masks``, ``show_boxes``.
     - ``score_threshold`` (detections drawn and counted from; ``None``: the evaluation's,
@@ -60,6 +61,7 @@ class CocoGrid(Described, ThumbnailGrid):
         evaluation: Evaluation | None = None,
         sort_by: str | None = None,
         tag_filter: str | None = None,
+        slice_filter: str | None = None,
         selected: Sequence[int] = (),
         thumbnail_size: int = 160,
         height: int = 560,
@@ -88,6 +90,7 @@ class CocoGrid(Described, ThumbnailGrid):
             traits={
                 "sort_by": sort_by,
                 "tag_filter": tag_filter,
+                "slice_filter": slice_filter,
                 "selected": list(selected),
                 "thumbnail_size": thumbnail_size,
                 "height": height,
@@ -129,6 +132,7 @@ class ObjectGrid(Described, ThumbnailGrid):
         evaluation: Evaluation | None = None,
         sort_by: str | None = None,
         tag_filter: str | None = None,
+        slice_filter: str | None = None,
         selected: Sequence[int] = (),
         thumbnail_size: int = 128,
         height: int = 560,
@@ -157,6 +161,7 @@ class ObjectGrid(Described, ThumbnailGrid):
             traits={
                 "sort_by": sort_by,
                 "tag_filter": tag_filter,
+                "slice_filter": slice_filter,
                 "selected": list(selected),
                 "thumbnail_size": thumbnail_size,
                 "height": height,

@@ -30,8 +30,10 @@ class ActionGrid(RpcWidget):
     """The tagging and action part of a thumbnail grid.
 
     ``tag_filter`` shows only the items tagged with that name (with
-    ``tag_filter_negate``: only those without it); ``None`` shows all. It combines with
-    ``show(ids)`` and ``sort_by``.
+    ``tag_filter_negate``: only those without it); ``slice_filter`` only the items of
+    that slice's images (``ds.slices``; ``slice_filter_negate``: of the others); ``None``
+    shows all. They combine with each other, with ``show(ids)`` and with ``sort_by``, and
+    follow the dataset: a tag given or a slice replaced elsewhere refilters.
     """
 
     # "images" or "annotations": what the grid's items are, as tags name tables;
@@ -41,6 +43,9 @@ class ActionGrid(RpcWidget):
     _actions = traitlets.List(traitlets.Dict()).tag(sync=True)  # GridAction records
     tag_filter = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     tag_filter_negate = traitlets.Bool(False).tag(sync=True)
+    _slice_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    slice_filter = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    slice_filter_negate = traitlets.Bool(False).tag(sync=True)
 
     dataset: CocoDataset
 
@@ -48,7 +53,7 @@ class ActionGrid(RpcWidget):
         """Call once the dataset is set: serves ``tag`` and ``act``, lists the tags."""
         self._handlers_by_action: dict[str, ActionHandler] = {}
         self._tag_table = tag_table or ""
-        self._update_tag_names()
+        self._update_names()
         self.serve("tag", TagParams, self._serve_tag)
         self.serve("act", ActionParams, self._serve_act)
 
@@ -56,6 +61,10 @@ class ActionGrid(RpcWidget):
     def _tag_ids(self) -> np.ndarray:
         """Per row of the grid's items, the id its tags are kept under (in the tag
         table: an image grid's images, a review's candidates' images, ...)."""
+        raise NotImplementedError
+
+    def _item_image_ids(self) -> np.ndarray:
+        """Per row of the grid's items, the id of its image (what slices hold)."""
         raise NotImplementedError
 
     def _on_filter_changed(self) -> None:
@@ -71,15 +80,28 @@ class ActionGrid(RpcWidget):
         actions = [a for a in self._actions if a["name"] != name]
         self._actions = [*actions, encode(GridAction(name=name, label=label, key=key))]
 
-    # -- the tag filter --------------------------------------------------------------------
-    def tag_filter_mask(self) -> np.ndarray | None:
-        """Which rows the tag filter lets through (``None``: no filter)."""
-        name = self.tag_filter
-        if name is None or not self._tag_table:
-            return None
-        ids = self.dataset.tags.get(name, {}).get(self._tag_table, [])
-        tagged = np.isin(self._tag_ids(), np.asarray(ids, dtype=np.int64))
-        return ~tagged if self.tag_filter_negate else tagged
+    # -- the tag and slice filters ---------------------------------------------------------
+    def filter_mask(self) -> np.ndarray | None:
+        """Which rows the tag and slice filters let through (``None``: no filter)."""
+        mask = None
+        if self.tag_filter is not None and self._tag_table:
+            ids = self.dataset.tags.get(self.tag_filter, {}).get(self._tag_table, [])
+            tagged = np.isin(self._tag_ids(), np.asarray(ids, dtype=np.int64))
+            mask = ~tagged if self.tag_filter_negate else tagged
+        if self.slice_filter is not None:
+            members = self.dataset.slices.get(self.slice_filter)
+            inside = np.isin(self._item_image_ids(), members)
+            inside = ~inside if self.slice_filter_negate else inside
+            mask = inside if mask is None else mask & inside
+        return mask
+
+    @traitlets.validate("slice_filter")
+    def _check_slice_filter(self, proposal: dict[str, Any]) -> str | None:
+        name = proposal["value"]
+        if name is not None and name not in self.dataset.slices:
+            known = ", ".join(map(repr, self.dataset.slices)) or "none"
+            raise traitlets.TraitError(f"no slice {name!r}; slices are: {known}")
+        return name  # type: ignore[no-any-return]
 
     @traitlets.validate("tag_filter")
     def _check_tag_filter(self, proposal: dict[str, Any]) -> str | None:
@@ -91,17 +113,26 @@ class ActionGrid(RpcWidget):
         check_tag_name(name)
         return str(name)
 
-    @traitlets.observe("tag_filter", "tag_filter_negate")
+    @traitlets.observe("tag_filter", "tag_filter_negate", "slice_filter", "slice_filter_negate")
     def _on_tag_filter(self, _change: dict[str, Any]) -> None:
         self._on_filter_changed()
 
-    def _update_tag_names(self) -> None:
-        """After the dataset's tags changed (its derived columns tell the grid)."""
+    def _on_marks_changed(self) -> None:
+        """The dataset's tags or slices changed (its derived columns tell the grid):
+        list them, and refilter if a filter is on (the change may come from anywhere)."""
+        self._update_names()
+        if self.slice_filter is not None and self.slice_filter not in self.dataset.slices:
+            self.slice_filter = None  # removed or renamed: there is nothing to filter by
+        elif self.tag_filter is not None or self.slice_filter is not None:
+            self._on_filter_changed()
+
+    def _update_names(self) -> None:
         table = self._tag_table
         names = [n for n, tables in self.dataset.tags.items() if tables.get(table)]
         if table and self.tag_filter and self.tag_filter not in names:
             names.append(self.tag_filter)  # filtered on from Python: the list shows it
         self._tag_names = names if table else []
+        self._slice_names = list(self.dataset.slices)
 
     # -- requests --------------------------------------------------------------------------
     def _serve_tag(self, params: TagParams) -> Reply:
@@ -118,8 +149,6 @@ class ActionGrid(RpcWidget):
         else:
             count = self.dataset.tag(ids, name, self._tag_table)
             message = f"tagged {count} {noun}{'' if count == 1 else 's'}: {name}"
-        if self.tag_filter == name:
-            self._on_filter_changed()
         return ActionResult(message=message), []
 
     def _serve_act(self, params: ActionParams) -> Reply:

@@ -150,10 +150,11 @@ class ThumbnailGrid(ActionGrid):
                 }
             )
         self._opening_deferred = True
-        tag_filter = traits.pop("tag_filter", None)
+        filters = {name: traits.pop(name, None) for name in ("tag_filter", "slice_filter")}
         super().__init__(**traits)
         self._init_actions(items.tag_table)
-        self.tag_filter = tag_filter
+        self.tag_filter = filters["tag_filter"]
+        self.slice_filter = filters["slice_filter"]
         self._item_kind = items.kind
         self._thumbnail_side = self._thumbnails.max_side
         self._image_ids = self._order_index.image_ids.astype("<i8").tobytes()
@@ -161,6 +162,7 @@ class ThumbnailGrid(ActionGrid):
         self._run_numbers = [self.dataset.runs[name].number for name in runs]
         self.dataset.runs.on_change(self._on_runs_changed)
         self.dataset.derived.on_change(self.refresh_columns)
+        self.dataset.derived.on_change(self._on_marks_changed)
         categories = self.dataset.categories
         self._categories = [
             {"id": int(i), "name": str(n)}
@@ -303,7 +305,6 @@ class ThumbnailGrid(ActionGrid):
     def refresh_columns(self) -> None:
         """Offer the columns added to the table since (``ds.evaluate`` adds ``"<run>.ap"``,
         ...) in the sort list; the browser asks for this whenever the list is opened."""
-        self._update_tag_names()
         columns = replies._sortable_columns(self._items.table)
         current = (self.sort_by or "").lstrip("-")
         if current and current not in columns:
@@ -417,7 +418,7 @@ class ThumbnailGrid(ActionGrid):
 
     def _apply_order(self) -> None:
         rows = self._base_rows
-        through = self.tag_filter_mask()
+        through = self.filter_mask()
         if through is not None:
             rows = rows[through[rows]]
         if self.sort_by:
@@ -429,6 +430,9 @@ class ThumbnailGrid(ActionGrid):
     # -- for the tags and actions (grid_actions.py) ----------------------------------------
     def _tag_ids(self) -> np.ndarray:
         return self._items.tag_ids
+
+    def _item_image_ids(self) -> np.ndarray:
+        return self._items.image_ids
 
     def _on_filter_changed(self) -> None:
         if hasattr(self, "_shown_rows"):  # (not while the traits are first set)

@@ -118,6 +118,7 @@ def test_tags_are_kept_beside_the_file_and_load_back(path: Path) -> None:
         "version": 1,
         "annotations": "instances.json",
         "tags": {"needs-review": {"images": [3], "annotations": [5]}},
+        "slices": {},
     }
     assert path.read_bytes() == original  # the annotation file is never written
     assert not list(path.parent.glob("*.partial"))  # written through a replaced file
@@ -159,7 +160,7 @@ def test_sections_of_later_versions_are_kept_and_stale_ids_left_out(path: Path) 
             {
                 "format": "cocowidget-sidecar",
                 "version": 1,
-                "slices": {"night": {"images": [3]}},
+                "reviews": {"night": {"images": [3]}},
                 "tags": {"old": {"images": [3, 404], "annotations": [1]}},
             }
         )
@@ -169,7 +170,7 @@ def test_sections_of_later_versions_are_kept_and_stale_ids_left_out(path: Path) 
     assert ds.tags == {"old": {"images": [3], "annotations": [1]}}
     ds.tag([7], "new")
     document = json.loads(beside.read_text())
-    assert document["slices"] == {"night": {"images": [3]}}
+    assert document["reviews"] == {"night": {"images": [3]}}
     assert document["tags"] == {"old": {"images": [3], "annotations": [1]}, "new": {"images": [7]}}
 
 

@@ -166,3 +166,47 @@ def test_the_explorer_charts_a_tag_as_soon_as_it_is_given(paths: DemoPaths, tmp_
     assert sorted(explorer.filtered_ids) == sorted(ds.images["id"][[0, 1]].tolist())
     ds.tag([int(ds.annotations["id"][0])], "occluded", table="annotations")
     assert "annotations.tags.occluded" in explorer.charts
+
+
+def test_the_slice_filter_shows_a_slices_images_and_follows_the_slice(
+    paths: DemoPaths, tmp_path: Path
+) -> None:
+    ds = load(paths, tmp_path)
+    ids = ds.images["id"].tolist()
+    ds.slices.add("night", ids[:4])
+    grid = cw.CocoGrid(ds, slice_filter="night", thumbnails=service())
+    crops = cw.ObjectGrid(ds, "sim", thumbnails=service())  # detections: by their image
+    assert grid._slice_names == ["night"] and crops._slice_names == ["night"]
+    assert grid.shown_ids == ids[:4]
+    crops.slice_filter = "night"
+    shown_images = set(ds.predictions["sim"].take(crops._shown_rows)["image_id"].tolist())
+    assert shown_images <= set(ids[:4]) and crops.shown_ids
+    crops.slice_filter_negate = True
+    assert not set(ds.predictions["sim"].take(crops._shown_rows)["image_id"].tolist()) & set(
+        ids[:4]
+    )
+    ds.slices.add("night", ids[2:6], replace=True)  # replaced from Python: refiltered
+    assert grid.shown_ids == ids[2:6]
+    ds.tag(ids[3:5], "seen")
+    grid.tag_filter = "seen"  # the two filters combine
+    assert grid.shown_ids == ids[3:5]
+    ds.tag([ids[5]], "seen")  # tagged elsewhere: refiltered
+    assert grid.shown_ids == ids[3:6]
+    grid.tag_filter = None
+    ds.slices.rename("night", "dark")  # the slice filtered by is gone: the filter goes
+    assert grid.slice_filter is None and len(grid.shown_ids) == len(ids)
+    assert grid._slice_names == ["dark"]
+    with pytest.raises(traitlets.TraitError, match="no slice 'nope'; slices are: 'dark'"):
+        grid.slice_filter = "nope"
+
+
+def test_the_explorer_charts_a_slice_as_soon_as_it_is_added(
+    paths: DemoPaths, tmp_path: Path
+) -> None:
+    ds = load(paths, tmp_path)
+    explorer = cw.CocoExplorer(ds, thumbnails=service())
+    ids = ds.images["id"].tolist()
+    ds.slices.add("wide", ids[::3])
+    assert "slices.wide" in explorer.charts
+    explorer.set_filter("slices.wide", [True])
+    assert sorted(explorer.filtered_ids) == sorted(ids[::3])
