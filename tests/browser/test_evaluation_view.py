@@ -8,7 +8,9 @@ the light and the dark theme."""
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -405,3 +407,54 @@ def test_the_fewest_confusions_stand_out_in_light_and_dark(
         assert contrast(seen["fewest"], background) >= 3.0, (theme, seen, background)
         assert contrast(seen["empty"], background) < 1.5, (theme, seen, background)
         assert contrast(seen["most"], background) > contrast(seen["fewest"], background)
+
+
+BREAKDOWN = ".cw-error-breakdown"
+
+
+def test_errors_per_class_stack_by_kind_and_a_row_picks_its_class(
+    notebook: NotebookPage, demo: DemoPaths
+) -> None:
+    """The breakdown draws one stack per class (its five kinds, as
+    ``ev.error_breakdown`` counts them) in the AP chart's order; hovering a row reads its
+    counts, clicking it filters the grid to the class's images."""
+    total = open_view(notebook, demo)
+    page = notebook.page
+    n_classes = notebook.value("len(view.breakdown.order)")
+    chart = page.locator(BREAKDOWN)
+    chart.scroll_into_view_if_needed()
+    # bqplot draws a rect per kind per class for the stacks, one per class for the rows.
+    rects = chart.locator(".bargroup rect.bar")
+    expect(rects).to_have_count(5 * n_classes + n_classes)
+    ticks = chart.locator(".axis text").all_text_contents()
+    labels = notebook.value("[view.breakdown.labels[i] for i in view.breakdown.order[::-1]]")
+    top_label = labels[0]
+    assert top_label in ticks
+    assert labels == notebook.value(
+        "[view.class_chart.labels[view.class_chart.category_ids.index(c)]"
+        " for c in view.class_chart.shown_category_ids]"
+    )
+    # The top stack's widths are in proportion to its counts.
+    counts = notebook.value(
+        "(lambda t, r: [int(t[k][r]) for k in ('duplicate', 'localisation', 'confusion',"
+        " 'background', 'missed')])(ev.error_breakdown(view.grid.iou_threshold,"
+        " view.grid.score_threshold), int(view.breakdown.order[-1]))"
+    )
+    assert sum(counts) > 0
+    top_row = rects.nth(5 * n_classes + n_classes - 1)  # the stacks, then the row targets
+    top_row.hover()
+    tooltip = page.locator(".cw-tooltip", has_text="false positives:")
+    expect(chart.locator(".cw-swatch-localisation")).to_have_text("localisation")
+    expect(tooltip).to_contain_text(top_label)
+    expect(tooltip).to_contain_text(f"missed {counts[4]:,}")
+
+    top_row.click()
+    worst = notebook.value("view.breakdown.category_ids[int(view.breakdown.order[-1])]")
+    expected = notebook.value(
+        f"ef.images_with_class(ev, {worst}, score_threshold=view.grid.score_threshold).tolist()"
+    )
+    expect(page.locator(GRID_STATUS)).to_contain_text(f"{len(expected):,} of {total:,} images")
+    assert notebook.value("view.selected_class") == worst
+    shots = os.environ.get("COCOWIDGET_SCREENSHOTS")
+    if shots:
+        chart.screenshot(path=str(Path(shots) / "error-breakdown.png"))

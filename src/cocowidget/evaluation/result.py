@@ -315,6 +315,17 @@ class Evaluation:
         score = self.score_threshold if score_threshold is None else float(score_threshold)
         return confusion_matches(self._core, iou_threshold, score)
 
+    def error_breakdown(
+        self, iou_threshold: float | None = None, score_threshold: float | None = None
+    ) -> Table:
+        """Per class: AP, TP, and the errors by kind at an operating point (false
+        positives as duplicate, localisation, confusion, background; ``missed`` objects),
+        the counts behind TIDE-style stacked bars. See
+        :mod:`cocowidget.evaluation.error_breakdown`."""
+        from cocowidget.evaluation.error_breakdown import error_breakdown  # it reads self
+
+        return error_breakdown(self, iou_threshold, score_threshold)
+
     # -- parts of the data -------------------------------------------------------------
     def stats_for_images(self, image_ids: npt.ArrayLike) -> FloatArray:
         """:attr:`stats` of COCOeval run with ``imgIds = image_ids`` (of the images

@@ -13,6 +13,7 @@ import traitlets
 
 import cocowidget as cw
 from cocowidget.datasets import DemoPaths, generate_coco_dict
+from cocowidget.evaluation.error_breakdown import ERROR_KINDS
 from cocowidget.evaluation.result import Evaluation
 from cocowidget.media import ThumbnailCache, ThumbnailService
 from cocowidget.views.evaluation_filters import (
@@ -285,6 +286,9 @@ def test_class_names_are_never_html() -> None:
         None, {"data": {"index": int(np.flatnonzero(view.class_chart.order == 0)[0])}}
     )
     assert view.class_chart.tooltip.name.value == "<img src=x onerror=alert(1)>"
+    breakdown = view.breakdown
+    breakdown._on_hover(None, {"data": {"index": int(np.flatnonzero(breakdown.order == 0)[0])}})
+    assert breakdown.tooltip.children[0].value == "<img src=x onerror=alert(1)>"
     # Text reaches the browser through Labels, axis ticks and textContent only.
     found = list(all_widgets(view))
     assert not [w for w in found if isinstance(w, widgets.HTML | widgets.HTMLMath)]
@@ -523,3 +527,35 @@ def test_a_keypoint_evaluation_shows_its_ten_numbers(tmp_path: Any) -> None:
     assert [s["label"] for s in precision["stats"]] == ["AP", "AP50", "AP75", "medium", "large"]
     assert [s["label"] for s in recall["stats"]] == ["AR", "AR50", "AR75", "medium", "large"]
     assert precision["stats"][0]["text"] == f"{evaluation.stats[0]:.3f}"
+
+
+def test_the_error_breakdown_follows_the_ap_chart_and_picks_classes(
+    evaluated: tuple[cw.CocoDataset, Evaluation],
+) -> None:
+    ds, ev = evaluated
+    view = cw.EvaluationView(ds, ev)
+    chart = view.breakdown
+    # The same classes from the top down as the AP chart, whichever sort it has.
+    for sort in ("most objects", "worst AP"):
+        view.class_chart.sort.value = sort
+        top_first = [chart.category_ids[i] for i in chart.order[::-1].tolist()]
+        assert top_first == view.class_chart.shown_category_ids
+    table = ev.error_breakdown(view.grid.iou_threshold, view.grid.score_threshold)
+    stacks = np.asarray(chart.bars.y)
+    assert stacks.shape == (5, len(table))
+    top = chart.order[-1]
+    np.testing.assert_array_equal(stacks[:, -1], [table[k][top] for k in ERROR_KINDS])
+    # A click on a row picks its class for the whole view; again lets it go.
+    index = len(chart.order) - 1
+    chart._on_row_click(None, {"data": {"index": index}})
+    assert view.selected_class == chart.category_ids[top]
+    assert view.class_chart._picked == view.selected_class
+    chart._on_row_click(None, {"data": {"index": index}})
+    assert view.selected_class is None
+    # The operating point moves the counts.
+    view.grid.score_threshold = 0.9
+    view._on_operating_point()
+    after = ev.error_breakdown(view.grid.iou_threshold, 0.9)
+    np.testing.assert_array_equal(
+        np.asarray(chart.bars.y)[:, -1], [after[k][chart.order[-1]] for k in ERROR_KINDS]
+    )

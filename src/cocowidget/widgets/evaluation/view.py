@@ -31,6 +31,7 @@ from cocowidget.views.evaluation_filters import (
     error_counts,
 )
 from cocowidget.widgets.charts.throttle import Throttle
+from cocowidget.widgets.evaluation.breakdown_chart import ErrorBreakdownChart
 from cocowidget.widgets.evaluation.class_chart import ClassApChart
 from cocowidget.widgets.evaluation.confusion_chart import ConfusionChart, ConfusionPick
 from cocowidget.widgets.evaluation.curves_chart import PrecisionRecallChart
@@ -186,6 +187,9 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
             self.confusion.update(self._confusion_matrix())
         self._sizes = tuple(evaluation.params.area_labels[1:])
         self.errors = ErrorsChart(self._sizes, on_pick=self._from_errors_chart)
+        self.breakdown = ErrorBreakdownChart(self._error_breakdown(), on_pick=self._from_chart)
+        self._draw_breakdown()
+        self.class_chart.sort.observe(lambda _: self._draw_breakdown(), "value")
 
         self._filter_buttons = widgets.ToggleButtons(
             options=[(text, value) for value, text in FILTER_BUTTONS.items()],
@@ -217,7 +221,10 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
         if self.confusion is not None:
             right.append(self.confusion.widget)
         columns = [
-            widgets.VBox([self.class_chart.widget, self.errors.widget], layout=_column()),
+            widgets.VBox(
+                [self.class_chart.widget, self.errors.widget, self.breakdown.widget],
+                layout=_column(),
+            ),
             widgets.VBox(right, layout=_column()),
         ]
         charts = widgets.HBox(
@@ -364,6 +371,7 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
     def _refresh(self) -> None:
         picked = self.selected_class
         self.class_chart.show_pick(picked)
+        self.breakdown.show_pick(picked)
         self.curves.show_pick(picked)
         kind = self.error_kind
         self.errors.show_pick(None if kind is None else (self.image_filter, kind))
@@ -417,12 +425,22 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
 
     def _on_operating_point(self) -> None:
         self.class_chart.update(self._class_table(), self._point_text())
+        self._draw_breakdown()
         if self.confusion is not None:
             self.confusion.update(self._confusion_matrix())
         self._refresh()
 
     def _class_table(self) -> Table:
         return self.evaluation.class_table(self.grid.iou_threshold, self.grid.score_threshold)
+
+    def _error_breakdown(self) -> Table:
+        return self.evaluation.error_breakdown(self.grid.iou_threshold, self.grid.score_threshold)
+
+    def _draw_breakdown(self) -> None:
+        """The breakdown's classes in the AP chart's order, so a row is the same class."""
+        self.breakdown.update(
+            self._error_breakdown(), self.class_chart.shown_category_ids, self._point_text()
+        )
 
     def _confusion_matrix(self) -> ConfusionMatrix:
         return self.evaluation.confusion_matrix(self.grid.iou_threshold, self.grid.score_threshold)
