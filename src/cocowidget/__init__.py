@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cocowidget.widgets.evaluation import EvaluationView
     from cocowidget.widgets.explorer import CocoExplorer
     from cocowidget.widgets.grid import CocoGrid, ObjectGrid
+    from cocowidget.widgets.insight import ModelInsight
     from cocowidget.widgets.label_issues_view import LabelIssuesView
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ _WHERE = {
     "CocoGrid": "cocowidget.widgets.grid",
     "ObjectGrid": "cocowidget.widgets.grid",
     "LabelIssuesView": "cocowidget.widgets.label_issues_view",
+    "ModelInsight": "cocowidget.widgets.insight",
 }
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "CocoGrid",
     "EvaluationView",
     "LabelIssuesView",
+    "ModelInsight",
     "ObjectGrid",
     "Table",
     "__version__",

@@ -50,11 +50,15 @@ def by_metric(
     if edges is None:
         return MetricBins(name, kind, np.zeros(0), _table([]), note)
     if kind == "image":
-        rows = _image_rows(evaluation, core, values, edges)
-    else:
-        assert dt_values is not None
-        rows = _object_rows(evaluation, core, values, dt_values, edges)
-    return MetricBins(name, kind, edges, _table(rows), note)
+        rows, inside = _image_rows(evaluation, core, values, edges)
+        images = tuple(core.layout.image_ids[i] for i in inside)
+        return MetricBins(name, kind, edges, _table(rows), note, images)
+    assert dt_values is not None
+    rows, inside = _object_rows(evaluation, core, values, dt_values, edges)
+    gt_image_ids = core.layout.image_ids[core.layout.gt_image]
+    images = tuple(np.unique(gt_image_ids[i]) for i in inside)
+    objects = tuple(core.gt_ids[i] for i in inside)
+    return MetricBins(name, kind, edges, _table(rows), note, images, objects)
 
 
 def _resolve(
@@ -150,10 +154,11 @@ def _edges(values: FloatArray, bins: Bins, name: str) -> tuple[FloatArray | None
 
 def _image_rows(
     evaluation: Evaluated, core: Core, values: FloatArray, edges: FloatArray
-) -> list[dict[str, object]]:
+) -> tuple[list[dict[str, object]], list[np.ndarray]]:
+    """The bins' rows, and each bin's images as a mask in layout order."""
     counts = evaluation.image_counts()
     last = len(edges) - 2
-    rows = []
+    rows, members = [], []
     with np.errstate(invalid="ignore"):
         for b in range(len(edges) - 1):
             lo, hi = edges[b], edges[b + 1]
@@ -163,7 +168,8 @@ def _image_rows(
             tp, fp, fn = (int(c[inside].sum()) for c in (counts.tp, counts.fp, counts.fn))
             note = "" if n else "no images in this bin"
             rows.append(_row(lo, hi, n, tp, fp, fn, ap, ap50, note, b == last))
-    return rows
+            members.append(inside)
+    return rows, members
 
 
 def _object_rows(
@@ -172,7 +178,8 @@ def _object_rows(
     gt_values: FloatArray,
     dt_values: FloatArray,
     edges: FloatArray,
-) -> list[dict[str, object]]:
+) -> tuple[list[dict[str, object]], list[np.ndarray]]:
+    """The bins' rows, and each bin's counted ground truth as a mask in layout order."""
     ranges = np.stack([edges[:-1], edges[1:]], axis=1)
     binned = binned_objects(core, gt_values, dt_values, ranges)
     ap, ap50 = binned.average_precision(core), binned.average_precision(core, 0.5)
@@ -184,7 +191,7 @@ def _object_rows(
         tp, fp, fn = int(c.tp.sum()), int(c.fp.sum()), int(c.fn.sum())
         note = "" if n or tp + fp else "no objects in this bin"
         rows.append(_row(edges[b], edges[b + 1], n, tp, fp, fn, ap[b], ap50[b], note, True))
-    return rows
+    return rows, [~binned.gt_ignore[b] for b in range(len(ranges))]
 
 
 def _row(

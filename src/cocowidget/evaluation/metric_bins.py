@@ -6,8 +6,10 @@ evaluation), so that the result type alone is what ``result.py`` imports at modu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
 
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
@@ -21,13 +23,18 @@ class MetricBins:
     ``low``, ``high``, ``count`` of images or ground-truth objects, ``tp``, ``fp``, ``fn``,
     ``precision``, ``recall``, ``ap``, ``ap50``, ``note``) and a ``note`` on the column as a
     whole (all NaN, constant, values left out). AP is -1 where COCOeval's is undefined (no
-    ground truth in the bin); precision and recall are NaN without detections / objects."""
+    ground truth in the bin); precision and recall are NaN without detections / objects.
+
+    ``image_ids[b]`` are the images of bin ``b`` (an image metric), or the images holding
+    its counted objects (an object metric), whose ids are ``annotation_ids[b]``."""
 
     column: str
     kind: MetricKind
     edges: FloatArray
     table: Table
     note: str
+    image_ids: tuple[np.ndarray, ...] = field(default=())
+    annotation_ids: tuple[np.ndarray, ...] = field(default=())
 
     def __repr__(self) -> str:
         note = f"; {self.note}" if self.note else ""

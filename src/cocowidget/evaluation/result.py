@@ -41,6 +41,7 @@ from cocowidget.evaluation.subsets import image_part_stats
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoData
+    from cocowidget.evaluation.metric_importance import ImportanceOptions
 
 STAT_NAMES = (
     "AP",
@@ -325,6 +326,21 @@ class Evaluation:
         from cocowidget.evaluation.error_breakdown import error_breakdown  # it reads self
 
         return error_breakdown(self, iou_threshold, score_threshold)
+
+    def metric_importance(
+        self,
+        columns: Sequence[str] | None = None,
+        *,
+        options: ImportanceOptions | None = None,
+    ) -> Table:
+        """How strongly each image and object metric goes with finding an object and with
+        a detection being right, at this operating point: Spearman's correlation and a
+        classifier's permutation importance, each with a bootstrap interval (association,
+        not cause). Needs the ``insight`` extra. See
+        :mod:`cocowidget.evaluation.metric_importance`."""
+        from cocowidget.evaluation.metric_importance import metric_importance
+
+        return metric_importance(self, columns, options=options)
 
     # -- parts of the data -------------------------------------------------------------
     def stats_for_images(self, image_ids: npt.ArrayLike) -> FloatArray:

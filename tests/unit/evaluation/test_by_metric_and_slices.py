@@ -208,3 +208,27 @@ def test_a_removed_run_is_a_clear_error(ds: CocoDataset) -> None:
         ev.by_metric("area")
     with pytest.raises(ValueError, match="was removed"):
         ev.by_slice()
+
+
+def test_each_bin_names_its_images_and_objects(ds: CocoDataset) -> None:
+    ev = ds.evaluate("m")
+    assert isinstance(ev, Evaluation)
+    images = ev.by_metric("object_count", 3)
+    assert images.annotation_ids == ()
+    counts = dict(zip(ds.images["id"].tolist(), ds.images["object_count"].tolist(), strict=True))
+    for b, ids in enumerate(images.image_ids):
+        assert len(ids) == images.table["count"][b]
+        low, high = images.table["low"][b], images.table["high"][b]
+        assert all(low <= counts[i] <= high for i in ids.tolist())
+    assert sum(len(ids) for ids in images.image_ids) == len(ev.image_ids)
+
+    objects = ev.by_metric("area", COCO_BINS)
+    area = dict(zip(ds.annotations["id"].tolist(), ds.annotations["area"].tolist(), strict=True))
+    image_of = dict(
+        zip(ds.annotations["id"].tolist(), ds.annotations["image_id"].tolist(), strict=True)
+    )
+    for b, ids in enumerate(objects.annotation_ids):
+        assert len(ids) == objects.table["count"][b]
+        low, high = objects.table["low"][b], objects.table["high"][b]
+        assert all(low <= area[i] <= high for i in ids.tolist())
+        assert objects.image_ids[b].tolist() == sorted({image_of[i] for i in ids.tolist()})

@@ -148,9 +148,18 @@ class LayeredBars:
     def marks(self) -> tuple[bq.Bars, bq.Bars]:
         return self.back, self.front
 
-    def draw(self, names: list[str], back: np.ndarray, front: np.ndarray) -> None:
+    def draw(
+        self,
+        names: list[str],
+        back: np.ndarray,
+        front: np.ndarray,
+        *,
+        targets_to: float | None = None,
+    ) -> None:
         """Bars for ``names`` from the bottom up (the band scale puts the first at the
-        bottom); the figure grows with them."""
+        bottom); the figure grows with them. ``targets_to``: a new end for the rows."""
+        if targets_to is not None:
+            self._targets_to = targets_to
         height = max(120, CATEGORY_ROW_PX * len(names) + 50)
         self.figure.layout = widgets.Layout(width="100%", height=f"{height}px")
         with self._quiet(), self.back.hold_sync(), self.front.hold_sync():
