@@ -23,7 +23,7 @@ def test_a_metric_then_a_bin_filters_the_grid(notebook: NotebookPage, demo: Demo
     notebook.run(
         "import numpy as np\n"
         "import cocowidget as cw\n"
-        "from cocowidget.evaluation.metric_importance import ImportanceOptions\n"
+        "from cocowidget.evaluation import ImportanceOptions\n"
         f"ds = cw.CocoDataset.from_coco({str(demo.annotations)!r},"
         f" image_dir={str(demo.image_dir)!r})\n"
         f"ds.add_predictions({str(demo.predictions)!r}, name='sim')\n"

@@ -21,6 +21,7 @@ from cocowidget.evaluation.dataset_adapter import (
     ground_truth_from_dataset,
 )
 from cocowidget.evaluation.engine import evaluate
+from cocowidget.evaluation.importance_options import ImportanceOptions
 from cocowidget.evaluation.inputs import Detections, GroundTruth
 from cocowidget.evaluation.operating_point import Counts
 from cocowidget.evaluation.outcomes import DetectionOutcome, GroundTruthStatus
@@ -39,6 +40,7 @@ __all__ = [
     "Evaluation",
     "GroundTruth",
     "GroundTruthStatus",
+    "ImportanceOptions",
     "IouType",
     "RunComparison",
     "compare_runs",

@@ -23,14 +23,14 @@ from cocowidget.evaluation.operating_point import Verdict
 from cocowidget.evaluation.outcomes import FALSE_POSITIVE_REASONS
 
 if TYPE_CHECKING:
-    from cocowidget.evaluation.result import Evaluation
+    from cocowidget.evaluation.evaluated import Judged
 
 #: The kinds of error, in the order the columns and the stacked bars have them.
 ERROR_KINDS: tuple[str, ...] = (*(code.label for code in FALSE_POSITIVE_REASONS), "missed")
 
 
 def error_breakdown(
-    evaluation: Evaluation, iou_threshold: float | None = None, score_threshold: float | None = None
+    evaluation: Judged, iou_threshold: float | None = None, score_threshold: float | None = None
 ) -> Table:
     """Columns ``category_id``, ``name`` (if classes have names), ``ap``, ``n_gt``,
     ``tp``, then one count column per :data:`ERROR_KINDS`, and ``errors`` (their sum)."""
@@ -63,7 +63,7 @@ def error_breakdown(
     return Table({**head, **counts, "errors": errors})
 
 
-def _class_index(evaluation: Evaluation, category_ids: np.ndarray) -> np.ndarray:
+def _class_index(evaluation: Judged, category_ids: np.ndarray) -> np.ndarray:
     """Each row's index among the evaluated categories. Rows of other categories are never
     TP, FP or FN, so where they land does not matter; with ``useCats=0`` every row is the
     one class's."""

@@ -24,18 +24,18 @@ scikit-learn and scipy are the ``insight`` extra (``pip install cocowidget[insig
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
+from cocowidget.evaluation.importance_options import ImportanceOptions
 from cocowidget.evaluation.operating_point import Verdict
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoData
-    from cocowidget.evaluation.result import Evaluation
+    from cocowidget.evaluation.evaluated import Judged
 
 Outcome = Literal["found", "true_positive"]
 OUTCOMES: tuple[Outcome, ...] = ("found", "true_positive")
@@ -58,23 +58,8 @@ _NOT_METRICS = {
 }
 
 
-@dataclass(frozen=True)
-class ImportanceOptions:
-    """``bootstrap``: resamples for the correlation's interval; ``repeats``: shuffles
-    (each on its own resample of the held-out rows) per metric; ``max_rows``: rows per
-    outcome the classifier learns from (a random half of them, at most this many; at most
-    half as many others are held out to test it on); ``level``: the intervals' coverage;
-    ``seed`` makes it all repeatable."""
-
-    bootstrap: int = 100
-    repeats: int = 6
-    max_rows: int = 10_000
-    level: float = 0.95
-    seed: int = 0
-
-
 def metric_importance(
-    evaluation: Evaluation,
+    evaluation: Judged,
     columns: Sequence[str] | None = None,
     *,
     options: ImportanceOptions | None = None,
@@ -139,7 +124,7 @@ def _numeric(values: np.ndarray) -> bool:
 
 
 def _design(
-    evaluation: Evaluation,
+    evaluation: Judged,
     ds: CocoData,
     outcome: Outcome,
     image_metrics: list[str],

@@ -41,7 +41,7 @@ from cocowidget.evaluation.subsets import image_part_stats
 
 if TYPE_CHECKING:
     from cocowidget.data.dataset import CocoData
-    from cocowidget.evaluation.metric_importance import ImportanceOptions
+    from cocowidget.evaluation.importance_options import ImportanceOptions
 
 STAT_NAMES = (
     "AP",

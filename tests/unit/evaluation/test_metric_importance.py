@@ -11,7 +11,7 @@ from scipy.stats import spearmanr
 from cocowidget import CocoDataset
 from cocowidget.datasets import generate_coco_dict
 from cocowidget.evaluation import Evaluation
-from cocowidget.evaluation.metric_importance import ImportanceOptions
+from cocowidget.evaluation.importance_options import ImportanceOptions
 from cocowidget.evaluation.outcomes import DetectionOutcome, GroundTruthStatus
 
 FAST = ImportanceOptions(bootstrap=20, repeats=2, max_rows=2_000)

@@ -9,7 +9,7 @@ import traitlets
 
 import cocowidget as cw
 from cocowidget.datasets import generate_coco_dict
-from cocowidget.evaluation.metric_importance import ImportanceOptions
+from cocowidget.evaluation.importance_options import ImportanceOptions
 from cocowidget.evaluation.result import Evaluation
 
 FAST = ImportanceOptions(bootstrap=20, repeats=2, max_rows=2_000)

@@ -17,8 +17,9 @@ import numpy as np
 import traitlets
 
 from cocowidget._arguments import checked_keywords, checked_methods
+from cocowidget.evaluation.importance_options import ImportanceOptions
 from cocowidget.evaluation.metric_bins import MetricBins
-from cocowidget.evaluation.metric_importance import OUTCOMES, ImportanceOptions, Outcome
+from cocowidget.evaluation.metric_importance import OUTCOMES, Outcome
 from cocowidget.widgets.charts.style import CSS as CHARTS_CSS
 from cocowidget.widgets.grid import CocoGrid
 from cocowidget.widgets.insight.importance_chart import ImportanceChart, MetricKey, metric_label
