@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from cocowidget.data.table import Table
     from cocowidget.dataset import CocoDataset
     from cocowidget.evaluation.compare_columns import compare_columns
+    from cocowidget.widgets.compare_datasets import DatasetComparisonView, compare_datasets
     from cocowidget.widgets.evaluation import EvaluationView
     from cocowidget.widgets.explorer import CocoExplorer
     from cocowidget.widgets.grid import CocoGrid, ObjectGrid
@@ -28,6 +29,8 @@ _WHERE = {
     "CocoFormatError": "cocowidget.data.problems",
     "Table": "cocowidget.data.table",
     "compare_columns": "cocowidget.evaluation.compare_columns",
+    "DatasetComparisonView": "cocowidget.widgets.compare_datasets",
+    "compare_datasets": "cocowidget.widgets.compare_datasets",
     "EvaluationView": "cocowidget.widgets.evaluation",
     "CocoExplorer": "cocowidget.widgets.explorer",
     "CocoGrid": "cocowidget.widgets.grid",
@@ -41,6 +44,7 @@ __all__ = [
     "CocoExplorer",
     "CocoFormatError",
     "CocoGrid",
+    "DatasetComparisonView",
     "EvaluationView",
     "LabelIssuesView",
     "ModelInsight",
@@ -48,6 +52,7 @@ __all__ = [
     "Table",
     "__version__",
     "compare_columns",
+    "compare_datasets",
     "datasets",
 ]
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from cocowidget.data.metric_columns import chosen_metrics
 from cocowidget.data.table import Table
 from cocowidget.evaluation._arrays import FloatArray
 from cocowidget.evaluation.importance_options import ImportanceOptions
@@ -39,23 +40,6 @@ if TYPE_CHECKING:
 
 Outcome = Literal["found", "true_positive"]
 OUTCOMES: tuple[Outcome, ...] = ("found", "true_positive")
-
-#: Columns that name, count or order records, or are the model's own output: never metrics.
-_NOT_METRICS = {
-    "id",
-    "image_id",
-    "category_id",
-    "iscrowd",
-    "score",
-    "file_index",
-    "file_id",
-    "file_area",
-    "file_iscrowd",
-    "category_index",
-    "image_index",
-    "bbox_x",
-    "bbox_y",
-}
 
 
 def metric_importance(
@@ -93,34 +77,7 @@ def metric_importance(
 
 # -- what is measured ----------------------------------------------------------------------------
 def _metrics(ds: CocoData, columns: Sequence[str] | None) -> tuple[list[str], list[str]]:
-    images, annotations = ds.images, ds.annotations
-    if columns is not None:
-        image_metrics, object_metrics = [], []
-        for name in columns:
-            if name in images and _numeric(images[name]):
-                image_metrics.append(name)
-            elif name in annotations and _numeric(annotations[name]):
-                object_metrics.append(name)
-            elif name in images or name in annotations:
-                raise TypeError(f"column {name!r} is not one-dimensional and numeric")
-            else:
-                raise KeyError(f"no image or annotation column {name!r}")
-        return image_metrics, object_metrics
-
-    def describes_data(table: Table, name: str) -> bool:
-        return "." not in name and name not in _NOT_METRICS and _numeric(table[name])
-
-    return (
-        [n for n in images if describes_data(images, n)],
-        [n for n in annotations if describes_data(annotations, n)],
-    )
-
-
-def _numeric(values: np.ndarray) -> bool:
-    array = np.asarray(values)
-    return array.ndim == 1 and (
-        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-    )
+    return chosen_metrics(ds.images, ds.annotations, columns)
 
 
 def _design(
