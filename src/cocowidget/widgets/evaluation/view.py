@@ -487,4 +487,4 @@ def _column() -> widgets.Layout:
 
 
 def _ap_column(run: str | None, evaluation: Evaluation) -> str:
-    return "" if run is None else column_prefix(run, evaluation.iou_type) + "ap"
+    return "" if run is None else column_prefix(run, evaluation.iou_type, evaluation.rules) + "ap"
