@@ -286,3 +286,15 @@ def test_federated_rules_on_one_image() -> None:
     assert table["evaluated"].astype(bool).tolist() == [True] * 5 + [False]
     assert table["tp"][:, at_half].astype(bool).tolist() == [True, False, False, True, False, False]
     assert table["fp"][:, at_half].astype(bool).tolist() == [False, True, True, False, False, False]
+
+
+def test_the_summary_rows_name_lvis_numbers(outcomes: list[dict[str, Any]]) -> None:
+    from cocowidget.views.evaluation_charts import stat_rows
+
+    evaluation = outcomes[2]["ours"]
+    precision, recall = stat_rows(evaluation)
+    labels = [s.label for s in precision + recall]
+    assert labels[6:9] == ["rare", "common", "frequent"] and labels[9] == "AR300"
+    shown = [s.value for s in precision + recall]
+    expected = [np.nan if v < 0 else v for v in evaluation.results.values()]
+    np.testing.assert_array_equal(shown, expected)

@@ -255,7 +255,8 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
         picked = self.selected_class
         return evaluation_snapshot(
             run=self.run,
-            iou_type=self.evaluation.iou_type,
+            iou_type=self.evaluation.iou_type
+            + ("" if self.evaluation.rules == "coco" else f", {self.evaluation.rules} rules"),
             stats=self.evaluation.stats.tolist(),
             picked=None if picked is None else self._labels.get(picked, str(picked)),
             image_filter=self.image_filter,
