@@ -20,6 +20,10 @@ $(INSTALLED): pyproject.toml package.json package-lock.json
 	# panopticapi's pq_compute is the reference of the panoptic tests. Its package pins
 	# numpy<2, which its code does not need, so it goes in without its dependencies.
 	$(PY) -m pip install --quiet --no-deps "panopticapi-lite==0.2.0"
+	# lvis' LVISEval is the reference of the LVIS-rules tests; its package requires
+	# opencv-python (GUI libraries) and more, so it goes in alone (pyproject's lvis extra
+	# has what it imports).
+	$(PY) -m pip install --quiet --no-deps "lvis==0.5.3"
 	touch $@
 
 install: $(INSTALLED)

@@ -17,11 +17,13 @@ from cocowidget._arguments import checked_methods
 from cocowidget.analysis import label_issues as find_label_issues
 from cocowidget.analysis.fixes import apply_fixes, carry_runs, changes_table
 from cocowidget.data.assembly import source_label
+from cocowidget.data.lvis import lvis_fields
 from cocowidget.data.runs import Run
 from cocowidget.data.table import Table
 from cocowidget.data.tagged import TaggedData
 from cocowidget.evaluation import evaluate_dataset
 from cocowidget.evaluation.columns import attach_columns
+from cocowidget.evaluation.lvis_rules import LVIS_IOU_TYPES, LvisEvaluation, evaluate_lvis_dataset
 from cocowidget.evaluation.panoptic import evaluate_panoptic
 from cocowidget.evaluation.panoptic_result import PanopticEvaluation, attach_panoptic_columns
 from cocowidget.evaluation.params import IOU_TYPES, EvalParams
@@ -164,8 +166,21 @@ class CocoDataset(TaggedData):
     def evaluate(
         self,
         run: str,
+        iou_type: Literal["bbox", "segm"] = "bbox",
+        *,
+        rules: Literal["lvis"],
+        iou_threshold: float | None = None,
+        score_threshold: float = 0.5,
+        background_iou: float = 0.1,
+    ) -> LvisEvaluation: ...
+
+    @overload
+    def evaluate(
+        self,
+        run: str,
         iou_type: str = "bbox",
         *,
+        rules: Literal["coco"] = "coco",
         iouThrs: Sequence[float] | None = None,  # noqa: N803
         recThrs: Sequence[float] | None = None,  # noqa: N803
         maxDets: Sequence[int] = (1, 10, 100),  # noqa: N803
@@ -185,6 +200,7 @@ class CocoDataset(TaggedData):
         run: str,
         iou_type: str = "bbox",
         *,
+        rules: str = "coco",
         iouThrs: Sequence[float] | None = None,  # noqa: N803 (pycocotools' Params names)
         recThrs: Sequence[float] | None = None,  # noqa: N803
         maxDets: Sequence[int] | None = None,  # noqa: N803
@@ -198,7 +214,7 @@ class CocoDataset(TaggedData):
         iou_threshold: float | None = None,
         score_threshold: float = 0.5,
         background_iou: float = 0.1,
-    ) -> Evaluation | PanopticEvaluation:
+    ) -> Evaluation | LvisEvaluation | PanopticEvaluation:
         """Evaluate prediction run ``run`` exactly as pycocotools' COCOeval does (or, with
         ``iou_type="panoptic"``, as panopticapi's ``pq_compute`` does).
 
@@ -225,7 +241,46 @@ class CocoDataset(TaggedData):
         (``None``: the evaluated one closest to 0.5) and ``score_threshold``, the operating
         point of the TP/FP/FN columns; ``background_iou``, the overlap below which a false
         positive is "background".
+
+        ``rules="lvis"`` evaluates ``"bbox"`` or ``"segm"`` as the ``lvis`` package's
+        ``LVISEval`` does, on a file with LVIS's fields (each image's
+        ``neg_category_ids`` and ``not_exhaustive_category_ids``, each category's
+        ``frequency``; a file without them is a ``ValueError`` naming what is missing):
+        federated (detections of categories neither in the image nor verified absent
+        are left out; unmatched ones of categories not exhaustively labelled are
+        ignored), 300 detections per image across categories, no crowds, and APr / APc /
+        APf by frequency (:mod:`cocowidget.evaluation.lvis_rules`). It returns a
+        :class:`~cocowidget.evaluation.lvis_rules.LvisEvaluation` whose ``results`` is
+        ``LVISEval.get_results()``; its parameters are LVIS's own, so the COCOeval
+        options are refused (the operating point's are taken). Columns are named
+        ``"<run>.lvis.ap"`` (``"<run>.segm.lvis.ap"``), beside the COCO evaluation's;
+        ``annotations.frequency`` / ``categories.frequency`` hold the groups.
         """
+        if rules not in ("coco", "lvis"):
+            raise ValueError(
+                f"rules must be 'coco' (COCOeval's) or 'lvis' (LVISEval's), not {rules!r}"
+            )
+        coco_options = {
+            "iouThrs": iouThrs,
+            "recThrs": recThrs,
+            "maxDets": maxDets,
+            "areaRng": areaRng,
+            "areaRngLbl": areaRngLbl,
+            "useCats": None if useCats == 1 else useCats,
+            "imgIds": imgIds,
+            "catIds": catIds,
+            "kpt_oks_sigmas": kpt_oks_sigmas,
+            "params": params,
+        }
+        if rules == "lvis":
+            return self._evaluate_lvis(
+                run,
+                iou_type,
+                coco_options,
+                iou_threshold=iou_threshold,
+                score_threshold=score_threshold,
+                background_iou=background_iou,
+            )
         if iou_type == "panoptic":
             return self._evaluate_panoptic(run)
         if iou_type not in IOU_TYPES:
@@ -296,6 +351,36 @@ class CocoDataset(TaggedData):
             spurious_iou=spurious_iou,
             kinds=kinds,
         )
+
+    def _evaluate_lvis(
+        self,
+        run: str,
+        iou_type: str,
+        coco_options: dict[str, Any],
+        **operating_point: Any,
+    ) -> LvisEvaluation:
+        if iou_type not in LVIS_IOU_TYPES:
+            raise ValueError(f"rules='lvis' evaluates 'bbox' or 'segm', not {iou_type!r}")
+        given = [name for name, value in coco_options.items() if value is not None]
+        if given:
+            raise TypeError(
+                f"rules='lvis' evaluates with LVISEval's own parameters (300 detections "
+                f"per image, COCO's thresholds and area ranges): leave out {', '.join(given)}"
+            )
+        annotations = self._objects(None)
+        self._objects(run)  # a clear KeyError for an unknown run
+        fields = lvis_fields(
+            self.images, self._image_extras, self.categories, annotations, self.source_name
+        )
+        evaluation = evaluate_lvis_dataset(
+            self,
+            run,
+            iou_type,  # type: ignore[arg-type]
+            fields,
+            **operating_point,
+        )
+        attach_columns(self, run, evaluation)
+        return evaluation
 
     def _evaluate_panoptic(self, run: str) -> PanopticEvaluation:
         self._objects(run)  # a clear KeyError for an unknown run

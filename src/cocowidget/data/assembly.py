@@ -28,6 +28,7 @@ from cocowidget.data.loading import (
     read_source,
     reread_raw_fields,
 )
+from cocowidget.data.lvis import add_frequency_columns
 from cocowidget.data.predictions import LoadedRun, load_run
 from cocowidget.data.problems import INFO, WARNING, ProblemLog
 from cocowidget.data.statistics import (
@@ -79,6 +80,7 @@ def read_parts(
         )
         add_object_statistics(objects, image_table, category_table)
         add_keypoint_columns(objects, category_table, categories.extras, log)
+        add_frequency_columns(objects, category_table, categories.extras)
         add_table_statistics(image_table, objects, category_table)
     as_read = {
         name: part.as_read

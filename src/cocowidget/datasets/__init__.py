@@ -29,6 +29,11 @@ predictions=True, workers=None) -> PanopticDemoPaths``
 ``generate_keypoints_dict(n_images, seed=0, *, predictions=True)``
     The person-keypoints variant: people with COCO's 17 joints and skeleton, drawn as
     figures, and a pose model's results (:mod:`cocowidget.datasets.keypoints_demo`).
+``generate_lvis_dict(n_images=40, seed=0, *, n_categories=12, result_kind="both",
+crowded_images=2) -> (dict, list)``
+    LVIS-style ground truth (federated image fields, r/c/f frequencies, polygon and RLE
+    masks) and detections, without pixels, for evaluation by LVIS rules
+    (:mod:`cocowidget.datasets.lvis_demo`).
 ``default_demo_dir(n_images=500, seed=0)``
     ``<base>/demo-<n>-<seed>``; ``<base>`` is ``$COCOWIDGET_DEMO_DIR`` if set, else
     ``.demo-data`` in the project checkout (or the current directory).
@@ -73,6 +78,7 @@ from cocowidget.datasets.annotations_only import (
 )
 from cocowidget.datasets.demo import DemoPaths, default_demo_dir, generate_demo, read_manifest
 from cocowidget.datasets.keypoints_demo import generate_keypoints_demo, generate_keypoints_dict
+from cocowidget.datasets.lvis_demo import generate_lvis_dict
 from cocowidget.datasets.mistakes import LabelMistakes
 from cocowidget.datasets.panoptic_demo import PanopticDemoPaths, generate_panoptic_demo
 from cocowidget.datasets.special_files import SPECIAL_KINDS
@@ -88,6 +94,7 @@ __all__ = [
     "generate_demo",
     "generate_keypoints_demo",
     "generate_keypoints_dict",
+    "generate_lvis_dict",
     "generate_panoptic_demo",
     "read_manifest",
     "write_annotations_only",

@@ -28,23 +28,25 @@ IMAGE_COLUMNS = ("ap", "ap50", "tp", "fp", "fn", "precision", "recall")
 _CLASS_KEYS = ("category_id", "name")
 
 
-def evaluation_key(run: str, iou_type: str) -> str:
-    """The columns' key: ``"<run>"`` for boxes, ``"<run>.<iou_type>"`` otherwise."""
-    return run if iou_type == "bbox" else f"{run}.{iou_type}"
+def evaluation_key(run: str, iou_type: str, rules: str = "coco") -> str:
+    """The columns' key: ``"<run>"`` for boxes, ``"<run>.<iou_type>"`` otherwise, and
+    ``".lvis"`` after either by LVIS rules (so both evaluations' columns coexist)."""
+    key = run if iou_type == "bbox" else f"{run}.{iou_type}"
+    return key if rules == "coco" else f"{key}.{rules}"
 
 
-def column_prefix(run: str, iou_type: str) -> str:
-    return evaluation_key(run, iou_type) + "."
+def column_prefix(run: str, iou_type: str, rules: str = "coco") -> str:
+    return evaluation_key(run, iou_type, rules) + "."
 
 
-def evaluation_producer(run: str, iou_type: str) -> Producer:
-    return Producer("evaluation", evaluation_key(run, iou_type), (run,))
+def evaluation_producer(run: str, iou_type: str, rules: str = "coco") -> Producer:
+    return Producer("evaluation", evaluation_key(run, iou_type, rules), (run,))
 
 
 def attach_columns(ds: CocoData, run: str, evaluation: Evaluation) -> list[str]:
     """Attach the evaluation's per-image, per-class, per-detection and per-object
     results; returns the image column names."""
-    producer = evaluation_producer(run, evaluation.iou_type)
+    producer = evaluation_producer(run, evaluation.iou_type, evaluation.rules)
     images = evaluation.images
     image_rows = ds.image_rows(images["image_id"])
     names = ds.derived.attach(

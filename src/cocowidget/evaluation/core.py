@@ -6,6 +6,7 @@ score threshold, the confusion matrix and run comparisons never redo the matchin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,6 +27,27 @@ from cocowidget.evaluation.matching import greedy_match
 from cocowidget.evaluation.oks import keypoint_pair_oks
 from cocowidget.evaluation.params import EvalParams, IouType
 
+#: From the accumulated arrays to the stats (COCOeval's ``summarize``, or a protocol's).
+Summarizer = Callable[[Accumulated, EvalParams], FloatArray]
+
+
+@dataclass(frozen=True, eq=False)
+class RowRules:
+    """What an evaluation protocol decides per input row before the matching; ``None``
+    is COCOeval's rule. LVIS's (:mod:`~cocowidget.evaluation.lvis_rules`) leave
+    detections and objects out (``*_evaluated``), ignore ground truth by its own
+    ``ignore`` field and not as crowds (``gt_ignored``: the ground truth is then given
+    no crowds), and ignore unmatched detections of categories not exhaustively labelled
+    (``dt_ignored_unmatched``), as an area range ignores those outside it."""
+
+    gt_evaluated: BoolArray | None = None
+    dt_evaluated: BoolArray | None = None
+    gt_ignored: BoolArray | None = None
+    dt_ignored_unmatched: BoolArray | None = None
+
+
+COCO_ROWS = RowRules()
+
 
 @dataclass(frozen=True, eq=False)
 class Core:
@@ -42,6 +64,16 @@ class Core:
     npig: IntArray  # (A, K)
     accumulated: Accumulated
     stats: FloatArray
+    #: Ground truth ignored whatever the area range (crowds, or the protocol's rule).
+    gt_ignored: BoolArray  # (n_gt,)
+    #: Detections ignored when unmatched whatever the area range (none for COCOeval).
+    dt_ignored_unmatched: BoolArray  # (n_det,)
+    summarizer: Summarizer
+
+    def summarize(self, accumulated: Accumulated, params: EvalParams | None = None) -> FloatArray:
+        """The stats of other accumulated arrays (a part of the images) by this
+        evaluation's rules."""
+        return self.summarizer(accumulated, self.params if params is None else params)
 
     @property
     def gt_ids(self) -> IntArray:
@@ -165,12 +197,36 @@ def image_pair_ious(
     return ImagePairs(det=det, gt=truth, iou=iou)
 
 
-def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalParams) -> Core:
-    layout = build_layout(gt, dt, params)
+def coco_summarizer(iou_type: IouType) -> Summarizer:
+    return summarize_keypoints if iou_type == "keypoints" else summarize
+
+
+def run_core(
+    gt: GroundTruth,
+    dt: Detections,
+    iou_type: IouType,
+    params: EvalParams,
+    rules: RowRules = COCO_ROWS,
+    summarizer: Summarizer | None = None,
+) -> Core:
+    """Match and accumulate by COCOeval's rules, or with ``rules`` / ``summarizer`` a
+    protocol's that differ from them only per row and in the stats (LVIS's)."""
+    if rules.gt_ignored is not None:
+        gt = replace(gt, iscrowd=np.zeros(len(gt), dtype=bool))
+    layout = build_layout(gt, dt, params, rules.gt_evaluated, rules.dt_evaluated)
     pairs = image_pair_ious(gt, dt, layout, iou_type, params)
     area_ranges = params.area_array()
     crowd = gt.iscrowd[layout.gt_rows]
-    ignored = ignored_ground_truth(gt, layout.gt_rows, iou_type)
+    ignored = (
+        ignored_ground_truth(gt, layout.gt_rows, iou_type)
+        if rules.gt_ignored is None
+        else rules.gt_ignored[layout.gt_rows]
+    )
+    dt_ignored_unmatched = (
+        np.zeros(len(layout.dt_rows), dtype=bool)
+        if rules.dt_ignored_unmatched is None
+        else rules.dt_ignored_unmatched[layout.dt_rows]
+    )
     gt_ignore = gt_ignore_flags(ignored, gt.area[layout.gt_rows], area_ranges)
 
     same = layout.dt_category[pairs.det] == layout.gt_category[pairs.gt]
@@ -191,6 +247,7 @@ def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalPar
         gt_ids=gt.ids[layout.gt_rows],
         dt_area=dt.area[layout.dt_rows],
         area_ranges=area_ranges,
+        dt_ignored_unmatched=dt_ignored_unmatched,
     )
     n_categories = layout.n_categories
     npig = np.stack(
@@ -221,9 +278,8 @@ def run_core(gt: GroundTruth, dt: Detections, iou_type: IouType, params: EvalPar
         flags=flags,
         npig=npig,
         accumulated=accumulated,
-        stats=(
-            summarize_keypoints(accumulated, params)
-            if iou_type == "keypoints"
-            else summarize(accumulated, params)
-        ),
+        stats=(summarizer or coco_summarizer(iou_type))(accumulated, params),
+        gt_ignored=ignored,
+        dt_ignored_unmatched=dt_ignored_unmatched,
+        summarizer=summarizer or coco_summarizer(iou_type),
     )

@@ -158,7 +158,7 @@ def evaluate_dataset(
             dt = detections_from_dataset(
                 ds, run, with_masks=masks, without_masks=without, with_keypoints=keypoints
             )
-        _warn_without_masks(without)
+        warn_without_masks(without)
         if keypoints:
             _warn_without_keypoints(dt, run)
         stage("matching")
@@ -207,7 +207,7 @@ def _warn_without_keypoints(dt: Detections, run: str) -> None:
         )
 
 
-def _warn_without_masks(missing: list[str]) -> None:
+def warn_without_masks(missing: list[str]) -> None:
     """A mask evaluation of objects without masks is a box evaluation in disguise."""
     if missing:
         warn(

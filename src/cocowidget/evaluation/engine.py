@@ -93,11 +93,7 @@ def evaluate(
     if iou_threshold is None:
         thresholds = params.iou_array()
         iou_threshold = float(thresholds[np.argmin(np.abs(thresholds - 0.5))])
-    if np.any(gt.ids == 0):
-        warn(
-            "a ground-truth annotation has id 0: pycocotools, and so this evaluation, never "
-            "counts a detection matched to it as a true positive; renumber the ids"
-        )
+    warn_id_zero(gt)
     with paused_gc():
         core = run_core(gt, dt, iou_type, params)
     return Evaluation(
@@ -106,6 +102,15 @@ def evaluate(
         score_threshold=score_threshold,
         background_iou=background_iou,
     )
+
+
+def warn_id_zero(gt: GroundTruth) -> None:
+    if np.any(gt.ids == 0):
+        warn(
+            "a ground-truth annotation has id 0: pycocotools (and lvis), and so this "
+            "evaluation, never counts a detection matched to it as a true positive; "
+            "renumber the ids"
+        )
 
 
 def reject_params_with_options(options: dict[str, Any], iou_type: IouType = "bbox") -> None:

@@ -38,9 +38,14 @@ def match_flags(
     gt_ids: IntArray,
     dt_area: FloatArray,
     area_ranges: FloatArray,
+    dt_ignored_unmatched: BoolArray | None = None,
 ) -> MatchFlags:
+    """``dt_ignored_unmatched`` (per detection): ignored when unmatched in every range,
+    as outside one (LVIS: a category not exhaustively labelled in the image)."""
     lo, hi = area_ranges[:, :1], area_ranges[:, 1:]
     outside = (dt_area[None, :] < lo) | (dt_area[None, :] > hi)  # (A, n_det)
+    if dt_ignored_unmatched is not None:
+        outside |= dt_ignored_unmatched[None, :]
     return flags_outside(
         matched_gt=matched_gt, gt_ignore=gt_ignore, gt_ids=gt_ids, dt_outside=outside
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cocowidget.evaluation._arrays import IntArray, position_in_segment
+from cocowidget.evaluation._arrays import BoolArray, IntArray, position_in_segment
 from cocowidget.evaluation.inputs import Detections, GroundTruth
 from cocowidget.evaluation.params import EvalParams
 
@@ -80,17 +80,27 @@ def _category_order(params: EvalParams, category_ids: IntArray) -> IntArray:
     return np.argsort(np.argsort(first)).astype(np.int64)
 
 
-def build_layout(gt: GroundTruth, dt: Detections, params: EvalParams) -> Layout:
+def build_layout(
+    gt: GroundTruth,
+    dt: Detections,
+    params: EvalParams,
+    gt_evaluated: BoolArray | None = None,
+    dt_evaluated: BoolArray | None = None,
+) -> Layout:
+    """``gt_evaluated`` / ``dt_evaluated`` (per input row; ``None``: all) leave rows out
+    before anything else, as a protocol's own rules may (LVIS's)."""
     image_ids = params.selected_ids(gt.image_ids, params.image_ids)
     category_ids = params.selected_ids(gt.category_ids, params.category_ids)
     by_category = params.use_categories
 
     gt_image_all = positions(gt.image_id, image_ids)
     gt_category_all = positions(gt.category_id, category_ids)
-    gt_rows = np.flatnonzero((gt_image_all >= 0) & (gt_category_all >= 0))
+    gt_known = (gt_image_all >= 0) & (gt_category_all >= 0)
+    gt_rows = np.flatnonzero(gt_known if gt_evaluated is None else gt_known & gt_evaluated)
     dt_image_all = positions(dt.image_id, image_ids)
     dt_category_all = positions(dt.category_id, category_ids)
-    dt_rows = np.flatnonzero((dt_image_all >= 0) & (dt_category_all >= 0))
+    dt_known = (dt_image_all >= 0) & (dt_category_all >= 0)
+    dt_rows = np.flatnonzero(dt_known if dt_evaluated is None else dt_known & dt_evaluated)
     if not by_category:
         # One group per image; categories only order the objects (see the docstring).
         place = _category_order(params, category_ids)

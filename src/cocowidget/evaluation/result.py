@@ -112,6 +112,8 @@ class Evaluation:
     """
 
     origin: RunOrigin | None = None
+    #: The protocol's rules: ``"coco"`` (COCOeval's), or ``"lvis"`` (a subclass's).
+    rules: str = "coco"
 
     def __init__(
         self,

@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cocowidget.evaluation._arrays import BoolArray, FloatArray
-from cocowidget.evaluation.accumulate import Accumulated, accumulate, summarize, summarize_keypoints
-from cocowidget.evaluation.core import Core, ignored_ground_truth
+from cocowidget.evaluation.accumulate import Accumulated, accumulate
+from cocowidget.evaluation.core import Core
 from cocowidget.evaluation.flags import MatchFlags, flags_outside
 from cocowidget.evaluation.matching import greedy_match
 from cocowidget.evaluation.operating_point import Counts, MatchRecord
@@ -32,10 +32,7 @@ from cocowidget.evaluation.params import EvalParams
 def image_part_stats(core: Core, in_part: BoolArray) -> FloatArray:
     """``COCOeval.stats`` with ``imgIds`` = the images where ``in_part`` (aligned with the
     layout's images) holds."""
-    accumulated = _image_part(core, in_part, core.params)
-    if core.iou_type == "keypoints":
-        return summarize_keypoints(accumulated, core.params)
-    return summarize(accumulated, core.params)
+    return core.summarize(_image_part(core, in_part, core.params))
 
 
 def image_part_ap(core: Core, in_part: BoolArray) -> tuple[float, float]:
@@ -124,8 +121,7 @@ def binned_objects(
     ``gt_values`` / ``dt_values`` follow the layout's ground truth / detections."""
     layout, pairs, params = core.layout, core.pairs, core.params
     crowd = core.gt_crowd
-    ignored = ignored_ground_truth(core.gt, layout.gt_rows, core.iou_type)
-    gt_ignore = ignored[None, :] | ~_inside(gt_values, ranges)
+    gt_ignore = core.gt_ignored[None, :] | ~_inside(gt_values, ranges)
     same = core.same_category_pairs
     matched_gt = greedy_match(
         det_group=layout.dt_group,
@@ -142,7 +138,7 @@ def binned_objects(
         matched_gt=matched_gt,
         gt_ignore=gt_ignore,
         gt_ids=core.gt_ids,
-        dt_outside=~_inside(dt_values, ranges),
+        dt_outside=~_inside(dt_values, ranges) | core.dt_ignored_unmatched[None, :],
     )
     npig = np.stack(
         [

@@ -45,6 +45,8 @@ def stat_rows(evaluation: Evaluation) -> tuple[list[Stat], list[Stat]]:
     ious = f"IoU {first:.2f}:{last:.2f}"
     if evaluation.iou_type == "keypoints":
         return _keypoint_rows(values, f"OKS {first:.2f}:{last:.2f}")
+    if evaluation.rules == "lvis":
+        return _lvis_rows(values, ious, params.max_detections[-1])
     most = params.max_detections[-1]
     dets = [params.max_detections[min(m, len(params.max_detections) - 1)] for m in range(3)]
     precision = [
@@ -62,6 +64,30 @@ def stat_rows(evaluation: Evaluation) -> tuple[list[Stat], list[Stat]]:
         Stat("small", f"{ious}, area < 32², {most} detections", values[9]),
         Stat("medium", f"{ious}, 32² < area < 96², {most} detections", values[10]),
         Stat("large", f"{ious}, area > 96², {most} detections", values[11]),
+    ]
+    return precision, recall
+
+
+def _lvis_rows(values: list[float], ious: str, most: int) -> tuple[list[Stat], list[Stat]]:
+    """``LVISEval.get_results()``: AP (all, 50, 75, by size, by frequency) and AR."""
+    sizes = (("small", "area < 32²"), ("medium", "32² < area < 96²"), ("large", "area > 96²"))
+    groups = (("rare", "rare"), ("common", "common"), ("frequent", "frequent"))
+    precision = [
+        Stat("AP", f"{ious}, all sizes and classes", values[0]),
+        Stat("AP50", "IoU 0.50, all sizes and classes", values[1]),
+        Stat("AP75", "IoU 0.75, all sizes and classes", values[2]),
+        *(Stat(label, f"{ious}, {area}", values[3 + i]) for i, (label, area) in enumerate(sizes)),
+        *(
+            Stat(label, f"{ious}, the {group} classes (LVIS frequency)", values[6 + i])
+            for i, (label, group) in enumerate(groups)
+        ),
+    ]
+    recall = [
+        Stat(f"AR{most}", f"{ious}, {most} detections per image", values[9]),
+        *(
+            Stat(label, f"{ious}, {area}, {most} detections", values[10 + i])
+            for i, (label, area) in enumerate(sizes)
+        ),
     ]
     return precision, recall
 

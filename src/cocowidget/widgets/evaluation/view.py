@@ -262,7 +262,8 @@ class EvaluationView(Described, widgets.VBox):  # type: ignore[misc]
         picked = self.selected_class
         return evaluation_snapshot(
             run=self.run,
-            iou_type=self.evaluation.iou_type,
+            iou_type=self.evaluation.iou_type
+            + ("" if self.evaluation.rules == "coco" else f", {self.evaluation.rules} rules"),
             stats=self.evaluation.stats.tolist(),
             picked=None if picked is None else self._labels.get(picked, str(picked)),
             image_filter=self.image_filter,
@@ -505,4 +506,4 @@ def _column() -> widgets.Layout:
 
 
 def _ap_column(run: str | None, evaluation: Evaluation) -> str:
-    return "" if run is None else column_prefix(run, evaluation.iou_type) + "ap"
+    return "" if run is None else column_prefix(run, evaluation.iou_type, evaluation.rules) + "ap"
