@@ -78,7 +78,7 @@ def compare_datasets(
     _require_scipy()
     if len(names) != 2 or not all(isinstance(n, str) and n.strip() for n in names):
         raise ValueError(f"names are two non-empty texts, not {names!r}")
-    rows = [_distance(a, b, metric, kind) for metric, kind in _metrics(a, b, columns)]
+    rows = [_distance(a, b, metric, kind, names) for metric, kind in _metrics(a, b, columns)]
     rows.sort(key=lambda row: -row["ks"] if np.isfinite(row["ks"]) else np.inf)
     return DatasetComparison(a, b, (names[0], names[1]), _table(rows), _classes(a, b))
 
@@ -106,7 +106,9 @@ def _metrics(a: CocoData, b: CocoData, columns: Sequence[str] | None) -> list[tu
     return found
 
 
-def _distance(a: CocoData, b: CocoData, metric: str, kind: Kind) -> dict[str, Any]:
+def _distance(
+    a: CocoData, b: CocoData, metric: str, kind: Kind, names: tuple[str, str]
+) -> dict[str, Any]:
     from scipy.stats import ks_2samp, wasserstein_distance
 
     sides = []
@@ -120,7 +122,7 @@ def _distance(a: CocoData, b: CocoData, metric: str, kind: Kind) -> dict[str, An
         row[f"n_{key}"] = len(values)
         row[f"mean_{key}"] = float(values.mean()) if len(values) else np.nan
         row[f"median_{key}"] = float(np.median(values)) if len(values) else np.nan
-    note = _note(metric, sides, finite)
+    note = _note(metric, sides, finite, names)
     if note:
         row |= {"ks": np.nan, "ks_pvalue": np.nan, "wasserstein": np.nan}
         row |= {"wasserstein_scaled": np.nan, "note": note}
@@ -138,8 +140,10 @@ def _distance(a: CocoData, b: CocoData, metric: str, kind: Kind) -> dict[str, An
     return row
 
 
-def _note(metric: str, sides: list[np.ndarray | None], finite: list[np.ndarray]) -> str:
-    for name, values, kept in zip("ab", sides, finite, strict=True):
+def _note(
+    metric: str, sides: list[np.ndarray | None], finite: list[np.ndarray], names: tuple[str, str]
+) -> str:
+    for name, values, kept in zip(names, sides, finite, strict=True):
         if values is None:
             return f"{name} has no column {metric!r}"
         if not len(kept):

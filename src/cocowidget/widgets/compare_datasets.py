@@ -19,7 +19,8 @@ from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.analysis.dataset_comparison import DatasetComparison, Kind
 from cocowidget.analysis.dataset_comparison import compare_datasets as compare
 from cocowidget.views.binning import choose_bins
-from cocowidget.widgets.charts.bars import LayeredBars, figure, scroll_frame
+from cocowidget.widgets.charts.bars import LayeredBars, close_tree, figure, scroll_frame
+from cocowidget.widgets.charts.histogram import x_ticks
 from cocowidget.widgets.charts.style import BRUSH_COLOR, CATEGORY_ROW_PX, MARGIN
 from cocowidget.widgets.grid import CocoGrid
 from cocowidget.widgets.insight.importance_chart import MetricKey, metric_label
@@ -250,34 +251,16 @@ class _OverlaidHistogram:
 
     def __init__(self, names: tuple[str, str], *, on_interval: Any) -> None:
         self._on_interval = on_interval
+        self._names = names
         self._syncing = False
-        self._x = bq.LinearScale()
-        self._log_x = bq.LogScale()
         self._y = bq.LinearScale(min=0.0)
         self.title = widgets.Label("")
         self.title.add_class("cw-chart-title")
-        self.bars = [
-            bq.Bars(
-                scales={"x": self._x, "y": self._y},
-                colors=[color],
-                opacities=[0.55],
-                stroke_width=0,
-                padding=0.05,
-                align="center",
-                labels=[name],
-                display_legend=False,
-            )
-            for name, color in zip(names, SIDE_COLORS, strict=True)
-        ]
-        self.selector = bq.interacts.BrushIntervalSelector(
-            scale=self._x, marks=[], color=BRUSH_COLOR
-        )
-        self.selector.observe(self._on_brushing, "brushing")
-        self._axis = bq.Axis(scale=self._x, label="")
+        self.bars: list[bq.Bars] = []
+        self.selector = bq.interacts.BrushIntervalSelector(scale=bq.LinearScale(), marks=[])
         self.figure = figure(
-            self.bars,
-            [self._axis, bq.Axis(scale=self._y, side="left", label="share", tick_format=".0%")],
-            interaction=self.selector,
+            [],
+            [],
             fig_margin={**MARGIN, "left": 56},
             layout=widgets.Layout(width="100%", height="240px"),
         )
@@ -288,28 +271,42 @@ class _OverlaidHistogram:
         self.widget.add_class("cw-compare-histogram")
 
     def update(self, label: str, a: np.ndarray, b: np.ndarray) -> None:
-        pooled = np.concatenate([a, b])
-        bins = choose_bins(pooled)
-        scale = self._log_x if bins.scale == "log" else self._x
-        scale.min, scale.max = float(bins.edges[0]), float(bins.edges[-1])
+        """Draw a metric afresh: bqplot marks and brushes keep the scale they were made
+        with, and a metric may need a log one where the last had a linear one."""
+        bins = choose_bins(np.concatenate([a, b]))
+        x: Any = bq.LogScale() if bins.scale == "log" else bq.LinearScale()
+        x.min, x.max = float(bins.edges[0]), float(bins.edges[-1])
         shares = []
         for values in (a, b):
             counts = np.bincount(bins.index(values), minlength=bins.count + 1)[: bins.count]
             shares.append(counts / max(counts.sum(), 1))
-        self._syncing = True
-        try:
-            for bars, share in zip(self.bars, shares, strict=True):
-                with bars.hold_sync():
-                    bars.scales = {"x": scale, "y": self._y}
-                    bars.x, bars.y = bins.centers, share
-            self.selector.scale = scale
-            self.selector.selected = None
-            self._axis.scale = scale
-            self._y.max = float(max(s.max() for s in shares) * 1.1 or 1.0)
-        finally:
-            self._syncing = False
+        self._y.max = float(max(s.max() for s in shares) * 1.1 or 1.0)
+        old = [*self.bars, self.selector, *self.figure.axes]
+        self.bars = [
+            bq.Bars(
+                x=bins.centers,
+                y=share,
+                scales={"x": x, "y": self._y},
+                colors=[color],
+                opacities=[0.55],
+                stroke_width=0,
+                padding=0.05,
+                align="center",
+            )
+            for share, color in zip(shares, SIDE_COLORS, strict=True)
+        ]
+        self.selector = bq.interacts.BrushIntervalSelector(scale=x, marks=[], color=BRUSH_COLOR)
+        self.selector.observe(self._on_brushing, "brushing")
+        with self.figure.hold_sync():
+            self.figure.marks = self.bars
+            self.figure.axes = [
+                bq.Axis(scale=x, label=label, **x_ticks(bins)),
+                bq.Axis(scale=self._y, side="left", label="share", tick_format=".0%"),
+            ]
+            self.figure.interaction = self.selector
+        for widget in old:
+            close_tree(widget)
         self.title.value = f"{label}: distributions"
-        self._axis.label = label
 
     def show_interval(self, interval: tuple[float, float] | None) -> None:
         self._syncing = True
@@ -334,7 +331,8 @@ def _class_chart(comparison: DatasetComparison, names: tuple[str, str]) -> widge
     bottom_up = list(range(len(table)))[::-1]  # largest difference at the top
     labels = [str(table["name"][i]) for i in bottom_up]
     scale = bq.OrdinalScale(domain=labels)
-    shares = bq.LinearScale(min=0.0)
+    highest = max(float(table["share_a"].max()), float(table["share_b"].max())) if labels else 1.0
+    shares = bq.LinearScale(min=0.0, max=highest * 1.05 or 1.0)
     bars = bq.Bars(
         x=labels,
         y=np.array([table["share_a"][bottom_up], table["share_b"][bottom_up]]),

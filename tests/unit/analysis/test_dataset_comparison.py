@@ -53,7 +53,7 @@ def test_distances_are_scipys_on_the_finite_values(
     assert (np.diff(ks) <= 0).all()  # largest first
     # Unmeasured pixel statistics are noted, not compared; no run or id columns.
     brightness = rows[("brightness", "image")]
-    assert table["note"][brightness] == "a has no finite values"
+    assert table["note"][brightness] == "train has no finite values"
     assert not {"id", "image_id", "category_id"} & set(table["metric"].tolist())
 
 

@@ -82,7 +82,7 @@ class HistogramChart:
             label=description.label,
             label_offset="32px",  # clear of the tick labels
             grid_lines="none",
-            **_x_ticks(bins),
+            **x_ticks(bins),
         )
         self._y_scale = y_scale
         self._y_axis = bq.Axis(
@@ -162,7 +162,7 @@ class HistogramChart:
             with bars.hold_sync():  # x and y of one length in one message
                 bars.x, bars.y = bins.centers, zeros
         with self._x_axis.hold_sync():
-            for name, value in _x_ticks(bins).items():
+            for name, value in x_ticks(bins).items():
                 setattr(self._x_axis, name, value)
         with self.readout.hold_sync():
             self.readout.labels = bin_labels(bins, self.description.unit)
@@ -246,6 +246,7 @@ def count_ticks(highest: int) -> list[int]:
     return [int(v) for v in ticks.values]
 
 
-def _x_ticks(bins: Bins) -> dict[str, Any]:
+def x_ticks(bins: Bins) -> dict[str, Any]:
+    """Tick values and format of a value axis over ``bins`` (few, readable, log or not)."""
     ticks = axis_ticks(bins)
     return {"tick_values": ticks.values, "tick_format": ticks.format}
