@@ -130,3 +130,15 @@ def test_without_the_extra_the_error_names_it(ev: Evaluation, monkeypatch: Any) 
     monkeypatch.setitem(sys.modules, "sklearn.ensemble", None)
     with pytest.raises(ImportError, match=r"cocowidget\[insight\]"):
         ev.metric_importance()
+
+
+def test_the_auc_is_sklearns_ties_included() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from cocowidget.evaluation.metric_importance import _auc
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        labels = rng.integers(0, 2, 300)
+        scores = np.round(rng.random(300), 1)  # many ties
+        assert _auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
