@@ -153,11 +153,11 @@ def label_outcomes(
     if masks is not None:
         for label in range(count):
             mask = masks[label]
-            ys, xs = _extent(mask)
-            if ys is None or xs is None:
-                pixels[label] = unlabelled[label] = 0.0
-                continue
-            pixels[label], unlabelled[label] = _outside_boxes(mask, ys, xs, boxes[labels == label])
+            # Whole-mask work is one count; the rest looks only inside the label's boxes.
+            pixels[label] = np.count_nonzero(mask)
+            mine = boxes[labels == label]
+            inside = _inside_boxes(mask, mine) if pixels[label] and len(mine) else 0
+            unlabelled[label] = pixels[label] - inside
             if has_segmentation[label] and np.isfinite(primary[label]).all():
                 ratio[label] = _box_mask_ratio(mask, primary[label])
     return LabelOutcomes(primary, copies, pixels, unlabelled, ratio)
@@ -174,26 +174,29 @@ def _extent(mask: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | tuple
 def _pixel_range(start: float, size: float, grow: float, limit: int) -> tuple[int, int]:
     low = int(np.floor(start - grow))
     high = int(np.ceil(start + size + grow))
-    return max(low, 0), min(high, limit)
+    return min(max(low, 0), limit), max(min(high, limit), 0)
 
 
-def _outside_boxes(
-    mask: np.ndarray, ys: tuple[int, int], xs: tuple[int, int], boxes: np.ndarray
-) -> tuple[float, float]:
-    """The mask's pixels, and how many of them lie outside every one of ``boxes``."""
-    window = mask[ys[0] : ys[1], xs[0] : xs[1]] != 0
-    covered = np.zeros_like(window)
+def _inside_boxes(mask: np.ndarray, boxes: np.ndarray) -> int:
+    """How many of the mask's pixels lie in one of ``boxes`` (each grown by a pixel)."""
     height, width = mask.shape
-    for x, y, w, h in boxes:
-        if not np.isfinite((x, y, w, h)).all():
-            continue
-        y0, y1 = _pixel_range(y, h, 1.0, height)
-        x0, x1 = _pixel_range(x, w, 1.0, width)
-        covered[
-            max(y0 - ys[0], 0) : max(y1 - ys[0], 0), max(x0 - xs[0], 0) : max(x1 - xs[0], 0)
-        ] = True
-    total = int(np.count_nonzero(window))
-    return float(total), float(np.count_nonzero(window & ~covered))
+    ranges = [
+        (*_pixel_range(y, h, 1.0, height), *_pixel_range(x, w, 1.0, width))
+        for x, y, w, h in boxes
+        if np.isfinite((x, y, w, h)).all()
+    ]
+    if not ranges:
+        return 0
+    if len(ranges) == 1:
+        y0, y1, x0, x1 = ranges[0]
+        return int(np.count_nonzero(mask[y0:y1, x0:x1]))
+    # Copies may overlap: count the union, over the region they span.
+    top, bottom = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    left, right = min(r[2] for r in ranges), max(r[3] for r in ranges)
+    covered = np.zeros((bottom - top, right - left), dtype=bool)
+    for y0, y1, x0, x1 in ranges:
+        covered[y0 - top : y1 - top, x0 - left : x1 - left] = True
+    return int(np.count_nonzero(mask[top:bottom, left:right].astype(bool) & covered))
 
 
 def _box_mask_ratio(mask: np.ndarray, box: np.ndarray) -> float:
