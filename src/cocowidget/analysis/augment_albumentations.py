@@ -132,6 +132,8 @@ class Session:
         processor.__class__ = RecordingBboxProcessor
         self.user_fields = list(processor.params.label_fields or [])
         processor.params.label_fields = [*self.user_fields, INDEX_FIELD]
+        # A strict Compose refuses keys it was not built with.
+        self.compose._available_keys.add(INDEX_FIELD)
         self.processor: RecordingBboxProcessor = processor
         keypoints = self.compose.processors.get("keypoints")
         self.keypoint_fields = list(keypoints.params.label_fields or []) if keypoints else None

@@ -98,9 +98,9 @@ class CallableRunner:
         count = len(job.boxes)
         given = np.arange(count, dtype=np.int64)
         keywords = {"rng": np.random.default_rng(job.seeds[draw])} if self.takes_rng else {}
-        result = self.transform(
-            image.copy(), job.boxes.copy(), given.copy(), list(masks), **keywords
-        )
+        # Copies: a transform that works in place must not change the next draw's input.
+        inputs = (image.copy(), job.boxes.copy(), given.copy(), [m.copy() for m in masks])
+        result = self.transform(*inputs, **keywords)
         if not isinstance(result, tuple | list) or len(result) != 4:
             raise WrongOutputError(
                 f"returned {_described(result)}; a transform returns a tuple "

@@ -336,6 +336,20 @@ def test_worker_processes_give_the_same_result(ds: cw.CocoDataset) -> None:
     assert np.array_equal(there.labels["status"], here.labels["status"])
 
 
+def test_strict_composes_and_keypoint_params(ds: cw.CocoDataset) -> None:
+    ids = ds.images["id"][:2]
+    params = A.BboxParams(format="coco", label_fields=["category"])
+    strict = A.Compose([A.HorizontalFlip(p=1.0)], bbox_params=params, strict=True)
+    assert len(cw.check_augmentations(ds, strict, images=ids).problems) == 0
+    with_keypoints = A.Compose(
+        [A.HorizontalFlip(p=1.0)],
+        bbox_params=params,
+        keypoint_params=A.KeypointParams(format="xy", label_fields=["joint"]),
+    )
+    result = cw.check_augmentations(ds, with_keypoints, images=ids)
+    assert len(result.problems) == 0 and set(result.labels["status"]) == {"kept"}
+
+
 def test_wrong_albumentations_objects(ds: cw.CocoDataset) -> None:
     with pytest.raises(TypeError, match="single Albumentations transform"):
         cw.check_augmentations(ds, A.HorizontalFlip())
