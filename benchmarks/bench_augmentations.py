@@ -25,16 +25,18 @@ import argparse
 import copy
 import functools
 import statistics
+import sys
 import time
 from concurrent.futures import Executor
+from pathlib import Path
 from typing import Any
 
 import albumentations as A  # noqa: N812 (its documented name)
 import numpy as np
 
 import cocowidget as cw
-from cocowidget.analysis.augment_run import ImageJob, _decode, job_masks
-from cocowidget.analysis.augmentations import BATCH, _jobs
+from cocowidget.analysis.augment_run import ImageJob, decode_rgb, job_masks
+from cocowidget.analysis.augmentations import BATCH, image_jobs
 from cocowidget.datasets import default_demo_dir, generate_demo
 from cocowidget.media.executors import process_executor, thread_executor
 from cocowidget.progress import run_in_parallel, set_enabled
@@ -53,7 +55,7 @@ def alone_batch(transform: Any, jobs: list[ImageJob]) -> list[int]:
     kept = []
     for job in jobs:
         try:
-            image = _decode(job)
+            image = decode_rgb(job)
         except Exception:  # as a loader would, skip an unreadable file
             kept.append(-1)
             continue
@@ -73,7 +75,7 @@ def alone_batch(transform: Any, jobs: list[ImageJob]) -> list[int]:
 
 def run_alone(ds: Any, transform: Any, executor: Executor, draws: int) -> float:
     started = time.perf_counter()
-    jobs = _jobs(ds, np.arange(len(ds.images)), draws, 0)
+    jobs = image_jobs(ds, np.arange(len(ds.images)), draws, 0)
     run_in_parallel(functools.partial(alone_batch, transform), jobs, executor, "alone", batch=BATCH)
     return time.perf_counter() - started
 
@@ -128,4 +130,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Worker processes never import __main__: run the module under its own name, so
+    # they find alone_batch by it.
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_augmentations import main as module_main
+
+    module_main()

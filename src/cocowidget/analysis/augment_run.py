@@ -213,7 +213,7 @@ def run_batch(
 
 def _run_image(session: Any, job: ImageJob) -> list[DrawOutcome]:
     try:
-        image = _decode(job)
+        image = decode_rgb(job)
         masks = job_masks(job)
     except Exception as error:  # an unreadable image is one problem
         message = f"image {job.image_id}: {error}"
@@ -262,7 +262,9 @@ def _failed(
     )
 
 
-def _decode(job: ImageJob) -> np.ndarray:
+def decode_rgb(job: ImageJob) -> np.ndarray:
+    """The job's image as an (H, W, 3) uint8 RGB array, EXIF orientation applied; an
+    error if it is not the size the dataset says."""
     from cocowidget.media.decode import decode_image, open_image_file
 
     if job.path is None:

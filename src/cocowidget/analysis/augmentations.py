@@ -67,8 +67,12 @@ class AugmentationCheck:
 
     - ``labels``: one row per annotation per draw: ``image_id``, ``annotation_id``,
       ``category_id``, ``draw``, ``status`` (:data:`STATUSES`: kept, clipped, dropped, or
-      failed where the draw raised), ``drop_reason``, ``bbox_before`` / ``bbox_after``
-      (the primary box returned: the largest of the label's), ``area_before`` /
+      failed where the draw raised; clipped: Albumentations' filter cut the box at the
+      frame, or for a callable, which says nothing of clipping, the box touches the
+      output's frame and did not touch the input's), ``drop_reason`` (the first of
+      Albumentations' filter tests failed, "removed by a transform", or "not returned"),
+      ``bbox_before`` / ``bbox_after`` (the primary box returned: the largest of the
+      label's, the first of equals; ``boxes`` has them all), ``area_before`` /
       ``area_after``, ``visible_fraction`` (the share of the box Albumentations' filter
       saw in the frame, multiplied over its passes; NaN for a callable),
       ``small_before``, ``shrunk`` (shorter side under ``min_size`` px after),
@@ -248,7 +252,7 @@ def check_augmentations(
         raise ValueError(f"min_size must be a non-negative number of pixels, not {min_size!r}")
     runner = _runner(transform)
     rows = _image_rows(ds, images)
-    jobs = _jobs(ds, rows, int(draws), int(seed))
+    jobs = image_jobs(ds, rows, int(draws), int(seed))
     own = executor is None
     pool = default_executor() if executor is None else executor
     if _uses_processes(pool):
@@ -301,7 +305,9 @@ def _image_rows(ds: CocoData, images: npt.ArrayLike | None) -> np.ndarray:
     return np.asarray(rows, dtype=np.int64)
 
 
-def _jobs(ds: CocoData, rows: np.ndarray, draws: int, seed: int) -> list[ImageJob]:
+def image_jobs(ds: CocoData, rows: np.ndarray, draws: int, seed: int) -> list[ImageJob]:
+    """What the workers need of the images at ``rows``: path, size, boxes, classes,
+    segmentations and each draw's seed."""
     table = ds.annotations
     image_ids = ds.images["id"][rows]
     # One bulk pass over the segmentations pays off beyond a small part of the dataset.
