@@ -78,8 +78,10 @@ def _empty(name: str) -> np.ndarray:
         return np.zeros((0, 4))
     if name == "drop_reason":
         return np.zeros(0, dtype=object)
-    if name == "failed":
+    if name in ("failed", "touched_before"):
         return np.zeros(0, dtype=bool)
+    if name in ("image_id", "annotation_id", "category_id", "draw"):
+        return np.zeros(0, dtype=np.int64)
     return np.zeros(0)
 
 

@@ -154,6 +154,11 @@ def test_small_objects_after_resize_and_pad(ds: cw.CocoDataset) -> None:
     }
     assert got == expected
     assert small["labels"].sum() == len(ds.annotations)
+    summary = result.summary()
+    for status in ("kept", "clipped", "dropped", "failed"):
+        assert summary[status].sum() == (result.labels["status"] == status).sum()
+    assert summary["labels"].sum() == len(ds.annotations)
+    assert summary["images_lost"].sum() == result.images["classes_lost"].sum()
     assert len(result.sizes_before) == len(ds.annotations)
     assert len(result.sizes_after) == int(
         np.isin(result.labels["status"], ("kept", "clipped")).sum()
@@ -365,6 +370,8 @@ def test_wrong_albumentations_objects(ds: cw.CocoDataset) -> None:
         cw.check_augmentations(ds, shrink, images=[10**9])
     with pytest.raises(ValueError, match="draws"):
         cw.check_augmentations(ds, shrink, draws=0)
+    with pytest.raises(TypeError, match="did you mean 'draws'"):
+        cw.check_augmentations(ds, shrink, draw=2)  # type: ignore[call-arg]
 
 
 def test_without_albumentations_the_extra_is_named(
@@ -394,3 +401,19 @@ def test_the_package_does_not_import_albumentations() -> None:
         "assert 'albumentations' not in sys.modules, 'imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_no_images_and_images_without_labels(ds: cw.CocoDataset, tmp_path: Path) -> None:
+    nothing = cw.check_augmentations(ds, shrink, images=[])
+    assert len(nothing.labels) == len(nothing.images) == len(nothing.boxes) == 0
+    assert nothing.summary()["labels"].sum() == 0
+    Image.fromarray(np.zeros((40, 50, 3), dtype=np.uint8)).save(tmp_path / "e.png")
+    coco = {
+        "images": [{"id": 3, "file_name": "e.png", "width": 50, "height": 40}],
+        "annotations": [],
+        "categories": [{"id": 1, "name": "thing"}],
+    }
+    empty = cw.CocoDataset.from_coco(coco, image_dir=tmp_path)
+    result = cw.check_augmentations(empty, compose(A.LongestMaxSize(100)))
+    assert result.images.row(0)["labels"] == 0 and result.images.row(0)["width_after"] == 100
+    assert len(result.problems) == 0
