@@ -13,6 +13,7 @@ copy; the box's area against the mask's tight box: the rotation problem).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,14 +152,17 @@ def label_outcomes(
     unlabelled = np.full(count, np.nan)
     ratio = np.full(count, np.nan)
     if masks is not None:
+        returned = np.isfinite(primary).all(axis=1)
         for label in range(count):
             mask = masks[label]
             # Whole-mask work is one count; the rest looks only inside the label's boxes.
             pixels[label] = np.count_nonzero(mask)
-            mine = boxes[labels == label]
-            inside = _inside_boxes(mask, mine) if pixels[label] and len(mine) else 0
-            unlabelled[label] = pixels[label] - inside
-            if has_segmentation[label] and np.isfinite(primary[label]).all():
+            if not pixels[label] or not returned[label]:
+                unlabelled[label] = pixels[label]
+                continue
+            mine = boxes[labels == label] if copies[label] else primary[label : label + 1]
+            unlabelled[label] = pixels[label] - _inside_boxes(mask, mine)
+            if has_segmentation[label]:
                 ratio[label] = _box_mask_ratio(mask, primary[label])
     return LabelOutcomes(primary, copies, pixels, unlabelled, ratio)
 
@@ -172,8 +176,8 @@ def _extent(mask: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | tuple
 
 
 def _pixel_range(start: float, size: float, grow: float, limit: int) -> tuple[int, int]:
-    low = int(np.floor(start - grow))
-    high = int(np.ceil(start + size + grow))
+    low = math.floor(start - grow)
+    high = math.ceil(start + size + grow)
     return min(max(low, 0), limit), max(min(high, limit), 0)
 
 
@@ -182,8 +186,8 @@ def _inside_boxes(mask: np.ndarray, boxes: np.ndarray) -> int:
     height, width = mask.shape
     ranges = [
         (*_pixel_range(y, h, 1.0, height), *_pixel_range(x, w, 1.0, width))
-        for x, y, w, h in boxes
-        if np.isfinite((x, y, w, h)).all()
+        for x, y, w, h in boxes.tolist()
+        if math.isfinite(x + y + w + h)
     ]
     if not ranges:
         return 0
@@ -202,7 +206,7 @@ def _inside_boxes(mask: np.ndarray, boxes: np.ndarray) -> int:
 def _box_mask_ratio(mask: np.ndarray, box: np.ndarray) -> float:
     """``box``'s area over the tight box of the mask's pixels inside ``box`` (the pixels
     it touches): a mirrored copy beside it, touching it at the frame's edge, stays out."""
-    x, y, w, h = (float(v) for v in box)
+    x, y, w, h = box.tolist()
     height, width = mask.shape
     y0, y1 = _pixel_range(y, h, 0.0, height)
     x0, x1 = _pixel_range(x, w, 0.0, width)
