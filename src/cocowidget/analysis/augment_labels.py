@@ -206,7 +206,7 @@ def _inside_boxes(mask: np.ndarray, boxes: np.ndarray) -> int:
 def _box_mask_ratio(mask: np.ndarray, box: np.ndarray) -> float:
     """``box``'s area over the tight box of the mask's pixels inside ``box`` (the pixels
     it touches): a mirrored copy beside it, touching it at the frame's edge, stays out."""
-    x, y, w, h = box.tolist()
+    x, y, w, h = (float(v) for v in box.tolist())
     height, width = mask.shape
     y0, y1 = _pixel_range(y, h, 0.0, height)
     x0, x1 = _pixel_range(x, w, 0.0, width)
