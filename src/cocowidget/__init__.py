@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cocowidget import datasets
+    from cocowidget.analysis.augmentations import AugmentationCheck, check_augmentations
     from cocowidget.data.problems import CocoFormatError
     from cocowidget.data.table import Table
     from cocowidget.dataset import CocoDataset
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _WHERE = {
+    "AugmentationCheck": "cocowidget.analysis.augmentations",
+    "check_augmentations": "cocowidget.analysis.augmentations",
     "CocoDataset": "cocowidget.dataset",
     "CocoFormatError": "cocowidget.data.problems",
     "Table": "cocowidget.data.table",
@@ -40,6 +43,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "AugmentationCheck",
     "CocoDataset",
     "CocoExplorer",
     "CocoFormatError",
@@ -51,6 +55,7 @@ __all__ = [
     "ObjectGrid",
     "Table",
     "__version__",
+    "check_augmentations",
     "compare_columns",
     "compare_datasets",
     "datasets",
