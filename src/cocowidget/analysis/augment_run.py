@@ -76,6 +76,9 @@ class DrawOutcome:
     problem: str = ""  # "" | "image" | "raised" | "wrong output"
     message: str = ""
     traceback: str = ""
+    # Kept only for a preview (run_previews): the output image and masks, per input label.
+    image: np.ndarray | None = None
+    masks: np.ndarray | None = None
 
 
 class CallableRunner:
@@ -211,7 +214,22 @@ def run_batch(
     return [_run_image(session, job) for job in jobs]
 
 
-def _run_image(session: Any, job: ImageJob) -> list[DrawOutcome]:
+def run_previews(
+    runner: CallableRunner | AlbumentationsRunner, jobs: list[ImageJob]
+) -> tuple[list[np.ndarray | None], list[list[DrawOutcome]]]:
+    """As :func:`run_batch`, keeping what a preview draws: each input image (None if it
+    could not be read) and each draw's output image and masks."""
+    session = runner.session()
+    originals: list[np.ndarray | None] = []
+    for job in jobs:
+        try:
+            originals.append(decode_rgb(job))
+        except Exception:  # the outcomes say what went wrong
+            originals.append(None)
+    return originals, [_run_image(session, job, keep_pixels=True) for job in jobs]
+
+
+def _run_image(session: Any, job: ImageJob, keep_pixels: bool = False) -> list[DrawOutcome]:
     try:
         image = decode_rgb(job)
         masks = job_masks(job)
@@ -234,9 +252,12 @@ def _run_image(session: Any, job: ImageJob) -> list[DrawOutcome]:
             continue
         measured = label_outcomes(boxes, labels, len(job.boxes), out_masks, has_segmentation)
         size = (int(out_image.shape[0]), int(out_image.shape[1]))
-        outcomes.append(
-            DrawOutcome(job.image_id, draw, job.seeds[draw], size, boxes, labels, steps, measured)
+        outcome = DrawOutcome(
+            job.image_id, draw, job.seeds[draw], size, boxes, labels, steps, measured
         )
+        if keep_pixels:
+            outcome.image, outcome.masks = out_image, out_masks
+        outcomes.append(outcome)
     return outcomes
 
 

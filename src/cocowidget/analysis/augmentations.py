@@ -114,7 +114,8 @@ class AugmentationCheck:
             f"{counts}; {len(self.problems)} problems)"
         )
 
-    def _names(self, category_ids: np.ndarray) -> np.ndarray:
+    def category_names(self, category_ids: np.ndarray) -> np.ndarray:
+        """The class name of each category id (empty text for an unknown one)."""
         names = dict(
             zip(self._categories["id"].tolist(), self._categories["name"].tolist(), strict=True)
         )
@@ -139,7 +140,7 @@ class AugmentationCheck:
         return Table(
             {
                 "category_id": ids,
-                "name": self._names(ids),
+                "name": self.category_names(ids),
                 "labels": count(np.ones(len(labels), dtype=bool)),
                 **{name: count(status == name) for name in STATUSES},
                 "small_before": count(labels["small_before"]),
@@ -179,7 +180,7 @@ class AugmentationCheck:
         return Table(
             {
                 "category_id": ids,
-                "name": self._names(ids),
+                "name": self.category_names(ids),
                 "labels": count(ran),
                 "small_before": count(before),
                 "kept": count(kept),
@@ -263,16 +264,7 @@ def check_augmentations(
     finally:
         if own:
             pool.shutdown(cancel_futures=True)
-    annotation_ids = [ds.annotations["id"][ds.object_rows(job.image_id)] for job in jobs]
-    labels = label_table(jobs, outcomes, annotation_ids, float(min_size))
-    image_rows = image_table(jobs, outcomes, labels)
-    result = AugmentationCheck(
-        labels,
-        image_rows,
-        box_table(jobs, outcomes, annotation_ids),
-        ds.categories,
-        float(min_size),
-    )
+    result = check_result(ds, jobs, outcomes, float(min_size))
     if len(result.problems):
         failed = len(np.unique(result.problems["image_id"]))
         first = result.problems["message"][0]
@@ -281,6 +273,26 @@ def check_augmentations(
             f"the first: {first}"
         )
     return result
+
+
+def check_result(
+    ds: CocoData, jobs: list[ImageJob], outcomes: list[list[Any]], min_size: float
+) -> AugmentationCheck:
+    """The tables of ``jobs``' draws (``outcomes``: per job, its draws' outcomes)."""
+    annotation_ids = [ds.annotations["id"][ds.object_rows(job.image_id)] for job in jobs]
+    labels = label_table(jobs, outcomes, annotation_ids, min_size)
+    return AugmentationCheck(
+        labels,
+        image_table(jobs, outcomes, labels),
+        box_table(jobs, outcomes, annotation_ids),
+        ds.categories,
+        min_size,
+    )
+
+
+def runner_for(transform: Any) -> CallableRunner | AlbumentationsRunner:
+    """The runner of an Albumentations ``Compose`` or of a plain callable (checked)."""
+    return _runner(transform)
 
 
 def _runner(transform: Any) -> CallableRunner | AlbumentationsRunner:
@@ -292,6 +304,11 @@ def _runner(transform: Any) -> CallableRunner | AlbumentationsRunner:
             f"(image, boxes, labels, masks) -> same, not {type(transform).__name__}"
         )
     return CallableRunner(transform)
+
+
+def image_rows(ds: CocoData, images: npt.ArrayLike | None) -> np.ndarray:
+    """Rows of ``images`` (ids; all when None), a clear KeyError for an unknown id."""
+    return _image_rows(ds, images)
 
 
 def _image_rows(ds: CocoData, images: npt.ArrayLike | None) -> np.ndarray:

@@ -1,0 +1,68 @@
+"""AugmentationPreview in JupyterLab: the originals and draws show with their boxes,
+re-roll brings other draws, and a picked draw lists a dropped box.
+
+With ``COCOWIDGET_SCREENSHOTS=<folder>`` the preview is saved there as
+augmentation-preview.png.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from cocowidget.datasets import DemoPaths
+
+from .notebook_page import NotebookPage
+from .test_grid import LOADED
+
+CELLS = ".cw-augmentation-preview .cw-cell:not([hidden])"
+
+
+def test_preview_re_roll_and_a_dropped_box(notebook: NotebookPage, demo: DemoPaths) -> None:
+    notebook.run(
+        "import albumentations as A\n"
+        "import cocowidget as cw\n"
+        f"ds = cw.CocoDataset.from_coco({str(demo.annotations)!r},"
+        f" image_dir={str(demo.image_dir)!r}, sidecar=False)\n"
+        "crop = A.Compose([A.RandomCrop(200, 200, p=1.0), A.HorizontalFlip(p=0.5)],"
+        " bbox_params=A.BboxParams(format='coco', label_fields=['labels'],"
+        " min_visibility=0.3))\n"
+        "preview = cw.AugmentationPreview(ds, crop, images=ds.images['id'][:4], draws=3,"
+        " thumbnail_size=140)\n"
+        "preview"
+    )
+    cell = notebook.last_index
+    page = notebook.page
+    expect(page.locator(LOADED).first).to_be_visible(timeout=60_000)
+    cells = page.locator(CELLS)
+    expect(cells.first).to_be_visible()
+    expect(page.locator(".cw-augmentation-preview .cw-grid-status")).to_contain_text("16 images")
+    captions = page.locator(".cw-augmentation-preview .cw-caption")
+    expect(captions.nth(1)).to_contain_text("draw 1")
+    before = notebook.value("preview.check.boxes['bbox'].round(3).tolist()")
+
+    page.locator(".cw-augmentation-preview button", has_text="Re-roll").click()
+    notebook.value_becomes("preview.seed", 1)
+    expect(page.locator(".cw-augmentation-preview .cw-insight-status")).to_contain_text("seed 1")
+    assert notebook.value("preview.check.boxes['bbox'].round(3).tolist()") != before
+    expect(cells.first).to_be_visible()
+
+    # A draw with a dropped box: click its cell, its list says so.
+    row, image_id, draw = notebook.value(
+        "(lambda l: next((r, int(i), int(d)) for r, (i, d) in enumerate(zip("
+        "preview.preview.image_id, preview.preview.draw)) if d >= 0 and"
+        " ((l['image_id'] == i) & (l['draw'] == d) & (l['status'] == 'dropped')).any()))"
+        "(preview.check.labels)"
+    )
+    target = page.locator(f"{CELLS}[data-image-id='{row + 1}']")
+    target.scroll_into_view_if_needed()
+    target.click()
+    listing = page.locator(".cw-preview-labels")
+    expect(listing).to_contain_text(f"{image_id}, draw {draw + 1}:")
+    expect(listing).to_contain_text("dropped (")
+
+    shots = os.environ.get("COCOWIDGET_SCREENSHOTS")
+    if shots:
+        notebook.output(cell).screenshot(path=str(Path(shots) / "augmentation-preview.png"))
