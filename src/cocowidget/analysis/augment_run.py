@@ -226,12 +226,18 @@ def run_previews(
             originals.append(decode_rgb(job))
         except Exception:  # the outcomes say what went wrong
             originals.append(None)
-    return originals, [_run_image(session, job, keep_pixels=True) for job in jobs]
+    outcomes = [
+        _run_image(session, job, keep_pixels=True, image=original)
+        for job, original in zip(jobs, originals, strict=True)
+    ]
+    return originals, outcomes
 
 
-def _run_image(session: Any, job: ImageJob, keep_pixels: bool = False) -> list[DrawOutcome]:
+def _run_image(
+    session: Any, job: ImageJob, keep_pixels: bool = False, image: np.ndarray | None = None
+) -> list[DrawOutcome]:
     try:
-        image = decode_rgb(job)
+        image = decode_rgb(job) if image is None else image
         masks = job_masks(job)
     except Exception as error:  # an unreadable image is one problem
         message = f"image {job.image_id}: {error}"

@@ -330,14 +330,15 @@ def image_jobs(ds: CocoData, rows: np.ndarray, draws: int, seed: int) -> list[Im
     # One bulk pass over the segmentations pays off beyond a small part of the dataset.
     everything = ds.segmentations() if len(rows) * 5 > len(ds.images) else None
     seeds = seeds_for(seed, image_ids.tolist(), draws)
-    paths = ds.image_paths()
+    # Every path at once for a large part of the dataset; a few one by one (a preview).
+    paths = ds.image_paths() if everything is not None else None
     jobs = []
     for row, image_id, image_seeds in zip(rows.tolist(), image_ids.tolist(), seeds, strict=True):
         objects = ds.object_rows(image_id)
         segmentations = (
             everything[objects] if everything is not None else ds.segmentations_of(image_id)
         )
-        path = paths[row]
+        path = paths[row] if paths is not None else ds.image_path_at(row)
         jobs.append(
             ImageJob(
                 image_id=int(image_id),
