@@ -90,7 +90,7 @@ def main() -> None:
 
     print(f"start: {load_average()}")
     gt_path, dt_path = dataset_files(args.images)
-    ds = CocoDataset.from_coco(gt_path)
+    ds = CocoDataset.from_coco(gt_path, sidecar=False)  # slices of earlier runs not read
     ds.add_predictions(dt_path, "simulated")
     print(
         f"data: {len(ds.images)} images, {len(ds.annotations)} objects, "
