@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from cocowidget.data.table import Table
     from cocowidget.dataset import CocoDataset
     from cocowidget.evaluation.compare_columns import compare_columns
+    from cocowidget.widgets.augmentation_check_view import AugmentationCheckView
     from cocowidget.widgets.augmentation_preview import AugmentationPreview
     from cocowidget.widgets.compare_datasets import DatasetComparisonView, compare_datasets
     from cocowidget.widgets.evaluation import EvaluationView
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 _WHERE = {
     "AugmentationCheck": "cocowidget.analysis.augmentations",
     "AugmentationPreview": "cocowidget.widgets.augmentation_preview",
+    "AugmentationCheckView": "cocowidget.widgets.augmentation_check_view",
     "check_augmentations": "cocowidget.analysis.augmentations",
     "CocoDataset": "cocowidget.dataset",
     "CocoFormatError": "cocowidget.data.problems",
@@ -46,6 +48,7 @@ _WHERE = {
 
 __all__ = [
     "AugmentationCheck",
+    "AugmentationCheckView",
     "AugmentationPreview",
     "CocoDataset",
     "CocoExplorer",

@@ -66,3 +66,46 @@ def test_preview_re_roll_and_a_dropped_box(notebook: NotebookPage, demo: DemoPat
     shots = os.environ.get("COCOWIDGET_SCREENSHOTS")
     if shots:
         notebook.output(cell).screenshot(path=str(Path(shots) / "augmentation-preview.png"))
+
+
+def test_sizes_before_and_after_a_brushed_range_shows_its_images(
+    notebook: NotebookPage, demo: DemoPaths
+) -> None:
+    notebook.run(
+        "import albumentations as A\n"
+        "import cocowidget as cw\n"
+        f"ds = cw.CocoDataset.from_coco({str(demo.annotations)!r},"
+        f" image_dir={str(demo.image_dir)!r}, sidecar=False)\n"
+        "shrink = A.Compose([A.LongestMaxSize(160)],"
+        " bbox_params=A.BboxParams(format='coco', label_fields=['labels']))\n"
+        "check = cw.check_augmentations(ds, shrink)\n"
+        "view = cw.AugmentationCheckView(ds, check)\n"
+        "view"
+    )
+    cell = notebook.last_index
+    page = notebook.page
+    expect(page.locator(LOADED).first).to_be_visible(timeout=60_000)
+    plot = page.locator(".cw-augmentation-check svg .plotarea_events").first
+    box = plot.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 4, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.4, y, steps=8)
+    page.mouse.up()
+    notebook.value_becomes("view.interval is not None", True)
+    expected = notebook.value(
+        "(lambda l, lo, hi: sorted(set(l['image_id'][np.isin(l['status'], ('kept', 'clipped'))"
+        " & (np.sqrt(l['area_after']) >= lo) & (np.sqrt(l['area_after']) <= hi)].tolist())))"
+        "(check.labels, *view.interval)"
+        if notebook.run("import numpy as np") == ""
+        else "[]"
+    )
+    total = notebook.value("len(ds.images)")
+    assert 0 < len(expected) < total
+    assert notebook.value("sorted(view.shown_ids)") == expected
+    status = page.locator(".cw-augmentation-check .cw-grid-status")
+    expect(status).to_contain_text(f"{len(expected):,} of {total:,} images")
+    shots = os.environ.get("COCOWIDGET_SHOTS") or os.environ.get("COCOWIDGET_SCREENSHOTS")
+    if shots:
+        notebook.output(cell).screenshot(path=str(Path(shots) / "augmentation-sizes.png"))

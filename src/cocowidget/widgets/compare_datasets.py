@@ -18,10 +18,9 @@ import traitlets
 from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.analysis.dataset_comparison import DatasetComparison, Kind
 from cocowidget.analysis.dataset_comparison import compare_datasets as compare
-from cocowidget.views.binning import choose_bins
-from cocowidget.widgets.charts.bars import LayeredBars, close_tree, figure, scroll_frame
-from cocowidget.widgets.charts.histogram import x_ticks
-from cocowidget.widgets.charts.style import BRUSH_COLOR, CATEGORY_ROW_PX, MARGIN
+from cocowidget.widgets.charts.bars import LayeredBars, figure, scroll_frame
+from cocowidget.widgets.charts.overlaid import OverlaidHistogram
+from cocowidget.widgets.charts.style import CATEGORY_ROW_PX, MARGIN
 from cocowidget.widgets.grid import CocoGrid
 from cocowidget.widgets.insight.importance_chart import MetricKey, metric_label
 from cocowidget.widgets.insight.view import InsightStyles
@@ -73,7 +72,7 @@ class DatasetComparisonView(Described, widgets.VBox):  # type: ignore[misc]
             CocoGrid(ds, height=height, thumbnail_size=thumbnail_size) for ds in (a, b)
         )
         self.distances_chart = self._distances_chart(ranked)
-        self.histogram = _OverlaidHistogram(self.names, on_interval=self._from_brush)
+        self.histogram = OverlaidHistogram(self.names, SIDE_COLORS, on_interval=self._from_brush)
         self.class_chart = _class_chart(self.comparison, self.names)
         self._status = widgets.Label()
         self._status.add_class("cw-insight-status")
@@ -244,86 +243,6 @@ def compare_datasets(
     return DatasetComparisonView(
         a, b, names=names, columns=columns, height=height, thumbnail_size=thumbnail_size
     )
-
-
-class _OverlaidHistogram:
-    """The two sides' shares per bin (bins of the pooled values), overlaid, with a brush."""
-
-    def __init__(self, names: tuple[str, str], *, on_interval: Any) -> None:
-        self._on_interval = on_interval
-        self._names = names
-        self._syncing = False
-        self._y = bq.LinearScale(min=0.0)
-        self.title = widgets.Label("")
-        self.title.add_class("cw-chart-title")
-        self.bars: list[bq.Bars] = []
-        self.selector = bq.interacts.BrushIntervalSelector(scale=bq.LinearScale(), marks=[])
-        self.figure = figure(
-            [],
-            [],
-            fig_margin={**MARGIN, "left": 56},
-            layout=widgets.Layout(width="100%", height="240px"),
-        )
-        note = widgets.Label("share of each side's values per bin · brush a range")
-        note.add_class("cw-chart-note")
-        self.widget = widgets.VBox([self.title, note, self.figure])
-        self.widget.add_class("cw-chart")
-        self.widget.add_class("cw-compare-histogram")
-
-    def update(self, label: str, a: np.ndarray, b: np.ndarray) -> None:
-        """Draw a metric afresh: bqplot marks and brushes keep the scale they were made
-        with, and a metric may need a log one where the last had a linear one."""
-        bins = choose_bins(np.concatenate([a, b]))
-        x: Any = bq.LogScale() if bins.scale == "log" else bq.LinearScale()
-        x.min, x.max = float(bins.edges[0]), float(bins.edges[-1])
-        shares = []
-        for values in (a, b):
-            counts = np.bincount(bins.index(values), minlength=bins.count + 1)[: bins.count]
-            shares.append(counts / max(counts.sum(), 1))
-        self._y.max = float(max(s.max() for s in shares) * 1.1 or 1.0)
-        old = [*self.bars, self.selector, *self.figure.axes]
-        self.bars = [
-            bq.Bars(
-                x=bins.centers,
-                y=share,
-                scales={"x": x, "y": self._y},
-                colors=[color],
-                opacities=[0.55],
-                stroke_width=0,
-                padding=0.05,
-                align="center",
-            )
-            for share, color in zip(shares, SIDE_COLORS, strict=True)
-        ]
-        self.selector = bq.interacts.BrushIntervalSelector(scale=x, marks=[], color=BRUSH_COLOR)
-        self.selector.observe(self._on_brushing, "brushing")
-        with self.figure.hold_sync():
-            self.figure.marks = self.bars
-            self.figure.axes = [
-                bq.Axis(scale=x, label=label, **x_ticks(bins)),
-                bq.Axis(scale=self._y, side="left", label="share", tick_format=".0%"),
-            ]
-            self.figure.interaction = self.selector
-        for widget in old:
-            close_tree(widget)
-        self.title.value = f"{label}: distributions"
-
-    def show_interval(self, interval: tuple[float, float] | None) -> None:
-        self._syncing = True
-        try:
-            self.selector.selected = None if interval is None else np.array(interval)
-        finally:
-            self._syncing = False
-
-    def _on_brushing(self, change: dict[str, Any]) -> None:
-        if self._syncing or change["new"]:  # send when the brush is let go
-            return
-        selected = self.selector.selected
-        if selected is None or len(selected) != 2:
-            self._on_interval(None)
-            return
-        low, high = sorted(float(v) for v in selected)
-        self._on_interval(None if low == high else (low, high))
 
 
 def _class_chart(comparison: DatasetComparison, names: tuple[str, str]) -> widgets.VBox:

@@ -87,3 +87,23 @@ def test_a_picked_draw_lists_its_labels(ds: cw.CocoDataset) -> None:
     assert preview._labels.children[0].value == f"{image_id}: the original"
     with pytest.raises(TypeError, match="drawz"):
         cw.AugmentationPreview(ds, drop_first, drawz=2)  # type: ignore[call-arg]
+
+
+def test_sizes_before_and_after_and_the_images_of_a_range(ds: cw.CocoDataset) -> None:
+    shrink = A.Compose(
+        [A.LongestMaxSize(160)], bbox_params=A.BboxParams(format="coco", label_fields=["l"])
+    )
+    check = cw.check_augmentations(ds, shrink)
+    view = cw.AugmentationCheckView(ds, check)
+    before, after = (np.asarray(bars.y) for bars in view.histogram.bars)
+    assert before.sum() == pytest.approx(1.0) and after.sum() == pytest.approx(1.0)
+    view.interval = (0.0, 8.0)
+    labels = check.labels
+    tiny = np.isin(labels["status"], ("kept", "clipped")) & (np.sqrt(labels["area_after"]) <= 8.0)
+    assert sorted(view.shown_ids) == sorted(set(labels["image_id"][tiny].tolist()))
+    assert 0 < len(view.shown_ids) < len(ds.images)
+    emphasised = {i for ids in view.grid.emphasized.values() for i in ids}
+    assert emphasised <= set(labels["annotation_id"][tiny].tolist())
+    assert "→" in view._classes.children[1].value
+    view.interval = None
+    assert len(view.shown_ids) == len(ds.images)
