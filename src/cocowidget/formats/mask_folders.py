@@ -275,7 +275,7 @@ def read_mask_folder_parts(
     for folder, what in ((image_dir, "images"), (mask_dir, "masks")):
         if not folder.is_dir():
             raise NotADirectoryError(f"no folder of {what} at {folder}")
-    log = ProblemLog(str(mask_dir), strict=strict)
+    log = ProblemLog("", strict=strict)  # each problem names its file
     images, masks = pair_files(image_dir, mask_dir, mask_suffix, log)
     image_stems = {stem for stem, _ in images}
     for stem, path in sorted(masks.items()):

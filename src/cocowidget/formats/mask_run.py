@@ -203,7 +203,7 @@ def read_mask_run(
 ) -> tuple[ObjectTable, list[Problem], dict[str, Any]]:
     """The run's components grouped by image, its problems and its parameters
     (``kind``, ``threshold``, ``files`` by image id and ``counts``)."""
-    log = ProblemLog(str(folder), strict=strict, run=name)
+    log = ProblemLog("", strict=strict, run=name)  # each problem names its file
     stage("reading")
     files = prediction_files(folder, kind, log)
     image_ids = images["id"].tolist()
@@ -285,7 +285,7 @@ def read_mask_run(
             values = probability[counted]
             counted_rows.append(np.bincount(values, minlength=len(levels)))
             truth_rows.append(np.bincount(values[truth[counted] > 0], minlength=len(levels)))
-    counts = _counts(kept, truths, levels, counted_rows, truth_rows, float_maps, truth_of, log)
+    counts = _counts(kept, truths, levels, counted_rows, truth_rows, float_maps, truth_of, folder)
     stage("grouping")
     loaded, objects = read_run(
         Source(str(folder), python=results) if results else Source(str(folder), data=b"[]"),
@@ -355,15 +355,13 @@ def _counts(
     truth_rows: list[np.ndarray],
     float_maps: bool,
     truth_of: Callable[[int], ClassMap | None],
-    log: ProblemLog,
+    folder: Path,
 ) -> PixelCounts:
     ids = np.array([i for i, _ in kept], dtype=np.int64)
     truth = np.array(truths, dtype=np.int64)
     if float_maps:
         if counted_rows:
-            raise ValueError(
-                f"{log.file} mixes .npy and PNG probability maps: give one kind per run"
-            )
+            raise ValueError(f"{folder} mixes .npy and PNG probability maps: give one kind per run")
         return FileCounts(ids, truth, tuple(p for _, p in kept), truth_of)
     width = len(levels)
     return HistogramCounts(
