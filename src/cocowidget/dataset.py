@@ -1,5 +1,8 @@
 """CocoDataset: a COCO dataset and the analyses built on it.
 
+It is longer than 400 lines because it is the user's API: most of its lines are the
+docstrings of methods that delegate (mask folders included).
+
 The data itself (tables, runs, derived columns, quality, export, tags) is
 :class:`~cocowidget.data.tagged.TaggedData` (:class:`~cocowidget.data.dataset.CocoData`
 with tags), in the data layer; this class adds the analyses, which live above it
@@ -24,11 +27,22 @@ from cocowidget.data.tagged import TaggedData
 from cocowidget.evaluation import evaluate_dataset
 from cocowidget.evaluation.columns import attach_columns
 from cocowidget.evaluation.lvis_rules import LVIS_IOU_TYPES, LvisEvaluation, evaluate_lvis_dataset
+from cocowidget.evaluation.mask_scores import (
+    attach_mask_scores,
+    image_scores,
+    sweep_thresholds,
+)
+from cocowidget.evaluation.mask_scores import threshold_sweep as sweep_counts
 from cocowidget.evaluation.panoptic import evaluate_panoptic
 from cocowidget.evaluation.panoptic_result import PanopticEvaluation, attach_panoptic_columns
 from cocowidget.evaluation.params import IOU_TYPES, EvalParams
 from cocowidget.evaluation.result import Evaluation
+from cocowidget.formats.mask_folders import make_layout, read_mask_folder_parts
+from cocowidget.formats.mask_png import ClassMap, MaskLayout, read_classes
+from cocowidget.formats.mask_run import KINDS as MASK_KINDS
+from cocowidget.formats.mask_run import PixelCounts, read_mask_run
 from cocowidget.formats.panoptic import read_panoptic_parts
+from cocowidget.formats.panoptic_png import PngTrouble
 from cocowidget.formats.panoptic_run import read_panoptic_run
 from cocowidget.progress import stages
 
@@ -47,6 +61,13 @@ class CocoDataset(TaggedData):
     def __init__(self, **parts: Any) -> None:
         super().__init__(**parts)
         self._changes = changes_table()
+        #: How the mask files say a pixel's class (a dataset of :meth:`from_mask_folders`).
+        self._mask_layout: MaskLayout | None = None
+
+    def subset(self, image_ids: Any) -> Self:
+        subset = super().subset(image_ids)
+        subset._mask_layout = self._mask_layout
+        return subset
 
     @property
     def changes(self) -> Table:
@@ -123,6 +144,168 @@ class CocoDataset(TaggedData):
             allow_outside_image_dir=allow_outside_image_dir,
         )
         return cls._from_parts(parts, strict=strict)
+
+    @classmethod
+    def from_mask_folders(
+        cls,
+        image_dir: str | os.PathLike[str],
+        mask_dir: str | os.PathLike[str],
+        classes: Sequence[str] | dict[int, str],
+        *,
+        palette: dict[tuple[int, int, int], str] | None = None,
+        ignore: int | tuple[int, int, int] | None = None,
+        mask_suffix: str = "",
+        connectivity: int = 4,
+        coverage_bins: int = 10,
+        strict: bool = False,
+    ) -> Self:
+        """Load a folder of images and a folder of their masks (semantic or binary
+        segmentation), paired by file stem (``abc.jpg`` with ``abc{mask_suffix}.png``).
+
+        ``classes``: the class names of mask values 1, 2, ... (a list) or ``{value:
+        name}``; 0 is the background, and in a one-class dataset 255 is the class too
+        (binary 0/255 masks). ``ignore``: a value (e.g. 255) whose pixels count for
+        nothing. ``palette``: ``{(r, g, b): class name}`` for colour masks (then
+        ``ignore`` is a colour). Category ids are the mask values (palette: 1, 2, ... in
+        ``classes`` order).
+
+        Each class's connected components (``connectivity`` 4 or 8) become annotations
+        with RLE masks, so grids, the explorer and :meth:`evaluate` work as for
+        instances; :meth:`class_mask` gives an image's class mask. Images gain
+        ``coverage.<class>`` (share of the image's pixels), ``coverage``,
+        ``coverage_class`` (0 empty, ``i`` for coverage in ``((i-1)/bins, i/bins]``),
+        ``empty_mask``, ``ignored_fraction``, ``has_mask`` and ``mask_file``. A mask
+        without an image and the reverse, a mask of another size, mode (RGB without a
+        palette, ...) or depth (16-bit), and values outside the classes or palette
+        (counted as ignored) are problems with the file named (:meth:`quality`); the
+        rest loads. Needs scipy (the ``masks`` extra) for the components.
+        """
+        layout = make_layout(classes, palette, ignore, connectivity)
+        if coverage_bins < 1:
+            raise ValueError(f"coverage_bins must be at least 1, not {coverage_bins}")
+        parts = read_mask_folder_parts(
+            Path(image_dir),
+            Path(mask_dir),
+            layout,
+            mask_suffix=mask_suffix,
+            coverage_bins=coverage_bins,
+            strict=strict,
+        )
+        dataset = cls._from_parts(parts, strict=strict)
+        dataset._mask_layout = layout
+        return dataset
+
+    def class_mask(self, image_id: Any) -> ClassMap:
+        """The ``(height, width)`` int16 class mask of an image of :meth:`from_mask_folders`:
+        the category id of each pixel, 0 background, -1 ignored (the ignore value and
+        values the classes do not know)."""
+        layout = self._layout()
+        path = self.images["mask_file"][self.image_row(image_id)]
+        if path is None:
+            raise ValueError(f"image {image_id} has no mask (see ds.quality())")
+        read = read_classes(Path(path), layout)
+        if isinstance(read, PngTrouble):
+            raise ValueError(f"image {image_id}: {read.reason}")
+        return read.classes
+
+    def add_mask_predictions(
+        self,
+        folder: str | os.PathLike[str],
+        name: str,
+        kind: Literal["binary", "probability"] = "probability",
+        *,
+        threshold: float = 0.5,
+        replace: bool = False,
+        strict: bool | None = None,
+    ) -> Table:
+        """Add a run of predicted masks for a dataset of :meth:`from_mask_folders`: files
+        paired with the images by stem. ``kind="binary"``: PNGs in the ground truth's
+        layout; ``"probability"``: one-class probability maps, 8-bit greyscale PNGs
+        (value / 255) or ``.npy`` 2-D float arrays.
+
+        A pixel is predicted where its probability is ≥ ``threshold``; each predicted
+        component is a detection of ``ds.predictions[name]`` (score: its mean
+        probability), so grids draw it and ``evaluate(name, "segm")`` evaluates it. Per
+        image IoU, Dice and the salt competition's hit rate
+        (:mod:`cocowidget.evaluation.mask_scores`) are attached as ``"<name>.iou"``,
+        ``"<name>.dice"``, ``"<name>.hit_rate"``; :meth:`threshold_sweep` and
+        :meth:`mask_scores` give them at other thresholds. A prediction without an image
+        and the reverse, or of another size or mode, are problems; the rest loads.
+        """
+        layout = self._layout()
+        if kind not in MASK_KINDS:
+            raise ValueError(f"kind must be one of {MASK_KINDS}, not {kind!r}")
+        if kind == "probability" and len(layout.names) != 1:
+            raise ValueError(
+                f"probability maps need a one-class dataset; this one has "
+                f"{len(layout.names)} classes (use kind='binary' with index PNGs)"
+            )
+        if name in self.runs and not replace:
+            raise ValueError(
+                f"a prediction run {name!r} exists already: pass replace=True to replace it, "
+                "or choose another name"
+            )
+        directory = Path(folder)
+        if not directory.is_dir():
+            raise NotADirectoryError(f"no folder of predicted masks at {directory}")
+        strict = self._strict if strict is None else strict
+        with stages(f"Adding {name}", ("reading", "grouping", "checks")) as stage:
+            objects, problems, parameters = read_mask_run(
+                directory,
+                name,
+                kind,
+                self.images,
+                self.categories,
+                layout,
+                self._truth_or_none,
+                threshold=float(threshold),
+                strict=strict,
+                stage=stage,
+            )
+            stage("checks")
+            self._checks.check_run(objects, name, problems, strict=strict)
+        run = Run(name, "masks", objects, str(directory), parameters, problems)
+        self.runs.add(run, replace=replace)
+        attach_mask_scores(self, name, self.mask_scores(name))
+        return objects.table
+
+    def mask_scores(self, run: str, threshold: float | None = None) -> Table:
+        """Per image (row-aligned with ``ds.images``) of mask run ``run`` at ``threshold``
+        (``None``: the run's): ``image_id, iou, dice, hit_rate, truth_pixels,
+        predicted_pixels, intersection`` (NaN / -1 where the image has no truth mask or
+        no prediction). ``ds.derived`` columns stay at the run's threshold."""
+        counts, run_threshold = self._mask_counts(run)
+        return image_scores(self, counts, run_threshold if threshold is None else threshold)
+
+    def threshold_sweep(self, run: str, thresholds: int | Sequence[float] = 50) -> Table:
+        """Mean IoU, mean Dice and the salt competition's score (the mean over images of
+        the hit rate over IoU thresholds 0.5:0.95) per probability threshold of mask run
+        ``run``: ``threshold, mean_iou, mean_dice, hit_rate, images, best, best_iou``
+        (``best``: the highest hit rate; ``best_iou``: the highest mean IoU). An int
+        ``n`` sweeps ``n`` evenly spaced thresholds inside (0, 1)."""
+        counts, _ = self._mask_counts(run)
+        if self.runs[run].parameters["kind"] != "probability":
+            raise ValueError(f"run {run!r} holds binary masks: a sweep needs probability maps")
+        return sweep_counts(counts, sweep_thresholds(thresholds))
+
+    def _layout(self) -> MaskLayout:
+        if self._mask_layout is None:
+            raise ValueError(
+                "this dataset has no mask folders: load one with CocoDataset.from_mask_folders"
+            )
+        return self._mask_layout
+
+    def _truth_or_none(self, image_id: int) -> ClassMap | None:
+        try:
+            return self.class_mask(image_id)
+        except ValueError:
+            return None
+
+    def _mask_counts(self, run: str) -> tuple[PixelCounts, float]:
+        found = self.runs[run]
+        if found.kind != "masks":
+            raise ValueError(f"run {run!r} holds {found.kind}, not masks (add_mask_predictions)")
+        return found.parameters["counts"], float(found.parameters["threshold"])
 
     def add_panoptic_predictions(
         self,

@@ -46,6 +46,13 @@ CATEGORIES: Mapping[str, tuple[str, ...]] = {
         "png_mode",
         "png_16_bit",
         "png_size_mismatch",
+        "mask_without_image",
+        "image_without_mask",
+        "ambiguous_stem",
+        "prediction_without_image",
+        "image_without_prediction",
+        "unreadable_prediction",
+        "prediction_mode",
     ),
     "format": (
         "malformed_json",
@@ -85,6 +92,8 @@ CATEGORIES: Mapping[str, tuple[str, ...]] = {
         "unlisted_png_segment",
         "segment_area_mismatch",
         "duplicate_segment_id",
+        "mask_value_unknown",
+        "probability_out_of_range",
     ),
     "keypoints": (
         "invalid_keypoints",

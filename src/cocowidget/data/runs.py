@@ -18,9 +18,11 @@ from cocowidget.data.grouping import ObjectTable
 from cocowidget.data.listeners import Listeners
 from cocowidget.data.problems import Problem
 
-#: ``"panoptic"``: segments read from PNGs (``formats/panoptic_run.py``); their
+#: ``"masks"``: predicted masks of a mask-folder dataset (``formats/mask_run.py``; their
+#: parameters hold the pixel counts the scores need). ``"panoptic"``: segments read from
+#: PNGs (``formats/panoptic_run.py``); their
 #: parameters hold each image's PNG.
-RunKind = Literal["detections", "panoptic"]
+RunKind = Literal["detections", "panoptic", "masks"]
 Event = Literal["added", "removed", "renamed"]
 Listener = Callable[[Event, str, str | None], None]
 

@@ -34,6 +34,11 @@ crowded_images=2) -> (dict, list)``
     LVIS-style ground truth (federated image fields, r/c/f frequencies, polygon and RLE
     masks) and detections, without pixels, for evaluation by LVIS rules
     (:mod:`cocowidget.datasets.lvis_demo`).
+``generate_mask_folders(out_dir, n_images=200, seed=0, *, size=128, classes=("salt",),
+probabilities="png", ignore_border=False) -> MaskFolderPaths``
+    A segmentation dataset as folders: images, index masks and a model's probability
+    maps (8-bit PNGs or ``.npy``) with realistic errors, for ``from_mask_folders`` and
+    ``add_mask_predictions`` (:mod:`cocowidget.datasets.mask_folders_demo`).
 ``default_demo_dir(n_images=500, seed=0)``
     ``<base>/demo-<n>-<seed>``; ``<base>`` is ``$COCOWIDGET_DEMO_DIR`` if set, else
     ``.demo-data`` in the project checkout (or the current directory).
@@ -79,6 +84,7 @@ from cocowidget.datasets.annotations_only import (
 from cocowidget.datasets.demo import DemoPaths, default_demo_dir, generate_demo, read_manifest
 from cocowidget.datasets.keypoints_demo import generate_keypoints_demo, generate_keypoints_dict
 from cocowidget.datasets.lvis_demo import generate_lvis_dict
+from cocowidget.datasets.mask_folders_demo import MaskFolderPaths, generate_mask_folders
 from cocowidget.datasets.mistakes import LabelMistakes
 from cocowidget.datasets.panoptic_demo import PanopticDemoPaths, generate_panoptic_demo
 from cocowidget.datasets.special_files import SPECIAL_KINDS
@@ -87,6 +93,7 @@ __all__ = [
     "SPECIAL_KINDS",
     "DemoPaths",
     "LabelMistakes",
+    "MaskFolderPaths",
     "PanopticDemoPaths",
     "default_demo_dir",
     "generate_coco_dict",
@@ -95,6 +102,7 @@ __all__ = [
     "generate_keypoints_demo",
     "generate_keypoints_dict",
     "generate_lvis_dict",
+    "generate_mask_folders",
     "generate_panoptic_demo",
     "read_manifest",
     "write_annotations_only",

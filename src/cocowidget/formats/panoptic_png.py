@@ -51,7 +51,7 @@ def read_ids(path: Path) -> PngIds | PngTrouble:
         return PngTrouble("missing_png", f"no PNG at {path}")
     except OSError as error:
         return PngTrouble("unreadable_png", f"{path} cannot be read ({error.strerror or error})")
-    header = _header(data)
+    header = png_header(data)
     if header is None:
         return PngTrouble("unreadable_png", f"{path.name} is not a PNG file")
     bit_depth, colour_type = header
@@ -77,7 +77,7 @@ def read_ids(path: Path) -> PngIds | PngTrouble:
     return PngIds(np.ascontiguousarray(ids, dtype=np.uint32), alpha=colour_type == 6)
 
 
-def _header(data: bytes) -> tuple[int, int] | None:
+def png_header(data: bytes) -> tuple[int, int] | None:
     """(bit depth, colour type) from the IHDR chunk, which a PNG must start with."""
     if len(data) < 26 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
         return None
