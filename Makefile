@@ -55,9 +55,9 @@ docs: install
 test: js lint typecheck docs chromium
 	$(VENV)/bin/pytest
 
-# docs/screenshots/newcomer-*.png (light, dark, 800 px), label-review*.png, error-breakdown.png, model-insight.png compare-datasets.png, augmentation-preview.png and augmentation-sizes.png, from their browser tests.
+# docs/screenshots/newcomer-*.png (light, dark, 800 px), label-review*.png, error-breakdown.png, model-insight.png compare-datasets.png, augmentation-preview.png, augmentation-sizes.png and threshold-view.png, from their browser tests.
 screenshots: js chromium
-	COCOWIDGET_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_newcomer.py tests/browser/test_label_review.py tests/browser/test_evaluation_view.py::test_errors_per_class_stack_by_kind_and_a_row_picks_its_class tests/browser/test_model_insight.py tests/browser/test_compare_datasets.py tests/browser/test_augmentation_preview.py
+	COCOWIDGET_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest tests/browser/test_newcomer.py tests/browser/test_label_review.py tests/browser/test_evaluation_view.py::test_errors_per_class_stack_by_kind_and_a_row_picks_its_class tests/browser/test_model_insight.py tests/browser/test_compare_datasets.py tests/browser/test_augmentation_preview.py tests/browser/test_threshold_view.py
 
 bench: js
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cocowidget.widgets.grid import CocoGrid, ObjectGrid
     from cocowidget.widgets.insight import ModelInsight
     from cocowidget.widgets.label_issues_view import LabelIssuesView
+    from cocowidget.widgets.threshold_view import ThresholdView
 
 __version__ = "0.1.0"
 
@@ -44,6 +45,7 @@ _WHERE = {
     "ObjectGrid": "cocowidget.widgets.grid",
     "LabelIssuesView": "cocowidget.widgets.label_issues_view",
     "ModelInsight": "cocowidget.widgets.insight",
+    "ThresholdView": "cocowidget.widgets.threshold_view",
 }
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "ModelInsight",
     "ObjectGrid",
     "Table",
+    "ThresholdView",
     "__version__",
     "check_augmentations",
     "compare_columns",

@@ -29,6 +29,7 @@ from cocowidget.evaluation.columns import attach_columns
 from cocowidget.evaluation.lvis_rules import LVIS_IOU_TYPES, LvisEvaluation, evaluate_lvis_dataset
 from cocowidget.evaluation.mask_scores import (
     attach_mask_scores,
+    attach_picked_scores,
     image_scores,
     sweep_thresholds,
 )
@@ -269,13 +270,19 @@ class CocoDataset(TaggedData):
         attach_mask_scores(self, name, self.mask_scores(name))
         return objects.table
 
-    def mask_scores(self, run: str, threshold: float | None = None) -> Table:
+    def mask_scores(
+        self, run: str, threshold: float | None = None, *, attach: bool = False
+    ) -> Table:
         """Per image (row-aligned with ``ds.images``) of mask run ``run`` at ``threshold``
         (``None``: the run's): ``image_id, iou, dice, hit_rate, truth_pixels,
         predicted_pixels, intersection`` (NaN / -1 where the image has no truth mask or
-        no prediction). ``ds.derived`` columns stay at the run's threshold."""
+        no prediction). ``ds.derived`` columns stay at the run's threshold; ``attach``
+        adds these as ``"<run>.picked.iou"``, ... too (grids sort by them)."""
         counts, run_threshold = self._mask_counts(run)
-        return image_scores(self, counts, run_threshold if threshold is None else threshold)
+        scores = image_scores(self, counts, run_threshold if threshold is None else threshold)
+        if attach:
+            attach_picked_scores(self, run, scores)
+        return scores
 
     def threshold_sweep(self, run: str, thresholds: int | Sequence[float] = 50) -> Table:
         """Mean IoU, mean Dice and the salt competition's score (the mean over images of

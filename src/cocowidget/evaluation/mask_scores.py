@@ -119,3 +119,17 @@ def attach_mask_scores(dataset: CocoData, run: str, scores: Table) -> list[str]:
     return dataset.derived.attach(
         producer, "images", {name: scores[name] for name in ("iou", "dice", "hit_rate")}
     )
+
+
+#: The producer of the per-image scores at a threshold picked after the run was added.
+PICKED_KIND = "mask_threshold"
+
+
+def attach_picked_scores(dataset: CocoData, run: str, scores: Table) -> list[str]:
+    """``"<run>.picked.iou"``, ``.dice``, ``.hit_rate``: the scores at a threshold picked
+    later (a sweep's), beside the run's own; picking another replaces them, and removing
+    the run removes them."""
+    producer = Producer(PICKED_KIND, f"{run}.picked", (run,))
+    return dataset.derived.attach(
+        producer, "images", {name: scores[name] for name in ("iou", "dice", "hit_rate")}
+    )

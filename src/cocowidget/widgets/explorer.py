@@ -345,9 +345,10 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
 
     def _chart_tags(self) -> None:
         """A tag given anywhere (a grid's tag box, ``ds.tag``) or a slice added is
-        charted at once: a click on its bars filters to its images (or the others)."""
+        charted at once: a click on its bars filters to its images (or the others); so
+        is a mask-folder dataset's coverage (its columns exist only there)."""
         for key in self._panel.offered():
-            if key.startswith(("tags.", "annotations.tags.", "slices.")):
+            if key.startswith(("tags.", "annotations.tags.", "slices.")) or key in COVERAGE:
                 self.add_chart(key)
 
     def _on_statistics(self, columns: tuple[str, ...]) -> None:
@@ -431,6 +432,10 @@ class CocoExplorer(Described, widgets.VBox):  # type: ignore[misc]
         ref = self._catalog.ref(key)
         sampled = ref.key in PIXEL_STATISTICS and not self.dataset.pixel_statistics_complete
         return has_values(self._catalog.table(ref)[ref.name], sampled=sampled)
+
+
+#: What a mask-folder dataset (``from_mask_folders``) measures of each image's mask.
+COVERAGE = ("coverage", "coverage_class", "empty_mask")
 
 
 def _short_label(key: str) -> str:
