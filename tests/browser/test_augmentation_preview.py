@@ -17,7 +17,9 @@ from cocowidget.datasets import DemoPaths
 from .notebook_page import NotebookPage
 from .test_grid import LOADED
 
-CELLS = ".cw-augmentation-preview .cw-cell:not([hidden])"
+# The grid on show is the first: the next seed's waits below it, clipped out of sight.
+SHOWN = ".cw-augmentation-preview .cw-grid >> nth=0"
+CELLS = f"{SHOWN} >> .cw-cell:not([hidden])"
 
 
 def test_preview_re_roll_and_a_dropped_box(notebook: NotebookPage, demo: DemoPaths) -> None:
@@ -38,8 +40,8 @@ def test_preview_re_roll_and_a_dropped_box(notebook: NotebookPage, demo: DemoPat
     expect(page.locator(LOADED).first).to_be_visible(timeout=60_000)
     cells = page.locator(CELLS)
     expect(cells.first).to_be_visible()
-    expect(page.locator(".cw-augmentation-preview .cw-grid-status")).to_contain_text("16 images")
-    captions = page.locator(".cw-augmentation-preview .cw-caption")
+    expect(page.locator(f"{SHOWN} >> .cw-grid-status")).to_contain_text("16 images")
+    captions = page.locator(f"{SHOWN} >> .cw-caption")
     expect(captions.nth(1)).to_contain_text("draw 1")
     before = notebook.value("preview.check.boxes['bbox'].round(3).tolist()")
 
@@ -56,7 +58,7 @@ def test_preview_re_roll_and_a_dropped_box(notebook: NotebookPage, demo: DemoPat
         " ((l['image_id'] == i) & (l['draw'] == d) & (l['status'] == 'dropped')).any()))"
         "(preview.check.labels)"
     )
-    target = page.locator(f"{CELLS}[data-image-id='{row + 1}']")
+    target = page.locator(f"{SHOWN} >> .cw-cell[data-image-id='{row + 1}']")
     target.scroll_into_view_if_needed()
     target.click()
     listing = page.locator(".cw-preview-labels")

@@ -3,13 +3,15 @@ its transformed labels, and what happened to every label.
 
 The draws are a small dataset of their own (:mod:`cocowidget.analysis.augment_preview`)
 shown by a :class:`CocoGrid`, so boxes, masks and hover-zoom are the grid's. Re-roll
-draws with the next seed; the seed box fixes one. Picking a draw lists its labels.
+draws with the next seed (made ahead, so it shows at once); the seed box fixes one.
+Picking a draw lists its labels.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +78,8 @@ class AugmentationPreview(Described, widgets.VBox):  # type: ignore[misc]
         self._thumbnail_size, self._height = thumbnail_size, height
         self.preview: PreviewDraws | None = None
         self.grid: CocoGrid | None = None
+        self._current: _Draws | None = None
+        self._next: _Draws | None = None
         self.timing = 0.0
 
         self._reroll = widgets.Button(description="Re-roll", icon="refresh", tooltip="new draws")
@@ -115,16 +119,40 @@ class AugmentationPreview(Described, widgets.VBox):  # type: ignore[misc]
 
     # -- presenting ------------------------------------------------------------------------
     def _draw(self) -> None:
+        """Show the draws of ``seed``: the ones made ahead if they are those, else made now;
+        then make the next seed's ahead, in a grid laid out out of sight, so that re-roll
+        only swaps which grid shows (its thumbnails have loaded meanwhile)."""
+        start = time.perf_counter()
+        ready = self._next if self._next is not None and self._next.seed == self.seed else None
+        if ready is None:
+            ready = self._prepare(self.seed)
+            if self._next is not None:
+                self._next.close()
+        self._next = None
+        old = self._current
+        self._current = ready
+        self.preview, self.shown, self.grid = ready.preview, ready.shown, ready.grid
+        ready.frame.layout = widgets.Layout(width="100%")
+        frames = [ready.frame]
+        self._grid_box.children = frames
+        if old is not None:
+            old.close()
+        self.timing = time.perf_counter() - start
+        self._status.value = self._status_text()
+        self._list_labels()
+        self._next = self._prepare(self.seed + 1)
+        self._grid_box.children = [ready.frame, self._next.frame]
+
+    def _prepare(self, seed: int) -> _Draws:
         import cocowidget as cw  # the façade: a widget over a dataset of the draws
 
-        start = time.perf_counter()
-        folder = Path(self._folder.name) / f"seed-{self.seed}"
+        folder = Path(self._folder.name) / f"seed-{seed}"
         preview = preview_draws(
             self.dataset,
             self.transform,
             self.image_ids,
             draws=self.draws,
-            seed=self.seed,
+            seed=seed,
             folder=folder,
             min_size=self.min_size,
         )
@@ -132,19 +160,15 @@ class AugmentationPreview(Described, widgets.VBox):  # type: ignore[misc]
         shown.images.attach("caption", np.array(preview.captions, dtype=object))
         shown.images.attach("source_image_id", preview.image_id)
         shown.images.attach("draw", preview.draw)
-        old = self.grid
-        self.preview = preview
-        self.shown = shown
-        self.grid = CocoGrid(
+        grid = CocoGrid(
             shown, caption="caption", thumbnail_size=self._thumbnail_size, height=self._height
         )
-        self.grid.observe(lambda _: self._list_labels(), "selected")
-        self._grid_box.children = [self.grid]
-        if old is not None:
-            old.close()
-        self.timing = time.perf_counter() - start
-        self._status.value = self._status_text()
-        self._list_labels()
+        grid.observe(lambda _: self._list_labels(), "selected")
+        # Laid out at its size (so it loads what it will show) but clipped to nothing.
+        frame = widgets.Box(
+            [grid], layout=widgets.Layout(width="100%", height="0px", overflow="hidden")
+        )
+        return _Draws(seed, preview, shown, grid, frame)
 
     def _status_text(self) -> str:
         check = self.check
@@ -173,6 +197,21 @@ class AugmentationPreview(Described, widgets.VBox):  # type: ignore[misc]
             return
         lines = [f"{image_id}, draw {draw + 1}:", *draw_lines(self.check, image_id, draw)]
         self._labels.children = [widgets.Label(line) for line in lines]
+
+
+@dataclass(eq=False)
+class _Draws:
+    """One seed's draws, ready to show: the preview, its dataset, its grid and frame."""
+
+    seed: int
+    preview: PreviewDraws
+    shown: CocoDataset
+    grid: CocoGrid
+    frame: widgets.Box
+
+    def close(self) -> None:
+        self.grid.close()
+        self.frame.close()
 
 
 def draw_lines(check: AugmentationCheck, image_id: int, draw: int) -> list[str]:
