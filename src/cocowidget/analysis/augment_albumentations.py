@@ -17,8 +17,11 @@ parameters of the last call, so threads must not share one), in which
   ``min_visibility``, ...). The boxes returned are exactly those the user's ``Compose``
   returns.
 
-The user's own label fields each get the annotations' category ids. Keypoint targets
-get none (an empty array and empty label fields): keypoints are not checked.
+The user's own label fields each get the annotations' category ids. A ``Compose`` with
+``keypoint_params`` gets each labelled joint (``v > 0``) of the dataset's keypoints as a
+point, its ``x, y`` first (other columns of its format zero), with one more label field,
+:data:`KEYPOINT_FIELD`: ``annotation index * K + joint``, so the points returned say whose
+joint each is; the user's keypoint label fields get the annotations' category ids.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from cocowidget.analysis.augment_labels import FILTER_EPSILON, StepLog
 
 #: The label field that carries each box's annotation index.
 INDEX_FIELD = "cocowidget_annotation_index"
+#: The keypoint label field that carries each point's annotation and joint.
+KEYPOINT_FIELD = "cocowidget_keypoint_index"
 
 
 class RecordingBboxProcessor(BboxProcessor):  # type: ignore[misc]  # untyped base
@@ -121,6 +126,8 @@ class Output:
     labels: np.ndarray  # (M,) annotation index of each box
     masks: np.ndarray | None  # (N, H, W), one per input label
     log: StepLog
+    keypoints: np.ndarray | None = None  # (P, 2) the points returned, x and y
+    keypoint_index: np.ndarray | None = None  # (P,) annotation index * K + joint
 
 
 class Session:
@@ -138,6 +145,9 @@ class Session:
         keypoints = self.compose.processors.get("keypoints")
         self.keypoint_fields = list(keypoints.params.label_fields or []) if keypoints else None
         self.keypoint_width = len(keypoints.params.format) if keypoints else 0
+        if keypoints is not None:
+            keypoints.params.label_fields = [*(self.keypoint_fields or []), KEYPOINT_FIELD]
+            self.compose._available_keys.add(KEYPOINT_FIELD)
 
     def __call__(
         self,
@@ -146,6 +156,7 @@ class Session:
         category_ids: np.ndarray,
         masks: list[np.ndarray],
         seed: int,
+        keypoints: np.ndarray | None = None,
     ) -> Output:
         count = len(boxes)
         data: dict[str, Any] = {"image": image, "bboxes": boxes}
@@ -155,9 +166,12 @@ class Session:
         if count:
             data["masks"] = masks
         if self.keypoint_fields is not None:
-            data["keypoints"] = np.zeros((0, self.keypoint_width), dtype=np.float32)
+            points, index = _labelled_points(keypoints, self.keypoint_width)
+            data["keypoints"] = points
+            joints = 0 if keypoints is None else keypoints.shape[1]
             for name in self.keypoint_fields:
-                data[name] = np.zeros(0, dtype=np.int64)
+                data[name] = category_ids[index // max(joints, 1)]
+            data[KEYPOINT_FIELD] = index
         log = StepLog()
         self.processor.log = log
         self.compose.set_random_seed(seed)
@@ -170,4 +184,23 @@ class Session:
         out_masks = None
         if count:
             out_masks = np.asarray(result["masks"])
-        return Output(np.asarray(result["image"]), out_boxes, labels, out_masks, log)
+        output = Output(np.asarray(result["image"]), out_boxes, labels, out_masks, log)
+        if self.keypoint_fields is not None:
+            returned = np.asarray(result["keypoints"], dtype=np.float64)
+            output.keypoints = returned.reshape(-1, max(self.keypoint_width, 2))[:, :2]
+            output.keypoint_index = np.rint(
+                np.asarray(result[KEYPOINT_FIELD], dtype=np.float64)
+            ).astype(np.int64)
+        return output
+
+
+def _labelled_points(keypoints: np.ndarray | None, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled joints of ``keypoints`` (N, K, 3) as rows of ``width`` (x, y, zeros)
+    and each one's ``annotation * K + joint``."""
+    if keypoints is None or not keypoints.size:
+        return np.zeros((0, width), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    labelled = np.isfinite(keypoints).all(axis=2) & (keypoints[:, :, 2] > 0)
+    annotation, joint = np.nonzero(labelled)
+    points = np.zeros((len(annotation), width), dtype=np.float32)
+    points[:, :2] = keypoints[annotation, joint, :2]
+    return points, annotation * keypoints.shape[1] + joint

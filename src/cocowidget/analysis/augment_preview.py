@@ -98,22 +98,28 @@ class _Writer:
 
     def coco(self) -> dict[str, Any]:
         categories = self._ds.categories
-        return {
-            "images": self._images,
-            "annotations": self._annotations,
-            "categories": [
-                {"id": int(i), "name": str(n)}
-                for i, n in zip(categories["id"].tolist(), categories["name"].tolist(), strict=True)
-            ],
-        }
+        records = []
+        for row, (i, n) in enumerate(
+            zip(categories["id"].tolist(), categories["name"].tolist(), strict=True)
+        ):
+            record: dict[str, Any] = {"id": int(i), "name": str(n)}
+            names = categories["keypoint_names"][row] if "keypoint_names" in categories else None
+            if names:
+                record["keypoints"] = list(names)
+                skeleton = categories["skeleton"][row]
+                if skeleton is not None:
+                    record["skeleton"] = (np.asarray(skeleton) + 1).tolist()  # 1-based
+            records.append(record)
+        return {"images": self._images, "annotations": self._annotations, "categories": records}
 
     def original(self, job: ImageJob, image: np.ndarray | None) -> None:
         size = (job.height, job.width)
         self._add_image(job, ORIGINAL, image, size, f"{job.image_id} · original")
-        for box, category, segmentation in zip(
-            job.boxes, job.category_ids.tolist(), job.segmentations, strict=True
+        for label, (box, category, segmentation) in enumerate(
+            zip(job.boxes, job.category_ids.tolist(), job.segmentations, strict=True)
         ):
-            self._add_annotation(box, int(category), _rle(segmentation, size))
+            points = None if job.keypoints is None else job.keypoints[label]
+            self._add_annotation(box, int(category), _rle(segmentation, size), points)
 
     def draw(self, job: ImageJob, outcome: DrawOutcome, check: AugmentationCheck) -> None:
         mine = (check.images["image_id"] == job.image_id) & (check.images["draw"] == outcome.draw)
@@ -130,7 +136,8 @@ class _Writer:
             # A label's mask holds all its copies: drawn with one box only.
             if outcome.masks is not None and copies[label] == 1 and job.segmentations[label]:
                 mask = _encode(np.asarray(outcome.masks[label], dtype=np.uint8))
-            self._add_annotation(box, int(job.category_ids[label]), mask)
+            points = _moved_keypoints(job, outcome, label) if copies[label] == 1 else None
+            self._add_annotation(box, int(job.category_ids[label]), mask, points)
 
     def _add_image(
         self,
@@ -154,7 +161,13 @@ class _Writer:
         self.draws.append(draw)
         self.captions.append(caption)
 
-    def _add_annotation(self, box: np.ndarray, category: int, mask: dict[str, Any] | None) -> None:
+    def _add_annotation(
+        self,
+        box: np.ndarray,
+        category: int,
+        mask: dict[str, Any] | None,
+        keypoints: np.ndarray | None = None,
+    ) -> None:
         x, y, w, h = (float(v) for v in box)
         record: dict[str, Any] = {
             "id": len(self._annotations) + 1,
@@ -166,7 +179,25 @@ class _Writer:
         }
         if mask is not None:
             record["segmentation"] = mask
+        if keypoints is not None and np.isfinite(keypoints).all():
+            record["keypoints"] = [float(v) for v in keypoints.reshape(-1)]
+            record["num_keypoints"] = int(np.count_nonzero(keypoints[:, 2] > 0))
         self._annotations.append(record)
+
+
+def _moved_keypoints(job: ImageJob, outcome: DrawOutcome, label: int) -> np.ndarray | None:
+    """The label's joints after the transform as COCO ``(K, 3)`` triplets (a joint not
+    returned is unlabelled), or None where keypoints were not followed."""
+    if job.keypoints is None or outcome.keypoints is None or outcome.keypoint_index is None:
+        return None
+    joints = job.keypoints.shape[1]
+    moved = np.zeros((joints, 3))
+    mine = outcome.keypoint_index // joints == label
+    joint = outcome.keypoint_index[mine] % joints
+    moved[joint, :2] = outcome.keypoints[mine]
+    before = job.keypoints[label, :, 2]
+    moved[joint, 2] = np.where(np.isfinite(before[joint]), before[joint], 2)
+    return moved
 
 
 def _draw_summary(check: AugmentationCheck, row: int) -> str:

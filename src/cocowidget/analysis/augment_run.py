@@ -59,6 +59,7 @@ class ImageJob:
     category_ids: np.ndarray  # (N,) int64
     segmentations: list[Any]  # parsed segmentation per annotation, None if none
     seeds: tuple[int, ...]  # one per draw
+    keypoints: np.ndarray | None = None  # (N, K, 3) COCO x, y, v; None without keypoints
 
 
 @dataclass
@@ -79,6 +80,23 @@ class DrawOutcome:
     # Kept only for a preview (run_previews): the output image and masks, per input label.
     image: np.ndarray | None = None
     masks: np.ndarray | None = None
+    # The labelled keypoints returned: (P, 2) x, y and (P,) annotation * K + joint; None
+    # when they were not followed (a callable, or a Compose without keypoint_params).
+    keypoints: np.ndarray | None = None
+    keypoint_index: np.ndarray | None = None
+
+
+@dataclass
+class Ran:
+    """What one draw of a runner returned."""
+
+    image: np.ndarray
+    boxes: np.ndarray
+    labels: np.ndarray
+    masks: np.ndarray | None
+    steps: StepSummary | None
+    keypoints: np.ndarray | None
+    keypoint_index: np.ndarray | None
 
 
 class CallableRunner:
@@ -95,9 +113,7 @@ class CallableRunner:
     def session(self) -> CallableRunner:
         return self
 
-    def run(
-        self, image: np.ndarray, job: ImageJob, masks: list[np.ndarray], draw: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, StepSummary | None]:
+    def run(self, image: np.ndarray, job: ImageJob, masks: list[np.ndarray], draw: int) -> Ran:
         count = len(job.boxes)
         given = np.arange(count, dtype=np.int64)
         keywords = {"rng": np.random.default_rng(job.seeds[draw])} if self.takes_rng else {}
@@ -117,7 +133,8 @@ class CallableRunner:
             )
         boxes = _boxes(out_boxes)
         labels = _labels(out_labels, len(boxes), count)
-        return out_image, boxes, labels, _masks(out_masks, count, out_image.shape[:2]), None
+        masks_out = _masks(out_masks, count, out_image.shape[:2])
+        return Ran(out_image, boxes, labels, masks_out, None, None, None)
 
 
 class WrongOutputError(Exception):
@@ -198,12 +215,20 @@ class _AlbumentationsSession:
     def __init__(self, session: Any) -> None:
         self.session = session
 
-    def run(
-        self, image: np.ndarray, job: ImageJob, masks: list[np.ndarray], draw: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, StepSummary | None]:
-        output = self.session(image, job.boxes.copy(), job.category_ids, masks, job.seeds[draw])
+    def run(self, image: np.ndarray, job: ImageJob, masks: list[np.ndarray], draw: int) -> Ran:
+        output = self.session(
+            image, job.boxes.copy(), job.category_ids, masks, job.seeds[draw], job.keypoints
+        )
         steps = summarise_steps(output.log, len(job.boxes))
-        return output.image, output.boxes, output.labels, output.masks, steps
+        return Ran(
+            output.image,
+            output.boxes,
+            output.labels,
+            output.masks,
+            steps,
+            output.keypoints,
+            output.keypoint_index,
+        )
 
 
 def run_batch(
@@ -246,7 +271,7 @@ def _run_image(
     outcomes = []
     for draw in range(len(job.seeds)):
         try:
-            out_image, boxes, labels, out_masks, steps = session.run(image, job, masks, draw)
+            ran = session.run(image, job, masks, draw)
         except WrongOutputError as error:
             message = f"image {job.image_id}, draw {draw}: the transform {error}"
             outcomes.append(_failed(job, draw, "wrong output", message, None))
@@ -256,13 +281,16 @@ def _run_image(
             message = f"image {job.image_id}, draw {draw}: the transform raised {raised}"
             outcomes.append(_failed(job, draw, "raised", message, error))
             continue
-        measured = label_outcomes(boxes, labels, len(job.boxes), out_masks, has_segmentation)
-        size = (int(out_image.shape[0]), int(out_image.shape[1]))
-        outcome = DrawOutcome(
-            job.image_id, draw, job.seeds[draw], size, boxes, labels, steps, measured
+        measured = label_outcomes(
+            ran.boxes, ran.labels, len(job.boxes), ran.masks, has_segmentation
         )
+        size = (int(ran.image.shape[0]), int(ran.image.shape[1]))
+        outcome = DrawOutcome(
+            job.image_id, draw, job.seeds[draw], size, ran.boxes, ran.labels, ran.steps, measured
+        )
+        outcome.keypoints, outcome.keypoint_index = ran.keypoints, ran.keypoint_index
         if keep_pixels:
-            outcome.image, outcome.masks = out_image, out_masks
+            outcome.image, outcome.masks = ran.image, ran.masks
         outcomes.append(outcome)
     return outcomes
 

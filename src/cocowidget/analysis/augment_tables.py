@@ -70,6 +70,8 @@ _LABEL_PARTS = (
     "height_after",
     "width_after",
     "touched_before",
+    "keypoints_before",
+    "keypoints_after",
 )
 
 
@@ -108,6 +110,8 @@ def _append_draw(
     height, width = outcome.size_after
     add("height_after", np.full(count, height, dtype=np.float64))
     add("width_after", np.full(count, width, dtype=np.float64))
+    add("keypoints_before", _labelled_joints(job, count))
+    add("keypoints_after", _returned_joints(job, outcome, count))
     labels = outcome.labels
     add("failed", np.full(count, labels is None))
     if labels is None:
@@ -135,6 +139,24 @@ def _append_draw(
         reasons[~returned] = outcome.steps.reasons[~returned]
         reasons[~returned & (reasons == "")] = "not returned"
     add("drop_reason", reasons)
+
+
+def _labelled_joints(job: ImageJob, count: int) -> np.ndarray:
+    """Per annotation, its labelled joints (``v > 0``); NaN without keypoints."""
+    if job.keypoints is None or not job.keypoints.size:
+        return np.full(count, np.nan)
+    labelled = np.isfinite(job.keypoints).all(axis=2) & (job.keypoints[:, :, 2] > 0)
+    counts: np.ndarray = labelled.sum(axis=1).astype(np.float64)
+    return counts
+
+
+def _returned_joints(job: ImageJob, outcome: DrawOutcome, count: int) -> np.ndarray:
+    """Per annotation, how many of its joints the transform returned; NaN where they were
+    not followed (a callable, a Compose without keypoint_params, a failed draw)."""
+    if job.keypoints is None or outcome.keypoint_index is None or outcome.labels is None:
+        return np.full(count, np.nan)
+    joints = max(job.keypoints.shape[1], 1)
+    return np.bincount(outcome.keypoint_index // joints, minlength=count)[:count].astype(np.float64)
 
 
 def _finish_labels(columns: dict[str, np.ndarray], min_size: float) -> Table:
@@ -192,6 +214,9 @@ def _finish_labels(columns: dict[str, np.ndarray], min_size: float) -> Table:
             "unlabelled_pixels": unlabelled,
             "reflected_unlabelled": reflected,
             "box_mask_ratio": columns["box_mask_ratio"],
+            "keypoints_before": columns["keypoints_before"],
+            "keypoints_after": columns["keypoints_after"],
+            "keypoints_lost": columns["keypoints_before"] - columns["keypoints_after"],
         }
     )
 

@@ -81,6 +81,9 @@ class AugmentationCheck:
       ``mirrored`` (copies a reflect step made), ``mask_pixels``, ``unlabelled_pixels``
       (the label's mask pixels after, outside every box of the label),
       ``reflected_unlabelled`` (those pixels are a mirrored copy with no label),
+      ``keypoints_before`` / ``keypoints_after`` / ``keypoints_lost`` (labelled joints,
+      those an Albumentations ``Compose`` with ``keypoint_params`` returned, the
+      difference; NaN where not followed),
       ``box_mask_ratio`` (the box's area over the tight box of its transformed mask, for
       labels with a segmentation: above 1 the box has grown around its object).
     - ``images``: one row per image per draw: ``seed``, sizes before and after, counts of
@@ -349,6 +352,11 @@ def image_jobs(ds: CocoData, rows: np.ndarray, draws: int, seed: int) -> list[Im
                 category_ids=np.asarray(table["category_id"][objects], dtype=np.int64),
                 segmentations=list(segmentations),
                 seeds=image_seeds,
+                keypoints=(
+                    np.asarray(table["keypoints"][objects], dtype=np.float64)
+                    if "keypoints" in table
+                    else None
+                ),
             )
         )
     return jobs

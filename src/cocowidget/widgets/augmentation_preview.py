@@ -232,6 +232,13 @@ def draw_lines(check: AugmentationCheck, image_id: int, draw: int) -> list[str]:
             words.append(f"under {check.min_size:g} px")
         if labels["reflected_unlabelled"][i]:
             words.append("a mirrored copy without a label")
+        joints_before, joints_after = (
+            float(labels["keypoints_before"][i]),
+            float(labels["keypoints_after"][i]),
+        )
+        followed = np.isfinite(joints_before) and np.isfinite(joints_after)
+        if status != "failed" and followed and joints_after < joints_before:
+            words.append(f"{joints_after:g} of {joints_before:g} joints kept")
         ratio = float(labels["box_mask_ratio"][i])
         if np.isfinite(ratio) and ratio > 1.2:
             words.append(f"box {ratio:.1f}× its object")

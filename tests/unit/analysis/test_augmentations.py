@@ -417,3 +417,47 @@ def test_no_images_and_images_without_labels(ds: cw.CocoDataset, tmp_path: Path)
     result = cw.check_augmentations(empty, compose(A.LongestMaxSize(100)))
     assert result.images.row(0)["labels"] == 0 and result.images.row(0)["width_after"] == 100
     assert len(result.problems) == 0
+
+
+def test_keypoints_are_what_albumentations_returns(tmp_path: Path) -> None:
+    from cocowidget.datasets import generate_keypoints_demo
+
+    paths = generate_keypoints_demo(tmp_path / "people", 8, seed=3, predictions=False)
+    people = cw.CocoDataset.from_coco(paths.annotations, image_dir=paths.image_dir)
+    transform = A.Compose(
+        [A.RandomCrop(150, 150, p=1.0), A.HorizontalFlip(p=0.5)],
+        bbox_params=A.BboxParams(format="coco", label_fields=["category"]),
+        keypoint_params=A.KeypointParams(format="xy", label_fields=["joint"]),
+    )
+    result = cw.check_augmentations(people, transform, draws=2, seed=4)
+    labels = result.labels
+    for image_id, draw, seed in zip(
+        *(result.images[c] for c in ("image_id", "draw", "seed")), strict=True
+    ):
+        objects = people.objects_of(image_id)
+        keypoints = np.asarray(objects["keypoints"], dtype=np.float64)
+        labelled = np.isfinite(keypoints).all(axis=2) & (keypoints[:, :, 2] > 0)
+        person, joint = np.nonzero(labelled)
+        own = copy.deepcopy(transform)
+        own.set_random_seed(int(seed))
+        image = np.asarray(Image.open(people.image_path(image_id)).convert("RGB"))
+        expected = own(
+            image=image,
+            bboxes=np.asarray(objects["bbox"], dtype=np.float64).reshape(-1, 4),
+            category=objects["category_id"],
+            keypoints=keypoints[person, joint, :2],
+            joint=person * keypoints.shape[1] + joint,
+        )
+        returned = np.bincount(
+            np.asarray(expected["joint"], dtype=np.int64) // keypoints.shape[1],
+            minlength=len(objects["id"]),
+        )
+        mine = (labels["image_id"] == image_id) & (labels["draw"] == draw)
+        assert labels["keypoints_before"][mine].tolist() == labelled.sum(axis=1).tolist()
+        assert labels["keypoints_after"][mine].tolist() == returned.tolist()
+    assert np.nansum(labels["keypoints_lost"]) > 0  # the crops cut people
+    # A callable says nothing of keypoints: not followed.
+    plain = cw.check_augmentations(
+        people, lambda image, boxes, labels, masks: (image, boxes, labels, masks), images=[1]
+    )
+    assert np.isnan(plain.labels["keypoints_after"]).all()

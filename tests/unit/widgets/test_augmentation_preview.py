@@ -107,3 +107,29 @@ def test_sizes_before_and_after_and_the_images_of_a_range(ds: cw.CocoDataset) ->
     assert "→" in view._classes.children[1].value
     view.interval = None
     assert len(view.shown_ids) == len(ds.images)
+
+
+def test_keypoints_move_with_their_people(tmp_path: Any) -> None:
+    from cocowidget.datasets import generate_keypoints_demo
+
+    paths = generate_keypoints_demo(tmp_path / "people", 6, seed=2, predictions=False)
+    people = cw.CocoDataset.from_coco(paths.annotations, image_dir=paths.image_dir, sidecar=False)
+    flip = A.Compose(
+        [A.HorizontalFlip(p=1.0)],
+        bbox_params=A.BboxParams(format="coco", label_fields=["c"]),
+        keypoint_params=A.KeypointParams(format="xy", label_fields=["k"], remove_invisible=False),
+    )
+    preview = cw.AugmentationPreview(people, flip, images=people.images["id"][:2], draws=1)
+    shown = preview.shown
+    assert "keypoints" in shown.annotations and shown.categories["skeleton"][0] is not None
+    for row in range(len(shown.images)):
+        if preview.preview is None or preview.preview.draw[row] == ORIGINAL:
+            continue
+        source = int(preview.preview.image_id[row])
+        width = float(people.images["width"][people.image_row(source)])
+        before = np.asarray(people.objects_of(source)["keypoints"], dtype=float)
+        after = np.asarray(shown.objects_of(int(shown.images["id"][row]))["keypoints"], dtype=float)
+        labelled = before[:, :, 2] > 0
+        # A horizontal flip: x -> width - x, y the same, for every labelled joint.
+        np.testing.assert_allclose(after[labelled][:, 0], width - before[labelled][:, 0], atol=1e-4)
+        np.testing.assert_allclose(after[labelled][:, 1], before[labelled][:, 1], atol=1e-4)
