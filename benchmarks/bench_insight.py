@@ -170,13 +170,14 @@ def sklearn_permutation(ev: Evaluation) -> float:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.inspection import permutation_importance
 
+    from cocowidget.data.metric_columns import chosen_metrics
     from cocowidget.evaluation import ImportanceOptions
-    from cocowidget.evaluation.metric_importance import _design, _metrics
+    from cocowidget.evaluation.metric_importance import _design
 
     ds = ev.dataset
     assert ds is not None
     options = ImportanceOptions()
-    images, objects = _metrics(ds, None)
+    images, objects = chosen_metrics(ds.images, ds.annotations, None)
     features, _, _, labels = _design(ev, ds, "found", images, objects)
     keep = [j for j in range(features.shape[1]) if np.isfinite(features[:, j]).any()]
     features = features[:, keep]

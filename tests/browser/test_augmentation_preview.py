@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from cocowidget.datasets import DemoPaths
 
 from .notebook_page import NotebookPage
+from .test_compare_datasets import brush_plot
 from .test_grid import LOADED
 
 # The grid on show is the first: the next seed's waits below it, clipped out of sight.
@@ -75,6 +76,7 @@ def test_sizes_before_and_after_a_brushed_range_shows_its_images(
 ) -> None:
     notebook.run(
         "import albumentations as A\n"
+        "import numpy as np\n"
         "import cocowidget as cw\n"
         f"ds = cw.CocoDataset.from_coco({str(demo.annotations)!r},"
         f" image_dir={str(demo.image_dir)!r}, sidecar=False)\n"
@@ -87,21 +89,12 @@ def test_sizes_before_and_after_a_brushed_range_shows_its_images(
     cell = notebook.last_index
     page = notebook.page
     expect(page.locator(LOADED).first).to_be_visible(timeout=60_000)
-    plot = page.locator(".cw-augmentation-check svg .plotarea_events").first
-    box = plot.bounding_box()
-    assert box is not None
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 4, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.4, y, steps=8)
-    page.mouse.up()
+    brush_plot(page, page.locator(".cw-augmentation-check svg .plotarea_events").first, 0.4)
     notebook.value_becomes("view.interval is not None", True)
     expected = notebook.value(
         "(lambda l, lo, hi: sorted(set(l['image_id'][np.isin(l['status'], ('kept', 'clipped'))"
         " & (np.sqrt(l['area_after']) >= lo) & (np.sqrt(l['area_after']) <= hi)].tolist())))"
         "(check.labels, *view.interval)"
-        if notebook.run("import numpy as np") == ""
-        else "[]"
     )
     total = notebook.value("len(ds.images)")
     assert 0 < len(expected) < total

@@ -9,12 +9,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from cocowidget.datasets import DemoPaths
 
 from .notebook_page import NotebookPage
 from .test_grid import LOADED
+
+
+def brush_plot(page: Page, plot: Locator, end: float) -> None:
+    """Drag across a bqplot figure's plot area, from its left edge to ``end`` of its width."""
+    box = plot.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 4, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end, y, steps=8)
+    page.mouse.up()
 
 
 def test_a_brushed_range_filters_both_grids(notebook: NotebookPage, demo: DemoPaths) -> None:
@@ -47,14 +58,7 @@ def test_a_brushed_range_filters_both_grids(notebook: NotebookPage, demo: DemoPa
     expect(page.locator(".cw-compare-histogram .cw-chart-title")).to_contain_text("object area")
 
     # Brush over the left part of the histogram's plot area.
-    plot = page.locator(".cw-compare-histogram svg .plotarea_events").first
-    box = plot.bounding_box()
-    assert box is not None
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 4, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.6, y, steps=8)
-    page.mouse.up()
+    brush_plot(page, page.locator(".cw-compare-histogram svg .plotarea_events").first, 0.6)
     notebook.value_becomes("view.interval is not None", True)
     low, high = notebook.value("view.interval")
     assert low < high

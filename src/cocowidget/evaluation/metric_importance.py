@@ -62,7 +62,7 @@ def metric_importance(
         raise ValueError(
             "metric_importance needs the dataset the evaluation came from (ds.evaluate)"
         )
-    image_metrics, object_metrics = _metrics(ds, columns)
+    image_metrics, object_metrics = chosen_metrics(ds.images, ds.annotations, columns)
     if not image_metrics and not object_metrics:
         raise ValueError("no numeric image or object columns to relate to the outcome")
     rng = np.random.default_rng(options.seed)
@@ -76,10 +76,6 @@ def metric_importance(
 
 
 # -- what is measured ----------------------------------------------------------------------------
-def _metrics(ds: CocoData, columns: Sequence[str] | None) -> tuple[list[str], list[str]]:
-    return chosen_metrics(ds.images, ds.annotations, columns)
-
-
 def _design(
     evaluation: Judged,
     ds: CocoData,

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
-from cocowidget.formats.panoptic_png import PngTrouble, png_header
+from cocowidget.formats.panoptic_png import PngTrouble, read_png_bytes
 
 #: A pixel that counts for nothing: the ignore value, or one the layout does not know.
 IGNORED = -1
@@ -63,16 +63,10 @@ class ReadMask:
 
 def read_classes(path: Path, layout: MaskLayout) -> ReadMask | PngTrouble:
     """The category id of every pixel of the mask PNG at ``path``, or why there is none."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return PngTrouble("missing_png", f"no mask PNG at {path}")
-    except OSError as error:
-        return PngTrouble("unreadable_png", f"{path} cannot be read ({error.strerror or error})")
-    header = png_header(data)
-    if header is None:
-        return PngTrouble("unreadable_png", f"{path.name} is not a PNG file")
-    bit_depth, colour_type = header
+    read = read_png_bytes(path, "mask PNG")
+    if isinstance(read, PngTrouble):
+        return read
+    data, bit_depth, colour_type = read
     if bit_depth == 16:
         return PngTrouble(
             "png_16_bit",

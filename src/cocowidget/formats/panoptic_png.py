@@ -43,18 +43,27 @@ class PngIds:
     alpha: bool = False
 
 
-def read_ids(path: Path) -> PngIds | PngTrouble:
-    """The id map of the PNG at ``path``, or why there is none."""
+def read_png_bytes(path: Path, what: str) -> tuple[bytes, int, int] | PngTrouble:
+    """The file's bytes with its bit depth and colour type, read once, or why not (a
+    missing file, an unreadable one, not a PNG); ``what`` names it in the message."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return PngTrouble("missing_png", f"no PNG at {path}")
+        return PngTrouble("missing_png", f"no {what} at {path}")
     except OSError as error:
         return PngTrouble("unreadable_png", f"{path} cannot be read ({error.strerror or error})")
     header = png_header(data)
     if header is None:
         return PngTrouble("unreadable_png", f"{path.name} is not a PNG file")
-    bit_depth, colour_type = header
+    return data, header[0], header[1]
+
+
+def read_ids(path: Path) -> PngIds | PngTrouble:
+    """The id map of the PNG at ``path``, or why there is none."""
+    read = read_png_bytes(path, "PNG")
+    if isinstance(read, PngTrouble):
+        return read
+    data, bit_depth, colour_type = read
     if bit_depth == 16:
         # Pillow reads a 16-bit RGB PNG as 8-bit RGB (keeping the high bytes), which
         # would give every segment a wrong id: refuse it rather than guess.

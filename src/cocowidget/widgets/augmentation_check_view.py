@@ -16,8 +16,8 @@ import traitlets
 
 from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.widgets.charts.overlaid import OverlaidHistogram
+from cocowidget.widgets.charts.panel_styles import PanelStyles
 from cocowidget.widgets.grid import CocoGrid
-from cocowidget.widgets.insight.view import InsightStyles
 from cocowidget.widgets.snapshot import Described, Snapshot
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ class AugmentationCheckView(Described, widgets.VBox):  # type: ignore[misc]
         self._kept = np.isin(labels["status"], ("kept", "clipped"))
         self._after = np.sqrt(np.maximum(labels["area_after"], 0.0))
         self.histogram = OverlaidHistogram(
-            ("before", "after"),
             COLORS,
             on_interval=lambda interval: self.set_trait("interval", interval),
             note="share of labels per size bin (√area, px) · blue before, orange after ·"
@@ -67,7 +66,7 @@ class AugmentationCheckView(Described, widgets.VBox):  # type: ignore[misc]
         self._classes = widgets.VBox([widgets.Label(line) for line in self._class_lines()])
         self._classes.add_class("cw-preview-labels")
         super().__init__(
-            [InsightStyles(), self.histogram.widget, self._classes, self._status, self.grid]
+            [PanelStyles(), self.histogram.widget, self._classes, self._status, self.grid]
         )
         self.add_class("cw-insight")
         self.add_class("cw-augmentation-check")

@@ -22,8 +22,8 @@ import traitlets
 
 from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.analysis.augment_preview import ORIGINAL, PreviewDraws, preview_draws
+from cocowidget.widgets.charts.panel_styles import PanelStyles
 from cocowidget.widgets.grid import CocoGrid
-from cocowidget.widgets.insight.view import InsightStyles
 from cocowidget.widgets.snapshot import Described, Snapshot
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class AugmentationPreview(Described, widgets.VBox):  # type: ignore[misc]
         self._grid_box = widgets.Box(layout=widgets.Layout(width="100%"))
         controls = widgets.HBox([self._reroll, self._seed_box, self._status])
         super().__init__(
-            [InsightStyles(), controls, self._grid_box, self._labels],
+            [PanelStyles(), controls, self._grid_box, self._labels],
         )
         self.add_class("cw-insight")
         self.add_class("cw-augmentation-preview")
@@ -133,8 +133,7 @@ class AugmentationPreview(Described, widgets.VBox):  # type: ignore[misc]
         self._current = ready
         self.preview, self.shown, self.grid = ready.preview, ready.shown, ready.grid
         ready.frame.layout = widgets.Layout(width="100%")
-        frames = [ready.frame]
-        self._grid_box.children = frames
+        self._grid_box.children = [ready.frame]  # shown before the next seed is made
         if old is not None:
             old.close()
         self.timing = time.perf_counter() - start

@@ -20,10 +20,10 @@ from cocowidget.analysis.dataset_comparison import DatasetComparison, Kind
 from cocowidget.analysis.dataset_comparison import compare_datasets as compare
 from cocowidget.widgets.charts.bars import LayeredBars, figure, scroll_frame
 from cocowidget.widgets.charts.overlaid import OverlaidHistogram
+from cocowidget.widgets.charts.panel_styles import PanelStyles
 from cocowidget.widgets.charts.style import CATEGORY_ROW_PX, MARGIN
 from cocowidget.widgets.grid import CocoGrid
-from cocowidget.widgets.insight.importance_chart import MetricKey, metric_label
-from cocowidget.widgets.insight.view import InsightStyles
+from cocowidget.widgets.insight.importance_chart import MetricKey, checked_metric, metric_label
 from cocowidget.widgets.snapshot import Described, Snapshot
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class DatasetComparisonView(Described, widgets.VBox):  # type: ignore[misc]
             CocoGrid(ds, height=height, thumbnail_size=thumbnail_size) for ds in (a, b)
         )
         self.distances_chart = self._distances_chart(ranked)
-        self.histogram = OverlaidHistogram(self.names, SIDE_COLORS, on_interval=self._from_brush)
+        self.histogram = OverlaidHistogram(SIDE_COLORS, on_interval=self._from_brush)
         self.class_chart = _class_chart(self.comparison, self.names)
         self._status = widgets.Label()
         self._status.add_class("cw-insight-status")
@@ -101,7 +101,7 @@ class DatasetComparisonView(Described, widgets.VBox):  # type: ignore[misc]
         )
         for chart in charts.children:
             chart.layout = widgets.Layout(flex="1 1 360px", min_width="300px")
-        super().__init__([InsightStyles(), legend, charts, self._status, grids])
+        super().__init__([PanelStyles(), legend, charts, self._status, grids])
         self.add_class("cw-insight")
         self.add_class("cw-compare")
         if self._keys:
@@ -111,13 +111,7 @@ class DatasetComparisonView(Described, widgets.VBox):  # type: ignore[misc]
     # -- state -----------------------------------------------------------------------------
     @traitlets.validate("metric")
     def _check_metric(self, proposal: dict[str, Any]) -> MetricKey | None:
-        key = proposal["value"]
-        if key is None:
-            return None
-        key = (str(key[0]), str(key[1]))
-        if key not in self._keys:
-            raise traitlets.TraitError(f"no compared metric {key!r}; they are: {self._keys}")
-        return key
+        return checked_metric(proposal["value"], self._keys, "compared metric")
 
     @traitlets.observe("metric")
     def _on_metric(self, _change: dict[str, Any]) -> None:

@@ -17,9 +17,9 @@ import traitlets
 
 from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.widgets.charts.bars import figure
+from cocowidget.widgets.charts.panel_styles import PanelStyles
 from cocowidget.widgets.charts.style import MARGIN
 from cocowidget.widgets.grid import CocoGrid
-from cocowidget.widgets.insight.view import InsightStyles
 from cocowidget.widgets.snapshot import Described, Snapshot
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class ThresholdView(Described, widgets.VBox):  # type: ignore[misc]
         chart.add_class("cw-threshold-chart")
         self.grid = CocoGrid(dataset, height=height, thumbnail_size=thumbnail_size)
         self._best = float(values[best])
-        super().__init__([InsightStyles(), chart, self.grid])
+        super().__init__([PanelStyles(), chart, self.grid])
         self.add_class("cw-insight")
         self.add_class("cw-threshold-view")
         self.threshold = self._best

@@ -24,14 +24,12 @@ class OverlaidHistogram:
 
     def __init__(
         self,
-        names: tuple[str, str],
         colors: tuple[str, str],
         *,
         on_interval: IntervalCallback,
         note: str = "share of each side's values per bin · brush a range",
     ) -> None:
         self._on_interval = on_interval
-        self._names = names
         self._colors = colors
         self._syncing = False
         self._y = bq.LinearScale(min=0.0)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 
 from cocowidget.widgets.charts.bars import LayeredBars, scroll_frame
 
@@ -17,6 +18,21 @@ if TYPE_CHECKING:
 #: (metric column, "image" or "object") of a bar.
 MetricKey = tuple[str, str]
 PickCallback = Callable[[MetricKey | None], None]
+
+
+def checked_metric(
+    value: object, known: Collection[MetricKey], what: str = "metric"
+) -> MetricKey | None:
+    """A metric trait's value as ``(column, kind)`` text, or a TraitError naming the
+    ``known`` ones (``None`` stays None)."""
+    if value is None:
+        return None
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise traitlets.TraitError(f"a metric is (column, 'image' | 'object'), not {value!r}")
+    key = (str(value[0]), str(value[1]))
+    if key not in known:
+        raise traitlets.TraitError(f"no {what} {key!r}; the {what}s are: {sorted(known)}")
+    return key
 
 
 def metric_label(metric: str, kind: str) -> str:

@@ -9,7 +9,6 @@ widget computes nothing itself: it asks the evaluation and shows what it says.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -20,24 +19,22 @@ from cocowidget._arguments import checked_keywords, checked_methods
 from cocowidget.evaluation.importance_options import ImportanceOptions
 from cocowidget.evaluation.metric_bins import MetricBins
 from cocowidget.evaluation.metric_importance import OUTCOMES, Outcome
-from cocowidget.widgets.charts.style import CSS as CHARTS_CSS
+from cocowidget.widgets.charts.panel_styles import PanelStyles
 from cocowidget.widgets.grid import CocoGrid
-from cocowidget.widgets.insight.importance_chart import ImportanceChart, MetricKey, metric_label
+from cocowidget.widgets.insight.importance_chart import (
+    ImportanceChart,
+    MetricKey,
+    checked_metric,
+    metric_label,
+)
 from cocowidget.widgets.insight.metric_chart import MetricChart
 from cocowidget.widgets.snapshot import Described, Snapshot
-from cocowidget.widgets.theme import PageTheme
 
 if TYPE_CHECKING:
     from cocowidget.dataset import CocoDataset
     from cocowidget.evaluation.result import Evaluation
 
 OUTCOME_TEXT = {"found": "finding objects", "true_positive": "right detections"}
-
-
-class InsightStyles(PageTheme):
-    """Shown invisibly with the widget, it brings the charts' styles and its own."""
-
-    _css = CHARTS_CSS.read_text() + "\n" + Path(__file__).with_name("insight.css").read_text()
 
 
 @checked_methods
@@ -99,7 +96,7 @@ class ModelInsight(Described, widgets.VBox):  # type: ignore[misc]
         )
         for chart in charts.children:
             chart.layout = widgets.Layout(flex="1 1 420px", min_width="320px")
-        parts = [InsightStyles(), self._outcomes, charts, self._status, self.grid]
+        parts = [PanelStyles(), self._outcomes, charts, self._status, self.grid]
         super().__init__(parts)
         self.add_class("cw-insight")
         self.outcome = outcome
@@ -108,17 +105,11 @@ class ModelInsight(Described, widgets.VBox):  # type: ignore[misc]
     # -- state -----------------------------------------------------------------------------
     @traitlets.validate("metric")
     def _check_metric(self, proposal: dict[str, Any]) -> MetricKey | None:
-        key = proposal["value"]
-        if key is None:
-            return None
-        key = (str(key[0]), str(key[1]))
         known = {
             (str(m), str(k))
             for m, k in zip(self.importance["metric"], self.importance["kind"], strict=True)
         }
-        if key not in known:
-            raise traitlets.TraitError(f"no metric {key!r}; metrics are: {sorted(known)}")
-        return key
+        return checked_metric(proposal["value"], known)
 
     @traitlets.validate("bin")
     def _check_bin(self, proposal: dict[str, Any]) -> int | None:
